@@ -1,0 +1,3 @@
+// Test helpers that use real parts. Tests never read REDIS_URL (nor TEST_REDIS_URL): suites run in
+// parallel forks and kill, restart and flush their Redis, which must never reach a shared one.
+export { type StartRedisOptions, startRedis, type TestRedis } from './start-redis.ts';

@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import getPort from 'get-port';
+import { Redis } from 'ioredis';
+import { launchRedisServer, type RunningRedisServer, stopRedisServer } from '../redis/redis-server.ts';
+
+/** A throwaway redis-server owned by one test suite. */
+export interface TestRedis {
+  url: string;
+  port: number;
+  /** Its own temp directory: the AOF lives here, removed by `stop()`. */
+  dir: string;
+  /** Stops the server for good and removes its directory. Safe to call twice. */
+  stop(): Promise<void>;
+  /** `kill -9`: the process dies without a chance to flush. The data directory stays. */
+  kill9(): Promise<void>;
+  /** Starts it again on the same port with the same directory (stops it gracefully first if up). */
+  restart(): Promise<void>;
+  flushAll(): Promise<void>;
+}
+
+export interface StartRedisOptions {
+  /** AOF on (default) so that `kill9()` then `restart()` keeps every acknowledged write. */
+  appendonly?: boolean;
+}
+
+const running = new Set<RunningRedisServer>();
+const dirs = new Set<string>();
+
+// A suite that forgets stop(), or a worker that exits on a failed assertion, must not leave a
+// redis-server behind: the exit hook kills what is still running and removes its directory.
+process.once('exit', () => {
+  for (const server of running) server.child.kill('SIGKILL');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Starts `redis-server` from the PATH on a free loopback port with its own temp dir, and resolves
+ * once it answers PING. It never touches the machine's own Redis.
+ */
+export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
+  const appendonly = options.appendonly ?? true;
+  const dir = mkdtempSync(join(tmpdir(), 'rollout-guard-redis-'));
+  dirs.add(dir);
+
+  let server: RunningRedisServer | undefined;
+  // get-port only says a port was free a moment ago; another suite may take it first, so retry.
+  for (let attempt = 1; server === undefined; attempt++) {
+    const port = await getPort({ host: '127.0.0.1' });
+    try {
+      server = await launchRedisServer({ port, dir, appendonly });
+    } catch (error) {
+      if (attempt >= 5) {
+        rmSync(dir, { recursive: true, force: true });
+        dirs.delete(dir);
+        throw error;
+      }
+    }
+  }
+  running.add(server);
+  let current: RunningRedisServer | undefined = server;
+  const port = server.port;
+  const url = `redis://127.0.0.1:${port}`;
+
+  const halt = async (signal: NodeJS.Signals) => {
+    if (current === undefined) return;
+    await stopRedisServer(current, signal);
+    running.delete(current);
+    current = undefined;
+  };
+
+  return {
+    url,
+    port,
+    dir,
+    async stop() {
+      await halt('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+      dirs.delete(dir);
+    },
+    async kill9() {
+      await halt('SIGKILL');
+    },
+    async restart() {
+      await halt('SIGTERM');
+      current = await launchRedisServer({ port, dir, appendonly });
+      running.add(current);
+    },
+    async flushAll() {
+      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await client.connect();
+        await client.flushall();
+      } finally {
+        client.disconnect();
+      }
+    },
+  };
+}
