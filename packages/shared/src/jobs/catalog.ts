@@ -1,0 +1,114 @@
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+/**
+ * The job catalog: every BullMQ job rollout-guard runs, its payload schema, retry policy and time limit.
+ * Each job name is also its queue's name, so workers for slow jobs (deliver, poll-promql) never hold up
+ * the fast path (evaluate) and each queue's depth is a metric of its own.
+ */
+
+const rolloutName = z.string().regex(/^[a-z0-9-]+$/, 'expected a rollout name of [a-z0-9-]');
+
+export const evaluatePayload = z.object({
+  rollout: rolloutName,
+  /** Why the evaluation was asked for: fresh data, the periodic tick, an operator action or a spec change. */
+  reason: z.enum(['data', 'tick', 'operator', 'spec']),
+  /**
+   * When the asker enqueued it (unix ms). For `data`, the collector's ingest time of the batch, so the
+   * breach → webhook latency histogram measures from the moment the breaching data was stored.
+   */
+  enqueuedAt: z.number().int().nonnegative(),
+});
+
+export const checkpointPayload = z.object({
+  rollout: rolloutName,
+  waveIndex: z.number().int().nonnegative(),
+  /** Which bake of the wave this checkpoint closes: 0 is the wave's own bake, 1.. each extension. */
+  attempt: z.number().int().nonnegative(),
+  /** The bake end this job was scheduled for (unix ms). */
+  dueAt: z.number().int().nonnegative(),
+  /** Identifies the wave instance, so a checkpoint left over from an earlier pass through a wave is ignored. */
+  waveEpoch: z.number().int().nonnegative(),
+});
+
+export const pollPromqlPayload = z.object({
+  rollout: rolloutName,
+  check: z.string().min(1),
+});
+
+export const deliverPayload = z.object({
+  deliveryId: z.string().min(1),
+  rollout: rolloutName,
+});
+
+export const tickPayload = z.object({});
+export const sweepOutboxPayload = z.object({});
+
+export const jobCatalog = {
+  evaluate: {
+    payload: evaluatePayload,
+    // An evaluation that fails is superseded by the next tick within seconds: retrying old work only delays
+    // fresh work, so one quick retry is enough.
+    attempts: 2,
+    backoff: { type: 'fixed', delay: 200 },
+    timeoutMs: 10_000,
+  },
+  checkpoint: {
+    payload: checkpointPayload,
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1_000 },
+    timeoutMs: 30_000,
+  },
+  'poll-promql': {
+    payload: pollPromqlPayload,
+    // A failed poll is counted and the next interval polls again; retrying a stale query has no value.
+    attempts: 1,
+    backoff: { type: 'fixed', delay: 0 },
+    timeoutMs: 30_000,
+  },
+  deliver: {
+    payload: deliverPayload,
+    // Webhook retries follow the delivery schedule (up to 24 h, Retry-After honoured) by re-delaying the
+    // same job; BullMQ's own attempts only cover crashes of the handler itself.
+    attempts: 10,
+    backoff: { type: 'exponential', delay: 1_000 },
+    timeoutMs: 60_000,
+  },
+  tick: {
+    payload: tickPayload,
+    attempts: 1,
+    backoff: { type: 'fixed', delay: 0 },
+    timeoutMs: 10_000,
+  },
+  'sweep-outbox': {
+    payload: sweepOutboxPayload,
+    attempts: 1,
+    backoff: { type: 'fixed', delay: 0 },
+    timeoutMs: 30_000,
+  },
+} as const satisfies Record<
+  string,
+  {
+    payload: z.ZodType;
+    attempts: number;
+    backoff: { type: 'fixed' | 'exponential'; delay: number };
+    timeoutMs: number;
+  }
+>;
+
+export type JobName = keyof typeof jobCatalog;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['payload']>;
+
+export const jobNames = Object.keys(jobCatalog) as JobName[];
+
+/** Default BullMQ options for a job of this name: its retry policy and bounded retention of finished jobs. */
+export function defaultJobOptions(name: JobName): JobsOptions {
+  const entry = jobCatalog[name];
+  return {
+    attempts: entry.attempts,
+    backoff: { ...entry.backoff },
+    // Finished jobs are kept briefly for inspection; the delivery log, not BullMQ, is the record of deliveries.
+    removeOnComplete: { age: 3600, count: 1000 },
+    removeOnFail: { age: 24 * 3600, count: 5000 },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Job } from 'bullmq';
+import type { JobPayload } from './catalog.ts';
+import { checkpointJobId, deliverJobId } from './job-ids.ts';
+import type { CatalogQueue } from './queues.ts';
+
+export type EvaluateReason = JobPayload<'evaluate'>['reason'];
+
+/**
+ * Asks for an evaluation of one rollout. Deduplicated per rollout: a burst of ingests while an evaluation
+ * waits adds nothing, and one arriving while an evaluation runs leaves exactly one more queued behind it
+ * (BullMQ `keepLastIfActive`), so fresh data is never missed and one rollout is never evaluated twice at once
+ * by the same queue. `enqueuedAt` is kept from the first ask, which is what breach latency is measured from.
+ */
+export async function enqueueEvaluate(
+  queue: CatalogQueue<'evaluate'>,
+  rollout: string,
+  reason: EvaluateReason,
+  enqueuedAt: number = Date.now(),
+): Promise<Job<JobPayload<'evaluate'>, unknown, 'evaluate'>> {
+  return queue.add(
+    'evaluate',
+    { rollout, reason, enqueuedAt },
+    { deduplication: { id: `ev.${rollout}`, keepLastIfActive: true } },
+  );
+}
+
+/** Schedules a wave's checkpoint at its bake end. The id is deterministic, so scheduling it again is a no-op. */
+export async function scheduleCheckpoint(
+  queue: CatalogQueue<'checkpoint'>,
+  payload: JobPayload<'checkpoint'>,
+  now: number = Date.now(),
+): Promise<Job<JobPayload<'checkpoint'>, unknown, 'checkpoint'>> {
+  return queue.add('checkpoint', payload, {
+    jobId: checkpointJobId(payload.rollout, payload.waveEpoch, payload.attempt),
+    delay: Math.max(0, payload.dueAt - now),
+  });
+}
+
+/** Enqueues one outbox delivery. jobId = the delivery id: the evaluator and the sweeper racing keep one job. */
+export async function enqueueDeliver(
+  queue: CatalogQueue<'deliver'>,
+  payload: JobPayload<'deliver'>,
+  delayMs = 0,
+): Promise<Job<JobPayload<'deliver'>, unknown, 'deliver'>> {
+  return queue.add('deliver', payload, { jobId: deliverJobId(payload.deliveryId), delay: delayMs });
+}
