@@ -1,0 +1,23 @@
+export { DEFAULT_JOB_OPTIONS, QUEUE_PREFIX } from './bullmq.ts';
+export {
+  type ConnectionLogger,
+  type CreateRedisOptions,
+  connectionOptions,
+  createRedis,
+  createRedisFor,
+  type RedisClient,
+  type RedisRole,
+  reconnectDelay,
+} from './create-redis.ts';
+export { globalKeys, KEY_ROOT, KeyNameError, rolloutKey, rolloutKeys } from './keys.ts';
+export { closeRedis, type PingResult, pingRedis, waitUntilReady } from './ping.ts';
+export {
+  answersPing,
+  launchRedisServer,
+  RedisServerNotFoundError,
+  type RedisServerOptions,
+  type RunningRedisServer,
+  redisServerArgs,
+  stopRedisServer,
+} from './redis-server.ts';
+export { parseRedisUrl, type RedisNode, type RedisTarget, RedisUrlError, redact } from './redis-url.ts';
