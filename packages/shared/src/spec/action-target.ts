@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { signingSecretInput, tokenInput } from './secret.ts';
+
+export const TARGET_FORMATS = [
+  'standard',
+  'slack',
+  'pagerduty',
+  'alertmanager',
+  'unleash',
+  'launchdarkly',
+  'flagsmith',
+] as const;
+export type TargetFormat = (typeof TARGET_FORMATS)[number];
+
+const httpUrl = (what: string) =>
+  z.url({
+    protocol: /^https?$/,
+    error: `expected the http(s) URL of ${what}, like "https://example.com/hook"`,
+  });
+
+const headers = z
+  .record(z.string(), z.string({ error: 'expected a header value as a string' }), {
+    error: 'expected a map of header name to value',
+  })
+  .optional()
+  .meta({ description: 'Extra HTTP headers sent with every delivery.' });
+
+export const standardTargetInput = z
+  .strictObject({
+    format: z.literal('standard').default('standard'),
+    url: httpUrl('the receiver'),
+    secret: signingSecretInput.optional().meta({
+      description: 'Standard Webhooks secret: deliveries carry webhook-signature. Omit to send unsigned.',
+    }),
+    headers,
+  })
+  .meta({ description: 'Standard Webhooks delivery (signed JSON) to any HTTP endpoint.' });
+
+export const slackTargetInput = z
+  .strictObject({
+    format: z.literal('slack'),
+    url: httpUrl('a Slack incoming webhook').meta({
+      description:
+        'Slack incoming-webhook URL (https://hooks.slack.com/services/…); it is itself the secret.',
+    }),
+  })
+  .meta({ description: 'A Slack message through an incoming webhook.' });
+
+export const DEFAULT_PAGERDUTY_URL = 'https://events.pagerduty.com/v2/enqueue';
+
+export const pagerdutyTargetInput = z
+  .strictObject({
+    format: z.literal('pagerduty'),
+    routingKey: tokenInput.meta({
+      description: 'Events API v2 integration key of the PagerDuty service: "env:NAME" or the key.',
+    }),
+    url: httpUrl('the PagerDuty Events API')
+      .optional()
+      .meta({
+        description: `Events API v2 endpoint. Default: ${DEFAULT_PAGERDUTY_URL} (EU: events.eu.pagerduty.com).`,
+      }),
+  })
+  .meta({ description: 'A PagerDuty Events API v2 event (trigger), deduplicated on the decision id.' });
+
+export const alertmanagerTargetInput = z
+  .strictObject({
+    format: z.literal('alertmanager'),
+    url: httpUrl('the receiver of Alertmanager webhook payloads'),
+    headers,
+  })
+  .meta({ description: "A POST of Alertmanager's webhook payload (version 4) to a receiver that reads it." });
+
+export const unleashTargetInput = z
+  .strictObject({
+    format: z.literal('unleash'),
+    url: httpUrl('the Unleash server').meta({
+      description: 'Base URL of Unleash (the Admin API lives under /api/admin).',
+    }),
+    token: tokenInput.meta({ description: 'Admin or personal access token with update rights on the flag.' }),
+    project: z.string({ error: 'expected the Unleash project id, like "default"' }).min(1),
+    environment: z.string({ error: 'expected the Unleash environment, like "production"' }).min(1),
+  })
+  .meta({
+    description:
+      'Turns the flag off (rollback) or sets the flexibleRollout percentage (advance) through the Unleash Admin API.',
+  });
+
+export const DEFAULT_LAUNCHDARKLY_URL = 'https://app.launchdarkly.com';
+
+export const launchdarklyTargetInput = z
+  .strictObject({
+    format: z.literal('launchdarkly'),
+    token: tokenInput.meta({ description: 'LaunchDarkly API access token with writer rights on the flag.' }),
+    project: z.string({ error: 'expected the LaunchDarkly project key, like "default"' }).min(1),
+    environment: z.string({ error: 'expected the LaunchDarkly environment key, like "production"' }).min(1),
+    url: httpUrl('the LaunchDarkly API')
+      .optional()
+      .meta({ description: `API base. Default: ${DEFAULT_LAUNCHDARKLY_URL} (federal/EU instances differ).` }),
+  })
+  .meta({
+    description: 'Turns the flag off or sets its rollout weights with a semantic patch of the REST API v2.',
+  });
+
+export const DEFAULT_FLAGSMITH_URL = 'https://api.flagsmith.com/api/v1';
+
+export const flagsmithTargetInput = z
+  .strictObject({
+    format: z.literal('flagsmith'),
+    url: httpUrl('the Flagsmith API')
+      .optional()
+      .meta({
+        description: `Admin API base. Default: ${DEFAULT_FLAGSMITH_URL}; self-hosted: https://host/api/v1.`,
+      }),
+    token: tokenInput.meta({ description: 'Organisation API token (sent as "Authorization: Api-Key …").' }),
+    environment: z
+      .string({ error: 'expected the Flagsmith environment key' })
+      .min(1)
+      .meta({ description: 'Environment key (client-side environment key) whose feature state is changed.' }),
+  })
+  .meta({
+    description: 'Disables the feature state (rollback) or sets its percentage split through the Admin API.',
+  });
+
+export const actionTargetInput = z
+  .discriminatedUnion(
+    'format',
+    [
+      standardTargetInput,
+      slackTargetInput,
+      pagerdutyTargetInput,
+      alertmanagerTargetInput,
+      unleashTargetInput,
+      launchdarklyTargetInput,
+      flagsmithTargetInput,
+    ],
+    { error: `expected format to be one of ${TARGET_FORMATS.join(', ')} (default standard)` },
+  )
+  .meta({ description: 'Where an action is delivered; format says how (default standard).' });
+
+export type ActionTargetInput = z.input<typeof actionTargetInput>;
+
+const targetList = z
+  .array(actionTargetInput, { error: 'expected a list of targets, like [{ url: "https://…" }]' })
+  .default([]);
+
+export const ACTIONS = ['rollback', 'verdict', 'advance', 'alert'] as const;
+export type ActionName = (typeof ACTIONS)[number];
+
+export const actionsInput = z
+  .strictObject({
+    rollback: targetList.meta({
+      description: 'Called the moment a guardrail with onBreach: rollback is breached.',
+    }),
+    verdict: targetList.meta({
+      description: "Called with every checkpoint's go / no-go / inconclusive verdict.",
+    }),
+    advance: targetList.meta({ description: "Called when the next wave starts, with the wave's percent." }),
+    alert: targetList.meta({ description: 'Called for onBreach/noData alerts and deliveries that gave up.' }),
+  })
+  .default({ rollback: [], verdict: [], advance: [], alert: [] })
+  .meta({ description: 'Who is called for each kind of decision.' });

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { aggregateInput } from './aggregate.ts';
+import { positiveDurationText } from './duration.ts';
+import { allowedInput } from './limit.ts';
+import { metricInput } from './metric.ts';
+
+export const COMPARES = ['absolute', 'baseline', 'control'] as const;
+export type Compare = (typeof COMPARES)[number];
+export const ON_BREACH = ['rollback', 'pause', 'alert'] as const;
+export const NO_DATA = ['ignore', 'alert'] as const;
+
+export const CHECK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+// Wave percents as YAML/JSON keys: "25", "0.5", "100".
+export const WAVE_KEY_PATTERN = /^\d+(\.\d+)?$/;
+
+const WINDOW_HINT = 'expected "wave" or a duration like "5m" or "1h"';
+
+const checkFields = {
+  name: z
+    .string({ error: 'expected a check name' })
+    .regex(CHECK_NAME_PATTERN, {
+      error: 'expected a name of letters, digits, "-", "_" and ".", starting with a letter or digit',
+    })
+    .meta({ description: 'Unique across guardrails and success criteria; named in every verdict.' }),
+  metric: metricInput,
+  aggregate: aggregateInput.optional(),
+  quantile: z
+    .number({ error: 'expected a quantile between 0 and 1, like 0.975' })
+    .gt(0, { error: 'expected a quantile greater than 0 and less than 1, like 0.975' })
+    .lt(1, { error: 'expected a quantile greater than 0 and less than 1, like 0.975' })
+    .optional()
+    .meta({ description: 'A quantile in (0, 1); the same as aggregate: pNNN (0.975 = p975).' }),
+  compare: z.enum(COMPARES, { error: 'expected absolute, baseline or control' }).default('absolute').meta({
+    description: 'absolute: the aggregate itself; baseline / control: the difference treatment − reference.',
+  }),
+  allowed: allowedInput,
+  allowedByWave: z
+    .record(
+      z.string().regex(WAVE_KEY_PATTERN, { error: 'expected a wave percent as key, like 25' }),
+      allowedInput,
+      { error: 'expected a map from wave percent to { min, max }, like { 25: { max: 0.04 } }' },
+    )
+    .optional()
+    .meta({ description: 'Bounds for single waves, keyed by wave percent; they override those of allowed.' }),
+  window: z
+    .union([z.literal('wave'), positiveDurationText], { error: WINDOW_HINT })
+    .default('wave')
+    .meta({ description: '"wave" (default): since the current wave began; a duration: a trailing window.' }),
+  consecutive: z
+    .int({ error: 'expected a whole number of evaluations, 1 or more' })
+    .min(1, { error: 'expected a whole number of evaluations, 1 or more' })
+    .default(1)
+    .meta({ description: 'Evaluations in a row outside allowed before the check counts as breached.' }),
+  noData: z
+    .enum(NO_DATA, { error: 'expected ignore or alert' })
+    .default('ignore')
+    .meta({ description: 'What missing data does: ignore (default) or alert. It is never a breach.' }),
+  minSamples: z
+    .int({ error: 'expected a whole number of samples, 1 or more' })
+    .min(1, { error: 'expected a whole number of samples, 1 or more' })
+    .optional()
+    .meta({
+      description: "Samples needed per cohort before the check is judged. Default: the wave's minSamples.",
+    }),
+  confidence: z
+    .number({ error: 'expected a confidence between 0 and 1, like 0.95' })
+    .gt(0, { error: 'expected a confidence greater than 0 and less than 1, like 0.95' })
+    .lt(1, { error: 'expected a confidence greater than 0 and less than 1, like 0.95' })
+    .optional()
+    .meta({ description: 'Confidence of the interval for this check. Default: spec.confidence.' }),
+};
+
+export const guardrailInput = z
+  .strictObject({
+    ...checkFields,
+    onBreach: z
+      .enum(ON_BREACH, { error: 'expected rollback, pause or alert' })
+      .default('rollback')
+      .meta({ description: 'What a breach does: rollback (default), pause or alert.' }),
+  })
+  .meta({ description: 'A rollback trigger, watched continuously in every wave.' });
+
+export const successCriterionInput = z
+  .strictObject(checkFields)
+  .meta({ description: "A go/no-go gate, judged at every wave's checkpoint." });
+
+export type GuardrailInput = z.input<typeof guardrailInput>;
+export type SuccessCriterionInput = z.input<typeof successCriterionInput>;

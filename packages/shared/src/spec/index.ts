@@ -1,0 +1,39 @@
+export {
+  ACTIONS,
+  type ActionName,
+  type ActionTargetInput,
+  actionTargetInput,
+  DEFAULT_FLAGSMITH_URL,
+  DEFAULT_LAUNCHDARKLY_URL,
+  DEFAULT_PAGERDUTY_URL,
+  TARGET_FORMATS,
+  type TargetFormat,
+} from './action-target.ts';
+export { type Aggregate, aggregateOfQuantile, NAMED_AGGREGATES, quantileOf } from './aggregate.ts';
+export { COMPARES, type Compare, type GuardrailInput, type SuccessCriterionInput } from './check.ts';
+export { allChecks, allowedForWave, checkKind, minSamplesFor } from './check-helpers.ts';
+export { type Duration, durationOf, formatDuration, parseDuration } from './duration.ts';
+export { type Allowed, isRelative, type Limit, parseLimit } from './limit.ts';
+export { type MetricInput, type MetricRef, metricKind } from './metric.ts';
+export { promLabelName } from './resolve.ts';
+export type {
+  Actions,
+  ActionTarget,
+  Check,
+  Cohorts,
+  Guardrail,
+  RolloutSpec,
+  SuccessCriterion,
+  Wave,
+  Window,
+} from './resolved.ts';
+export {
+  API_VERSION,
+  DEFAULT_COHORTS,
+  DEFAULT_CONFIDENCE,
+  type RolloutSpecInput,
+  rolloutSpecInputSchema,
+  rolloutSpecSchema,
+} from './schema.ts';
+export { resolveSecret, type Secret } from './secret.ts';
+export { DEFAULT_BAKE, DEFAULT_MIN_SAMPLES, DEFAULT_WAVE_PERCENTS, type WaveInput } from './wave.ts';

@@ -1,0 +1,120 @@
+import type { Aggregate } from './aggregate.ts';
+import type { Compare } from './check.ts';
+import type { Duration } from './duration.ts';
+import type { Allowed } from './limit.ts';
+import type { MetricRef } from './metric.ts';
+import type { Secret } from './secret.ts';
+
+// The spec after parsing: every default applied, durations and limits parsed, secrets split into
+// env references and literals. Consumers never see the input shapes.
+
+export interface Wave {
+  /** 0-based position in spec.waves. */
+  readonly index: number;
+  readonly percent: number;
+  readonly bake: Duration;
+  readonly minSamples: number;
+  readonly extend: Duration;
+  readonly maxBake: Duration;
+}
+
+/** `wave`: everything since the current wave began; a duration: a trailing window. */
+export type Window = 'wave' | Duration;
+
+interface CheckBase {
+  readonly name: string;
+  readonly metric: MetricRef;
+  /** For a ratio this is `mean` and means nothing: the ratio is its own quantity. */
+  readonly aggregate: Aggregate;
+  /** Present exactly when the aggregate is a quantile (`p99` → 0.99). */
+  readonly quantile?: number;
+  readonly compare: Compare;
+  readonly allowed: Allowed;
+  /** Keyed by `String(wave.percent)`; use `allowedForWave` rather than reading it. */
+  readonly allowedByWave: Readonly<Record<string, Allowed>>;
+  readonly window: Window;
+  readonly consecutive: number;
+  readonly noData: 'ignore' | 'alert';
+  /** Override of the wave's minSamples; use `minSamplesFor`. */
+  readonly minSamples?: number;
+  /** Resolved: the check's own, or spec.confidence. */
+  readonly confidence: number;
+}
+
+export interface Guardrail extends CheckBase {
+  readonly kind: 'guardrail';
+  readonly onBreach: 'rollback' | 'pause' | 'alert';
+}
+
+export interface SuccessCriterion extends CheckBase {
+  readonly kind: 'successCriterion';
+}
+
+export type Check = Guardrail | SuccessCriterion;
+
+export type ActionTarget =
+  | {
+      readonly format: 'standard';
+      readonly url: string;
+      readonly secret?: Secret;
+      readonly headers: Readonly<Record<string, string>>;
+    }
+  | { readonly format: 'slack'; readonly url: string }
+  | { readonly format: 'pagerduty'; readonly routingKey: Secret; readonly url: string }
+  | {
+      readonly format: 'alertmanager';
+      readonly url: string;
+      readonly headers: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly format: 'unleash';
+      readonly url: string;
+      readonly token: Secret;
+      readonly project: string;
+      readonly environment: string;
+    }
+  | {
+      readonly format: 'launchdarkly';
+      readonly url: string;
+      readonly token: Secret;
+      readonly project: string;
+      readonly environment: string;
+    }
+  | {
+      readonly format: 'flagsmith';
+      readonly url: string;
+      readonly token: Secret;
+      readonly environment: string;
+    };
+
+export interface Actions {
+  readonly rollback: readonly ActionTarget[];
+  readonly verdict: readonly ActionTarget[];
+  readonly advance: readonly ActionTarget[];
+  readonly alert: readonly ActionTarget[];
+}
+
+export interface Cohorts {
+  readonly attribute: string;
+  readonly treatment: string;
+  readonly control: string;
+}
+
+export interface RolloutSpec {
+  readonly apiVersion: 'rollout-guard/v1';
+  readonly kind: 'Rollout';
+  readonly metadata: { readonly name: string; readonly labels: Readonly<Record<string, string>> };
+  readonly spec: {
+    readonly flag: string;
+    readonly match: Readonly<Record<string, string>>;
+    readonly cohorts: Cohorts;
+    readonly baseline?: { readonly window: Duration };
+    readonly prometheus?: { readonly url: string };
+    readonly waves: readonly Wave[];
+    readonly approval: 'manual' | 'auto';
+    readonly confidence: number;
+    readonly guardrails: readonly Guardrail[];
+    readonly successCriteria: readonly SuccessCriterion[];
+    readonly actions: Actions;
+  };
+}
