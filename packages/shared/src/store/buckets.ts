@@ -1,0 +1,280 @@
+/**
+ * The metric data the collector writes and the evaluator reads: per rollout, metric and cohort, HASHes
+ * of numeric fields that merge by addition (a sparse vector), at several time resolutions, plus a
+ * running total per wave and the baseline total. Layout and reasons: services/collector/src/ingest/README.md.
+ */
+
+import { rolloutKeys } from '../redis/keys.ts';
+
+export type Cohort = 'treatment' | 'control' | 'baseline';
+export const COHORTS: readonly Cohort[] = ['treatment', 'control', 'baseline'];
+
+export interface Resolution {
+  readonly name: string;
+  readonly ms: number;
+  /** How long a bucket of this size lives after its last write (seconds, via EXPIRE). */
+  readonly ttlSeconds: number;
+}
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+/** The longest trailing window a check may use (PRODUCT.md: windows from 10 s to 7 d). */
+export const MAX_WINDOW_MS = 7 * DAY * 1000;
+
+/**
+ * 10 s buckets hold the recent past at the resolution of the shortest window; 5 min and 1 h buckets
+ * hold the longest window plus a day of slack (a 1 h baseline, late reads). A window is read as the
+ * coarsest aligned buckets inside it plus finer ones at its edges, so a 7 d window is ~200 reads and
+ * any window is exact to 10 s at its recent edge and to 5 min at an edge older than 6 h.
+ */
+export const RESOLUTIONS: readonly Resolution[] = [
+  { name: '10s', ms: 10_000, ttlSeconds: 6 * HOUR },
+  { name: '5m', ms: 300_000, ttlSeconds: 8 * DAY },
+  { name: '1h', ms: 3_600_000, ttlSeconds: 8 * DAY },
+];
+
+/** Wave totals outlive the longest bake with its extensions (21 d bake, maxBake twice that). */
+export const WAVE_TOTAL_TTL_SECONDS = 60 * DAY;
+export const BASELINE_TTL_SECONDS = 60 * DAY;
+
+// Keys, through the shared key scheme. Metric names may hold ':' (Prometheus recording rules) and other
+// characters a key part must not: they are percent-escaped, which keeps distinct names distinct.
+export function metricKeyPart(metric: string): string {
+  return metric.replace(/[%:{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export function bucketKey(
+  rollout: string,
+  resolution: string,
+  metric: string,
+  cohort: Cohort,
+  startMs: number,
+) {
+  return rolloutKeys(rollout).metricBucket(resolution, metricKeyPart(metric), cohort, startMs);
+}
+export function waveTotalKey(rollout: string, waveEpoch: number, metric: string, cohort: Cohort) {
+  return rolloutKeys(rollout).waveTotal(waveEpoch, metricKeyPart(metric), cohort);
+}
+export function baselineKey(rollout: string, metric: string) {
+  return rolloutKeys(rollout).baselineTotal(metricKeyPart(metric));
+}
+/** seriesId → previous cumulative vector, start and timestamp (MessagePack, written by the ingest script). */
+export function seriesStateKey(rollout: string, metric: string) {
+  return rolloutKeys(rollout).seriesState(metricKeyPart(metric));
+}
+/** Digests of the batches already applied to this rollout: a retried batch counts once. */
+export function batchMarkersKey(rollout: string) {
+  return rolloutKeys(rollout).batchMarkers;
+}
+/** seriesId → last seen (ms): the rollout's active series, for the cardinality cap. */
+export function activeSeriesKey(rollout: string) {
+  return rolloutKeys(rollout).activeSeries;
+}
+
+// Fields of a bucket hash.
+export const FIELD = {
+  count: 'n',
+  sum: 's',
+  sumSquares: 'q',
+  min: 'mn',
+  max: 'mx',
+  lastValue: 'lv',
+  lastTime: 'lt',
+  zeroCount: 'z',
+  counterIncrease: 'ci',
+} as const;
+
+/** Raw (non-histogram) values go into exponential buckets of this fixed scale: base 2^(1/32), ±1.1 %. */
+export const SAMPLE_SKETCH_SCALE = 5;
+
+/** Upper bound text as Prometheus writes `le` ("0.5", "+Inf"), so bounds that differ merge at read time. */
+export function explicitBucketField(upperBound: number): string {
+  return `b:${formatBound(upperBound)}`;
+}
+export function formatBound(upperBound: number): string {
+  if (upperBound === Number.POSITIVE_INFINITY) return '+Inf';
+  return String(upperBound);
+}
+export function expBucketField(scale: number, sign: 'p' | 'n', index: number): string {
+  return `e:${scale}:${sign}:${index}`;
+}
+
+/** The index of the exponential bucket (lower, upper] that holds |value| > 0 at this scale (OTLP's mapping). */
+export function expBucketIndex(value: number, scale: number): number {
+  const magnitude = Math.abs(value);
+  const exact = Math.log2(magnitude) * 2 ** scale;
+  const index = Math.ceil(exact) - 1;
+  // Exact powers of the base belong to the bucket below (upper bound inclusive); log2 rounding can miss it.
+  const lowerBound = 2 ** (index / 2 ** scale);
+  if (lowerBound >= magnitude) return index - 1;
+  if (2 ** ((index + 1) / 2 ** scale) < magnitude) return index + 1;
+  return index;
+}
+
+/** A bucket hash, parsed: what the fields say, merged by the rules of each field. */
+export interface BucketVector {
+  count: number;
+  sum: number;
+  sumSquares: number;
+  min?: number;
+  max?: number;
+  lastValue?: number;
+  lastTime?: number;
+  counterIncrease: number;
+  /** Upper bound → count in that bucket (not cumulative). */
+  explicit: Map<number, number>;
+  /** Scale → signed index (`n` as negative magnitudes) → count. */
+  exponential: Map<number, { positive: Map<number, number>; negative: Map<number, number> }>;
+  zeroCount: number;
+}
+
+export function emptyBucketVector(): BucketVector {
+  return {
+    count: 0,
+    sum: 0,
+    sumSquares: 0,
+    counterIncrease: 0,
+    explicit: new Map(),
+    exponential: new Map(),
+    zeroCount: 0,
+  };
+}
+
+/** Parses one HGETALL answer. Unknown fields are ignored so an older reader survives a newer writer. */
+export function parseBucketFields(fields: Record<string, string>): BucketVector {
+  const vector = emptyBucketVector();
+  for (const [field, text] of Object.entries(fields)) {
+    const value = Number(text);
+    if (Number.isNaN(value)) continue;
+    switch (field) {
+      case FIELD.count:
+        vector.count = value;
+        break;
+      case FIELD.sum:
+        vector.sum = value;
+        break;
+      case FIELD.sumSquares:
+        vector.sumSquares = value;
+        break;
+      case FIELD.min:
+        vector.min = value;
+        break;
+      case FIELD.max:
+        vector.max = value;
+        break;
+      case FIELD.lastValue:
+        vector.lastValue = value;
+        break;
+      case FIELD.lastTime:
+        vector.lastTime = value;
+        break;
+      case FIELD.zeroCount:
+        vector.zeroCount = value;
+        break;
+      case FIELD.counterIncrease:
+        vector.counterIncrease = value;
+        break;
+      default:
+        parseBucketField(vector, field, value);
+    }
+  }
+  return vector;
+}
+
+function parseBucketField(vector: BucketVector, field: string, value: number) {
+  if (field.startsWith('b:')) {
+    const bound = field === 'b:+Inf' ? Number.POSITIVE_INFINITY : Number(field.slice(2));
+    if (!Number.isNaN(bound)) vector.explicit.set(bound, (vector.explicit.get(bound) ?? 0) + value);
+    return;
+  }
+  const match = /^e:(-?\d+):([pn]):(-?\d+)$/.exec(field);
+  if (match === null) return;
+  const scale = Number(match[1]);
+  let perScale = vector.exponential.get(scale);
+  if (perScale === undefined) {
+    perScale = { positive: new Map(), negative: new Map() };
+    vector.exponential.set(scale, perScale);
+  }
+  const side = match[2] === 'p' ? perScale.positive : perScale.negative;
+  const index = Number(match[3]);
+  side.set(index, (side.get(index) ?? 0) + value);
+}
+
+/** Adds `from` into `into`: sums add, min/max take the extreme, last value keeps the latest. */
+export function mergeBucketVector(into: BucketVector, from: BucketVector): BucketVector {
+  into.count += from.count;
+  into.sum += from.sum;
+  into.sumSquares += from.sumSquares;
+  into.counterIncrease += from.counterIncrease;
+  into.zeroCount += from.zeroCount;
+  if (from.min !== undefined && (into.min === undefined || from.min < into.min)) into.min = from.min;
+  if (from.max !== undefined && (into.max === undefined || from.max > into.max)) into.max = from.max;
+  if (
+    from.lastTime !== undefined &&
+    from.lastValue !== undefined &&
+    (into.lastTime === undefined || from.lastTime >= into.lastTime)
+  ) {
+    into.lastTime = from.lastTime;
+    into.lastValue = from.lastValue;
+  }
+  for (const [bound, count] of from.explicit)
+    into.explicit.set(bound, (into.explicit.get(bound) ?? 0) + count);
+  for (const [scale, sides] of from.exponential) {
+    let target = into.exponential.get(scale);
+    if (target === undefined) {
+      target = { positive: new Map(), negative: new Map() };
+      into.exponential.set(scale, target);
+    }
+    for (const [index, count] of sides.positive)
+      target.positive.set(index, (target.positive.get(index) ?? 0) + count);
+    for (const [index, count] of sides.negative)
+      target.negative.set(index, (target.negative.get(index) ?? 0) + count);
+  }
+  return into;
+}
+
+export interface BucketRef {
+  readonly resolution: Resolution;
+  readonly startMs: number;
+}
+
+/**
+ * The buckets whose union covers [fromMs, toMs): the coarsest aligned buckets inside, finer ones at the
+ * edges. Edges snap outward to the finest resolution still kept at that age (10 s within 6 h, else 5 min),
+ * so the window read may be a little longer than asked, never shorter, and never reads expired buckets.
+ */
+export function planWindow(fromMs: number, toMs: number, nowMs: number): BucketRef[] {
+  const finest = (at: number) => RESOLUTIONS.findIndex((r) => at >= nowMs - r.ttlSeconds * 1000);
+  const leftLevel = Math.max(finest(fromMs), 0);
+  const rightLevel = Math.max(finest(toMs), 0);
+  const leftMs = RESOLUTIONS[leftLevel]!.ms;
+  const rightMs = RESOLUTIONS[rightLevel]!.ms;
+  const from = Math.floor(fromMs / leftMs) * leftMs;
+  const to = Math.ceil(toMs / rightMs) * rightMs;
+  const refs: BucketRef[] = [];
+  cover(from, to, RESOLUTIONS.length - 1, refs);
+  return refs.sort((a, b) => a.startMs - b.startMs || b.resolution.ms - a.resolution.ms);
+}
+
+function cover(from: number, to: number, level: number, refs: BucketRef[]) {
+  if (from >= to || level < 0) return;
+  const resolution = RESOLUTIONS[level]!;
+  const first = Math.ceil(from / resolution.ms) * resolution.ms;
+  const last = Math.floor(to / resolution.ms) * resolution.ms;
+  if (first >= last) {
+    cover(from, to, level - 1, refs);
+    return;
+  }
+  for (let start = first; start < last; start += resolution.ms) refs.push({ resolution, startMs: start });
+  cover(from, first, level - 1, refs);
+  cover(last, to, level - 1, refs);
+}
+
+/** The start of the bucket of each resolution that holds time `atMs`. */
+export function bucketStarts(atMs: number): Array<{ resolution: Resolution; startMs: number }> {
+  return RESOLUTIONS.map((resolution) => ({
+    resolution,
+    startMs: Math.floor(atMs / resolution.ms) * resolution.ms,
+  }));
+}

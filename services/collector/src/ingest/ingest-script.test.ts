@@ -1,0 +1,241 @@
+import { createRedis, type RedisClient } from '@rollout-guard/shared/redis';
+import { bucketKey, seriesStateKey } from '@rollout-guard/shared/store';
+import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type IngestCall, type IngestOp, KeyTable, runIngestScript } from './ingest-script.ts';
+
+let server: TestRedis;
+let redis: RedisClient;
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = createRedis(server.url, { role: 'producer' });
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+beforeEach(() => server.flushAll());
+
+const ROLLOUT = 'checkout';
+const BUCKET = bucketKey(ROLLOUT, '10s', 'requests_total', 'treatment', 0);
+const OTHER = bucketKey(ROLLOUT, '10s', 'requests_total', 'control', 0);
+
+/** A call writing every op to BUCKET (target group 0) and OTHER (group 1). */
+function call(ops: IngestOp[], digest = '', overrides: Partial<IngestCall> = {}): IngestCall {
+  const table = new KeyTable();
+  const bucket = table.indexOf(BUCKET);
+  const other = table.indexOf(OTHER);
+  const series = table.indexOf(seriesStateKey(ROLLOUT, 'requests_total'));
+  return {
+    rollout: ROLLOUT,
+    digest,
+    nowMs: 1_000_000,
+    keys: table.keys,
+    targets: [[[bucket, 600]], [[other, 600]]],
+    ops: ops.map((op) => (op.k === 'c' ? { ...op, sk: series } : op)),
+    maxActiveSeries: 0,
+    activeSeriesMs: 3_600_000,
+    seriesStateSeconds: 3600,
+    markerMs: 3_600_000,
+    freshAfterMs: 500_000,
+    ...overrides,
+  };
+}
+
+const counter = (sid: string, value: number, ts: number, st = 1): IngestOp => ({
+  k: 'c',
+  sk: 0,
+  sid,
+  t: 0,
+  v: { ci: value },
+  st,
+  ts,
+  mono: true,
+});
+
+async function fields(key = BUCKET) {
+  const hash = await redis.hgetall(key);
+  return Object.fromEntries(Object.entries(hash).map(([field, text]) => [field, Number(text)]));
+}
+
+describe('the ingest script', () => {
+  it('adds delta vectors and applies a retried batch once', async () => {
+    const ops: IngestOp[] = [
+      { k: 'd', sid: 'a', t: 0, v: { ci: 3 } },
+      { k: 'd', sid: 'b', t: 0, v: { ci: 4.5 } },
+      { k: 'd', sid: 'c', t: 1, v: { ci: 1 } },
+    ];
+    expect(await runIngestScript(redis, call(ops, 'batch-1'))).toEqual({
+      applied: true,
+      accepted: 3,
+      refusedByCap: 0,
+      ignored: 0,
+    });
+    expect(await runIngestScript(redis, call(ops, 'batch-1'))).toMatchObject({ applied: false, accepted: 0 });
+    expect(await fields()).toEqual({ ci: 7.5 });
+    expect(await fields(OTHER)).toEqual({ ci: 1 });
+    await runIngestScript(redis, call(ops, 'batch-2'));
+    expect(await fields()).toEqual({ ci: 15 });
+  });
+
+  it.each([
+    {
+      name: 'first point of a series that started before the rollout is only the reference',
+      points: [[100, 600_000, 1]],
+      increase: 0,
+    },
+    {
+      name: 'first point of a series that started after the rollout counts in full',
+      points: [[100, 600_000, 550_000]],
+      increase: 100,
+    },
+    {
+      name: 'increases add up',
+      points: [
+        [100, 600_000],
+        [130, 610_000],
+        [171, 620_000],
+      ],
+      increase: 71,
+    },
+    {
+      name: 'a counter reset counts the new value',
+      points: [
+        [100, 600_000],
+        [130, 610_000],
+        [5, 620_000],
+      ],
+      increase: 35,
+    },
+    {
+      name: 'a new start time (sender restart) counts the new value even when higher',
+      points: [
+        [100, 600_000, 1],
+        [130, 610_000, 1],
+        [140, 620_000, 605_000],
+      ],
+      increase: 170,
+    },
+    {
+      name: 'an older or repeated point is ignored',
+      points: [
+        [100, 600_000],
+        [130, 610_000],
+        [120, 605_000],
+        [130, 610_000],
+        [150, 615_000],
+      ],
+      increase: 50,
+    },
+  ])('cumulative counter: $name', async ({ points, increase }) => {
+    let n = 0;
+    for (const [value, ts, st] of points) {
+      await runIngestScript(redis, call([counter('s', value!, ts!, st)], `b${n++}`));
+    }
+    expect((await fields()).ci ?? 0).toBe(increase);
+  });
+
+  it('reports points it ignored as out of order', async () => {
+    await runIngestScript(redis, call([counter('s', 10, 600_000)], 'b1'));
+    expect(await runIngestScript(redis, call([counter('s', 9, 590_000)], 'b2'))).toMatchObject({
+      accepted: 0,
+      ignored: 1,
+    });
+  });
+
+  it('keeps cumulative series apart and exact for large counts', async () => {
+    await runIngestScript(redis, call([counter('a', 2 ** 50, 600_000), counter('b', 1, 600_000)], 'b1'));
+    await runIngestScript(redis, call([counter('a', 2 ** 50 + 7, 610_000), counter('b', 3, 610_000)], 'b2'));
+    expect((await fields()).ci).toBe(9);
+  });
+
+  it('takes the increase of a cumulative histogram, folding buckets when the scale drops', async () => {
+    const histogram = (v: Record<string, number>, ts: number): IngestOp => ({
+      k: 'c',
+      sk: 0,
+      sid: 'h',
+      t: 0,
+      v,
+      st: 1,
+      ts,
+      mono: true,
+    });
+    await runIngestScript(
+      redis,
+      call([histogram({ n: 3, s: 6, 'e:3:p:8': 1, 'e:3:p:9': 2 }, 600_000)], 'b1'),
+    );
+    // Scale 3 → 2: buckets 8 and 9 fold into 4; one more value in 4 and one in a new bucket 6.
+    await runIngestScript(
+      redis,
+      call([histogram({ n: 5, s: 10, 'e:2:p:4': 4, 'e:2:p:6': 1 }, 610_000)], 'b2'),
+    );
+    expect(await fields()).toEqual({ n: 2, s: 4, 'e:2:p:4': 1, 'e:2:p:6': 1 });
+  });
+
+  it('treats a histogram whose sum falls but counts rise as no reset', async () => {
+    const op = (n: number, s: number, ts: number): IngestOp => ({
+      k: 'c',
+      sk: 0,
+      sid: 'h',
+      t: 0,
+      v: { n, s, 'b:0': n },
+      st: 1,
+      ts,
+      mono: true,
+    });
+    await runIngestScript(redis, call([op(2, -1, 600_000)], 'b1'));
+    await runIngestScript(redis, call([op(3, -4, 610_000)], 'b2'));
+    expect(await fields()).toEqual({ n: 1, s: -3, 'b:0': 1 });
+  });
+
+  it('merges min, max and the latest value', async () => {
+    await runIngestScript(
+      redis,
+      call(
+        [
+          { k: 'd', sid: 'g', t: 0, v: { n: 1, s: 5 }, mn: 5, mx: 5, lv: 5, lt: 600_000 },
+          { k: 'd', sid: 'g', t: 0, v: { n: 1, s: 2 }, mn: 2, mx: 2, lv: 2, lt: 590_000 },
+        ],
+        'b1',
+      ),
+    );
+    await runIngestScript(
+      redis,
+      call([{ k: 'd', sid: 'g', t: 0, v: { n: 1, s: 9 }, mn: 9, mx: 9, lv: 9, lt: 605_000 }], 'b2'),
+    );
+    expect(await fields()).toEqual({ n: 3, s: 16, mn: 2, mx: 9, lv: 9, lt: 605_000 });
+  });
+
+  it('refuses new series beyond the cap and keeps counting the known ones', async () => {
+    const capped = { maxActiveSeries: 2 };
+    const d = (sid: string): IngestOp => ({ k: 'd', sid, t: 0, v: { ci: 1 } });
+    expect(await runIngestScript(redis, call([d('a'), d('b'), d('c')], 'b1', capped))).toMatchObject({
+      accepted: 2,
+      refusedByCap: 1,
+    });
+    expect(await runIngestScript(redis, call([d('a'), d('c')], 'b2', capped))).toMatchObject({
+      accepted: 1,
+      refusedByCap: 1,
+    });
+    // An idle series stops counting against the cap.
+    expect(
+      await runIngestScript(redis, call([d('c')], 'b3', { ...capped, nowMs: 1_000_000 + 3_600_001 })),
+    ).toMatchObject({ accepted: 1, refusedByCap: 0 });
+    expect((await fields()).ci).toBe(4);
+  });
+
+  it('sets every written key to expire', async () => {
+    await runIngestScript(redis, call([counter('s', 1, 600_000, 550_000)], 'b1'));
+    expect(await redis.ttl(BUCKET)).toBeGreaterThan(590);
+    expect(await redis.ttl(seriesStateKey(ROLLOUT, 'requests_total'))).toBeGreaterThan(3590);
+    expect(await redis.pttl('rg:{checkout}:batches')).toBeGreaterThan(0);
+  });
+
+  it('loads itself again after Redis forgot its scripts', async () => {
+    await runIngestScript(redis, call([{ k: 'd', sid: 'a', t: 0, v: { ci: 1 } }], 'b1'));
+    await redis.script('FLUSH');
+    await runIngestScript(redis, call([{ k: 'd', sid: 'a', t: 0, v: { ci: 1 } }], 'b2'));
+    expect((await fields()).ci).toBe(2);
+  });
+});

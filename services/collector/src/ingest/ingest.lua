@@ -1,0 +1,175 @@
+-- Applies one batch's part for ONE rollout atomically: every key carries the rollout's hash tag.
+--
+-- KEYS[1]  batch markers (ZSET digest -> ms): a retried batch is applied once, on any replica
+-- KEYS[2]  active series (ZSET series id -> last seen ms): the cardinality cap
+-- KEYS[3+] series state hashes and bucket hashes, referenced by index from ARGV[1]
+-- ARGV[1]  JSON { d, now, mttl, cap, sttl, fresh, sttlSec, tg, p } (see ingest-script.ts)
+--
+-- Returns { applied (1, or 0 when the batch was seen before), accepted, refused by the cap, ignored }.
+
+local p = cjson.decode(ARGV[1])
+local markers, active = KEYS[1], KEYS[2]
+
+if p.d ~= '' and redis.call('ZSCORE', markers, p.d) then
+  return { 0, 0, 0, 0 }
+end
+
+-- Lua's tostring keeps 14 digits; 17 round-trip a double exactly.
+local function num(x)
+  return string.format('%.17g', x)
+end
+
+local adds, mins, maxs, lasts, ttls = {}, {}, {}, {}, {}
+
+local function touch(group)
+  for _, kt in ipairs(p.tg[group + 1]) do
+    local key = KEYS[kt[1]]
+    if (ttls[key] or 0) < kt[2] then ttls[key] = kt[2] end
+  end
+end
+
+local function add(group, vec)
+  for _, kt in ipairs(p.tg[group + 1]) do
+    local key = KEYS[kt[1]]
+    local a = adds[key]
+    if a == nil then
+      a = {}
+      adds[key] = a
+    end
+    for f, v in pairs(vec) do
+      if v ~= 0 then a[f] = (a[f] or 0) + v end
+    end
+  end
+end
+
+local function extremes(group, op)
+  for _, kt in ipairs(p.tg[group + 1]) do
+    local key = KEYS[kt[1]]
+    if op.mn ~= nil and (mins[key] == nil or op.mn < mins[key]) then mins[key] = op.mn end
+    if op.mx ~= nil and (maxs[key] == nil or op.mx > maxs[key]) then maxs[key] = op.mx end
+    if op.lt ~= nil and (lasts[key] == nil or op.lt >= lasts[key][2]) then lasts[key] = { op.lv, op.lt } end
+  end
+end
+
+-- An exponential histogram may lower its scale during a cumulative stream (the SDK merges buckets
+-- pairwise when values spread): fold the previous vector's buckets to the current scale before
+-- subtracting, or every downscale would read as a reset and count the whole history again.
+local function scale_of(vec)
+  local lowest
+  for f in pairs(vec) do
+    local s = string.match(f, '^e:(%-?%d+):')
+    if s then
+      s = tonumber(s)
+      if lowest == nil or s < lowest then lowest = s end
+    end
+  end
+  return lowest
+end
+
+local function fold(vec, target)
+  local out = {}
+  for f, v in pairs(vec) do
+    local s, sign, idx = string.match(f, '^e:(%-?%d+):([pn]):(%-?%d+)$')
+    if s and tonumber(s) > target then
+      local nidx = math.floor(tonumber(idx) / 2 ^ (tonumber(s) - target))
+      f = 'e:' .. target .. ':' .. sign .. ':' .. nidx
+    end
+    out[f] = (out[f] or 0) + v
+  end
+  return out
+end
+
+-- The increase of a cumulative vector since the previous one, or nil when there is nothing to count.
+local function increase(op, prev)
+  local cur = op.v
+  if prev == nil then
+    -- A series seen for the first time: its value is the total since its start. That is an increase
+    -- within the rollout only when the series started after `fresh`; otherwise it is the reference.
+    if op.st > 0 and op.st >= p.fresh then return cur end
+    return nil
+  end
+  if op.st > 0 and prev.st > 0 and op.st ~= prev.st then return cur end
+  local before = prev.v
+  local cs = scale_of(cur)
+  local ps = scale_of(before)
+  if cs ~= nil and ps ~= nil and ps > cs then before = fold(before, cs) end
+  local inc, reset = {}, false
+  for f, v in pairs(cur) do
+    local d = v - (before[f] or 0)
+    if d < 0 and op.mono and f ~= 's' then reset = true end
+    inc[f] = d
+  end
+  if op.mono then
+    for f, v in pairs(before) do
+      if cur[f] == nil and v > 0 and f ~= 's' then reset = true end
+    end
+  end
+  if reset then return cur end
+  return inc
+end
+
+local accepted, refused, ignored = 0, 0, 0
+local cutoff = p.now - p.sttl
+redis.call('ZREMRANGEBYSCORE', active, '-inf', '(' .. cutoff)
+
+for _, op in ipairs(p.p) do
+  local np = op.np or 1
+  local known = redis.call('ZSCORE', active, op.sid)
+  if not known and p.cap > 0 and redis.call('ZCARD', active) >= p.cap then
+    refused = refused + np
+  else
+    redis.call('ZADD', active, p.now, op.sid)
+    if op.k == 'c' then
+      local sk = KEYS[op.sk]
+      local raw = redis.call('HGET', sk, op.sid)
+      local prev = nil
+      if raw then prev = cmsgpack.unpack(raw) end
+      if prev ~= nil and op.ts <= prev.ts then
+        ignored = ignored + np
+      else
+        redis.call('HSET', sk, op.sid, cmsgpack.pack({ st = op.st, ts = op.ts, v = op.v }))
+        if (ttls[sk] or 0) < p.sttlSec then ttls[sk] = p.sttlSec end
+        local inc = increase(op, prev)
+        touch(op.t)
+        if inc ~= nil then add(op.t, inc) end
+        extremes(op.t, op)
+        accepted = accepted + np
+      end
+    else
+      touch(op.t)
+      add(op.t, op.v)
+      extremes(op.t, op)
+      accepted = accepted + np
+    end
+  end
+end
+
+for key, a in pairs(adds) do
+  for f, v in pairs(a) do
+    if v ~= 0 then redis.call('HINCRBYFLOAT', key, f, num(v)) end
+  end
+end
+for key, v in pairs(mins) do
+  local cur = redis.call('HGET', key, 'mn')
+  if not cur or v < tonumber(cur) then redis.call('HSET', key, 'mn', num(v)) end
+end
+for key, v in pairs(maxs) do
+  local cur = redis.call('HGET', key, 'mx')
+  if not cur or v > tonumber(cur) then redis.call('HSET', key, 'mx', num(v)) end
+end
+for key, l in pairs(lasts) do
+  local cur = redis.call('HGET', key, 'lt')
+  if not cur or l[2] >= tonumber(cur) then redis.call('HSET', key, 'lv', num(l[1]), 'lt', num(l[2])) end
+end
+for key, ttl in pairs(ttls) do
+  if redis.call('EXISTS', key) == 1 then redis.call('EXPIRE', key, ttl) end
+end
+redis.call('PEXPIRE', active, p.sttl * 2)
+
+if p.d ~= '' then
+  redis.call('ZADD', markers, p.now, p.d)
+  redis.call('ZREMRANGEBYSCORE', markers, '-inf', '(' .. (p.now - p.mttl))
+  redis.call('PEXPIRE', markers, p.mttl)
+end
+
+return { 1, accepted, refused, ignored }
