@@ -1,8 +1,8 @@
 import { Queue, Worker } from 'bullmq';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultQueuePrefix } from '../jobs/queues.ts';
 import { startRedis, type TestRedis } from '../testing/index.ts';
-import { QUEUE_PREFIX } from './bullmq.ts';
 import { connectionOptions, createRedis, reconnectDelay } from './create-redis.ts';
 import { closeRedis, pingRedis, waitUntilReady } from './ping.ts';
 import { parseRedisUrl } from './redis-url.ts';
@@ -93,11 +93,11 @@ describe('createRedis against a real redis-server', () => {
   it('runs a BullMQ queue and worker with the hash-tagged prefix', async () => {
     const producer = createRedis(redis.url, { role: 'producer' });
     const blocking = createRedis(redis.url, { role: 'worker' });
-    const queue = new Queue('evaluate', { connection: producer, prefix: QUEUE_PREFIX });
+    const queue = new Queue('evaluate', { connection: producer, prefix: defaultQueuePrefix });
     const done = new Promise<unknown>((resolve) => {
       const worker = new Worker('evaluate', async (job) => job.data, {
         connection: blocking,
-        prefix: QUEUE_PREFIX,
+        prefix: defaultQueuePrefix,
       });
       worker.on('completed', (_job, result) => {
         void worker.close().then(() => resolve(result));

@@ -1,4 +1,3 @@
-export { DEFAULT_JOB_OPTIONS, QUEUE_PREFIX } from './bullmq.ts';
 export {
   type ConnectionLogger,
   type CreateRedisOptions,

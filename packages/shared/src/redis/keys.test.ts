@@ -17,11 +17,20 @@ describe('rolloutKeys', () => {
       keys.state,
       keys.audit,
       keys.decisions,
-      keys.series('csat'),
-      keys.buckets('csat', 'on'),
+      keys.checkHistory('csat'),
+      keys.metricBucket('10s', 'csat_score', 'treatment', 1_700_000_000_000),
+      keys.waveTotal(3, 'csat_score', 'control'),
+      keys.baselineTotal('csat_score'),
+      keys.seriesState('csat_score'),
+      keys.batchMarkers,
+      keys.activeSeries,
     ];
     expect(new Set(all.map(hashTag))).toEqual(new Set(['contact-center-copilot']));
-    expect(keys.buckets('csat', 'on')).toBe('rg:{contact-center-copilot}:buckets:csat:on');
+    expect(new Set(all).size).toBe(all.length);
+    expect(keys.metricBucket('10s', 'csat_score', 'treatment', 1_700_000_000_000)).toBe(
+      'rg:{contact-center-copilot}:bucket:10s:csat_score:treatment:1700000000000',
+    );
+    expect(keys.batchMarkers).toBe('rg:{contact-center-copilot}:batches');
   });
 
   it('gives different rollouts different slots', () => {

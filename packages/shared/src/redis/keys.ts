@@ -29,35 +29,37 @@ export function rolloutKey(rollout: string, ...parts: string[]): string {
 
 /** The per-rollout keys known so far; features add theirs here, through `rolloutKey`. */
 export function rolloutKeys(rollout: string) {
+  const key = (...parts: Array<string | number>) => rolloutKey(rollout, ...parts.map(String));
   return {
     /** The stored spec (JSON) and its version. */
-    spec: rolloutKey(rollout, 'spec'),
+    spec: key('spec'),
     /** Every stored version of the spec, for evidence that cites an older one. */
-    specHistory: rolloutKey(rollout, 'spec-history'),
+    specHistory: key('spec-history'),
     /** Phase, wave, timestamps: the state machine's current position. */
-    state: rolloutKey(rollout, 'state'),
+    state: key('state'),
     /** Append-only audit log (a stream): every transition and decision with its inputs. */
-    audit: rolloutKey(rollout, 'audit'),
+    audit: key('audit'),
     /** Decisions (verdicts, rollbacks) by id. */
-    decisions: rolloutKey(rollout, 'decisions'),
+    decisions: key('decisions'),
+    /** Decision ids by time (ZSET), for listing. */
+    decisionIndex: key('decisions', 'idx'),
+    /** Deliveries and timers a transition asked for, until their jobs are enqueued (HASH id → JSON). */
+    outbox: key('outbox'),
     /** A check's evaluations over time, for charts. */
-    series: (check: string) => rolloutKey(rollout, 'series', check),
-    /** Aggregated metric buckets of one check and cohort. */
-    buckets: (check: string, cohort: string) => rolloutKey(rollout, 'buckets', check, cohort),
-    /** Metric data (store/buckets.ts): one time bucket of one metric and cohort at one resolution. */
-    metricBucket: (res: string, metric: string, cohort: string, start: number) =>
-      rolloutKey(rollout, 'b', res, metric, cohort, String(start)),
-    /** Metric data: the running total of one metric and cohort since a wave began. */
-    waveTotal: (waveEpoch: number, metric: string, cohort: string) =>
-      rolloutKey(rollout, 'w', String(waveEpoch), metric, cohort),
-    /** Metric data: the whole population's total during the baseline phase. */
-    baselineTotal: (metric: string) => rolloutKey(rollout, 'bl', metric),
-    /** Cumulative series of one metric: series id → last cumulative vector, start, time (ingest script). */
-    seriesState: (metric: string) => rolloutKey(rollout, 'series-state', metric),
-    /** Digests of ingest batches already applied: a retried batch counts once. */
-    batchMarkers: rolloutKey(rollout, 'batches'),
-    /** Series id → last seen ms: the active series under the cardinality cap. */
-    activeSeries: rolloutKey(rollout, 'active-series'),
+    checkHistory: (check: string) => key('check-history', check),
+    /** One time bucket of a metric for a cohort at a resolution (`10s`, `5m`, `1h`). */
+    metricBucket: (resolution: string, metric: string, cohort: string, startMs: number) =>
+      key('bucket', resolution, metric, cohort, startMs),
+    /** A metric's running total for a cohort since a wave began (`waveEpoch` tells waves apart). */
+    waveTotal: (waveEpoch: number, metric: string, cohort: string) => key('wave', waveEpoch, metric, cohort),
+    /** A metric's pre-rollout total over the whole population. */
+    baselineTotal: (metric: string) => key('baseline', metric),
+    /** The previous cumulative value of each series of a metric, to turn cumulative into delta. */
+    seriesState: (metric: string) => key('series-state', metric),
+    /** Digests of ingest batches already applied, so that a retried batch counts once. */
+    batchMarkers: key('batches'),
+    /** The rollout's active series with their last-seen time, for the cardinality cap. */
+    activeSeries: key('active-series'),
   };
 }
 
@@ -65,4 +67,12 @@ export function rolloutKeys(rollout: string) {
 export const globalKeys = {
   /** The set of rollout names: lists and the evaluator's scheduler read it. */
   rollouts: `${KEY_ROOT}:rollouts`,
+  /** name → the collector's matcher view of each rollout that collects data (HASH). */
+  active: `${KEY_ROOT}:active`,
+  /** Pub/sub channel: a rollout's name is published when its phase, wave or spec changes. */
+  changes: `${KEY_ROOT}:changes`,
+  /** Delivery ids by creation time (ZSET): the webhook delivery log. */
+  deliveries: `${KEY_ROOT}:deliveries`,
+  /** One delivery's record (HASH) and its attempts (LIST `<key>:attempts`). */
+  delivery: (id: string) => `${KEY_ROOT}:delivery:${id}`,
 } as const;
