@@ -1,0 +1,2 @@
+export { host, LOG_LEVELS, logLevel, port, positiveInteger, redisUrl } from './env-fields.ts';
+export { EnvError, parseEnv } from './parse-env.ts';

@@ -1,0 +1,58 @@
+import { EnvError } from '@rollout-guard/shared/config';
+import { describe, expect, it } from 'vitest';
+import { loadEnv } from './env.ts';
+
+describe('collector loadEnv', () => {
+  it('defaults to loopback on the OTLP/HTTP port', () => {
+    expect(loadEnv({})).toMatchObject({
+      HOST: '127.0.0.1',
+      PORT: 4318,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      LOG_LEVEL: 'info',
+      SERVICE_NAME: 'rollout-guard-collector',
+      INGEST_MAX_BODY_BYTES: 8 * 1024 * 1024,
+      INGEST_MAX_DECOMPRESSED_BYTES: 64 * 1024 * 1024,
+      API_MAX_BODY_BYTES: 1024 * 1024,
+      REDIS_COMMAND_TIMEOUT_MS: 2000,
+      READINESS_TIMEOUT_MS: 1000,
+      SHUTDOWN_TIMEOUT_MS: 3000,
+    });
+  });
+
+  it('reads what the operator set', () => {
+    const env = loadEnv({
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      REDIS_URL: 'redis+cluster://n1:7000,n2:7000',
+      INGEST_MAX_BODY_BYTES: '1048576',
+    });
+    expect(env).toMatchObject({
+      HOST: '0.0.0.0',
+      PORT: 8080,
+      REDIS_URL: 'redis+cluster://n1:7000,n2:7000',
+      INGEST_MAX_BODY_BYTES: 1048576,
+    });
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(loadEnv({ PATH: '/usr/bin', HOME: '/root' })).not.toHaveProperty('PATH');
+  });
+
+  it('names every bad variable and never parses at import time', () => {
+    let error: unknown;
+    try {
+      loadEnv({ PORT: 'four', REDIS_URL: 'mysql://db', READINESS_TIMEOUT_MS: '0' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(EnvError);
+    expect((error as EnvError).problems.map((problem) => problem.variable)).toEqual([
+      'PORT',
+      'REDIS_URL',
+      'READINESS_TIMEOUT_MS',
+    ]);
+    expect((error as Error).message).toMatch(
+      /^The collector's environment has 3 problems:\n {2}PORT: "four"/,
+    );
+  });
+});

@@ -1,0 +1,46 @@
+import { EnvError } from '@rollout-guard/shared/config';
+import { describe, expect, it } from 'vitest';
+import { loadEnv } from './env.ts';
+
+describe('evaluator loadEnv', () => {
+  it('defaults to loopback on the exporter port', () => {
+    expect(loadEnv({})).toEqual({
+      HOST: '127.0.0.1',
+      HEALTH_PORT: 9464,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      LOG_LEVEL: 'info',
+      SERVICE_NAME: 'rollout-guard-evaluator',
+      EVALUATOR_CONCURRENCY: 16,
+      DELIVERY_CONCURRENCY: 32,
+      READINESS_TIMEOUT_MS: 1000,
+      SHUTDOWN_TIMEOUT_MS: 3000,
+    });
+  });
+
+  it('reads what the operator set', () => {
+    expect(
+      loadEnv({
+        HEALTH_PORT: '9000',
+        REDIS_URL: 'redis+sentinel://s1:26379,s2:26379/mymaster',
+        EVALUATOR_CONCURRENCY: '64',
+        LOG_LEVEL: 'warn',
+      }),
+    ).toMatchObject({
+      HEALTH_PORT: 9000,
+      REDIS_URL: 'redis+sentinel://s1:26379,s2:26379/mymaster',
+      EVALUATOR_CONCURRENCY: 64,
+      LOG_LEVEL: 'warn',
+    });
+  });
+
+  it('names every bad variable', () => {
+    expect(() => loadEnv({ HEALTH_PORT: '99999', EVALUATOR_CONCURRENCY: 'many' })).toThrow(EnvError);
+    expect(() => loadEnv({ HEALTH_PORT: '99999', EVALUATOR_CONCURRENCY: 'many' })).toThrow(
+      [
+        "The evaluator's environment has 2 problems:",
+        '  HEALTH_PORT: "99999" is not a port; expected a whole number from 0 to 65535 (0 picks a free one)',
+        '  EVALUATOR_CONCURRENCY: "many" is not a positive whole number of jobs',
+      ].join('\n'),
+    );
+  });
+});

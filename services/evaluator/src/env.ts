@@ -1,0 +1,30 @@
+import { host, logLevel, parseEnv, port, positiveInteger, redisUrl } from '@rollout-guard/shared/config';
+import { z } from 'zod';
+
+/** The evaluator's configuration: every variable it reads, with its default and why. */
+export const EvaluatorEnv = z.object({
+  /** Interface for the health and metrics server. Loopback by default; 0.0.0.0 for Prometheus in a cluster. */
+  HOST: host,
+  /** Port of `/healthz`, `/readyz` and `/metrics`. 9464 is the usual port for a Prometheus exporter. */
+  HEALTH_PORT: port(9464),
+  /** Redis 7: `redis://`, `rediss://`, `redis+sentinel://…/master` or `redis+cluster://` (see README). */
+  REDIS_URL: redisUrl,
+  /** fatal, error, warn, info, debug, trace or silent. */
+  LOG_LEVEL: logLevel,
+  /** Written on every log line and as the `service` label of `rollout_guard_build_info`. */
+  SERVICE_NAME: z.string().default('rollout-guard-evaluator'),
+  /** Evaluation jobs one process runs at once; evaluation is Redis-bound, so this is well above the CPU count. */
+  EVALUATOR_CONCURRENCY: positiveInteger(16, 'jobs'),
+  /** Webhook deliveries one process keeps in flight at once (each mostly waits on the receiver). */
+  DELIVERY_CONCURRENCY: positiveInteger(32, 'jobs'),
+  /** How long `/readyz` waits for Redis to answer PING before it reports not ready. */
+  READINESS_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
+  /** On SIGTERM, how long running jobs may finish before the process stops without them (BullMQ retries them). */
+  SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
+});
+
+export type EvaluatorEnv = z.output<typeof EvaluatorEnv>;
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): EvaluatorEnv {
+  return parseEnv('evaluator', EvaluatorEnv, source);
+}
