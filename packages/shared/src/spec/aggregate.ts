@@ -12,7 +12,12 @@ export const AGGREGATE_HINT = `expected one of ${NAMED_AGGREGATES.join(', ')} or
 export type Aggregate = (typeof NAMED_AGGREGATES)[number] | `p${number}`;
 
 export const aggregateInput = z
-  .union([z.enum(NAMED_AGGREGATES), z.string().regex(QUANTILE_AGGREGATE_PATTERN)], { error: AGGREGATE_HINT })
+  .union(
+    [z.enum(NAMED_AGGREGATES), z.string().regex(QUANTILE_AGGREGATE_PATTERN, { error: AGGREGATE_HINT })],
+    {
+      error: AGGREGATE_HINT,
+    },
+  )
   .meta({ description: 'How data points are summarised; pNN is a quantile (p99 = 0.99). Default: mean.' });
 
 /** The quantile an aggregate names (`p99` → 0.99, `p999` → 0.999), or undefined for the others. */

@@ -40,10 +40,11 @@ export function durationOf(ms: number): Duration {
 /** The duration as written in a spec: validated here, parsed when the spec is resolved. */
 export const durationText = z
   .string({ error: DURATION_HINT })
-  .regex(DURATION_PATTERN, { error: DURATION_HINT, abort: true })
+  .regex(DURATION_PATTERN, { error: DURATION_HINT })
   .meta({ description: 'A duration: an integer and a unit, ms | s | m | h | d (e.g. "500ms", "5m", "7d").' });
 
 /** A duration that must be longer than zero (bakes, intervals, windows). */
-export const positiveDurationText = durationText.refine((text) => (parseDuration(text)?.ms ?? 0) > 0, {
+// A text that is not a duration at all already has its problem; this one is about zero only.
+export const positiveDurationText = durationText.refine((text) => (parseDuration(text)?.ms ?? 1) > 0, {
   error: 'expected a duration longer than zero, like "30s" or "1h"',
 });

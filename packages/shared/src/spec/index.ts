@@ -13,8 +13,12 @@ export { type Aggregate, aggregateOfQuantile, NAMED_AGGREGATES, quantileOf } fro
 export { COMPARES, type Compare, type GuardrailInput, type SuccessCriterionInput } from './check.ts';
 export { allChecks, allowedForWave, checkKind, minSamplesFor } from './check-helpers.ts';
 export { type Duration, durationOf, formatDuration, parseDuration } from './duration.ts';
+export { formatProblems } from './format-problems.ts';
+export { JSON_SCHEMA_ID, rolloutJsonSchema } from './json-schema.ts';
 export { type Allowed, isRelative, type Limit, parseLimit } from './limit.ts';
 export { type MetricInput, type MetricRef, metricKind } from './metric.ts';
+export { type ParseResult, parseSpec, type SpecFormat, validateSpec } from './parse.ts';
+export { formatPath, type Problem } from './problem.ts';
 export { promLabelName } from './resolve.ts';
 export type {
   Actions,

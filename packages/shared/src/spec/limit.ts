@@ -14,17 +14,20 @@ export const PERCENT_PATTERN = /^[+-]\d+(\.\d+)?%$/;
 export const LIMIT_HINT = 'expected a number or a percentage like "+5%"';
 
 export const limitInput = z
-  .union([z.number(), z.string().regex(PERCENT_PATTERN)], { error: LIMIT_HINT })
+  .union([z.number(), z.string().regex(PERCENT_PATTERN, { error: LIMIT_HINT })], { error: LIMIT_HINT })
   .meta({
     description:
       'A number (absolute, or an absolute difference for baseline/control) or a signed percentage relative to the reference, like "+5%" or "-10%".',
   });
 
 export const allowedInput = z
-  .strictObject({
-    min: limitInput.optional(),
-    max: limitInput.optional(),
-  })
+  .strictObject(
+    {
+      min: limitInput.optional(),
+      max: limitInput.optional(),
+    },
+    { error: 'expected the range the value must stay in, like { max: 0.05 } or { min: "-1%", max: "+5%" }' },
+  )
   .refine((allowed) => allowed.min !== undefined || allowed.max !== undefined, {
     error: 'expected at least one bound: { min: … } and/or { max: … }',
   })
