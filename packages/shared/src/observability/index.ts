@@ -1,0 +1,2 @@
+export { type CreateLoggerOptions, createLogger, type Logger } from './logger.ts';
+export { type CreateMetricsOptions, createMetricsRegistry } from './metrics.ts';
