@@ -1,0 +1,2 @@
+export type GuardrailOutcome = 'ok' | 'breached' | 'insufficient' | 'no-data';
+export type CriterionOutcome = 'pass' | 'fail' | 'inconclusive';

@@ -1,0 +1,112 @@
+import { formatDuration } from '@rollout-guard/shared/spec';
+import { checkpointVerdict } from './checkpoint-verdict.ts';
+import { judgeCriterion } from './criterion.ts';
+import { addDecision, type Draft, SYSTEM } from './draft.ts';
+import type { CheckpointEvent } from './events.ts';
+import type { CheckEvidence } from './evidence.ts';
+import type { RolloutState } from './state.ts';
+import { bakeJobId, endRollout, enterWave } from './wave-flow.ts';
+
+/**
+ * Judges the success criteria at a wave's checkpoint and acts on the verdict:
+ * - go: the next wave (approval `auto`), `awaiting-approval` (manual), or `completed` after the last wave;
+ * - inconclusive: back to baking, the checkpoint moved by `extend` (capped at `maxBake`);
+ * - no-go: the rollout holds at its wave, paused; resume starts a fresh bake, rollback turns the flag off.
+ */
+export function applyCheckpoint(
+  state: RolloutState,
+  draft: Draft,
+  event: CheckpointEvent,
+  now: number,
+): RolloutState {
+  const wavePlan = state.spec.spec.waves[state.wave - 1];
+  if (wavePlan === undefined)
+    throw new RangeError(`wave ${state.wave} does not exist in ${state.spec.metadata.name}`);
+  const criteria = state.spec.spec.successCriteria.map((rule) => ({
+    check: rule.name,
+    ...judgeCriterion(rule, wavePlan, event.measurements[rule.name]),
+  }));
+  const breached = state.spec.spec.guardrails.filter((g) => state.guardrails[g.name]?.outcome === 'breached');
+  const verdict = checkpointVerdict({
+    criteria,
+    breachedGuardrails: breached.map((g) => g.name),
+    currentBakeMs: state.bakeMs,
+    schedule: { bakeMs: wavePlan.bake.ms, extendMs: wavePlan.extend.ms, maxBakeMs: wavePlan.maxBake.ms },
+  });
+  const checks: CheckEvidence[] = [
+    ...criteria.map((c) => c.evidence),
+    ...breached.flatMap((g) => {
+      const evidence = state.guardrails[g.name]?.evidence;
+      return evidence ? [evidence] : [];
+    }),
+  ];
+  const where = `wave ${state.wave} (${wavePlan.percent}%)`;
+  const isLast = state.wave === state.spec.spec.waves.length;
+
+  if (verdict.verdict === 'go') {
+    const to = isLast ? 'completed' : state.spec.spec.approval === 'auto' ? 'wave' : 'awaiting-approval';
+    addDecision(draft, state, now, {
+      kind: 'verdict',
+      subject: 'checkpoint',
+      outcome: 'go',
+      webhook: 'rollout.verdict',
+      wave: state.wave,
+      actor: SYSTEM,
+      reason: `go for ${where}: ${verdict.why}${to === 'awaiting-approval' ? '; waiting for an operator to approve the next wave' : ''}`,
+      to,
+      checks,
+    });
+    if (isLast) {
+      addDecision(draft, state, now, {
+        kind: 'completed',
+        subject: 'rollout',
+        outcome: 'completed',
+        webhook: 'rollout.completed',
+        wave: state.wave,
+        actor: SYSTEM,
+        reason: `the last wave (${wavePlan.percent}%) passed its checkpoint; the rollout is complete`,
+        to: 'completed',
+      });
+      return endRollout(state, draft, 'completed', now);
+    }
+    if (state.spec.spec.approval === 'auto') {
+      return enterWave(state, draft, state.wave + 1, now, SYSTEM, `${where} went go and approval is auto`);
+    }
+    return { ...state, phase: 'awaiting-approval', deadline: null };
+  }
+
+  if (verdict.verdict === 'inconclusive') {
+    const deadline = (state.bakeStartedAt ?? now) + state.pausedMs + verdict.nextBakeMs;
+    addDecision(draft, state, now, {
+      kind: 'verdict',
+      subject: 'checkpoint',
+      outcome: 'inconclusive',
+      webhook: 'rollout.verdict',
+      wave: state.wave,
+      actor: SYSTEM,
+      reason: `inconclusive for ${where}: ${verdict.why} to ${formatDuration(verdict.nextBakeMs)} (at most ${formatDuration(wavePlan.maxBake.ms)}); next checkpoint at ${new Date(deadline).toISOString()}`,
+      to: 'wave',
+      checks,
+    });
+    draft.effects.push({
+      type: 'schedule',
+      event: 'bake-elapsed',
+      at: deadline,
+      jobId: bakeJobId(state, state.wave, deadline),
+    });
+    return { ...state, phase: 'wave', bakeMs: verdict.nextBakeMs, deadline };
+  }
+
+  addDecision(draft, state, now, {
+    kind: 'verdict',
+    subject: 'checkpoint',
+    outcome: 'no-go',
+    webhook: 'rollout.verdict',
+    wave: state.wave,
+    actor: SYSTEM,
+    reason: `no-go for ${where}: ${verdict.why}; the rollout holds at ${wavePlan.percent}% — resume re-bakes the wave, rollback turns the flag off, abort stops watching`,
+    to: 'paused',
+    checks,
+  });
+  return { ...state, phase: 'paused', deadline: null, paused: { from: 'wave', at: now, cause: 'no-go' } };
+}

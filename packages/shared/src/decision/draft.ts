@@ -1,0 +1,64 @@
+import type { Actor, Decision, DecisionOutcome, Effect, WebhookType } from './decision.ts';
+import { type DecisionKind, decisionId } from './decision-id.ts';
+import type { CheckEvidence } from './evidence.ts';
+import type { Phase, RolloutState } from './state.ts';
+
+/** The effects and decision ordinals a transition accumulates before it returns. */
+export interface Draft {
+  readonly effects: Effect[];
+  readonly ordinals: Record<string, number>;
+}
+
+export function startDraft(state: RolloutState): Draft {
+  return { effects: [], ordinals: { ...state.ordinals } };
+}
+
+export interface DecisionDraft {
+  readonly kind: DecisionKind;
+  readonly subject: string;
+  readonly outcome: DecisionOutcome;
+  readonly webhook: WebhookType | null;
+  /** 1-based wave the decision concerns; 0 before wave 1. */
+  readonly wave: number;
+  readonly actor: Actor;
+  readonly reason: string;
+  readonly to: Phase;
+  readonly checks?: readonly CheckEvidence[];
+}
+
+/** Adds a decision effect; its id's ordinal counts earlier decisions of the same kind and subject in that wave. */
+export function addDecision(draft: Draft, state: RolloutState, now: number, d: DecisionDraft): Decision {
+  const key = `${d.wave}:${d.kind}:${d.subject}`;
+  const ordinal = draft.ordinals[key] ?? 0;
+  draft.ordinals[key] = ordinal + 1;
+  const wavePlan = d.wave > 0 ? state.spec.spec.waves[d.wave - 1] : undefined;
+  const decision: Decision = {
+    id: decisionId({
+      rollout: state.spec.metadata.name,
+      specVersion: state.specVersion,
+      wave: d.wave,
+      kind: d.kind,
+      subject: d.subject,
+      ordinal,
+    }),
+    kind: d.kind,
+    outcome: d.outcome,
+    rollout: state.spec.metadata.name,
+    flag: state.spec.spec.flag,
+    specVersion: state.specVersion,
+    wave: wavePlan === undefined ? null : { index: d.wave, percent: wavePlan.percent },
+    actor: d.actor,
+    reason: d.reason,
+    at: now,
+    phase: { from: state.phase, to: d.to },
+    checks: d.checks ?? [],
+  };
+  draft.effects.push({ type: 'decision', webhook: d.webhook, decision });
+  return decision;
+}
+
+export function operator(name: string): Actor {
+  return { type: 'operator', name };
+}
+
+export const SYSTEM: Actor = { type: 'system' };

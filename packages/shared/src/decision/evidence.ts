@@ -1,0 +1,42 @@
+import type { Compare } from '@rollout-guard/shared/spec';
+import type { CriterionOutcome, GuardrailOutcome } from './check.ts';
+import type { AllowedAsWritten, Placement } from './limit.ts';
+import type { CohortMeasurement, DifferenceEstimate, MeasurementWindow, Reference } from './measurement.ts';
+
+/**
+ * Everything one check contributed to a decision: enough for a reviewer to recompute the outcome by hand
+ * from the numbers, the limit applied in that wave and the rule.
+ */
+export interface CheckEvidence {
+  readonly check: string;
+  readonly role: 'guardrail' | 'criterion';
+  readonly compare: Compare;
+  /** The reference cohort actually used; null for absolute checks. */
+  readonly reference: Reference | null;
+  /** The limit applied in this wave, as the spec wrote it, and where it came from (`allowed` or `allowedByWave.25`). */
+  readonly allowed: AllowedAsWritten;
+  readonly limitSource: string;
+  /** The rule in words, e.g. "breached when the whole interval lies outside allowed for 3 evaluations in a row". */
+  readonly rule: string;
+  readonly confidence: number;
+  readonly minSamples: number;
+  /** Guardrails only: evaluations in a row found outside `allowed`, and how many the guardrail needs. */
+  readonly consecutive?: { readonly count: number; readonly required: number };
+  /** The spec's `window`: `wave` or a trailing duration such as `1h`. */
+  readonly windowSpec: string;
+  /** The span the data actually covered; null without a measurement. */
+  readonly window: MeasurementWindow | null;
+  readonly cohorts: {
+    readonly treatment: CohortMeasurement | null;
+    readonly reference: CohortMeasurement | null;
+  };
+  readonly difference: {
+    readonly absolute?: DifferenceEstimate;
+    readonly relative?: DifferenceEstimate;
+  } | null;
+  /** Where the compared quantity lay relative to `allowed`; null when there was not enough data to place it. */
+  readonly placement: Placement | null;
+  readonly outcome: GuardrailOutcome | CriterionOutcome;
+  /** One sentence saying why the outcome is what it is. */
+  readonly explanation: string;
+}

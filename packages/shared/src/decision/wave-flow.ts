@@ -1,0 +1,81 @@
+import type { Actor } from './decision.ts';
+import { addDecision, type Draft } from './draft.ts';
+import type { CheckEvidence } from './evidence.ts';
+import { type RolloutState, resetGuardrails, type WaveRecord } from './state.ts';
+
+export function bakeJobId(state: RolloutState, wave: number, at: number): string {
+  return `${state.spec.metadata.name}:v${state.specVersion}:wave-${wave}:bake-elapsed:${at}`;
+}
+
+export function baselineJobId(state: RolloutState, at: number): string {
+  return `${state.spec.metadata.name}:v${state.specVersion}:baseline-complete:${at}`;
+}
+
+function closeHistory(history: readonly WaveRecord[], now: number): WaveRecord[] {
+  return history.map((w) => (w.endedAt === null ? { ...w, endedAt: now } : w));
+}
+
+/** Starts wave `index` (1-based): the advance webhook sets the flag to its percent, and its checkpoint is scheduled. */
+export function enterWave(
+  state: RolloutState,
+  draft: Draft,
+  index: number,
+  now: number,
+  actor: Actor,
+  why: string,
+  checks: readonly CheckEvidence[] = [],
+): RolloutState {
+  const wave = state.spec.spec.waves[index - 1];
+  if (wave === undefined) throw new RangeError(`wave ${index} does not exist in ${state.spec.metadata.name}`);
+  addDecision(draft, state, now, {
+    kind: 'advance',
+    subject: 'wave',
+    outcome: 'advance',
+    webhook: 'rollout.advance',
+    wave: index,
+    actor,
+    reason: `${why}; wave ${index} of ${state.spec.spec.waves.length} starts at ${wave.percent}% of traffic`,
+    to: 'wave',
+    checks,
+  });
+  const deadline = now + wave.bake.ms;
+  draft.effects.push({
+    type: 'schedule',
+    event: 'bake-elapsed',
+    at: deadline,
+    jobId: bakeJobId(state, index, deadline),
+  });
+  return {
+    ...state,
+    phase: 'wave',
+    wave: index,
+    deadline,
+    bakeStartedAt: now,
+    bakeMs: wave.bake.ms,
+    pausedMs: 0,
+    paused: null,
+    guardrails: resetGuardrails(state.spec),
+    history: [
+      ...closeHistory(state.history, now),
+      { index, percent: wave.percent, startedAt: now, endedAt: null },
+    ],
+  };
+}
+
+/** Moves to a terminal phase and stops all timers and evaluation. */
+export function endRollout(
+  state: RolloutState,
+  draft: Draft,
+  phase: 'completed' | 'rolled-back' | 'aborted',
+  now: number,
+): RolloutState {
+  draft.effects.push({ type: 'stop' });
+  return {
+    ...state,
+    phase,
+    deadline: null,
+    paused: null,
+    history: closeHistory(state.history, now),
+    endedAt: now,
+  };
+}
