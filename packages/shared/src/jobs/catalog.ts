@@ -22,13 +22,12 @@ export const evaluatePayload = z.object({
 
 export const checkpointPayload = z.object({
   rollout: rolloutName,
-  waveIndex: z.number().int().nonnegative(),
-  /** Which bake of the wave this checkpoint closes: 0 is the wave's own bake, 1.. each extension. */
-  attempt: z.number().int().nonnegative(),
-  /** The bake end this job was scheduled for (unix ms). */
+  /** The timer the decision core asked for: the baseline window's end or a wave's bake end. */
+  event: z.enum(['baseline-complete', 'bake-elapsed']),
+  /** 1-based wave the timer belongs to; 0 for the baseline. */
+  wave: z.number().int().nonnegative(),
+  /** When it is due (unix ms). A timer whose deadline has since moved is refused by the state machine. */
   dueAt: z.number().int().nonnegative(),
-  /** Identifies the wave instance, so a checkpoint left over from an earlier pass through a wave is ignored. */
-  waveEpoch: z.number().int().nonnegative(),
 });
 
 export const pollPromqlPayload = z.object({

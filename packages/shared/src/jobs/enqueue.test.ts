@@ -61,14 +61,22 @@ describe('enqueueEvaluate', () => {
 });
 
 describe('scheduleCheckpoint', () => {
-  it('delays to the bake end and is idempotent per wave epoch and attempt', async () => {
-    const payload = { rollout: 'cp', waveIndex: 1, attempt: 0, dueAt: 60_000, waveEpoch: 7 };
-    await scheduleCheckpoint(queues.checkpoint, payload, 0);
-    await scheduleCheckpoint(queues.checkpoint, payload, 0);
-    await scheduleCheckpoint(queues.checkpoint, { ...payload, attempt: 1, dueAt: 90_000 }, 0);
+  it('delays to the bake end and is idempotent per schedule id', async () => {
+    const payload = { rollout: 'cp', event: 'bake-elapsed', wave: 1, dueAt: 60_000 } as const;
+    await scheduleCheckpoint(queues.checkpoint, 'cp:v1:wave-1:bake-elapsed:60000', payload, 0);
+    await scheduleCheckpoint(queues.checkpoint, 'cp:v1:wave-1:bake-elapsed:60000', payload, 0);
+    await scheduleCheckpoint(
+      queues.checkpoint,
+      'cp:v1:wave-1:bake-elapsed:90000',
+      { ...payload, dueAt: 90_000 },
+      0,
+    );
     const delayed = await queues.checkpoint.getDelayed();
-    expect(delayed.map((job) => job.id).sort()).toEqual(['cp.cp.7.0', 'cp.cp.7.1']);
-    expect(delayed.find((job) => job.id === 'cp.cp.7.0')?.opts.delay).toBe(60_000);
+    expect(delayed.map((job) => job.id).sort()).toEqual([
+      'cp.cp_v1_wave-1_bake-elapsed_60000',
+      'cp.cp_v1_wave-1_bake-elapsed_90000',
+    ]);
+    expect(delayed.find((job) => job.id === 'cp.cp_v1_wave-1_bake-elapsed_60000')?.opts.delay).toBe(60_000);
   });
 });
 

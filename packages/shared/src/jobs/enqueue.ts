@@ -24,14 +24,18 @@ export async function enqueueEvaluate(
   );
 }
 
-/** Schedules a wave's checkpoint at its bake end. The id is deterministic, so scheduling it again is a no-op. */
+/**
+ * Schedules a timer (a wave's bake end, the baseline's end) under the decision core's deterministic schedule
+ * id, so scheduling it again is a no-op and an extended bake (a new due time) gets a job of its own.
+ */
 export async function scheduleCheckpoint(
   queue: CatalogQueue<'checkpoint'>,
+  scheduleId: string,
   payload: JobPayload<'checkpoint'>,
   now: number = Date.now(),
 ): Promise<Job<JobPayload<'checkpoint'>, unknown, 'checkpoint'>> {
   return queue.add('checkpoint', payload, {
-    jobId: checkpointJobId(payload.rollout, payload.waveEpoch, payload.attempt),
+    jobId: checkpointJobId(scheduleId),
     delay: Math.max(0, payload.dueAt - now),
   });
 }

@@ -6,9 +6,12 @@ function part(value: string | number): string {
   return String(value).replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-/** One checkpoint per rollout, wave instance and bake attempt: re-scheduling the same bake end is a no-op. */
-export function checkpointJobId(rollout: string, waveEpoch: number, attempt: number): string {
-  return `cp.${part(rollout)}.${part(waveEpoch)}.${part(attempt)}`;
+/**
+ * A timer job from the decision core's deterministic schedule id (rollout, spec version, wave, due time):
+ * scheduling the same timer twice keeps one job, and an extended bake gets a new one.
+ */
+export function checkpointJobId(scheduleId: string): string {
+  return `cp.${part(scheduleId)}`;
 }
 
 /** One deliver job per outbox delivery: enqueueing it twice (sweeper and evaluator racing) keeps one job. */

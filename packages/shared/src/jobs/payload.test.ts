@@ -5,7 +5,7 @@ import { parsePayload } from './payload.ts';
 describe('parsePayload', () => {
   it.each([
     ['evaluate', { rollout: 'web-checkout', reason: 'data', enqueuedAt: 1 }],
-    ['checkpoint', { rollout: 'a', waveIndex: 0, attempt: 0, dueAt: 5, waveEpoch: 1 }],
+    ['checkpoint', { rollout: 'a', event: 'bake-elapsed', wave: 1, dueAt: 5 }],
     ['poll-promql', { rollout: 'a', check: 'latency' }],
     ['deliver', { deliveryId: 'd1', rollout: 'a' }],
     ['tick', {}],
@@ -21,7 +21,8 @@ describe('parsePayload', () => {
     ],
     ['evaluate', { rollout: 'a', reason: 'whim', enqueuedAt: 1 }, 'reason:'],
     ['evaluate', { rollout: 'a', reason: 'tick' }, 'enqueuedAt:'],
-    ['checkpoint', { rollout: 'a', waveIndex: -1, attempt: 0, dueAt: 5, waveEpoch: 1 }, 'waveIndex:'],
+    ['checkpoint', { rollout: 'a', event: 'bake-elapsed', wave: -1, dueAt: 5 }, 'wave:'],
+    ['checkpoint', { rollout: 'a', event: 'soon', wave: 1, dueAt: 5 }, 'event:'],
     ['deliver', { rollout: 'a' }, 'deliveryId:'],
     ['deliver', 'd1', '(payload):'],
   ] as const)('refuses an invalid %s payload as unrecoverable (%j)', (name, data, gist) => {

@@ -1,1 +1,27 @@
+export * from './active-view.ts';
+export { actorOf, decisionsOf, positionOf, worthAuditing } from './audit-entry.ts';
 export * from './buckets.ts';
+export * from './buckets-read.ts';
+export * from './buckets-stats.ts';
+export { type LuaScript, luaScript, type RedisConnection, runScript } from './lua-script.ts';
+export type {
+  AuditEntry,
+  AuditKind,
+  DeliveryEntry,
+  OutboxEntry,
+  Position,
+  ScheduleEntry,
+  StoredSpec,
+  StoredState,
+} from './records.ts';
+export {
+  type ApplyResult,
+  ContentionError,
+  createRolloutStore,
+  type EventSource,
+  type PutSpecInput,
+  type RolloutStore,
+  type RolloutStoreOptions,
+  UnknownRolloutError,
+} from './rollout-store.ts';
+export { deliveryId, outboxEntries, routes } from './routing.ts';

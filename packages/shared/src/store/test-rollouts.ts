@@ -1,0 +1,53 @@
+import type { Measurement } from '../decision/measurement.ts';
+import type { RolloutSpec } from '../spec/resolved.ts';
+import { rolloutSpecSchema } from '../spec/schema.ts';
+
+/**
+ * Specs and measurements for tests of the store and the evaluator: a rollout with one absolute ratio
+ * guardrail (errors / requests at most 3%) and one success criterion, three waves and a target per action.
+ */
+export function testSpec(
+  name: string,
+  options: { approval?: 'manual' | 'auto'; receiver?: string; bake?: string; criteria?: boolean } = {},
+): RolloutSpec {
+  const receiver = options.receiver ?? 'http://127.0.0.1:9/hooks';
+  return rolloutSpecSchema.parse({
+    apiVersion: 'rollout-guard/v1',
+    kind: 'Rollout',
+    metadata: { name },
+    spec: {
+      flag: `${name}-flag`,
+      waves: [
+        { percent: 25, bake: options.bake ?? '1h', minSamples: 100 },
+        { percent: 50, bake: options.bake ?? '1h' },
+        { percent: 100, bake: options.bake ?? '1h' },
+      ],
+      approval: options.approval ?? 'manual',
+      guardrails: [
+        {
+          name: 'error-rate',
+          metric: { ratio: { numerator: 'errors_total', denominator: 'requests_total' } },
+          allowed: { max: 0.03 },
+        },
+      ],
+      successCriteria:
+        options.criteria === false
+          ? []
+          : [{ name: 'latency', metric: 'latency_seconds', aggregate: 'mean', allowed: { max: 2 } }],
+      actions: {
+        rollback: [{ url: `${receiver}/rollback`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }],
+        verdict: [{ url: `${receiver}/verdict`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }],
+        advance: [{ url: `${receiver}/advance`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }],
+        alert: [],
+      },
+    },
+  });
+}
+
+/** One absolute measurement of `value` over `samples` treatment samples. */
+export function absoluteMeasurement(value: number, samples: number, now: number): Measurement {
+  return {
+    window: { from: now - 60_000, to: now, label: 'wave' },
+    treatment: { samples, value },
+  };
+}
