@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { aggregateInput } from './aggregate.ts';
-import { positiveDurationText } from './duration.ts';
+import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { allowedInput } from './limit.ts';
 import { metricInput } from './metric.ts';
 
@@ -13,6 +13,7 @@ export const CHECK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 // Wave percents as YAML/JSON keys: "25", "0.5", "100".
 export const WAVE_KEY_PATTERN = /^\d+(\.\d+)?$/;
 
+export const WINDOW_PATTERN = new RegExp(`^(wave|${DURATION_PATTERN.source.slice(1, -1)})$`);
 const WINDOW_HINT = 'expected "wave" or a duration like "5m" or "1h"';
 
 const checkFields = {
@@ -43,7 +44,11 @@ const checkFields = {
     .optional()
     .meta({ description: 'Bounds for single waves, keyed by wave percent; they override those of allowed.' }),
   window: z
-    .union([z.literal('wave'), positiveDurationText], { error: WINDOW_HINT })
+    .string({ error: WINDOW_HINT })
+    .regex(WINDOW_PATTERN, { error: WINDOW_HINT })
+    .refine((text) => text === 'wave' || (parseDuration(text)?.ms ?? 1) > 0, {
+      error: 'expected "wave" or a duration longer than zero, like "1h"',
+    })
     .default('wave')
     .meta({ description: '"wave" (default): since the current wave began; a duration: a trailing window.' }),
   consecutive: z

@@ -32,3 +32,8 @@ export function knownFieldNames(): readonly string[] {
   visit(rolloutJsonSchema());
   return [...names].sort();
 }
+
+/** The committed file's exact text: `pnpm gen:schema` writes it, a test compares it. */
+export function rolloutJsonSchemaText(): string {
+  return `${JSON.stringify(rolloutJsonSchema(), null, 2)}\n`;
+}
