@@ -1,0 +1,3 @@
+export { type HealthDeps, healthRoutes } from './health-routes.ts';
+export { type HttpServer, startHttpServer } from './serve.ts';
+export { handleShutdown, type ShutdownOptions, type ShutdownStep } from './shutdown.ts';
