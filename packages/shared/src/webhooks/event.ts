@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+// The webhook body of PRODUCT.md §3. Receivers deduplicate on `data.decisionId` (also sent as the
+// `webhook-id` header), so everything here must be identical on every retry of one delivery.
+
+export const webhookEventTypes = [
+  'rollout.rollback',
+  'rollout.verdict',
+  'rollout.advance',
+  'rollout.alert',
+  'rollout.paused',
+  'rollout.completed',
+] as const;
+export const WebhookEventType = z.enum(webhookEventTypes);
+export type WebhookEventType = z.infer<typeof WebhookEventType>;
+
+/** A limit as the spec declares it: a number, or a relative difference such as "+5%". */
+export const AllowedBound = z.union([z.number(), z.string().regex(/^[+-]?\d+(\.\d+)?%$/)]);
+export const Allowed = z
+  .object({ min: AllowedBound.optional(), max: AllowedBound.optional() })
+  .refine((a) => a.min !== undefined || a.max !== undefined, {
+    message: 'allowed needs a min, a max or both',
+  });
+export type Allowed = z.infer<typeof Allowed>;
+
+/** One check's evidence behind a decision. `value` and `interval` are null when there was no data. */
+export const WebhookReason = z.object({
+  check: z.string().min(1),
+  value: z.number().nullable(),
+  interval: z.tuple([z.number(), z.number()]).nullable(),
+  allowed: Allowed,
+  samples: z.object({ treatment: z.number().int().nonnegative(), control: z.number().int().nonnegative() }),
+  window: z.string().min(1),
+});
+export type WebhookReason = z.infer<typeof WebhookReason>;
+
+export const Wave = z.object({
+  index: z.number().int().positive(),
+  percent: z.number().gt(0).max(100),
+});
+export type Wave = z.infer<typeof Wave>;
+
+const EventData = z.object({
+  decisionId: z.string().min(1),
+  rollout: z.string().min(1),
+  flag: z.string().min(1),
+  specVersion: z.number().int().nonnegative(),
+  /**
+   * The wave the decision concerns; for `rollout.advance` the wave being started, whose percent the
+   * flag system should now serve. Null before wave 1 (an alert during the baseline, say).
+   */
+  wave: Wave.nullable(),
+  reasons: z.array(WebhookReason),
+  evidenceUrl: z.url(),
+  /** The decision in one or two sentences a person can act on (an operator's reason included). */
+  summary: z.string().optional(),
+});
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const RollbackEvent = z.object({
+  type: z.literal('rollout.rollback'),
+  timestamp,
+  data: EventData.extend({ verdict: z.literal('rollback') }),
+});
+export const VerdictEvent = z.object({
+  type: z.literal('rollout.verdict'),
+  timestamp,
+  data: EventData.extend({ verdict: z.enum(['go', 'no-go', 'inconclusive']) }),
+});
+export const AdvanceEvent = z.object({
+  type: z.literal('rollout.advance'),
+  timestamp,
+  data: EventData.extend({ verdict: z.literal('advance'), wave: Wave }),
+});
+export const AlertEvent = z.object({
+  type: z.literal('rollout.alert'),
+  timestamp,
+  data: EventData.extend({ verdict: z.literal('alert') }),
+});
+export const PausedEvent = z.object({
+  type: z.literal('rollout.paused'),
+  timestamp,
+  data: EventData.extend({ verdict: z.literal('paused') }),
+});
+export const CompletedEvent = z.object({
+  type: z.literal('rollout.completed'),
+  timestamp,
+  data: EventData.extend({ verdict: z.literal('completed') }),
+});
+
+export const WebhookEvent = z.discriminatedUnion('type', [
+  RollbackEvent,
+  VerdictEvent,
+  AdvanceEvent,
+  AlertEvent,
+  PausedEvent,
+  CompletedEvent,
+]);
+export type WebhookEvent = z.infer<typeof WebhookEvent>;
+export type RollbackEvent = z.infer<typeof RollbackEvent>;
+export type VerdictEvent = z.infer<typeof VerdictEvent>;
+export type AdvanceEvent = z.infer<typeof AdvanceEvent>;
+export type WebhookVerdict = WebhookEvent['data']['verdict'];

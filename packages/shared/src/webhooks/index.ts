@@ -1,0 +1,16 @@
+export {
+  AdvanceEvent,
+  AlertEvent,
+  Allowed,
+  AllowedBound,
+  CompletedEvent,
+  PausedEvent,
+  RollbackEvent,
+  VerdictEvent,
+  Wave,
+  WebhookEvent,
+  WebhookEventType,
+  WebhookReason,
+  type WebhookVerdict,
+  webhookEventTypes,
+} from './event.ts';

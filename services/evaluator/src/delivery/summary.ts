@@ -1,0 +1,63 @@
+import type { WebhookEvent, WebhookReason } from '@rollout-guard/shared/webhooks';
+
+// Words for people (Slack, PagerDuty, Alertmanager): which check, what value, what limit, which
+// wave, and the link to the evidence.
+
+export function waveText(wave: WebhookEvent['data']['wave']): string {
+  return wave === null ? 'before wave 1' : `wave ${wave.index} (${wave.percent}%)`;
+}
+
+/** "in wave 2 (50%)", or "before wave 1". */
+function during(wave: WebhookEvent['data']['wave']): string {
+  return wave === null ? waveText(wave) : `in ${waveText(wave)}`;
+}
+
+export function headline(event: WebhookEvent): string {
+  const { rollout, flag, wave } = event.data;
+  switch (event.type) {
+    case 'rollout.rollback':
+      return `Rolled back ${flag} (rollout ${rollout}) ${during(wave)}`;
+    case 'rollout.verdict':
+      return `${verdictWord[event.data.verdict]} for ${rollout} at the end of ${waveText(wave)}`;
+    case 'rollout.advance':
+      return `${rollout} advanced: ${flag} now at ${event.data.wave.percent}% (wave ${event.data.wave.index})`;
+    case 'rollout.alert':
+      return `Alert on ${rollout} ${during(wave)}`;
+    case 'rollout.paused':
+      return `${rollout} paused ${during(wave)}`;
+    case 'rollout.completed':
+      return `${rollout} completed: ${flag} released to 100%`;
+  }
+}
+
+const verdictWord = { go: 'GO', 'no-go': 'NO-GO', inconclusive: 'Inconclusive' } as const;
+
+function number(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+}
+
+export function allowedText(allowed: WebhookReason['allowed']): string {
+  const parts: string[] = [];
+  if (allowed.min !== undefined) parts.push(`min ${allowed.min}`);
+  if (allowed.max !== undefined) parts.push(`max ${allowed.max}`);
+  return parts.join(', ');
+}
+
+/** `compliance-errors: 0.041 [0.036, 0.046], allowed max 0.03 (5120 treatment / 4980 control, window 1h)` */
+export function reasonText(reason: WebhookReason): string {
+  const value = reason.value === null ? 'no data' : number(reason.value);
+  const interval =
+    reason.interval === null ? '' : ` [${number(reason.interval[0])}, ${number(reason.interval[1])}]`;
+  return (
+    `${reason.check}: ${value}${interval}, allowed ${allowedText(reason.allowed)} ` +
+    `(${reason.samples.treatment} treatment / ${reason.samples.control} control, window ${reason.window})`
+  );
+}
+
+/** Headline, the decision's own sentence, and one line per check. */
+export function plainSummary(event: WebhookEvent): string {
+  const lines = [headline(event)];
+  if (event.data.summary !== undefined) lines.push(event.data.summary);
+  for (const reason of event.data.reasons) lines.push(reasonText(reason));
+  return lines.join('\n');
+}
