@@ -47,8 +47,11 @@ export function emptyExponential(scale = MAX_SCALE): ExponentialHistogram {
 
 /** Bucket index of a positive magnitude at `scale`. */
 export function exponentialIndexOf(magnitude: number, scale: number): number {
-  // Exact at powers of two, where log2 is exact and the bucket's upper bound is inclusive.
-  return Math.ceil(Math.log2(magnitude) * 2 ** scale) - 1;
+  const index = Math.ceil(Math.log2(magnitude) * 2 ** scale) - 1;
+  // log2 can round across a boundary; the upper boundary is inclusive, so check both neighbours.
+  if (exponentialLowerBoundary(index, scale) >= magnitude) return index - 1;
+  if (exponentialLowerBoundary(index + 1, scale) < magnitude) return index + 1;
+  return index;
 }
 
 /** Lower boundary of bucket `index` at `scale` (its upper boundary is that of index + 1). */

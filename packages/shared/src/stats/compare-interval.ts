@@ -1,0 +1,55 @@
+import { type Aggregation, aggregationName } from './aggregate.ts';
+import type { CohortStats } from './cohort-stats.ts';
+import { checkConfidence, type IntervalResult } from './interval-result.ts';
+import { quantileDifferenceInterval, quantileInterval } from './quantile-interval.ts';
+import {
+  type CompareOptions,
+  type IntervalOptions,
+  meanDifferenceInterval,
+  meanInterval,
+  proportionDifferenceInterval,
+  proportionInterval,
+} from './sequential-interval.ts';
+
+/**
+ * The interval a `compare: control | baseline` check judges: treatment − reference of the
+ * check's aggregate (or relative, for limits like "+5%"). `mean`, `ratio` and quantiles have
+ * intervals; other aggregates answer `unsupported` and are compared by value.
+ */
+export function compareInterval(
+  treatment: CohortStats,
+  reference: CohortStats,
+  how: Aggregation,
+  opts: CompareOptions,
+): IntervalResult {
+  checkConfidence(opts.confidence);
+  if (typeof how === 'object') return quantileDifferenceInterval(treatment, reference, how.quantile, opts);
+  if (how === 'mean' && treatment.kind !== 'ratio') return meanDifferenceInterval(treatment, reference, opts);
+  if (how === 'ratio' || (how === 'mean' && treatment.kind === 'ratio')) {
+    return proportionDifferenceInterval(treatment, reference, opts);
+  }
+  return unsupported(how, opts.confidence);
+}
+
+/** The interval of an `absolute` check: the aggregate of one cohort. */
+export function absoluteInterval(
+  stats: CohortStats,
+  how: Aggregation,
+  opts: IntervalOptions,
+): IntervalResult {
+  checkConfidence(opts.confidence);
+  if (typeof how === 'object') return quantileInterval(stats, how.quantile, opts);
+  if (how === 'mean' && stats.kind !== 'ratio') return meanInterval(stats, opts);
+  if (how === 'ratio' || (how === 'mean' && stats.kind === 'ratio')) return proportionInterval(stats, opts);
+  return unsupported(how, opts.confidence);
+}
+
+function unsupported(how: Aggregation, confidence: number): IntervalResult {
+  return {
+    status: 'unsupported',
+    reason: `${aggregationName(how)} has no confidence interval; it is judged by its value`,
+    confidence,
+    method: 'none',
+    n: { treatment: 0 },
+  };
+}
