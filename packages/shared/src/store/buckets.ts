@@ -83,6 +83,8 @@ export const FIELD = {
   lastTime: 'lt',
   zeroCount: 'z',
   counterIncrease: 'ci',
+  /** Zero values among the raw samples (the sketch below holds the others). */
+  rawZeroCount: 'rz',
 } as const;
 
 /** Raw (non-histogram) values go into exponential buckets of this fixed scale: base 2^(1/32), ±1.1 %. */
@@ -99,17 +101,9 @@ export function formatBound(upperBound: number): string {
 export function expBucketField(scale: number, sign: 'p' | 'n', index: number): string {
   return `e:${scale}:${sign}:${index}`;
 }
-
-/** The index of the exponential bucket (lower, upper] that holds |value| > 0 at this scale (OTLP's mapping). */
-export function expBucketIndex(value: number, scale: number): number {
-  const magnitude = Math.abs(value);
-  const exact = Math.log2(magnitude) * 2 ** scale;
-  const index = Math.ceil(exact) - 1;
-  // Exact powers of the base belong to the bucket below (upper bound inclusive); log2 rounding can miss it.
-  const lowerBound = 2 ** (index / 2 ** scale);
-  if (lowerBound >= magnitude) return index - 1;
-  if (2 ** ((index + 1) / 2 ** scale) < magnitude) return index + 1;
-  return index;
+/** Raw samples' sketch: exponential buckets at SAMPLE_SKETCH_SCALE, apart from histograms the sender sent. */
+export function rawSketchField(sign: 'p' | 'n', index: number): string {
+  return `r:${sign}:${index}`;
 }
 
 /** A bucket hash, parsed: what the fields say, merged by the rules of each field. */
@@ -127,6 +121,8 @@ export interface BucketVector {
   /** Scale → signed index (`n` as negative magnitudes) → count. */
   exponential: Map<number, { positive: Map<number, number>; negative: Map<number, number> }>;
   zeroCount: number;
+  /** The raw samples' sketch at SAMPLE_SKETCH_SCALE. */
+  raw: { positive: Map<number, number>; negative: Map<number, number>; zeroCount: number };
 }
 
 export function emptyBucketVector(): BucketVector {
@@ -138,6 +134,7 @@ export function emptyBucketVector(): BucketVector {
     explicit: new Map(),
     exponential: new Map(),
     zeroCount: 0,
+    raw: { positive: new Map(), negative: new Map(), zeroCount: 0 },
   };
 }
 
@@ -175,6 +172,9 @@ export function parseBucketFields(fields: Record<string, string>): BucketVector 
       case FIELD.counterIncrease:
         vector.counterIncrease = value;
         break;
+      case FIELD.rawZeroCount:
+        vector.raw.zeroCount = value;
+        break;
       default:
         parseBucketField(vector, field, value);
     }
@@ -188,6 +188,11 @@ function parseBucketField(vector: BucketVector, field: string, value: number) {
     if (!Number.isNaN(bound)) vector.explicit.set(bound, (vector.explicit.get(bound) ?? 0) + value);
     return;
   }
+  const raw = /^r:([pn]):(-?\d+)$/.exec(field);
+  if (raw !== null) {
+    addTo(raw[1] === 'p' ? vector.raw.positive : vector.raw.negative, Number(raw[2]), value);
+    return;
+  }
   const match = /^e:(-?\d+):([pn]):(-?\d+)$/.exec(field);
   if (match === null) return;
   const scale = Number(match[1]);
@@ -196,9 +201,11 @@ function parseBucketField(vector: BucketVector, field: string, value: number) {
     perScale = { positive: new Map(), negative: new Map() };
     vector.exponential.set(scale, perScale);
   }
-  const side = match[2] === 'p' ? perScale.positive : perScale.negative;
-  const index = Number(match[3]);
-  side.set(index, (side.get(index) ?? 0) + value);
+  addTo(match[2] === 'p' ? perScale.positive : perScale.negative, Number(match[3]), value);
+}
+
+function addTo(map: Map<number, number>, key: number, value: number) {
+  map.set(key, (map.get(key) ?? 0) + value);
 }
 
 /** Adds `from` into `into`: sums add, min/max take the extreme, last value keeps the latest. */
@@ -218,18 +225,18 @@ export function mergeBucketVector(into: BucketVector, from: BucketVector): Bucke
     into.lastTime = from.lastTime;
     into.lastValue = from.lastValue;
   }
-  for (const [bound, count] of from.explicit)
-    into.explicit.set(bound, (into.explicit.get(bound) ?? 0) + count);
+  for (const [bound, count] of from.explicit) addTo(into.explicit, bound, count);
+  into.raw.zeroCount += from.raw.zeroCount;
+  for (const [index, count] of from.raw.positive) addTo(into.raw.positive, index, count);
+  for (const [index, count] of from.raw.negative) addTo(into.raw.negative, index, count);
   for (const [scale, sides] of from.exponential) {
     let target = into.exponential.get(scale);
     if (target === undefined) {
       target = { positive: new Map(), negative: new Map() };
       into.exponential.set(scale, target);
     }
-    for (const [index, count] of sides.positive)
-      target.positive.set(index, (target.positive.get(index) ?? 0) + count);
-    for (const [index, count] of sides.negative)
-      target.negative.set(index, (target.negative.get(index) ?? 0) + count);
+    for (const [index, count] of sides.positive) addTo(target.positive, index, count);
+    for (const [index, count] of sides.negative) addTo(target.negative, index, count);
   }
   return into;
 }

@@ -1,0 +1,116 @@
+import type { CohortStats, ExponentialHistogram } from '../stats/index.ts';
+import { type BucketVector, SAMPLE_SKETCH_SCALE } from './buckets.ts';
+
+/**
+ * Which statistic the reader wants from a metric's buckets:
+ * - `auto`: what the metric is: a histogram if the sender sent one, else moments of raw values, else
+ *   the counter increase. Means, sums, min/max/last and histogram quantiles read this.
+ * - `counter`: the counter increase (ratio numerators and denominators, `rate` of a counter).
+ * - `quantile`: a histogram if the sender sent one, else the sketch of the raw values.
+ */
+export type StatsWanted = 'auto' | 'counter' | 'quantile';
+
+/** The decision core's statistic for a merged bucket vector, or null when the buckets hold no data. */
+export function toCohortStats(vector: BucketVector, wanted: StatsWanted = 'auto'): CohortStats | null {
+  if (wanted === 'counter') {
+    if (vector.counterIncrease === 0 && vector.count === 0) return null;
+    // A non-monotonic sum sent as deltas can net out below zero; an increase cannot.
+    return { kind: 'counter', increase: Math.max(vector.counterIncrease, 0), resets: 0 };
+  }
+  if (vector.explicit.size > 0) return explicitOf(vector);
+  if (vector.exponential.size > 0) return exponentialOf(vector);
+  if (vector.count > 0) {
+    if (wanted === 'quantile' && hasRawSketch(vector)) return rawSketchOf(vector);
+    return {
+      kind: 'moments',
+      count: Math.round(vector.count),
+      sum: vector.sum,
+      sumSquares: Math.max(vector.sumSquares, 0),
+      min: vector.min ?? null,
+      max: vector.max ?? null,
+      last:
+        vector.lastValue === undefined || vector.lastTime === undefined
+          ? null
+          : { value: vector.lastValue, time: vector.lastTime },
+    };
+  }
+  if (vector.counterIncrease !== 0) {
+    return { kind: 'counter', increase: Math.max(vector.counterIncrease, 0), resets: 0 };
+  }
+  return null;
+}
+
+function hasRawSketch(vector: BucketVector): boolean {
+  return vector.raw.positive.size > 0 || vector.raw.negative.size > 0 || vector.raw.zeroCount > 0;
+}
+
+// Buckets of series with different bounds merge by the union of their bounds (see the ingest README).
+function explicitOf(vector: BucketVector): CohortStats {
+  const finite = [...vector.explicit.keys()]
+    .filter((b) => b !== Number.POSITIVE_INFINITY)
+    .sort((a, b) => a - b);
+  const counts = [
+    ...finite.map((b) => vector.explicit.get(b) ?? 0),
+    vector.explicit.get(Number.POSITIVE_INFINITY) ?? 0,
+  ];
+  return {
+    kind: 'histogram',
+    bounds: finite,
+    counts,
+    count: vector.count,
+    sum: vector.sum,
+    min: vector.min ?? null,
+    max: vector.max ?? null,
+  };
+}
+
+function exponentialOf(vector: BucketVector): ExponentialHistogram {
+  const scale = Math.min(...vector.exponential.keys());
+  const positive = new Map<number, number>();
+  const negative = new Map<number, number>();
+  for (const [s, sides] of vector.exponential) {
+    const shift = 2 ** (s - scale);
+    for (const [index, count] of sides.positive) add(positive, Math.floor(index / shift), count);
+    for (const [index, count] of sides.negative) add(negative, Math.floor(index / shift), count);
+  }
+  return {
+    kind: 'exponential',
+    scale,
+    zeroCount: vector.zeroCount,
+    zeroThreshold: 0,
+    positive: dense(positive),
+    negative: dense(negative),
+    count: vector.count,
+    sum: vector.sum,
+    min: vector.min ?? null,
+    max: vector.max ?? null,
+  };
+}
+
+function rawSketchOf(vector: BucketVector): ExponentialHistogram {
+  return {
+    kind: 'exponential',
+    scale: SAMPLE_SKETCH_SCALE,
+    zeroCount: vector.raw.zeroCount,
+    zeroThreshold: 0,
+    positive: dense(vector.raw.positive),
+    negative: dense(vector.raw.negative),
+    count: vector.count,
+    sum: vector.sum,
+    min: vector.min ?? null,
+    max: vector.max ?? null,
+  };
+}
+
+function add(map: Map<number, number>, key: number, value: number) {
+  map.set(key, (map.get(key) ?? 0) + value);
+}
+
+function dense(sparse: ReadonlyMap<number, number>): { offset: number; counts: number[] } {
+  if (sparse.size === 0) return { offset: 0, counts: [] };
+  const indices = [...sparse.keys()];
+  const offset = Math.min(...indices);
+  const counts = new Array<number>(Math.max(...indices) - offset + 1).fill(0);
+  for (const [index, count] of sparse) counts[index - offset] = count;
+  return { offset, counts };
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bucketKey,
+  emptyBucketVector,
+  mergeBucketVector,
+  metricKeyPart,
+  parseBucketFields,
+  planWindow,
+  RESOLUTIONS,
+} from './buckets.ts';
+
+const S = 1000;
+const M = 60 * S;
+const H = 60 * M;
+const D = 24 * H;
+const NOW = 100 * D + 3 * H + 17 * M + 23 * S;
+
+function covered(refs: ReturnType<typeof planWindow>) {
+  const spans = refs.map((r) => [r.startMs, r.startMs + r.resolution.ms] as const);
+  for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBe(spans[i - 1]![1]);
+  return { from: spans[0]![0], to: spans.at(-1)![1], reads: refs.length };
+}
+
+describe('planWindow', () => {
+  it.each([
+    ['10 s', 10 * S, 10 * S, 2],
+    ['1 min', M, 10 * S, 7],
+    ['1 h', H, 10 * S, 80],
+    ['6 h (the edge just inside 10 s retention)', 6 * H - 10 * S, 10 * S, 100],
+    ['1 d', D, 5 * M, 80],
+    ['7 d', 7 * D, 5 * M, 250],
+  ])(
+    'a trailing %s window is covered without gaps or overlap, exact to its edge resolution',
+    (_, length, edge, maxReads) => {
+      const { from, to, reads } = covered(planWindow(NOW - length, NOW, NOW));
+      expect(from).toBeLessThanOrEqual(NOW - length);
+      expect(NOW - length - from).toBeLessThan(edge);
+      expect(to).toBeGreaterThanOrEqual(NOW);
+      expect(to - NOW).toBeLessThan(10 * S);
+      expect(reads).toBeLessThanOrEqual(maxReads);
+    },
+  );
+
+  it('never reads a 10 s bucket older than 10 s buckets are kept', () => {
+    const fineKept = RESOLUTIONS[0]!.ttlSeconds * 1000;
+    const refs = planWindow(NOW - 2 * D, NOW, NOW);
+    for (const ref of refs) {
+      if (ref.resolution.name === '10s') expect(ref.startMs).toBeGreaterThanOrEqual(NOW - fineKept);
+    }
+  });
+
+  it('reads whole aligned buckets of the coarsest size inside the window', () => {
+    const refs = planWindow(10 * H, 13 * H, 14 * H);
+    expect(refs.map((r) => `${r.resolution.name}@${r.startMs / H}`)).toEqual(['1h@10', '1h@11', '1h@12']);
+  });
+});
+
+describe('bucket fields', () => {
+  it('parse and merge as a sparse vector', () => {
+    const a = parseBucketFields({
+      n: '2',
+      s: '3',
+      q: '5',
+      mn: '1',
+      mx: '2',
+      lv: '2',
+      lt: '100',
+      'b:1': '1',
+      'b:+Inf': '1',
+      'e:3:p:4': '2',
+      ci: '7',
+      'r:p:1': '1',
+      rz: '1',
+      unknown: '9',
+    });
+    const b = parseBucketFields({
+      n: '1',
+      s: '-1',
+      q: '1',
+      mn: '-1',
+      mx: '-1',
+      lv: '-1',
+      lt: '90',
+      'b:1': '2',
+      'e:3:p:4': '1',
+      'e:2:n:0': '1',
+      ci: '0.5',
+      'r:p:1': '2',
+    });
+    const merged = mergeBucketVector(mergeBucketVector(emptyBucketVector(), a), b);
+    expect(merged).toMatchObject({
+      count: 3,
+      sum: 2,
+      sumSquares: 6,
+      min: -1,
+      max: 2,
+      lastValue: 2,
+      lastTime: 100,
+      counterIncrease: 7.5,
+    });
+    expect([...merged.explicit]).toEqual([
+      [1, 3],
+      [Number.POSITIVE_INFINITY, 1],
+    ]);
+    expect(merged.exponential.get(3)?.positive.get(4)).toBe(3);
+    expect(merged.exponential.get(2)?.negative.get(0)).toBe(1);
+    expect(merged.raw).toEqual({ positive: new Map([[1, 3]]), negative: new Map(), zeroCount: 1 });
+  });
+});
+
+describe('keys', () => {
+  it('escape metric names that hold key separators, keeping distinct names distinct', () => {
+    expect(metricKeyPart('job:requests:rate5m')).toBe('job%3Arequests%3Arate5m');
+    expect(metricKeyPart('a%3Ab')).not.toBe(metricKeyPart('a:b'));
+    expect(bucketKey('checkout', '10s', 'job:errors', 'treatment', 0)).toBe(
+      'rg:{checkout}:bucket:10s:job%3Aerrors:treatment:0',
+    );
+  });
+});

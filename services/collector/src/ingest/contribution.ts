@@ -1,0 +1,123 @@
+import { exponentialIndexOf } from '@rollout-guard/shared/stats';
+import {
+  expBucketField,
+  explicitBucketField,
+  FIELD,
+  rawSketchField,
+  SAMPLE_SKETCH_SCALE,
+} from '@rollout-guard/shared/store';
+import type { ExponentialBuckets, PointValue } from '../protocols/point.ts';
+
+/**
+ * What one point adds to a bucket, in the bucket field scheme (@rollout-guard/shared/store):
+ * `delta` vectors are added as they are; `cumulative` vectors are running totals whose increase
+ * since the series' previous point the ingest script adds (`monotonic`: a drop means a reset).
+ */
+export type Contribution =
+  | { readonly kind: 'delta'; readonly fields: Record<string, number>; readonly extremes: Extremes }
+  | {
+      readonly kind: 'cumulative';
+      readonly fields: Record<string, number>;
+      readonly monotonic: boolean;
+      readonly extremes: Extremes;
+    };
+
+export interface Extremes {
+  readonly min?: number;
+  readonly max?: number;
+  /** The point's value as a level (gauges and up-down counters): kept as the bucket's last value. */
+  readonly last?: number;
+}
+
+/**
+ * One point's contributions: usually one; a cumulative up-down counter gives two (its net change as
+ * a cumulative `ci`, and its level as a raw sample, since `last`/`mean` of a level are what users ask).
+ */
+export function contributionsOf(value: PointValue): Contribution[] {
+  switch (value.kind) {
+    case 'gauge':
+      return [{ kind: 'delta', fields: sampleFields(value.value), extremes: level(value.value) }];
+    case 'sum': {
+      const change = { [FIELD.counterIncrease]: value.value };
+      if (value.temporality === 'delta') return [{ kind: 'delta', fields: change, extremes: {} }];
+      if (value.monotonic) return [{ kind: 'cumulative', fields: change, monotonic: true, extremes: {} }];
+      return [
+        { kind: 'cumulative', fields: change, monotonic: false, extremes: {} },
+        { kind: 'delta', fields: sampleFields(value.value), extremes: level(value.value) },
+      ];
+    }
+    case 'histogram': {
+      const fields: Record<string, number> = { [FIELD.count]: value.count };
+      if (value.sum !== undefined) fields[FIELD.sum] = value.sum;
+      value.counts.forEach((count, i) => {
+        if (count === 0) return;
+        fields[explicitBucketField(value.bounds[i] ?? Number.POSITIVE_INFINITY)] = count;
+      });
+      return [temporal(value.temporality, fields, extremesOf(value))];
+    }
+    case 'exponentialHistogram': {
+      const fields: Record<string, number> = { [FIELD.count]: value.count };
+      if (value.sum !== undefined) fields[FIELD.sum] = value.sum;
+      if (value.zeroCount > 0) fields[FIELD.zeroCount] = value.zeroCount;
+      addExponential(fields, value.scale, 'p', value.positive);
+      addExponential(fields, value.scale, 'n', value.negative);
+      return [temporal(value.temporality, fields, extremesOf(value))];
+    }
+    case 'summary':
+      // Quantiles of a summary cover a window the sender chose and cannot be merged: count and sum only.
+      return [
+        {
+          kind: 'cumulative',
+          fields: { [FIELD.count]: value.count, [FIELD.sum]: value.sum },
+          monotonic: true,
+          extremes: {},
+        },
+      ];
+  }
+}
+
+/** A raw value: moments for mean and variance, and a fixed-scale sketch for its quantiles. */
+function sampleFields(value: number): Record<string, number> {
+  const fields: Record<string, number> = {
+    [FIELD.count]: 1,
+    [FIELD.sum]: value,
+    [FIELD.sumSquares]: value * value,
+  };
+  if (value === 0) fields[FIELD.rawZeroCount] = 1;
+  else
+    fields[rawSketchField(value > 0 ? 'p' : 'n', exponentialIndexOf(Math.abs(value), SAMPLE_SKETCH_SCALE))] =
+      1;
+  return fields;
+}
+
+function level(value: number): Extremes {
+  return { min: value, max: value, last: value };
+}
+
+function temporal(
+  temporality: 'delta' | 'cumulative',
+  fields: Record<string, number>,
+  extremes: Extremes,
+): Contribution {
+  return temporality === 'delta'
+    ? { kind: 'delta', fields, extremes }
+    : { kind: 'cumulative', fields, monotonic: true, extremes };
+}
+
+function extremesOf(value: { min?: number; max?: number }): Extremes {
+  return {
+    ...(value.min === undefined ? {} : { min: value.min }),
+    ...(value.max === undefined ? {} : { max: value.max }),
+  };
+}
+
+function addExponential(
+  fields: Record<string, number>,
+  scale: number,
+  sign: 'p' | 'n',
+  buckets: ExponentialBuckets,
+) {
+  buckets.counts.forEach((count, i) => {
+    if (count > 0) fields[expBucketField(scale, sign, buckets.offset + i)] = count;
+  });
+}

@@ -1,0 +1,86 @@
+import type { Point } from '../protocols/point.ts';
+
+/** What one request may carry. Over-limit points are refused and reported, never silently lost. */
+export interface IngestLimits {
+  /** Decompressed body size in bytes; over it the request is answered 413. */
+  readonly maxBodyBytes: number;
+  /** Distinct series in one request; points of further series are refused. */
+  readonly maxSeriesPerRequest: number;
+  readonly maxLabelsPerSeries: number;
+  readonly maxLabelNameLength: number;
+  readonly maxLabelValueLength: number;
+  /** Active series per rollout (the cardinality cap, enforced in the ingest script). */
+  readonly maxActiveSeriesPerRollout: number;
+  /** Points older than this are refused: the buckets that would hold them are gone or going. */
+  readonly maxPastMs: number;
+  /** Points further ahead than this are refused: a clock that far off would skew every window. */
+  readonly maxFutureMs: number;
+}
+
+export const DEFAULT_LIMITS: IngestLimits = {
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxSeriesPerRequest: 50_000,
+  maxLabelsPerSeries: 64,
+  maxLabelNameLength: 256,
+  maxLabelValueLength: 2048,
+  maxActiveSeriesPerRollout: 20_000,
+  maxPastMs: 6 * 3600_000,
+  maxFutureMs: 10 * 60_000,
+};
+
+export interface Refusal {
+  readonly reason: string;
+  readonly count: number;
+  readonly example: string;
+}
+
+/** Counts refusals by reason, keeping the first example of each. */
+export class Refusals {
+  readonly #byReason = new Map<string, { count: number; example: string }>();
+  total = 0;
+
+  add(reason: string, example: string, count = 1): void {
+    const seen = this.#byReason.get(reason);
+    if (seen) seen.count += count;
+    else this.#byReason.set(reason, { count, example });
+    this.total += count;
+  }
+
+  list(): Refusal[] {
+    return [...this.#byReason].map(([reason, r]) => ({ reason, count: r.count, example: r.example }));
+  }
+}
+
+/** Why a point is refused by the per-point limits, or null when it is within them. */
+export function pointLimitViolation(point: Point, limits: IngestLimits, nowMs: number): string | null {
+  const names = Object.keys(point.attributes);
+  if (names.length > limits.maxLabelsPerSeries) {
+    return `more than ${limits.maxLabelsPerSeries} labels on one series`;
+  }
+  for (const name of names) {
+    if (name.length > limits.maxLabelNameLength) {
+      return `label name longer than ${limits.maxLabelNameLength} characters`;
+    }
+    if ((point.attributes[name]?.length ?? 0) > limits.maxLabelValueLength) {
+      return `label value longer than ${limits.maxLabelValueLength} characters`;
+    }
+  }
+  if (point.timeMs < nowMs - limits.maxPastMs) {
+    return `timestamp more than ${Math.round(limits.maxPastMs / 60_000)} minutes in the past`;
+  }
+  if (point.timeMs > nowMs + limits.maxFutureMs) {
+    return `timestamp more than ${Math.round(limits.maxFutureMs / 60_000)} minutes in the future`;
+  }
+  return null;
+}
+
+/** Where a person finds a point: its metric and a few of its labels. */
+export function describePoint(point: Point): string {
+  const labels = Object.entries(point.attributes)
+    .slice(0, 4)
+    .map(([k, v]) => `${k}="${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`)
+    .join(',');
+  const time =
+    Math.abs(point.timeMs) <= 8.64e15 ? new Date(point.timeMs).toISOString() : `${point.timeMs} ms`;
+  return `${point.name}{${labels}} at ${time}`;
+}

@@ -1,0 +1,263 @@
+import { createRedis, type RedisClient } from '@rollout-guard/shared/redis';
+import { type ActiveRollout, type BucketQuery, readCohortStats } from '@rollout-guard/shared/store';
+import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Point, PointValue } from '../protocols/point.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
+import { Matcher } from './matcher.ts';
+import { storeBatch } from './store-batch.ts';
+
+let server: TestRedis;
+let redis: RedisClient;
+beforeAll(async () => {
+  server = await startRedis();
+  redis = createRedis(server.url, { role: 'producer' });
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+beforeEach(() => server.flushAll());
+
+const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
+const WAVE_START = NOW - 3600_000;
+
+function rollout(overrides: Partial<ActiveRollout> = {}): ActiveRollout {
+  return {
+    name: 'copilot',
+    specVersion: 1,
+    flag: 'copilot-assist',
+    match: {},
+    cohorts: { attribute: 'feature_flag.result.variant', treatment: 'on', control: 'off' },
+    metrics: ['requests_total', 'handle_seconds', 'queue_depth', 'latency'],
+    phase: 'wave',
+    waveIndex: 1,
+    waveEpoch: 3,
+    waveStartedAt: WAVE_START,
+    ...overrides,
+  };
+}
+
+function point(
+  name: string,
+  value: PointValue,
+  variant: string | null,
+  timeMs = NOW,
+  startMs?: number,
+): Point {
+  return {
+    name,
+    attributes: variant === null ? { host: 'a' } : { host: 'a', 'feature_flag.result.variant': variant },
+    timeMs,
+    ...(startMs === undefined ? {} : { startMs }),
+    value,
+  };
+}
+
+const counter = (value: number): PointValue => ({
+  kind: 'sum',
+  value,
+  monotonic: true,
+  temporality: 'cumulative',
+});
+
+async function store(points: Point[], digest: string, rollouts = [rollout()], nowMs = NOW) {
+  return storeBatch(redis, { points, matcher: new Matcher(rollouts), digest, nowMs, limits: DEFAULT_LIMITS });
+}
+
+function read(
+  metric: string,
+  cohort: BucketQuery['cohort'],
+  window: BucketQuery['window'],
+  wanted?: 'counter',
+) {
+  return readCohortStats(redis, { rollout: 'copilot', metric, cohort, window, nowMs: NOW }, wanted);
+}
+
+describe('storeBatch', () => {
+  it('stores counter increases per cohort in time buckets and the wave total, and reads them back', async () => {
+    const start = NOW - 120_000;
+    await store(
+      [
+        point('requests_total', counter(10), 'on', NOW - 60_000, start),
+        point('requests_total', counter(4), 'off', NOW - 60_000, start),
+      ],
+      'b1',
+    );
+    const outcome = await store(
+      [
+        point('requests_total', counter(25), 'on', NOW, start),
+        point('requests_total', counter(9), 'off', NOW, start),
+      ],
+      'b2',
+    );
+    expect(outcome).toMatchObject({ stored: 2, touched: ['copilot'], repeated: [] });
+    expect(await read('requests_total', 'treatment', { kind: 'wave', waveEpoch: 3 })).toEqual({
+      kind: 'counter',
+      increase: 25,
+      resets: 0,
+    });
+    expect(await read('requests_total', 'control', { kind: 'wave', waveEpoch: 3 })).toEqual({
+      kind: 'counter',
+      increase: 9,
+      resets: 0,
+    });
+    // The last 30 s hold only the second batch's increase.
+    expect(
+      await read('requests_total', 'treatment', { kind: 'range', fromMs: NOW - 30_000, toMs: NOW + 1 }),
+    ).toEqual({ kind: 'counter', increase: 15, resets: 0 });
+    expect(
+      await read('requests_total', 'treatment', {
+        kind: 'range',
+        fromMs: NOW - 7 * 24 * 3600_000,
+        toMs: NOW + 1,
+      }),
+    ).toEqual({ kind: 'counter', increase: 25, resets: 0 });
+  });
+
+  it('counts a retried batch once and says so', async () => {
+    const points = [point('queue_depth', { kind: 'gauge', value: 7 }, 'on')];
+    await store(points, 'same');
+    expect(await store(points, 'same')).toMatchObject({ stored: 0, touched: [], repeated: ['copilot'] });
+    expect(await read('queue_depth', 'treatment', { kind: 'wave', waveEpoch: 3 })).toMatchObject({
+      kind: 'moments',
+      count: 1,
+      sum: 7,
+    });
+  });
+
+  it('stores raw values as moments with last, min and max', async () => {
+    const values = [3, 1, 4, 1, 5];
+    await store(
+      values.map((v, i) => point('queue_depth', { kind: 'gauge', value: v }, 'off', NOW - 5000 + i)),
+      'b1',
+    );
+    expect(await read('queue_depth', 'control', { kind: 'wave', waveEpoch: 3 })).toEqual({
+      kind: 'moments',
+      count: 5,
+      sum: 14,
+      sumSquares: 52,
+      min: 1,
+      max: 5,
+      last: { value: 5, time: NOW - 4996 },
+    });
+  });
+
+  it('stores delta histograms bucket by bucket', async () => {
+    const histogram = (counts: number[]): PointValue => ({
+      kind: 'histogram',
+      temporality: 'delta',
+      bounds: [0.1, 1],
+      counts,
+      count: counts.reduce((a, b) => a + b),
+      sum: 2,
+    });
+    await store(
+      [
+        point('handle_seconds', histogram([1, 2, 0]), 'on'),
+        point('handle_seconds', histogram([0, 1, 1]), 'on', NOW + 1),
+      ],
+      'b1',
+    );
+    expect(await read('handle_seconds', 'treatment', { kind: 'wave', waveEpoch: 3 })).toEqual({
+      kind: 'histogram',
+      bounds: [0.1, 1],
+      counts: [1, 3, 1],
+      count: 5,
+      sum: 4,
+      min: null,
+      max: null,
+    });
+  });
+
+  it('puts points without a cohort in the population, and into the baseline during the baseline phase', async () => {
+    const baselinePhase = rollout({ phase: 'baseline', waveStartedAt: null });
+    await store(
+      [
+        point('queue_depth', { kind: 'gauge', value: 2 }, null),
+        point('queue_depth', { kind: 'gauge', value: 4 }, 'on'),
+      ],
+      'b1',
+      [baselinePhase],
+    );
+    expect(await read('queue_depth', 'baseline', { kind: 'baseline' })).toMatchObject({ count: 2, sum: 6 });
+    expect(
+      await read('queue_depth', 'baseline', { kind: 'range', fromMs: NOW - 10_000, toMs: NOW + 1 }),
+    ).toMatchObject({ count: 1, sum: 2 });
+    expect(
+      await read('queue_depth', 'treatment', { kind: 'range', fromMs: NOW - 10_000, toMs: NOW + 1 }),
+    ).toMatchObject({ count: 1, sum: 4 });
+    expect(await read('queue_depth', 'baseline', { kind: 'wave', waveEpoch: 3 })).toBeNull();
+  });
+
+  it('drops points no rollout wants and refuses points outside the limits, by reason', async () => {
+    const outcome = await store(
+      [
+        point('cpu_seconds', { kind: 'gauge', value: 1 }, 'on'),
+        point('queue_depth', { kind: 'gauge', value: 1 }, 'shadow'),
+        point('queue_depth', { kind: 'gauge', value: 1 }, 'on', NOW - 7 * 3600_000),
+        point('queue_depth', { kind: 'gauge', value: 1 }, 'on', NOW + 3600_000),
+        {
+          name: 'queue_depth',
+          attributes: { x: 'y'.repeat(10_000) },
+          timeMs: NOW,
+          value: { kind: 'gauge', value: 1 },
+        },
+        point('queue_depth', { kind: 'gauge', value: 1 }, 'on'),
+      ],
+      'b1',
+    );
+    expect(outcome.stored).toBe(1);
+    expect(outcome.dropped).toEqual({ 'unwanted-metric': 1, 'other-variant': 1 });
+    expect(outcome.refused.list().map((r) => [r.reason, r.count])).toEqual([
+      ['timestamp more than 360 minutes in the past', 1],
+      ['timestamp more than 10 minutes in the future', 1],
+      ['label value longer than 2048 characters', 1],
+    ]);
+  });
+
+  it('refuses series beyond the cardinality cap in the outcome, keeping the others', async () => {
+    const points = Array.from({ length: 5 }, (_, i) => ({
+      name: 'queue_depth',
+      attributes: { pod: `p${i}` },
+      timeMs: NOW,
+      value: { kind: 'gauge', value: 1 } as PointValue,
+    }));
+    const outcome = await storeBatch(redis, {
+      points,
+      matcher: new Matcher([rollout()]),
+      digest: 'b1',
+      nowMs: NOW,
+      limits: { ...DEFAULT_LIMITS, maxActiveSeriesPerRollout: 3 },
+    });
+    expect(outcome.stored).toBe(3);
+    expect(outcome.refused.list()).toEqual([
+      {
+        reason: 'rollout "copilot" is at its cap of 3 active series',
+        count: 2,
+        example: expect.stringContaining('queue_depth'),
+      },
+    ]);
+  });
+
+  it('writes each rollout its own share when a point counts for two', async () => {
+    const other = rollout({
+      name: 'search',
+      flag: 'search',
+      cohorts: { attribute: 'feature_flag.result.variant', treatment: 'off', control: 'on' },
+    });
+    const outcome = await store([point('queue_depth', { kind: 'gauge', value: 3 }, 'on')], 'b1', [
+      rollout(),
+      other,
+    ]);
+    expect(outcome.touched.sort()).toEqual(['copilot', 'search']);
+    expect(
+      await readCohortStats(redis, {
+        rollout: 'search',
+        metric: 'queue_depth',
+        cohort: 'control',
+        window: { kind: 'wave', waveEpoch: 3 },
+      }),
+    ).toMatchObject({ count: 1, sum: 3 });
+  });
+});

@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import type { RedisClient } from '@rollout-guard/shared/redis';
+import {
+  type ActiveRollout,
+  BASELINE_TTL_SECONDS,
+  baselineKey,
+  bucketKey,
+  bucketStarts,
+  type Cohort,
+  seriesStateKey,
+  WAVE_TOTAL_TTL_SECONDS,
+  waveTotalKey,
+} from '@rollout-guard/shared/store';
+import { type Point, seriesKey } from '../protocols/point.ts';
+import { contributionsOf } from './contribution.ts';
+import { type IngestOp, type IngestResult, KeyTable, runIngestScript } from './ingest-script.ts';
+import { describePoint, type IngestLimits, pointLimitViolation, Refusals } from './limits.ts';
+import type { Matcher, NoMatchReason } from './matcher.ts';
+
+/** Phases whose data also adds to the running total of the current wave. */
+const WAVE_PHASES = new Set<ActiveRollout['phase']>(['wave', 'checkpoint', 'awaiting-approval', 'paused']);
+
+/** A sender's retry of an applied batch comes within minutes; an hour of digests is ample. */
+const MARKER_MS = 3600_000;
+/** A series silent this long stops counting against the cardinality cap. */
+const ACTIVE_SERIES_MS = 3600_000;
+/** Cumulative state outlives a sender's longest plausible silence (a weekend) by the coarse retention. */
+const SERIES_STATE_SECONDS = 8 * 24 * 3600;
+
+export interface StoreBatchInput {
+  readonly points: readonly Point[];
+  readonly matcher: Matcher;
+  /** Identifies the request body: a retry of it is applied once per rollout. */
+  readonly digest: string;
+  readonly nowMs: number;
+  readonly limits: IngestLimits;
+}
+
+export interface StoreBatchOutcome {
+  /** Points stored, counted once per rollout they went to. */
+  readonly stored: number;
+  /** Points that went to no rollout, by why. */
+  readonly dropped: Partial<Record<NoMatchReason, number>>;
+  /** Points refused (limits, cardinality cap): reported to the sender and in the metrics. */
+  readonly refused: Refusals;
+  /** Points of cumulative series older than one already stored: their increase is counted already. */
+  readonly ignored: number;
+  /** Rollouts that stored new data from this batch: their evaluation is due. */
+  readonly touched: string[];
+  /** Rollouts that had applied this batch before (a sender's retry). */
+  readonly repeated: string[];
+  /** Time spent in Redis for the batch (all rollouts in parallel). */
+  readonly redisMs: number;
+}
+
+/**
+ * Stores one decoded batch: matches each point to the active rollouts, turns it into bucket
+ * contributions, and runs the ingest script once per touched rollout, all in parallel. Throws when
+ * Redis fails: the caller answers 503 and the sender's retry is applied once per rollout.
+ */
+export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Promise<StoreBatchOutcome> {
+  const { points, matcher, limits, nowMs } = input;
+  const refused = new Refusals();
+  const dropped: Partial<Record<NoMatchReason, number>> = {};
+  const batches = new Map<string, RolloutBatch>();
+  const seenSeries = new Set<string>();
+
+  for (const point of points) {
+    const result = matcher.match(point.name, point.attributes);
+    if (result.matches.length === 0) {
+      const reason = result.reason ?? 'no-match';
+      dropped[reason] = (dropped[reason] ?? 0) + 1;
+      continue;
+    }
+    const violation = pointLimitViolation(point, limits, nowMs);
+    if (violation !== null) {
+      refused.add(violation, describePoint(point));
+      continue;
+    }
+    const id = seriesId(point);
+    if (!seenSeries.has(id)) {
+      if (seenSeries.size >= limits.maxSeriesPerRequest) {
+        refused.add(`more than ${limits.maxSeriesPerRequest} series in one request`, describePoint(point));
+        continue;
+      }
+      seenSeries.add(id);
+    }
+    for (const { rollout, cohort } of result.matches) {
+      let batch = batches.get(rollout.name);
+      if (batch === undefined) {
+        batch = new RolloutBatch(rollout);
+        batches.set(rollout.name, batch);
+      }
+      batch.add(point, id, cohort);
+    }
+  }
+
+  const started = performance.now();
+  const entries = [...batches.values()];
+  const results = await Promise.all(
+    entries.map((batch) =>
+      runIngestScript(redis, {
+        rollout: batch.rollout.name,
+        digest: input.digest,
+        nowMs,
+        keys: batch.table.keys,
+        targets: batch.targets,
+        ops: batch.ops,
+        maxActiveSeries: limits.maxActiveSeriesPerRollout,
+        activeSeriesMs: ACTIVE_SERIES_MS,
+        seriesStateSeconds: SERIES_STATE_SECONDS,
+        markerMs: MARKER_MS,
+        freshAfterMs: batch.rollout.waveStartedAt ?? nowMs,
+      }),
+    ),
+  );
+  const redisMs = performance.now() - started;
+
+  let stored = 0;
+  let ignored = 0;
+  const touched: string[] = [];
+  const repeated: string[] = [];
+  results.forEach((result: IngestResult, i) => {
+    const batch = entries[i]!;
+    if (!result.applied) {
+      repeated.push(batch.rollout.name);
+      return;
+    }
+    stored += result.accepted;
+    ignored += result.ignored;
+    if (result.refusedByCap > 0) {
+      refused.add(
+        `rollout "${batch.rollout.name}" is at its cap of ${limits.maxActiveSeriesPerRollout} active series`,
+        batch.firstSeriesExample,
+        result.refusedByCap,
+      );
+    }
+    if (result.accepted > 0) touched.push(batch.rollout.name);
+  });
+  return { stored, dropped, refused, ignored, touched, repeated, redisMs };
+}
+
+/** The series a point belongs to, hashed: it is a Redis hash field and sorted-set member per series. */
+function seriesId(point: Point): string {
+  return createHash('sha1').update(seriesKey(point.name, point.attributes)).digest('base64url');
+}
+
+/** One rollout's part of a batch: its keys, target groups and ops for the ingest script. */
+class RolloutBatch {
+  readonly table = new KeyTable();
+  readonly targets: Array<Array<[number, number]>> = [];
+  readonly ops: IngestOp[] = [];
+  readonly #groups = new Map<string, number>();
+  firstSeriesExample = '';
+
+  constructor(readonly rollout: ActiveRollout) {}
+
+  add(point: Point, sid: string, cohort: Cohort) {
+    if (this.ops.length === 0) this.firstSeriesExample = describePoint(point);
+    const group = this.#targetGroup(point.name, cohort, point.timeMs);
+    contributionsOf(point.value).forEach((contribution, i) => {
+      const { min, max, last } = contribution.extremes;
+      const base = {
+        sid,
+        t: group,
+        // A point with two contributions (an up-down counter's change and level) is one point.
+        ...(i > 0 ? { np: 0 } : {}),
+        v: contribution.fields,
+        ...(min === undefined ? {} : { mn: min }),
+        ...(max === undefined ? {} : { mx: max }),
+        ...(last === undefined ? {} : { lv: last, lt: point.timeMs }),
+      };
+      if (contribution.kind === 'delta') this.ops.push({ k: 'd', ...base });
+      else {
+        this.ops.push({
+          k: 'c',
+          ...base,
+          sk: this.table.indexOf(seriesStateKey(this.rollout.name, point.name)),
+          st: point.startMs ?? 0,
+          ts: point.timeMs,
+          mono: contribution.monotonic,
+        });
+      }
+    });
+  }
+
+  /** The bucket keys a point of this metric, cohort and time adds to: every resolution, wave and baseline. */
+  #targetGroup(metric: string, cohort: Cohort, timeMs: number): number {
+    const starts = bucketStarts(timeMs);
+    const id = `${metric}\u0000${cohort}\u0000${starts[0]!.startMs}`;
+    const known = this.#groups.get(id);
+    if (known !== undefined) return known;
+    const { name, phase, waveEpoch } = this.rollout;
+    const group: Array<[number, number]> = starts.map(({ resolution, startMs }) => [
+      this.table.indexOf(bucketKey(name, resolution.name, metric, cohort, startMs)),
+      resolution.ttlSeconds,
+    ]);
+    if (WAVE_PHASES.has(phase)) {
+      group.push([this.table.indexOf(waveTotalKey(name, waveEpoch, metric, cohort)), WAVE_TOTAL_TTL_SECONDS]);
+    }
+    if (phase === 'baseline') {
+      group.push([this.table.indexOf(baselineKey(name, metric)), BASELINE_TTL_SECONDS]);
+    }
+    this.targets.push(group);
+    this.#groups.set(id, this.targets.length - 1);
+    return this.targets.length - 1;
+  }
+}
