@@ -31,7 +31,8 @@ export const allowedInput = z
   .refine((allowed) => allowed.min !== undefined || allowed.max !== undefined, {
     error: 'expected at least one bound: { min: … } and/or { max: … }',
   })
-  .meta({ description: 'The range the compared quantity must stay in: min and/or max.' });
+  // minProperties carries the refine above into the JSON Schema, which cannot see refinements.
+  .meta({ description: 'The range the compared quantity must stay in: min and/or max.', minProperties: 1 });
 
 export type AllowedInput = z.input<typeof allowedInput>;
 
