@@ -3,7 +3,16 @@ export { actorOf, decisionsOf, positionOf, worthAuditing } from './audit-entry.t
 export * from './buckets.ts';
 export * from './buckets-read.ts';
 export * from './buckets-stats.ts';
+export {
+  createDeliveryLog,
+  type DeliveryAttempt,
+  type DeliveryLog,
+  type DeliveryRecord,
+  type DeliveryStatus,
+  FINAL_STATUSES,
+} from './delivery-log.ts';
 export { type LuaScript, luaScript, type RedisConnection, runScript } from './lua-script.ts';
+export { isOperatorAction, operate, UnknownActionError } from './operate.ts';
 export type {
   AuditEntry,
   AuditKind,
@@ -15,6 +24,7 @@ export type {
   StoredState,
 } from './records.ts';
 export {
+  type ApplyContext,
   type ApplyResult,
   ContentionError,
   createRolloutStore,

@@ -43,7 +43,8 @@ export interface AuditEntry {
   /** The event as it arrived, with its inputs (an evaluation's measurements, an operator's reason). */
   readonly event:
     | RolloutEvent
-    | { readonly type: 'spec-stored'; readonly version: number; readonly note: string };
+    | { readonly type: 'spec-stored'; readonly version: number; readonly note: string }
+    | { readonly type: 'system-decision'; readonly kind: string; readonly reason: string };
   readonly from: Position | null;
   readonly to: Position | null;
   /** Ids of the decisions taken (their evidence is in the decision records). */
@@ -67,6 +68,8 @@ export interface DeliveryEntry {
   readonly targetIndex: number;
   readonly specVersion: number;
   readonly createdAt: number;
+  /** When the data that led to the decision was ingested, if known: breach → webhook latency starts here. */
+  readonly triggeredAt?: number;
 }
 
 /** A delayed job the transition asked for, kept in the outbox so a crash cannot lose it. */

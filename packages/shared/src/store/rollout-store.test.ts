@@ -264,6 +264,55 @@ describe('applyEvent', () => {
   });
 });
 
+describe('addSystemDecision', () => {
+  it('records an alert once, with its audit entry and deliveries, without touching the state', async () => {
+    await put('alerting', { receiver: 'http://127.0.0.1:9' });
+    const decision = {
+      id: 'alert_1',
+      kind: 'alert',
+      outcome: 'alert',
+      rollout: 'alerting',
+      flag: 'alerting-flag',
+      specVersion: 1,
+      wave: null,
+      actor: { type: 'system' },
+      reason: 'delivery dec_x.rollback.0 gave up after 24 h',
+      at: 5_000,
+      phase: { from: 'pending', to: 'pending' },
+      checks: [],
+    } as const;
+    const spec = testSpec('alerting');
+    await store.putSpec(
+      {
+        spec: {
+          ...spec,
+          spec: { ...spec.spec, actions: { ...spec.spec.actions, alert: spec.spec.actions.rollback } },
+        },
+        source: '',
+        contentType: 'application/json',
+        actor: 'ana',
+      },
+      2_000,
+    );
+    const stored = await store.addSystemDecision(
+      'alerting',
+      { ...decision, specVersion: 2 },
+      'rollout.alert',
+      5_000,
+    );
+    expect(stored.map((entry) => entry.id)).toEqual(['alert_1.alert.0']);
+    expect(
+      await store.addSystemDecision('alerting', { ...decision, specVersion: 2 }, 'rollout.alert'),
+    ).toEqual([]);
+    expect((await store.listOutbox('alerting')).map((entry) => entry.id)).toEqual(['alert_1.alert.0']);
+    expect((await store.readAudit('alerting')).at(-1)).toMatchObject({
+      actor: 'system',
+      decisions: ['alert_1'],
+    });
+    expect((await store.getState('alerting'))?.rev).toBe(2);
+  });
+});
+
 describe('apply-transition script', () => {
   const script = luaScript('apply-transition', new URL('./apply-transition.lua', import.meta.url));
   const keysOf = (name: string) => {

@@ -1,4 +1,4 @@
-import type { Decision, Effect } from '../decision/decision.ts';
+import type { Decision, Effect, WebhookType } from '../decision/decision.ts';
 import type { RolloutEvent } from '../decision/events.ts';
 import { initialState, type RolloutState, TERMINAL_PHASES } from '../decision/state.ts';
 import { transition } from '../decision/transition.ts';
@@ -22,6 +22,7 @@ const applyTransitionScript = luaScript(
   new URL('./apply-transition.lua', import.meta.url),
 );
 const putSpecScript = luaScript('put-spec', new URL('./put-spec.lua', import.meta.url));
+const addDecisionScript = luaScript('add-decision', new URL('./add-decision.lua', import.meta.url));
 
 export interface RolloutStoreOptions {
   /** Compare-and-set attempts before `applyEvent` gives up on a rollout under heavy contention. */
@@ -39,6 +40,11 @@ export interface PutSpecInput {
 export type EventSource =
   | RolloutEvent
   | ((current: StoredState) => Promise<RolloutEvent | null> | RolloutEvent | null);
+
+export interface ApplyContext {
+  /** When the data behind this event was ingested: carried into deliveries for breach → webhook latency. */
+  readonly triggeredAt?: number;
+}
 
 export type ApplyResult =
   | {
@@ -88,7 +94,17 @@ export interface RolloutStore {
   getState(name: string): Promise<StoredState | null>;
   /** The spec version the running state judges by, with the state. */
   getRollout(name: string): Promise<{ spec: StoredSpec; state: StoredState } | null>;
-  applyEvent(name: string, event: EventSource, now?: number): Promise<ApplyResult>;
+  applyEvent(name: string, event: EventSource, now?: number, context?: ApplyContext): Promise<ApplyResult>;
+  /**
+   * Records a decision that changes no state (an alert raised because a delivery gave up) with its audit
+   * entry and deliveries, once per decision id. Returns the deliveries stored (none if it existed).
+   */
+  addSystemDecision(
+    name: string,
+    decision: Decision,
+    webhook: WebhookType,
+    now?: number,
+  ): Promise<OutboxEntry[]>;
   readAudit(name: string, options?: { after?: string; limit?: number }): Promise<AuditEntry[]>;
   getDecision(name: string, id: string): Promise<Decision | null>;
   listDecisions(name: string, options?: { limit?: number }): Promise<Decision[]>;
@@ -215,7 +231,12 @@ export function createRolloutStore(redis: RedisConnection, options: RolloutStore
     );
   }
 
-  async function applyEvent(name: string, source: EventSource, now = Date.now()): Promise<ApplyResult> {
+  async function applyEvent(
+    name: string,
+    source: EventSource,
+    now = Date.now(),
+    context: ApplyContext = {},
+  ): Promise<ApplyResult> {
     const keys = rolloutKeys(name);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const current = await getState(name);
@@ -241,7 +262,14 @@ export function createRolloutStore(redis: RedisConnection, options: RolloutStore
       const spec = await getSpec(name, current.state.specVersion);
       if (spec === null) throw new UnknownRolloutError(name);
       const decisions = decisionsOf(result.effects);
-      const outbox = outboxEntries(name, result.effects, spec.spec, now, result.state.wave);
+      const outbox = outboxEntries(
+        name,
+        result.effects,
+        spec.spec,
+        now,
+        result.state.wave,
+        context.triggeredAt,
+      );
       const audit = worthAuditing(current.state, result.state, event, result.effects)
         ? [transitionAudit(current.state, result.state, event, result.effects, now)]
         : [];
@@ -288,9 +316,47 @@ export function createRolloutStore(redis: RedisConnection, options: RolloutStore
     );
   }
 
+  async function addSystemDecision(
+    name: string,
+    decision: Decision,
+    webhook: WebhookType,
+    now = Date.now(),
+  ): Promise<OutboxEntry[]> {
+    const keys = rolloutKeys(name);
+    const spec = await getSpec(name, decision.specVersion);
+    if (spec === null) throw new UnknownRolloutError(name);
+    const outbox = outboxEntries(name, [{ type: 'decision', webhook, decision }], spec.spec, now, 0);
+    const audit: AuditDraft = {
+      at: now,
+      kind: 'transition',
+      actor: 'system',
+      specVersion: decision.specVersion,
+      event: { type: 'system-decision', kind: decision.kind, reason: decision.reason },
+      from: null,
+      to: null,
+      decisions: [decision.id],
+      summary: `${decision.kind} ${decision.outcome}: ${decision.reason}`,
+    };
+    const stored = await runScript(
+      redis,
+      addDecisionScript,
+      [keys.audit, keys.decisions, keys.decisionIndex, keys.outbox, keys.state],
+      [
+        decision.id,
+        JSON.stringify(decision),
+        decision.at,
+        JSON.stringify(audit),
+        outbox.length,
+        ...outbox.flatMap((entry) => [entry.id, JSON.stringify(entry)]),
+      ],
+    );
+    return stored === 1 ? outbox : [];
+  }
+
   return {
     putSpec,
     getSpec,
+    addSystemDecision,
     async listSpecVersions(name) {
       const fields = await redis.hgetall(rolloutKeys(name).spec);
       return Object.entries(fields)

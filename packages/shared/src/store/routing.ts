@@ -32,6 +32,7 @@ export function outboxEntries(
   now: number,
   /** The wave the rollout is in after the transition: the one its timers belong to. */
   wave: number,
+  triggeredAt?: number,
 ): OutboxEntry[] {
   const entries: OutboxEntry[] = [];
   for (const effect of effects) {
@@ -49,6 +50,7 @@ export function outboxEntries(
             targetIndex,
             specVersion: decision.specVersion,
             createdAt: now,
+            ...(triggeredAt === undefined ? {} : { triggeredAt }),
           } satisfies DeliveryEntry);
         });
       }
