@@ -1,0 +1,266 @@
+import type { BatchBuilder } from './decoded-batch.ts';
+import type { Attributes, Point, Quantile } from './point.ts';
+import { seriesKey } from './point.ts';
+
+/** One Prometheus sample: a series (name + labels without `__name__`) at one time. */
+export interface PromSample {
+  readonly name: string;
+  readonly labels: Attributes;
+  readonly value: number;
+  readonly timeMs: number;
+}
+
+/** Metric family types, from remote-write metadata or `# TYPE` lines. */
+export type PromType =
+  | 'counter'
+  | 'gauge'
+  | 'histogram'
+  | 'gaugehistogram'
+  | 'summary'
+  | 'info'
+  | 'stateset'
+  | 'unknown';
+
+const HISTOGRAM_SUFFIXES = ['_bucket', '_count', '_sum', '_gcount', '_gsum'] as const;
+
+/** The family a sample name may belong to, for the `wantsMetric` prefilter and for grouping. */
+export function familyName(name: string): string | undefined {
+  for (const suffix of HISTOGRAM_SUFFIXES) {
+    if (name.endsWith(suffix) && name.length > suffix.length) return name.slice(0, -suffix.length);
+  }
+  return undefined;
+}
+
+/** A sample is wanted when its own name or its family's name is. */
+export function wantsSample(name: string, wantsMetric: ((name: string) => boolean) | undefined): boolean {
+  if (wantsMetric === undefined || wantsMetric(name)) return true;
+  const family = familyName(name);
+  return family !== undefined && wantsMetric(family);
+}
+
+type Role = 'bucket' | 'sum' | 'count' | 'quantile';
+
+interface Group {
+  readonly family: string;
+  readonly kind: 'histogram' | 'summary';
+  readonly labels: Attributes;
+  readonly timeMs: number;
+  readonly buckets: [le: number, cumulative: number][];
+  readonly quantiles: Quantile[];
+  sum?: number;
+  count?: number;
+  nonFinite: boolean;
+  samples: number;
+}
+
+function without(labels: Attributes, key: string): Attributes {
+  const { [key]: _dropped, ...rest } = labels;
+  return rest;
+}
+
+function parseBound(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (text === '+Inf' || text === 'Inf' || text === '+inf' || text === 'inf') return Infinity;
+  const v = Number(text);
+  return text.trim() !== '' && !Number.isNaN(v) ? v : undefined;
+}
+
+/**
+ * Turns Prometheus samples into points. Classic histograms (`_bucket` with `le`, `_sum`,
+ * `_count`) and summaries (`quantile`, `_sum`, `_count`) of the same labels and timestamp become
+ * one cumulative histogram or summary point; every other sample becomes a gauge or a cumulative
+ * sum. `types` comes from metadata when the sender gave it; without it the shape of the batch
+ * decides: a name is a histogram when `_bucket` series with `le` exist for it, a summary when
+ * its samples carry `quantile`, a monotonic counter when it ends in `_total` or `_count`.
+ */
+export function samplesToPoints(
+  samples: readonly PromSample[],
+  types: ReadonlyMap<string, PromType>,
+  out: BatchBuilder,
+): void {
+  const histogramFamilies = new Set<string>();
+  const summaryFamilies = new Set<string>();
+  for (const [family, type] of types) {
+    if (type === 'histogram' || type === 'gaugehistogram') histogramFamilies.add(family);
+    else if (type === 'summary') summaryFamilies.add(family);
+  }
+  for (const s of samples) {
+    if (s.name.endsWith('_bucket') && s.labels.le !== undefined) {
+      const family = s.name.slice(0, -'_bucket'.length);
+      if (!types.has(family)) histogramFamilies.add(family);
+    } else if (s.labels.quantile !== undefined && !types.has(s.name)) {
+      summaryFamilies.add(s.name);
+    }
+  }
+
+  const groups = new Map<string, Group>();
+  for (const s of samples) {
+    const placed = place(s, histogramFamilies, summaryFamilies);
+    if (placed === undefined) {
+      standalone(s, types, out);
+      continue;
+    }
+    const [family, kind, role] = placed;
+    const labels =
+      role === 'bucket'
+        ? without(s.labels, 'le')
+        : role === 'quantile'
+          ? without(s.labels, 'quantile')
+          : s.labels;
+    const key = `${seriesKey(family, labels)}@${s.timeMs}`;
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = {
+        family,
+        kind,
+        labels,
+        timeMs: s.timeMs,
+        buckets: [],
+        quantiles: [],
+        nonFinite: false,
+        samples: 0,
+      };
+      groups.set(key, group);
+    }
+    group.samples++;
+    addToGroup(group, role, s);
+  }
+  for (const group of groups.values()) emitGroup(group, out);
+}
+
+function place(
+  s: PromSample,
+  histogramFamilies: ReadonlySet<string>,
+  summaryFamilies: ReadonlySet<string>,
+): [family: string, kind: 'histogram' | 'summary', role: Role] | undefined {
+  if (s.labels.quantile !== undefined && summaryFamilies.has(s.name)) return [s.name, 'summary', 'quantile'];
+  const family = familyName(s.name);
+  if (family === undefined) return undefined;
+  const suffix = s.name.slice(family.length);
+  if (histogramFamilies.has(family)) {
+    if (suffix === '_bucket' && s.labels.le !== undefined) return [family, 'histogram', 'bucket'];
+    if (suffix === '_sum' || suffix === '_gsum') return [family, 'histogram', 'sum'];
+    if (suffix === '_count' || suffix === '_gcount') return [family, 'histogram', 'count'];
+  }
+  if (summaryFamilies.has(family)) {
+    if (suffix === '_sum') return [family, 'summary', 'sum'];
+    if (suffix === '_count') return [family, 'summary', 'count'];
+  }
+  return undefined;
+}
+
+function addToGroup(group: Group, role: Role, s: PromSample): void {
+  switch (role) {
+    case 'bucket': {
+      const le = parseBound(s.labels.le);
+      if (le === undefined || !Number.isFinite(s.value)) group.nonFinite = true;
+      else group.buckets.push([le, s.value]);
+      return;
+    }
+    case 'quantile': {
+      const q = Number(s.labels.quantile);
+      // A summary without observations in its window reports NaN quantiles: nothing to keep.
+      if (q >= 0 && q <= 1 && Number.isFinite(s.value)) group.quantiles.push({ quantile: q, value: s.value });
+      return;
+    }
+    case 'sum':
+      // A NaN or infinite sum (from NaN observations) leaves the counts usable.
+      if (Number.isFinite(s.value)) group.sum = s.value;
+      return;
+    case 'count':
+      if (Number.isFinite(s.value)) group.count = s.value;
+      else group.nonFinite = true;
+      return;
+  }
+}
+
+function emitGroup(group: Group, out: BatchBuilder): void {
+  const where = `${group.family}${JSON.stringify(group.labels)} at ${group.timeMs}`;
+  if (group.nonFinite) {
+    out.drop('non-finite-value', group.samples);
+    return;
+  }
+  if (group.kind === 'summary') {
+    if (group.count === undefined) {
+      out.reject('a summary needs a _count sample', where, group.samples);
+      return;
+    }
+    group.quantiles.sort((a, b) => a.quantile - b.quantile);
+    push(out, group, {
+      kind: 'summary',
+      count: group.count,
+      sum: group.sum ?? 0,
+      quantiles: group.quantiles,
+    });
+    return;
+  }
+  const sorted = group.buckets.sort((a, b) => a[0] - b[0]);
+  if (sorted.length === 0) {
+    if (group.count === undefined) {
+      out.reject('a histogram needs _bucket or _count samples', where, group.samples);
+      return;
+    }
+    const base = {
+      kind: 'histogram',
+      temporality: 'cumulative',
+      bounds: [],
+      counts: [],
+      count: group.count,
+    } as const;
+    push(out, group, group.sum === undefined ? base : { ...base, sum: group.sum });
+    return;
+  }
+  const last = sorted[sorted.length - 1] as [number, number];
+  if (last[0] !== Infinity) {
+    out.reject('a histogram needs an le="+Inf" bucket', where, group.samples);
+    return;
+  }
+  const bounds: number[] = [];
+  const counts: number[] = [];
+  let previous = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const [le, cumulative] = sorted[i] as [number, number];
+    if (i > 0 && le === (sorted[i - 1] as [number, number])[0]) {
+      out.reject(`le="${le}" appears twice`, where, group.samples);
+      return;
+    }
+    if (cumulative < previous) {
+      out.reject('bucket counts must not decrease as le grows', where, group.samples);
+      return;
+    }
+    if (le !== Infinity) bounds.push(le);
+    counts.push(cumulative - previous);
+    previous = cumulative;
+  }
+  if (group.count !== undefined && group.count !== last[1]) {
+    out.reject(`_count is ${group.count} but the +Inf bucket is ${last[1]}`, where, group.samples);
+    return;
+  }
+  const base = { kind: 'histogram', temporality: 'cumulative', bounds, counts, count: last[1] } as const;
+  push(out, group, group.sum === undefined ? base : { ...base, sum: group.sum });
+}
+
+function push(out: BatchBuilder, group: Group, value: Point['value']): void {
+  out.points.push({ name: group.family, attributes: group.labels, timeMs: group.timeMs, value });
+}
+
+function standalone(s: PromSample, types: ReadonlyMap<string, PromType>, out: BatchBuilder): void {
+  if (!Number.isFinite(s.value)) {
+    out.drop('non-finite-value');
+    return;
+  }
+  const family = s.name.endsWith('_total') ? s.name.slice(0, -'_total'.length) : undefined;
+  const type = types.get(s.name) ?? (family === undefined ? undefined : types.get(family));
+  let counter: boolean;
+  let monotonic = true;
+  if (type !== undefined && type !== 'unknown') {
+    counter = type === 'counter';
+  } else {
+    counter = s.name.endsWith('_total') || s.name.endsWith('_count') || s.name.endsWith('_sum');
+    monotonic = !s.name.endsWith('_sum');
+  }
+  const value: Point['value'] = counter
+    ? { kind: 'sum', value: s.value, monotonic, temporality: 'cumulative' }
+    : { kind: 'gauge', value: s.value };
+  out.points.push({ name: s.name, attributes: s.labels, timeMs: s.timeMs, value });
+}

@@ -1,0 +1,343 @@
+import { compressSync } from 'snappy';
+import { describe, expect, it } from 'vitest';
+import { DecodeError } from './decode-error.ts';
+import { decodeRemoteWrite, remoteWriteVersion } from './remote-write.ts';
+import { encodeWriteRequest } from './remote-write-schema.ts';
+import { unsnappy } from './snappy-block.ts';
+
+const T = 1700000000123;
+type Labels = Record<string, string>;
+
+function series(labels: Labels, samples: [value: number, timeMs?: number][]): Record<string, unknown> {
+  return {
+    labels: Object.entries(labels).map(([name, value]) => ({ name, value })),
+    samples: samples.map(([value, timestamp = T]) => ({ value, timestamp })),
+  };
+}
+
+const decode = (timeseries: unknown[], metadata: unknown[] = [], options = {}) =>
+  decodeRemoteWrite(encodeWriteRequest({ timeseries, metadata }), options);
+
+describe('remoteWriteVersion', () => {
+  it.each([
+    [undefined, 'v1'],
+    ['application/x-protobuf', 'v1'],
+    ['application/x-protobuf;proto=prometheus.WriteRequest', 'v1'],
+    ['application/x-protobuf; proto="prometheus.WriteRequest"', 'v1'],
+    ['application/x-protobuf;proto=io.prometheus.write.v2.Request', 'v2'],
+    ['application/x-protobuf;proto=something.else', undefined],
+    ['application/json', undefined],
+  ] as const)('%j → %j', (header, expected) => {
+    expect(remoteWriteVersion(header)).toBe(expected);
+  });
+});
+
+describe('decodeRemoteWrite', () => {
+  it('decodes a snappy body sent the way Prometheus sends it', async () => {
+    const body = compressSync(
+      Buffer.from(
+        encodeWriteRequest({ timeseries: [series({ __name__: 'contacts_total', job: 'api' }, [[42]])] }),
+      ),
+    );
+    const batch = decodeRemoteWrite(await unsnappy(body, 1 << 20));
+    expect(batch.points).toEqual([
+      {
+        name: 'contacts_total',
+        attributes: { job: 'api' },
+        timeMs: T,
+        value: { kind: 'sum', value: 42, monotonic: true, temporality: 'cumulative' },
+      },
+    ]);
+  });
+
+  it('accepts a metadata-only request', () => {
+    const batch = decode([], [{ type: 'COUNTER', metricFamilyName: 'x_total', help: 'h' }]);
+    expect(batch).toEqual({ points: [], dropped: {}, rejected: [], rejectedCount: 0 });
+  });
+
+  it('accepts an empty body as an empty request', () => {
+    expect(decodeRemoteWrite(new Uint8Array()).points).toEqual([]);
+  });
+
+  it.each([
+    [
+      'counter by metadata',
+      'requests',
+      'COUNTER',
+      { kind: 'sum', value: 5, monotonic: true, temporality: 'cumulative' },
+    ],
+    ['gauge by metadata despite _total', 'odd_total', 'GAUGE', { kind: 'gauge', value: 5 }],
+    [
+      'counter by _total suffix',
+      'errors_total',
+      undefined,
+      { kind: 'sum', value: 5, monotonic: true, temporality: 'cumulative' },
+    ],
+    ['gauge by default', 'queue_depth', undefined, { kind: 'gauge', value: 5 }],
+  ] as const)('reads a %s', (_name, metric, type, value) => {
+    const metadata = type === undefined ? [] : [{ type, metricFamilyName: metric }];
+    expect(decode([series({ __name__: metric }, [[5]])], metadata).points[0]?.value).toEqual(value);
+  });
+
+  it('keeps every sample of a series, unsorted labels sorted out, empty label values dropped', () => {
+    const batch = decode([
+      series({ zone: 'b', __name__: 'g', empty: '', a: 'x' }, [
+        [1, T],
+        [2, T + 1000],
+      ]),
+    ]);
+    expect(batch.points.map((p) => [p.attributes, p.timeMs, p.value])).toEqual([
+      [{ zone: 'b', a: 'x' }, T, { kind: 'gauge', value: 1 }],
+      [{ zone: 'b', a: 'x' }, T + 1000, { kind: 'gauge', value: 2 }],
+    ]);
+  });
+
+  it('reassembles a classic histogram from _bucket, _sum and _count', () => {
+    const base = { __name__: 'latency_seconds_bucket', route: '/a' };
+    const batch = decode([
+      series({ ...base, le: '0.5' }, [[2]]),
+      series({ ...base, le: '1' }, [[5]]),
+      series({ ...base, le: '+Inf' }, [[6]]),
+      series({ __name__: 'latency_seconds_sum', route: '/a' }, [[3.5]]),
+      series({ __name__: 'latency_seconds_count', route: '/a' }, [[6]]),
+    ]);
+    expect(batch.points).toEqual([
+      {
+        name: 'latency_seconds',
+        attributes: { route: '/a' },
+        timeMs: T,
+        value: {
+          kind: 'histogram',
+          temporality: 'cumulative',
+          bounds: [0.5, 1],
+          counts: [2, 3, 1],
+          count: 6,
+          sum: 3.5,
+        },
+      },
+    ]);
+  });
+
+  it('drops and counts stale markers, keeping NaN apart from them', () => {
+    const body = encodeWriteRequest({
+      timeseries: [series({ __name__: 'g' }, [[1234.5], [Number.NaN], [7]])],
+    });
+    // Write the stale bit pattern over 1234.5: JS cannot be trusted to keep a NaN's payload.
+    const marker = Buffer.alloc(8);
+    marker.writeDoubleLE(1234.5);
+    const at = Buffer.from(body).indexOf(marker);
+    Buffer.from(body.buffer, body.byteOffset).writeUInt32LE(2, at);
+    Buffer.from(body.buffer, body.byteOffset).writeUInt32LE(0x7ff00000, at + 4);
+    const batch = decodeRemoteWrite(body);
+    expect(batch.points.map((p) => p.value)).toEqual([{ kind: 'gauge', value: 7 }]);
+    expect(batch.dropped).toEqual({ 'stale-marker': 1, 'non-finite-value': 1 });
+  });
+
+  it.each([
+    ['+Inf', Infinity],
+    ['-Inf', -Infinity],
+  ])('drops a %s gauge sample as not a number', (_name, value) => {
+    const batch = decode([series({ __name__: 'g' }, [[value]])]);
+    expect(batch.points).toEqual([]);
+    expect(batch.dropped).toEqual({ 'non-finite-value': 1 });
+  });
+
+  it('skips series of unwanted metrics unread, keeping histogram families by their name', () => {
+    const batch = decode(
+      [
+        series({ __name__: 'other_total' }, [[1], [2]]),
+        series({ __name__: 'h_bucket', le: '+Inf' }, [[1]]),
+        series({ __name__: 'h_count' }, [[1]]),
+        series({ __name__: 'wanted' }, [[1]]),
+      ],
+      [],
+      { wantsMetric: (name: string) => name === 'h' || name === 'wanted' },
+    );
+    expect(batch.points.map((p) => p.name)).toEqual(['wanted', 'h']);
+    expect(batch.dropped).toEqual({ 'unwanted-metric': 2 });
+  });
+
+  it('passes far-past and far-future timestamps through for the route to judge', () => {
+    const batch = decode([
+      series({ __name__: 'g' }, [
+        [1, 0],
+        [1, 4102444800000],
+      ]),
+    ]);
+    expect(batch.points.map((p) => p.timeMs)).toEqual([0, 4102444800000]);
+  });
+
+  it('keeps a 10 MB label value intact (size limits belong to the route)', () => {
+    const huge = 'v'.repeat(10 * 1024 * 1024);
+    expect(decode([series({ __name__: 'g', big: huge }, [[1]])]).points[0]?.attributes.big).toHaveLength(
+      huge.length,
+    );
+  });
+
+  it('decodes UTF-8 names and values', () => {
+    const batch = decode([series({ __name__: 'http.server.duration', 'service.name': 'café' }, [[1]])]);
+    expect(batch.points[0]).toMatchObject({
+      name: 'http.server.duration',
+      attributes: { 'service.name': 'café' },
+    });
+  });
+
+  it.each([
+    ['no __name__', [series({ job: 'x' }, [[1]])], 'timeseries[0] has no __name__ label'],
+    ['an empty __name__', [series({ __name__: '' }, [[1]])], 'timeseries[0] has an empty __name__ label'],
+    [
+      'a duplicate label',
+      [
+        series({ __name__: 'ok' }, [[1]]),
+        {
+          labels: [
+            { name: '__name__', value: 'g' },
+            { name: 'a', value: '1' },
+            { name: 'a', value: '2' },
+          ],
+        },
+      ],
+      'timeseries[1] g: label "a" appears twice',
+    ],
+    [
+      'a duplicate label with an empty value',
+      [
+        {
+          labels: [
+            { name: '__name__', value: 'g' },
+            { name: 'a', value: '' },
+            { name: 'a', value: '2' },
+          ],
+        },
+      ],
+      'timeseries[0] g: label "a" appears twice',
+    ],
+    [
+      'two names',
+      [
+        {
+          labels: [
+            { name: '__name__', value: 'g' },
+            { name: '__name__', value: 'h' },
+          ],
+        },
+      ],
+      'label "__name__" appears twice',
+    ],
+    [
+      'an empty label name',
+      [
+        {
+          labels: [
+            { name: '__name__', value: 'g' },
+            { name: '', value: 'x' },
+          ],
+        },
+      ],
+      'a label has an empty name',
+    ],
+  ])('refuses a request with %s', (_name, timeseries, message) => {
+    expect(() => decode(timeseries)).toThrow(DecodeError);
+    expect(() => decode(timeseries)).toThrow(message);
+  });
+
+  it.each([
+    ['truncated', encodeWriteRequest({ timeseries: [series({ __name__: 'g' }, [[1]])] }).subarray(0, 10)],
+    ['a length past the end', new Uint8Array([0x0a, 0x7f, 0x0a])],
+    ['an invalid wire type', new Uint8Array([0x0f])],
+    ['an endless varint', new Uint8Array(12).fill(0xff)],
+  ])('refuses a %s body as not protobuf', (_name, body) => {
+    expect(() => decodeRemoteWrite(body)).toThrow(/body is not a valid protobuf message/);
+  });
+});
+
+describe('native histograms', () => {
+  const histogram = (fields: Record<string, unknown>) => [
+    { labels: [{ name: '__name__', value: 'rpc_seconds' }], histograms: [{ timestamp: T, ...fields }] },
+  ];
+
+  it('become exponential histograms with OTLP bucket indexes', () => {
+    const batch = decode(
+      histogram({
+        countInt: 7,
+        sum: 12,
+        schema: 0,
+        zeroThreshold: 0.001,
+        zeroCountInt: 1,
+        // Prometheus buckets 1..2 and 5, deltas 2, +1 (→ 3), −2 (→ 1).
+        positiveSpans: [
+          { offset: 1, length: 2 },
+          { offset: 2, length: 1 },
+        ],
+        positiveDeltas: [2, 1, -2],
+      }),
+    );
+    expect(batch.rejected).toEqual([]);
+    expect(batch.points).toEqual([
+      {
+        name: 'rpc_seconds',
+        attributes: {},
+        timeMs: T,
+        value: {
+          kind: 'exponentialHistogram',
+          temporality: 'cumulative',
+          scale: 0,
+          zeroCount: 1,
+          zeroThreshold: 0.001,
+          positive: { offset: 0, counts: [2, 3, 0, 0, 1] },
+          negative: { offset: 0, counts: [] },
+          count: 7,
+          sum: 12,
+        },
+      },
+    ]);
+  });
+
+  it('reads float histograms as absolute counts', () => {
+    const [point] = decode(
+      histogram({
+        countFloat: 2.5,
+        sum: 1,
+        schema: 1,
+        negativeSpans: [{ offset: -1, length: 2 }],
+        negativeCounts: [1.5, 1],
+      }),
+    ).points;
+    expect(point?.value).toMatchObject({ count: 2.5, negative: { offset: -2, counts: [1.5, 1] } });
+  });
+
+  it.each([
+    [
+      'custom buckets',
+      { schema: -53 },
+      'native histograms with custom buckets (schema -53) are not supported',
+    ],
+    ['a schema out of range', { schema: 9 }, 'native histogram schema must be between -4 and 8 (got 9)'],
+    ['a gauge reset hint', { resetHint: 3 }, 'gauge native histograms are not supported'],
+    [
+      'spans longer than the deltas',
+      { positiveSpans: [{ offset: 0, length: 3 }], positiveDeltas: [1] },
+      'positive bucket spans list more buckets than counts were sent',
+    ],
+    [
+      'negative counts',
+      { positiveSpans: [{ offset: 0, length: 2 }], positiveDeltas: [1, -2] },
+      'positive bucket counts must not be negative',
+    ],
+    [
+      'an enormous gap',
+      {
+        positiveSpans: [
+          { offset: 0, length: 1 },
+          { offset: 1000000, length: 1 },
+        ],
+        positiveDeltas: [1, 0],
+      },
+      'positive more than 16384 buckets',
+    ],
+  ])('rejects one with %s', (_name, fields, reason) => {
+    const batch = decode(histogram({ countInt: 1, ...fields }));
+    expect(batch.points).toEqual([]);
+    expect(batch.rejected.map((r) => r.reason)).toEqual([reason]);
+  });
+});

@@ -1,0 +1,42 @@
+import { uncompress } from 'snappy';
+import { DecodeError } from './decode-error.ts';
+
+/**
+ * The uncompressed length a snappy block declares in its varint preamble, or undefined if
+ * the preamble itself is broken. Reading it first lets a 10-byte body that claims 4 GiB be
+ * refused before any memory is set aside for it.
+ */
+export function snappyDeclaredLength(body: Uint8Array): number | undefined {
+  let result = 0;
+  let multiplier = 1;
+  for (let i = 0; i < 5 && i < body.length; i++) {
+    const b = body[i] as number;
+    result += (b & 0x7f) * multiplier;
+    if (b < 0x80) return result;
+    multiplier *= 128;
+  }
+  return undefined;
+}
+
+/**
+ * Prometheus remote write bodies are snappy *block* format (not the framed stream format).
+ * Throws DecodeError: `tooLarge` (413) when the declared length passes `maxBytes`, else 400.
+ */
+export async function unsnappy(body: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  const declared = snappyDeclaredLength(body);
+  if (declared === undefined)
+    throw new DecodeError('body is not snappy block-format data: bad length preamble');
+  if (declared > maxBytes) {
+    throw new DecodeError(`body decompresses to ${declared} bytes; the limit is ${maxBytes}`, {
+      tooLarge: true,
+    });
+  }
+  try {
+    const out = await uncompress(body, { asBuffer: true });
+    if (typeof out === 'string') return Buffer.from(out);
+    return out;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new DecodeError(`body is not snappy block-format data: ${detail}`, { cause: error });
+  }
+}

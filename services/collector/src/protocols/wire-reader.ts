@@ -1,0 +1,120 @@
+import { DecodeError } from './decode-error.ts';
+
+/**
+ * A minimal protobuf wire-format reader over one buffer: just what the remote-write decoder
+ * needs, with bounds checked on every read so a truncated or hostile body ends in a
+ * DecodeError rather than a read past the end.
+ */
+export class WireReader {
+  readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  pos: number;
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = 0;
+  }
+
+  fail(what: string): never {
+    throw new DecodeError(`body is not a valid protobuf message: ${what} at byte ${this.pos}`);
+  }
+
+  /** An unsigned varint up to 2^53; larger values lose precision, which no field here needs. */
+  varint(): number {
+    const bytes = this.bytes;
+    let result = 0;
+    let multiplier = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= bytes.length) this.fail('truncated varint');
+      const b = bytes[this.pos++] as number;
+      result += (b & 0x7f) * multiplier;
+      if (b < 0x80) return result;
+      multiplier *= 128;
+    }
+    return this.fail('varint longer than 10 bytes');
+  }
+
+  /** int64 as two's complement varint (negative values take 10 bytes). */
+  int64(): number {
+    const v = this.varint();
+    return v >= 2 ** 63 ? v - 2 ** 64 : v;
+  }
+
+  sint(): number {
+    const v = this.varint();
+    // ZigZag: 0, -1, 1, -2, … without 32-bit operators, which would truncate 64-bit values.
+    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+  }
+
+  double(): number {
+    if (this.pos + 8 > this.bytes.length) this.fail('truncated double');
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  /** The high and low words of the next double, read without moving on. */
+  peekDoubleWords(): [high: number, low: number] {
+    if (this.pos + 8 > this.bytes.length) this.fail('truncated double');
+    return [this.view.getUint32(this.pos + 4, true), this.view.getUint32(this.pos, true)];
+  }
+
+  /** Reads a length prefix and returns the end offset of the delimited bytes. */
+  delimitedEnd(): number {
+    const length = this.varint();
+    const end = this.pos + length;
+    if (end > this.bytes.length) this.fail(`length ${length} runs past the end of the body`);
+    return end;
+  }
+
+  string(): string {
+    const end = this.delimitedEnd();
+    const s = decodeUtf8(this.bytes, this.pos, end);
+    this.pos = end;
+    return s;
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case 0:
+        this.varint();
+        return;
+      case 1:
+        this.pos += 8;
+        break;
+      case 2:
+        this.pos = this.delimitedEnd();
+        return;
+      case 5:
+        this.pos += 4;
+        break;
+      default:
+        this.fail(`unsupported wire type ${wireType}`);
+    }
+    if (this.pos > this.bytes.length) this.fail('truncated field');
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Label names and values are short and mostly ASCII; building those directly beats TextDecoder. */
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 64) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const b = bytes[i] as number;
+      if (b >= 0x80) return utf8.decode(bytes.subarray(start, end));
+      s += String.fromCharCode(b);
+    }
+    return s;
+  }
+  return utf8.decode(bytes.subarray(start, end));
+}
+
+/** Whether bytes[start, end) are exactly `ascii`. */
+export function bytesEqual(bytes: Uint8Array, start: number, end: number, ascii: string): boolean {
+  if (end - start !== ascii.length) return false;
+  for (let i = 0; i < ascii.length; i++) if (bytes[start + i] !== ascii.charCodeAt(i)) return false;
+  return true;
+}
