@@ -1,4 +1,5 @@
-import quantileOfNormal from '@stdlib/stats-base-dists-normal-quantile';
+import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
+import binomialQuantile from '@stdlib/stats-base-dists-binomial-quantile';
 import type { CohortStats } from './cohort-stats.ts';
 import { checkConfidence, type IntervalMethod, type IntervalResult } from './interval-result.ts';
 import { DEFAULT_HORIZON, mixtureRadius } from './normal-mixture.ts';
@@ -18,9 +19,23 @@ export function quantileRankBand(n: number, q: number, radius: number): { low: n
 }
 
 /**
- * Bounds on the q-quantile from a histogram or raw samples. `sequential`: the share below the
- * true quantile is a running mean of Bernoulli(q) indicators, bounded by the normal mixture;
- * otherwise a fixed-sample normal bound on that share (used for a baseline).
+ * The classical fixed-sample order-statistic interval: the number B of observations at or below
+ * the true q-quantile is Binomial(n, q), and [X(low), X(high)] covers the quantile exactly when
+ * low ≤ B ≤ high − 1. low is the largest rank with P(B ≤ low − 1) ≤ α/2, high the smallest with
+ * P(B ≥ high) ≤ α/2, so coverage is at least 1 − α for any continuous distribution.
+ */
+export function binomialRankBand(n: number, q: number, alpha: number): { low: number; high: number } {
+  const k = binomialQuantile(alpha / 2, n, q);
+  const low = binomialCdf(k, n, q) <= alpha / 2 ? k + 1 : k;
+  const high = binomialQuantile(1 - alpha / 2, n, q) + 1;
+  return { low, high };
+}
+
+/**
+ * Bounds on the q-quantile from a histogram or raw samples. `sequential`: the share of
+ * observations below the true quantile is a running mean of Bernoulli(q) indicators, bounded at
+ * every n by the normal mixture (a confidence sequence); otherwise the exact binomial
+ * order-statistic interval for one fixed sample (used for a baseline window).
  */
 export function quantileBounds(
   source: QuantileSource,
@@ -35,10 +50,9 @@ export function quantileBounds(
   const a = q * (1 - q);
   if (a === 0)
     return { reason: `quantile ${q} is the ${q === 0 ? 'min' : 'max'}, which has no interval`, estimate };
-  const radius = sequential
-    ? mixtureRadius({ variance: a / n, horizonVariance: a / horizon, alpha })
-    : quantileOfNormal(1 - alpha / 2, 0, 1) * Math.sqrt(a / n);
-  const { low, high } = quantileRankBand(n, q, radius);
+  const { low, high } = sequential
+    ? quantileRankBand(n, q, mixtureRadius({ variance: a / n, horizonVariance: a / horizon, alpha }))
+    : binomialRankBand(n, q, alpha);
   return {
     estimate,
     lower: orderStatisticRange(source, low).lower,
