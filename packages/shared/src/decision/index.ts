@@ -45,6 +45,8 @@ export type {
   MeasurementWindow,
   Reference,
 } from './measurement.ts';
+export type { ReferenceChoice } from './reference.ts';
+export { referenceFor } from './reference.ts';
 export type { GuardrailState, PauseRecord, Phase, RolloutState, WaveRecord } from './state.ts';
 export { initialState, PHASES, TERMINAL_PHASES } from './state.ts';
 export { transition } from './transition.ts';

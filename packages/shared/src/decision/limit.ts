@@ -98,3 +98,28 @@ export function placeInAllowed(allowed: Allowed, quantityFor: QuantityFor): Plac
   if (placements.includes('straddles')) return 'straddles';
   return 'inside';
 }
+
+const PERCENT = /%$/;
+
+/** Which differences a range's bounds read, from the range as written: "+5%" → relative, 0.03 → absolute. */
+export function boundKindsOf(allowed: AllowedAsWritten): BoundKind[] {
+  return [allowed.min, allowed.max].flatMap((bound): BoundKind[] =>
+    bound === undefined ? [] : [typeof bound === 'string' && PERCENT.test(bound) ? 'relative' : 'absolute'],
+  );
+}
+
+/**
+ * The differences the evaluator must measure for a baseline/control check in the wave at `percent`:
+ * `relative` for percentage bounds, `absolute` for bare numbers. Absolute checks need neither.
+ */
+export function differencesNeeded(
+  check: Pick<Check, 'compare' | 'allowed' | 'allowedByWave'>,
+  percent: number,
+): BoundKind[] {
+  if (check.compare === 'absolute') return [];
+  const { allowed } = appliedLimit(check, percent);
+  const kinds = [allowed.min, allowed.max].flatMap((limit) =>
+    limit === undefined ? [] : [boundOf(limit).kind],
+  );
+  return [...new Set(kinds)];
+}

@@ -29,3 +29,21 @@ export function specFixture(spec: Partial<RolloutSpecInput['spec']> = {}): Rollo
     },
   });
 }
+
+type GuardrailInput = NonNullable<RolloutSpecInput['spec']['guardrails']>[number];
+type CriterionInput = NonNullable<RolloutSpecInput['spec']['successCriteria']>[number];
+
+/** One parsed guardrail, e.g. `guardrailFixture({ allowed: { max: '+5%' }, compare: 'control' })`. */
+export function guardrailFixture(input: Partial<GuardrailInput> = {}) {
+  return specFixture({
+    baseline: { window: '1h' },
+    guardrails: [{ name: 'g', metric: 'm', allowed: { max: 2 }, ...input }],
+  }).spec.guardrails[0]!;
+}
+
+export function criterionFixture(input: Partial<CriterionInput> = {}) {
+  return specFixture({
+    baseline: { window: '1h' },
+    successCriteria: [{ name: 'c', metric: 'm', allowed: { max: 2 }, ...input }],
+  }).spec.successCriteria[0]!;
+}
