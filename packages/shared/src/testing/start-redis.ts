@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import getPort from 'get-port';
 import { Redis } from 'ioredis';
 import { launchRedisServer, type RunningRedisServer, stopRedisServer } from '../redis/redis-server.ts';
+import { freePort } from './free-port.ts';
 
 /** A throwaway redis-server owned by one test suite. */
 export interface TestRedis {
@@ -47,7 +47,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
   let server: RunningRedisServer | undefined;
   // get-port only says a port was free a moment ago; another suite may take it first, so retry.
   for (let attempt = 1; server === undefined; attempt++) {
-    const port = await getPort({ host: '127.0.0.1' });
+    const port = await freePort();
     try {
       server = await launchRedisServer({ port, dir, appendonly });
     } catch (error) {

@@ -1,0 +1,89 @@
+import { fileURLToPath } from 'node:url';
+import {
+  freePort,
+  jsonLine,
+  type SpawnedProcess,
+  spawnTs,
+  startRedis,
+  type TestRedis,
+} from '@rollout-guard/shared/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+describe('the collector process', () => {
+  let redis: TestRedis;
+  const processes: SpawnedProcess[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    await Promise.all(processes.splice(0).map((p) => p.kill()));
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  async function start(env: Record<string, string>) {
+    const { REDIS_URL: _ignored, ...inherited } = process.env;
+    const collector = spawnTs({ args: [main], cwd: root, env: { ...inherited, ...env } });
+    processes.push(collector);
+    return collector;
+  }
+
+  it('serves /healthz and /readyz, logs JSON lines, and exits 0 within 5 s of SIGTERM', async () => {
+    const port = await freePort();
+    const collector = await start({ PORT: String(port), REDIS_URL: redis.url });
+    const listening = jsonLine(
+      await collector.waitForLine((line) => jsonLine(line)?.msg === 'collector listening'),
+    );
+    expect(listening).toMatchObject({
+      level: 'info',
+      service: 'rollout-guard-collector',
+      host: '127.0.0.1',
+      port,
+    });
+
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toContain(
+      'rollout_guard_build_info',
+    );
+
+    const started = Date.now();
+    collector.child.kill('SIGTERM');
+    expect(await collector.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(collector.lines.every((line) => jsonLine(line) !== undefined)).toBe(true);
+    expect(collector.lines.map((line) => jsonLine(line)?.msg)).toContain('stopped');
+  });
+
+  it('starts without Redis, says it is not ready, and still stops cleanly', async () => {
+    const port = await freePort();
+    const deadRedis = `redis://127.0.0.1:${await freePort()}`;
+    const collector = await start({ PORT: String(port), REDIS_URL: deadRedis });
+    await collector.waitForLine((line) => jsonLine(line)?.msg === 'collector listening');
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({
+      status: 'unavailable',
+      reason: expect.stringContaining('Redis'),
+    });
+
+    const started = Date.now();
+    collector.child.kill('SIGINT');
+    expect(await collector.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('refuses a bad environment with one readable message and exit 1', async () => {
+    const collector = await start({ PORT: 'http', LOG_LEVEL: 'loud' });
+    expect(await collector.exited).toBe(1);
+    expect(collector.lines).toEqual([
+      "The collector's environment has 2 problems:",
+      '  PORT: "http" is not a port; expected a whole number from 0 to 65535 (0 picks a free one)',
+      '  LOG_LEVEL: "loud" is not a log level; expected one of fatal, error, warn, info, debug, trace, silent',
+    ]);
+  });
+});
