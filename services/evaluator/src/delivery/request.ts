@@ -10,7 +10,8 @@ export interface DeliveryRequest {
   method: 'POST' | 'PATCH' | 'PUT';
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** null: no body at all (a bare POST), so that no content-type is implied. */
+  body: string | null;
   redact: string[];
 }
 

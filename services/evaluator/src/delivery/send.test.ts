@@ -220,7 +220,7 @@ describe('send', () => {
       method: 'POST',
       url: `${r.url}/api/admin/projects/default/features/f/environments/production/off`,
       headers: { authorization: token },
-      body: '',
+      body: null,
       redact: [token],
     };
     const result = await send(request, { timeoutMs: 2_000 });

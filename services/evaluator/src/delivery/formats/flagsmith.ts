@@ -1,0 +1,60 @@
+import { DeliveryConfigError } from '../delivery-error.ts';
+import { jsonHeaders, type RequestBuilder, userAgent } from '../request.ts';
+import type { FlagsmithTarget } from '../targets.ts';
+
+// Flagsmith Admin API, "Updating Flags" (https://docs.flagsmith.com/integrating-with-flagsmith/flagsmith-api-overview/admin-api/updating-flags):
+// POST /api/experiments/environments/{environment_key}/update-flag-v1/ with
+// `Authorization: Api-Key <token>`; features are named, no internal ids to look up; 204 on success.
+// We chose it over the older feature-state endpoints because those need the feature state's id,
+// which would take a second request per delivery.
+// - rollback: `{feature: {name}, enabled: false, value: {type: "boolean", value: "false"}}` (the
+//   endpoint requires a value; a boolean flag's is restated as false).
+// - advance: re-weights the multivariate option that serves the treatment:
+//   `{feature: {name}, multivariate_feature_state_values: [{multivariate_feature_option, percentage_allocation, value}]}`.
+// The spec's `url` is the Admin API base (…/api/v1); this endpoint lives beside it under /api/experiments.
+
+function apiRoot(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+}
+
+function flagsmithValue(value: string | number | boolean) {
+  if (typeof value === 'boolean') return { type: 'boolean', value: String(value) };
+  if (typeof value === 'number') return { type: 'integer', value: String(value) };
+  return { type: 'string', value };
+}
+
+export const buildFlagsmith: RequestBuilder<FlagsmithTarget> = function buildFlagsmith(event, target, ctx) {
+  if (event.type !== 'rollout.rollback' && event.type !== 'rollout.advance') {
+    return { skipped: `flagsmith acts on rollback and advance only, not ${event.type}` };
+  }
+  const token = ctx.resolveSecret(target.token, `${ctx.path}.token`);
+  const url = `${apiRoot(target.url)}/api/experiments/environments/${encodeURIComponent(target.environment)}/update-flag-v1/`;
+  const feature = { name: event.data.flag };
+  let body: Record<string, unknown>;
+  if (event.type === 'rollout.rollback') {
+    body = { feature, enabled: false, value: { type: 'boolean', value: 'false' } };
+  } else {
+    if (target.variant === undefined) {
+      throw new DeliveryConfigError(
+        `${ctx.path}.variant: a Flagsmith advance sets the percentage of one multivariate option; give { optionId, value } of the option serving the treatment`,
+      );
+    }
+    body = {
+      feature,
+      multivariate_feature_state_values: [
+        {
+          multivariate_feature_option: target.variant.optionId,
+          percentage_allocation: event.data.wave.percent,
+          value: flagsmithValue(target.variant.value),
+        },
+      ],
+    };
+  }
+  return {
+    method: 'POST',
+    url,
+    headers: { authorization: `Api-Key ${token}`, ...jsonHeaders, 'user-agent': userAgent },
+    body: JSON.stringify(body),
+    redact: [token],
+  };
+};
