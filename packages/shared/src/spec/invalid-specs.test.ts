@@ -372,6 +372,11 @@ describe('invalid YAML specs carry line and column', () => {
       `${head}spec:\n  flag: [unclosed\n  guardrails: []\n`,
       { path: '', line: 6, column: 3 },
     ],
+    [
+      'an allowedByWave percent that is no wave, at the key',
+      `${head}spec:\n  flag: f\n  guardrails:\n    - name: a\n      metric: m\n      allowed: { max: 1 }\n      allowedByWave:\n        30: { max: 2 }\n`,
+      { path: 'spec.guardrails[0].allowedByWave.30', line: 11, column: 9 },
+    ],
     ['a duplicate key', `${head}spec:\n  flag: f\n  flag: g\n`, { path: '', line: 6, column: 3 }],
   ])('%s', (_, text, expected) => {
     const result = parseSpec(text);

@@ -143,6 +143,8 @@ export function issuesToSpecIssues(
       out.push({ path, message: `missing; ${message}` });
     } else if (issue.code === 'invalid_type' && found) {
       out.push({ path, message: `${message}, not ${describeValue(value)}` });
+    } else if (issue.code === 'custom' && issue.params?.atKey === true) {
+      out.push({ path, message, atKey: true });
     } else {
       out.push({ path, message });
     }

@@ -22,8 +22,9 @@ function durationMs(value: unknown): number | undefined {
   return typeof value === 'string' ? parseDuration(value)?.ms : undefined;
 }
 
-function problem(ctx: Ctx, path: Path, message: string): void {
-  ctx.addIssue({ code: 'custom', path, message });
+/** `atKey`: the problem is the key itself (an allowedByWave percent), so locate the key, not its value. */
+function problem(ctx: Ctx, path: Path, message: string, atKey = false): void {
+  ctx.addIssue({ code: 'custom', path, message, ...(atKey && { params: { atKey: true } }) });
 }
 
 function checkWaves(ctx: Ctx, waves: unknown[]): void {
@@ -153,6 +154,7 @@ function checkCheck(
         ctx,
         keyPath,
         `expected a wave percent of this rollout (${wavePercents.join(', ')}), not ${key}`,
+        true,
       );
     }
     checkAllowed(ctx, allowed, keyPath, compare);
