@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { createLogger, createMetricsRegistry, type Logger } from '@rollout-guard/shared/observability';
+import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
-import { type HttpServer, startHttpServer } from '@rollout-guard/shared/runtime';
+import { type HttpServer, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
 import { createApp } from './app.ts';
 import type { CollectorEnv } from './env.ts';
 
-export interface RunningCollector {
+/** Readiness flips to 503 first, then the HTTP server drains, then Redis closes. */
+export interface RunningCollector extends RunningService {
   http: HttpServer;
-  logger: Logger;
-  /** Readiness flips to 503 first, then the HTTP server drains, then Redis closes. */
-  shutdownSteps(): Array<{ name: string; run: () => Promise<void> }>;
-  markShuttingDown(): void;
 }
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;

@@ -1,0 +1,47 @@
+import { EnvError } from '../config/parse-env.ts';
+import type { Logger } from '../observability/logger.ts';
+import { handleShutdown, type ShutdownStep } from './shutdown.ts';
+
+/** What a started service hands back so that its process can be stopped in order. */
+export interface RunningService {
+  logger: Logger;
+  /** Flips readiness to 503 the moment a signal arrives. */
+  markShuttingDown(): void;
+  shutdownSteps(): ShutdownStep[];
+}
+
+export interface RunServiceOptions<Env extends { SHUTDOWN_TIMEOUT_MS: number }> {
+  /** `collector`, `evaluator`: used when no logger exists yet. */
+  service: string;
+  loadEnv: () => Env;
+  start: (env: Env) => Promise<RunningService>;
+}
+
+/**
+ * A service process's entry: load the environment, start, stop in order on SIGTERM/SIGINT.
+ * A bad environment is one readable message on stderr and exit 1; any other start failure
+ * (port taken…) one JSON line and exit 1.
+ */
+export async function runService<Env extends { SHUTDOWN_TIMEOUT_MS: number }>(
+  options: RunServiceOptions<Env>,
+): Promise<void> {
+  try {
+    const env = options.loadEnv();
+    const running = await options.start(env);
+    handleShutdown({
+      logger: running.logger,
+      onSignal: running.markShuttingDown,
+      steps: running.shutdownSteps(),
+      // Room for the last steps after the HTTP grace period, under the usual 5 s before SIGKILL.
+      deadlineMs: env.SHUTDOWN_TIMEOUT_MS + 1500,
+    });
+  } catch (error) {
+    if (error instanceof EnvError) {
+      process.stderr.write(`${error.message}\n`);
+    } else {
+      const line = { level: 'fatal', service: options.service, msg: 'failed to start', err: String(error) };
+      process.stderr.write(`${JSON.stringify(line)}\n`);
+    }
+    process.exit(1);
+  }
+}
