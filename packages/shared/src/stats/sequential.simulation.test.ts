@@ -1,6 +1,7 @@
 import binomial from '@stdlib/random-base-binomial';
 import quantileOfNormal from '@stdlib/stats-base-dists-normal-quantile';
 import { describe, expect, it } from 'vitest';
+import type { IntervalResult } from './interval-result.ts';
 import { ratioOf } from './ratio.ts';
 import { proportionDifferenceInterval } from './sequential-interval.ts';
 
@@ -19,18 +20,32 @@ const requestsInSecond = (s: number) =>
 
 type Judge = (t: { errors: number; requests: number }, c: { errors: number; requests: number }) => boolean;
 
+/** The interval the evaluator would compute; remembered for the step so two judges share it. */
+let lastKey = '';
+let lastInterval: IntervalResult | null = null;
+function intervalAt(t: { errors: number; requests: number }, c: { errors: number; requests: number }) {
+  const key = `${t.errors}/${t.requests}/${c.errors}/${c.requests}`;
+  if (key !== lastKey || lastInterval === null) {
+    lastKey = key;
+    lastInterval = proportionDifferenceInterval(
+      ratioOf(t.errors, t.requests),
+      ratioOf(c.errors, c.requests),
+      {
+        confidence: CONFIDENCE,
+      },
+    );
+  }
+  return lastInterval;
+}
+
 const sequentialJudge: Judge = (t, c) => {
-  const r = proportionDifferenceInterval(ratioOf(t.errors, t.requests), ratioOf(c.errors, c.requests), {
-    confidence: CONFIDENCE,
-  });
+  const r = intervalAt(t, c);
   return r.status === 'ok' && r.lower > 0;
 };
 
 /** Either side: what a guardrail with both a min and a max would see. */
 const sequentialEitherSide: Judge = (t, c) => {
-  const r = proportionDifferenceInterval(ratioOf(t.errors, t.requests), ratioOf(c.errors, c.requests), {
-    confidence: CONFIDENCE,
-  });
+  const r = intervalAt(t, c);
   return r.status === 'ok' && (r.lower > 0 || r.upper < 0);
 };
 
