@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { durationOf, formatDuration, parseDuration } from './duration.ts';
 
@@ -28,5 +29,15 @@ describe('formatDuration', () => {
   ])('writes %i ms as %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
     expect(durationOf(ms)).toEqual({ ms, text });
+  });
+});
+
+describe('durations round-trip', () => {
+  it('formatDuration writes text that parses back to the same milliseconds', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 10 ** 12 }), (ms) => {
+        expect(parseDuration(formatDuration(ms))?.ms).toBe(ms);
+      }),
+    );
   });
 });

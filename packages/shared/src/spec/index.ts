@@ -14,7 +14,7 @@ export { COMPARES, type Compare, type GuardrailInput, type SuccessCriterionInput
 export { allChecks, allowedForWave, checkKind, minSamplesFor } from './check-helpers.ts';
 export { type Duration, durationOf, formatDuration, parseDuration } from './duration.ts';
 export { formatProblems } from './format-problems.ts';
-export { JSON_SCHEMA_ID, rolloutJsonSchema } from './json-schema.ts';
+export { rolloutJsonSchema } from './json-schema.ts';
 export { type Allowed, isRelative, type Limit, parseLimit } from './limit.ts';
 export { type MetricInput, type MetricRef, metricKind } from './metric.ts';
 export { type ParseResult, parseSpec, type SpecFormat, validateSpec } from './parse.ts';

@@ -178,6 +178,15 @@ const cases: [string, Spec, string, RegExp][] = [
     /with compare: absolute/,
   ],
   [
+    'allowedByWave contradicting a bound kept from allowed',
+    broken((s) => {
+      s.spec.guardrails[0].allowed = { min: 1, max: 2 };
+      s.spec.guardrails[0].allowedByWave = { 50: { max: 0.5 } };
+    }),
+    'spec.guardrails[0].allowedByWave.50',
+    /in the 50% wave min \(1\) exceeds max \(0.5\); min comes from allowed/,
+  ],
+  [
     'aggregate unknown',
     broken((s) => (s.spec.guardrails[0].aggregate = 'median')),
     'spec.guardrails[0].aggregate',

@@ -1,16 +1,13 @@
 import { z } from 'zod';
 import { rolloutSpecInputSchema } from './schema.ts';
 
-export const JSON_SCHEMA_ID = 'https://rollout-guard.dev/schemas/rollout.schema.json';
-
 /**
  * The JSON Schema of a spec as written (the input side: fields with defaults are optional), for
  * editors and for validators in other languages. Cross-field rules are beyond JSON Schema; the
  * zod schema enforces them.
  */
 export function rolloutJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(rolloutSpecInputSchema, { io: 'input', target: 'draft-2020-12' });
-  return { ...schema, $id: JSON_SCHEMA_ID };
+  return z.toJSONSchema(rolloutSpecInputSchema, { io: 'input', target: 'draft-2020-12' });
 }
 
 /** Every field name the spec knows, for "did you mean" hints on unknown fields. */

@@ -168,6 +168,15 @@ describe('defaults of a spec that says little', () => {
   });
 });
 
+describe('extend under a tight maxBake', () => {
+  it('shrinks the default extend so that one extension still fits', () => {
+    const spec = minimalSpec() as { spec: { waves: { maxBake?: string }[] } };
+    spec.spec.waves[0]!.maxBake = '80m';
+    const result = validateSpec(spec);
+    expect(result.ok && result.spec.spec.waves[0]?.extend).toEqual({ ms: 20 * 60_000, text: '20m' });
+  });
+});
+
 describe('promql checks', () => {
   const spec = parsed(exampleText('promql-source'));
 

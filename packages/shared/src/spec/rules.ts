@@ -101,6 +101,31 @@ function checkAllowed(ctx: Ctx, allowed: unknown, path: Path, compare: unknown):
   }
 }
 
+// A wave's bounds are allowed's with the wave's own replacing them, so a bound kept from allowed
+// can contradict one given for the wave.
+function checkMergedBounds(
+  ctx: Ctx,
+  allowed: Record<string, unknown> | undefined,
+  override: Record<string, unknown> | undefined,
+  path: Path,
+  percent: string,
+): void {
+  if (!allowed || !override) return;
+  const min = override.min ?? allowed.min;
+  const max = override.max ?? allowed.max;
+  if (override.min !== undefined && override.max !== undefined) return; // checkAllowed judged these
+  const numbers = typeof min === 'number' && typeof max === 'number';
+  const percents = isPercent(min) && isPercent(max);
+  if ((numbers && min > max) || (percents && Number.parseFloat(min) > Number.parseFloat(max))) {
+    const kept = override.min === undefined ? 'min' : 'max';
+    problem(
+      ctx,
+      path,
+      `in the ${percent}% wave min (${String(min)}) exceeds max (${String(max)}); ${kept} comes from allowed, so set both here`,
+    );
+  }
+}
+
 function checkCheck(
   ctx: Ctx,
   value: unknown,
@@ -158,6 +183,7 @@ function checkCheck(
       );
     }
     checkAllowed(ctx, allowed, keyPath, compare);
+    checkMergedBounds(ctx, record(check.allowed), record(allowed), keyPath, key);
   }
 }
 
