@@ -2,8 +2,10 @@ import type { Point } from '../protocols/point.ts';
 
 /** What one request may carry. Over-limit points are refused and reported, never silently lost. */
 export interface IngestLimits {
-  /** Decompressed body size in bytes; over it the request is answered 413. */
-  readonly maxBodyBytes: number;
+  /** Body size as sent (compressed) in bytes; over it the request is answered 413. */
+  readonly maxRequestBytes: number;
+  /** Body size once decompressed, in bytes; over it 413 (a bound against decompression bombs). */
+  readonly maxDecodedBytes: number;
   /** Distinct series in one request; points of further series are refused. */
   readonly maxSeriesPerRequest: number;
   readonly maxLabelsPerSeries: number;
@@ -18,7 +20,8 @@ export interface IngestLimits {
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
-  maxBodyBytes: 16 * 1024 * 1024,
+  maxRequestBytes: 8 * 1024 * 1024,
+  maxDecodedBytes: 64 * 1024 * 1024,
   maxSeriesPerRequest: 50_000,
   maxLabelsPerSeries: 64,
   maxLabelNameLength: 256,

@@ -1,0 +1,83 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export type Protocol = 'otlp' | 'remote-write';
+
+/** The ingest path's own metrics (PRODUCT.md §2 `/metrics`), one set per registry. */
+export interface IngestMetrics {
+  received: Counter<'protocol'>;
+  accepted: Counter<'protocol'>;
+  rejected: Counter<'protocol' | 'reason'>;
+  dropped: Counter<'protocol' | 'reason'>;
+  cardinalityRefused: Counter<'rollout'>;
+  requestDuration: Histogram<'protocol' | 'status'>;
+  batchPoints: Histogram<'protocol'>;
+  redisWriteDuration: Histogram<never>;
+}
+
+const perRegistry = new WeakMap<Registry, IngestMetrics>();
+
+/** Both ingest routes share one set: created on first use for a registry, reused after. */
+export function ingestMetrics(registry: Registry): IngestMetrics {
+  const known = perRegistry.get(registry);
+  if (known !== undefined) return known;
+  const registers = [registry];
+  const metrics: IngestMetrics = {
+    received: new Counter({
+      name: 'rollout_guard_ingest_points_received_total',
+      help: 'Data points decoded from ingest requests, before matching.',
+      labelNames: ['protocol'] as const,
+      registers,
+    }),
+    accepted: new Counter({
+      name: 'rollout_guard_ingest_points_accepted_total',
+      help: 'Data points stored, counted once per rollout they count for.',
+      labelNames: ['protocol'] as const,
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'rollout_guard_ingest_points_rejected_total',
+      help: 'Data points refused and reported to the sender (invalid, over a limit, over the cardinality cap).',
+      labelNames: ['protocol', 'reason'] as const,
+      registers,
+    }),
+    dropped: new Counter({
+      name: 'rollout_guard_ingest_points_dropped_total',
+      help: 'Valid data points that count for no active rollout, by why (not an error for the sender).',
+      labelNames: ['protocol', 'reason'] as const,
+      registers,
+    }),
+    cardinalityRefused: new Counter({
+      name: 'rollout_guard_ingest_cardinality_refused_total',
+      help: 'Data points of new series refused because the rollout is at its cap of active series.',
+      labelNames: ['rollout'] as const,
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'rollout_guard_ingest_request_duration_seconds',
+      help: 'Time to answer an ingest request, from the first byte read to the answer.',
+      labelNames: ['protocol', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    batchPoints: new Histogram({
+      name: 'rollout_guard_ingest_batch_points',
+      help: 'Data points per ingest request.',
+      labelNames: ['protocol'] as const,
+      buckets: [1, 10, 100, 500, 1000, 2000, 5000, 10_000, 50_000],
+      registers,
+    }),
+    redisWriteDuration: new Histogram({
+      name: 'rollout_guard_ingest_redis_write_seconds',
+      help: 'Time to store one batch in Redis (every rollout it touched, in parallel).',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+  };
+  perRegistry.set(registry, metrics);
+  return metrics;
+}
+
+/** Reasons become label values: keep them short and free of per-request detail. */
+export function reasonLabel(reason: string): string {
+  return reason.length > 80 ? `${reason.slice(0, 79)}…` : reason;
+}

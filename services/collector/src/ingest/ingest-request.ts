@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '@rollout-guard/shared/observability';
+import type { RedisClient } from '@rollout-guard/shared/redis';
+import type { Context } from 'hono';
+import { ReplyError } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { AppError } from '../errors.ts';
+import { DecodeError } from '../protocols/decode-error.ts';
+import type { DecodedBatch, Rejection } from '../protocols/decoded-batch.ts';
+import type { ActiveRollouts } from './active-rollouts.ts';
+import type { VerifyToken } from './ingest-auth.ts';
+import { ingestMetrics, type Protocol, reasonLabel } from './ingest-metrics.ts';
+import type { IngestLimits } from './limits.ts';
+import type { Matcher } from './matcher.ts';
+import type { OnStored } from './notify-evaluator.ts';
+import { storeBatch } from './store-batch.ts';
+
+/** What the ingest routes need; the collector's server builds the real ones, tests build theirs. */
+export interface IngestDeps {
+  /** A `producer` connection: fails fast while Redis is down, so the routes answer 503 at once. */
+  redis: RedisClient;
+  logger: Logger;
+  metrics: Registry;
+  activeRollouts: Pick<ActiveRollouts, 'current'>;
+  limits: IngestLimits;
+  /** Called once a batch stored new data; `evaluateOnStored` enqueues the evaluations. */
+  onStored?: OnStored;
+  /** Token check for the `ingest` scope; undefined: no tokens configured, everyone may send. */
+  verifyToken?: VerifyToken;
+  /** Requests stored at once; beyond it senders are asked to come back (default 128). */
+  maxInFlight?: number;
+  now?: () => number;
+}
+
+/** How long senders wait before retrying while Redis is away or the collector is busy. */
+export const RETRY_AFTER_SECONDS = 1;
+
+const inFlight = new WeakMap<IngestDeps, number>();
+
+export interface IngestedBatch {
+  /** Decoder rejections and store refusals together: what the sender is told was refused. */
+  readonly rejected: Rejection[];
+  readonly rejectedCount: number;
+}
+
+/**
+ * The part both protocols share: admission, the body read under its size limit, decoding, storing
+ * and the self-metrics. Resolves only once the batch is stored; throws AppError otherwise.
+ */
+export async function ingestBatch(
+  c: Context,
+  deps: IngestDeps,
+  protocol: Protocol,
+  decode: (body: Uint8Array, matcher: Matcher) => Promise<{ batch: DecodedBatch; decoded: Uint8Array }>,
+): Promise<IngestedBatch> {
+  const metrics = ingestMetrics(deps.metrics);
+  const running = inFlight.get(deps) ?? 0;
+  if (running >= (deps.maxInFlight ?? 128)) {
+    throw new AppError({
+      // Prometheus drops a batch answered 429 unless retry_on_http_429 is set: it gets 503, which it retries.
+      code: protocol === 'otlp' ? 'TOO_MANY_REQUESTS' : 'SERVICE_UNAVAILABLE',
+      message: `The collector is storing ${running} requests already; retry after ${RETRY_AFTER_SECONDS} s`,
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+    });
+  }
+  inFlight.set(deps, running + 1);
+  try {
+    const matcher = deps.activeRollouts.current();
+    if (matcher === null) {
+      throw new AppError({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'The collector has not yet loaded the active rollouts from Redis; retry shortly',
+        retryAfterSeconds: RETRY_AFTER_SECONDS,
+      });
+    }
+    const body = await readBody(c, deps.limits.maxRequestBytes);
+    let decodedBatch: { batch: DecodedBatch; decoded: Uint8Array };
+    try {
+      decodedBatch = await decode(body, matcher);
+    } catch (error) {
+      if (error instanceof DecodeError) {
+        throw new AppError({
+          code: error.tooLarge ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST',
+          message: error.message,
+        });
+      }
+      throw error;
+    }
+    const { batch, decoded } = decodedBatch;
+    const received =
+      batch.points.length +
+      batch.rejectedCount +
+      Object.values(batch.dropped).reduce((a, b) => a + (b ?? 0), 0);
+    metrics.received.inc({ protocol }, received);
+    metrics.batchPoints.observe({ protocol }, received);
+    for (const [reason, count] of Object.entries(batch.dropped)) {
+      if (count) metrics.dropped.inc({ protocol, reason }, count);
+    }
+    for (const r of batch.rejected)
+      metrics.rejected.inc({ protocol, reason: reasonLabel(r.reason) }, r.count);
+
+    const nowMs = deps.now?.() ?? Date.now();
+    const digest = createHash('sha1').update(protocol).update(decoded).digest('base64url');
+    let outcome: Awaited<ReturnType<typeof storeBatch>>;
+    try {
+      outcome = await storeBatch(deps.redis, {
+        points: batch.points,
+        matcher,
+        digest,
+        nowMs,
+        limits: deps.limits,
+      });
+    } catch (error) {
+      throw storageError(error);
+    }
+    metrics.redisWriteDuration.observe(outcome.redisMs / 1000);
+    metrics.accepted.inc({ protocol }, outcome.stored);
+    for (const [reason, count] of Object.entries(outcome.dropped)) {
+      if (count) metrics.dropped.inc({ protocol, reason }, count);
+    }
+    if (outcome.ignored > 0) metrics.dropped.inc({ protocol, reason: 'out-of-order' }, outcome.ignored);
+    const refusals = outcome.refused.list();
+    for (const r of refusals) {
+      metrics.rejected.inc({ protocol, reason: reasonLabel(r.reason) }, r.count);
+      if (r.reason.includes('active series')) {
+        const rollout = /rollout "([^"]+)"/.exec(r.reason)?.[1] ?? 'unknown';
+        metrics.cardinalityRefused.inc({ rollout }, r.count);
+        deps.logger.warn(
+          { rollout, refused: r.count, example: r.example, limit: deps.limits.maxActiveSeriesPerRollout },
+          `refused ${r.count} point(s) of new series: ${r.reason}`,
+        );
+      }
+    }
+    if (outcome.touched.length > 0) deps.onStored?.(outcome.touched, nowMs);
+    const rejected = [...batch.rejected, ...refusals];
+    return { rejected, rejectedCount: batch.rejectedCount + outcome.refused.total };
+  } finally {
+    inFlight.set(deps, (inFlight.get(deps) ?? 1) - 1);
+  }
+}
+
+/** Reads the body, stopping as soon as it passes `maxBytes` (413) so a huge upload is never buffered. */
+export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(c.req.header('content-length') ?? Number.NaN);
+  if (declared > maxBytes) throw tooLarge(declared, maxBytes);
+  const stream = c.req.raw.body;
+  if (stream === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(total, maxBytes);
+    }
+    chunks.push(value);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
+function tooLarge(size: number, maxBytes: number): AppError {
+  return new AppError({
+    code: 'PAYLOAD_TOO_LARGE',
+    message: `The body is ${size} bytes or more, over the limit of ${maxBytes} bytes; send smaller batches`,
+  });
+}
+
+// Errors a retry can outlive: Redis away, restarting (LOADING after an AOF restart), failing over or busy.
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|OOM|NOREPLICAS)/;
+
+function storageError(error: unknown): AppError {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof ReplyError && !TRANSIENT_REPLY.test(detail)) {
+    return new AppError({
+      code: 'INTERNAL_SERVER_ERROR',
+      message: `Storing the batch failed inside Redis: ${detail}`,
+      cause: error,
+    });
+  }
+  return new AppError({
+    code: 'SERVICE_UNAVAILABLE',
+    message: `Redis is not reachable, so the batch is not stored; retry after ${RETRY_AFTER_SECONDS} s, a retry counts every point once (${detail})`,
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    cause: error,
+  });
+}
