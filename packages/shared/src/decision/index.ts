@@ -50,3 +50,4 @@ export { referenceFor } from './reference.ts';
 export type { GuardrailState, PauseRecord, Phase, RolloutState, WaveRecord } from './state.ts';
 export { initialState, PHASES, TERMINAL_PHASES } from './state.ts';
 export { transition } from './transition.ts';
+export { evidenceUrl, webhookEvent, webhookReason } from './webhook-event.ts';

@@ -1,4 +1,10 @@
-import { type RolloutSpec, type RolloutSpecInput, rolloutSpecSchema } from '@rollout-guard/shared/spec';
+import {
+  type GuardrailInput,
+  type RolloutSpec,
+  type RolloutSpecInput,
+  rolloutSpecSchema,
+  type SuccessCriterionInput,
+} from '@rollout-guard/shared/spec';
 
 /** A parsed spec for tests, defaults applied by the real schema; `spec` fields override the example's. */
 export function specFixture(spec: Partial<RolloutSpecInput['spec']> = {}): RolloutSpec {
@@ -30,9 +36,6 @@ export function specFixture(spec: Partial<RolloutSpecInput['spec']> = {}): Rollo
   });
 }
 
-type GuardrailInput = NonNullable<RolloutSpecInput['spec']['guardrails']>[number];
-type CriterionInput = NonNullable<RolloutSpecInput['spec']['successCriteria']>[number];
-
 /** One parsed guardrail, e.g. `guardrailFixture({ allowed: { max: '+5%' }, compare: 'control' })`. */
 export function guardrailFixture(input: Partial<GuardrailInput> = {}) {
   return specFixture({
@@ -41,7 +44,7 @@ export function guardrailFixture(input: Partial<GuardrailInput> = {}) {
   }).spec.guardrails[0]!;
 }
 
-export function criterionFixture(input: Partial<CriterionInput> = {}) {
+export function criterionFixture(input: Partial<SuccessCriterionInput> = {}) {
   return specFixture({
     baseline: { window: '1h' },
     successCriteria: [{ name: 'c', metric: 'm', allowed: { max: 2 }, ...input }],

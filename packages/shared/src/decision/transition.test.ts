@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Effect, TransitionResult, WebhookType } from './decision.ts';
+import type { WebhookType } from './decision.ts';
 import { EVENT_TYPES, type EventType, type RolloutEvent } from './events.ts';
+import { accept, decisions, drive, HOUR, MINUTE, T0, webhooks } from './machine-fixture.ts';
 import { absoluteMeasurement, differenceMeasurement } from './measurement-fixture.ts';
 import { specFixture } from './spec-fixture.ts';
 import { initialState, PHASES, type Phase, type RolloutState } from './state.ts';
 import { transition } from './transition.ts';
-
-const T0 = Date.UTC(2026, 10, 21, 10, 0, 0);
-const HOUR = 3_600_000;
-
-function accept(result: TransitionResult): { state: RolloutState; effects: readonly Effect[] } {
-  if (!result.ok) throw new Error(`expected the transition to be accepted, got: ${result.reason}`);
-  return result;
-}
-
-function webhooks(effects: readonly Effect[]): WebhookType[] {
-  return effects.flatMap((e) => (e.type === 'decision' && e.webhook !== null ? [e.webhook] : []));
-}
 
 const breachOfComplianceErrors: RolloutEvent = {
   type: 'evaluation',
@@ -203,5 +192,81 @@ describe('transition: every (phase, event) pair', () => {
         expect(effect.decision.actor).toEqual({ type: 'operator', name: 'ana' });
       }
     }
+  });
+});
+
+describe('transition: operator flows', () => {
+  it('captures a baseline before wave 1 when the spec declares one', () => {
+    const pending = initialState(specFixture({ baseline: { window: '1h' } }), 1);
+    const started = accept(transition(pending, { type: 'start', actor: 'ana' }, T0));
+    expect(started.state).toMatchObject({ phase: 'baseline', wave: 0, deadline: T0 + HOUR });
+    expect(started.effects).toContainEqual({
+      type: 'schedule',
+      event: 'baseline-complete',
+      at: T0 + HOUR,
+      jobId: `contact-center-copilot:v1:baseline-complete:${T0 + HOUR}`,
+    });
+    expect(decisions(started.effects)[0]).toMatchObject({ outcome: 'started', wave: null });
+
+    const early = transition(started.state, { type: 'baseline-complete' }, T0 + 30 * MINUTE);
+    expect(early).toMatchObject({ ok: false });
+    if (!early.ok) expect(early.reason).toContain('this timer is stale');
+
+    const wave1 = accept(transition(started.state, { type: 'baseline-complete' }, T0 + HOUR));
+    expect(wave1.state).toMatchObject({ phase: 'wave', wave: 1, deadline: T0 + 2 * HOUR });
+    expect(webhooks(wave1.effects)).toEqual(['rollout.advance']);
+  });
+
+  it('does not count paused time as bake: resume moves the checkpoint back by the pause', () => {
+    const state = accept(
+      transition(initialState(specFixture(), 1), { type: 'start', actor: 'ana' }, T0),
+    ).state;
+    const run = drive(state, [
+      [{ type: 'pause', actor: 'ana' }, T0 + 10 * MINUTE],
+      [{ type: 'resume', actor: 'ana' }, T0 + 40 * MINUTE],
+    ]);
+    expect(run.state).toMatchObject({ phase: 'wave', deadline: T0 + 90 * MINUTE, pausedMs: 30 * MINUTE });
+    expect(run.steps[1]!.effects).toContainEqual(
+      expect.objectContaining({ type: 'schedule', event: 'bake-elapsed', at: T0 + 90 * MINUTE }),
+    );
+    expect(transition(run.state, { type: 'bake-elapsed' }, T0 + HOUR).ok).toBe(false);
+    expect(accept(transition(run.state, { type: 'bake-elapsed' }, T0 + 90 * MINUTE)).state.phase).toBe(
+      'checkpoint',
+    );
+  });
+
+  it('refuses to approve a wave that is still baking, and says when it can be', () => {
+    const state = accept(
+      transition(initialState(specFixture(), 1), { type: 'start', actor: 'ana' }, T0),
+    ).state;
+    const result = transition(state, { type: 'approve', actor: 'ana' }, T0 + MINUTE);
+    expect(result).toEqual({
+      ok: false,
+      reason:
+        'approve refused: rollout contact-center-copilot is baking in wave 1 (25%) until 2026-11-21T11:00:00.000Z; approve applies only after a go verdict, in awaiting-approval',
+    });
+  });
+
+  it('records the operator and their reason on every action', () => {
+    const state = accept(
+      transition(initialState(specFixture(), 1), { type: 'start', actor: 'ana' }, T0),
+    ).state;
+    const paused = accept(
+      transition(state, { type: 'pause', actor: 'ben', reason: 'support backlog' }, T0 + MINUTE),
+    );
+    expect(decisions(paused.effects)[0]).toMatchObject({
+      kind: 'paused',
+      actor: { type: 'operator', name: 'ben' },
+      reason: 'ben paused the rollout: support backlog',
+      wave: { index: 1, percent: 25 },
+    });
+  });
+
+  it('refuses guardrail evaluations while no treatment traffic flows', () => {
+    const pending = initialState(specFixture(), 1);
+    const result = transition(pending, breachOfComplianceErrors, T0);
+    expect(result).toMatchObject({ ok: false });
+    if (!result.ok)
+      expect(result.reason).toContain("guardrails are watched only while a wave's traffic flows");
   });
 });
