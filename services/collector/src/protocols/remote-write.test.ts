@@ -174,6 +174,17 @@ describe('decodeRemoteWrite', () => {
     );
   });
 
+  it('gives the same labels when a series comes again (label sets are cached by their bytes)', () => {
+    const request = [series({ __name__: 'g', a: '1' }, [[1]]), series({ __name__: 'g', a: '2' }, [[2]])];
+    const first = decode(request).points.map((p) => [p.attributes, p.value]);
+    const again = decode(request).points.map((p) => [p.attributes, p.value]);
+    expect(again).toEqual(first);
+    expect(first).toEqual([
+      [{ a: '1' }, { kind: 'gauge', value: 1 }],
+      [{ a: '2' }, { kind: 'gauge', value: 2 }],
+    ]);
+  });
+
   it('decodes UTF-8 names and values', () => {
     const batch = decode([series({ __name__: 'http.server.duration', 'service.name': 'café' }, [[1]])]);
     expect(batch.points[0]).toMatchObject({

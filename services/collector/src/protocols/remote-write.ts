@@ -3,7 +3,7 @@ import { BatchBuilder, type DecodedBatch } from './decoded-batch.ts';
 import { nativeToExponential, readNativeHistogram } from './native-histogram.ts';
 import type { PromSample, PromType } from './prom-samples.ts';
 import { samplesToPoints, wantsSample } from './prom-samples.ts';
-import { bytesEqual, decodeUtf8, WireReader } from './wire-reader.ts';
+import { bytesEqual, WireReader } from './wire-reader.ts';
 
 export interface RemoteWriteOptions {
   /** Prefilter on the series name (or its histogram family): the rest is counted and skipped unread. */
@@ -57,7 +57,7 @@ export function decodeRemoteWrite(body: Uint8Array, options: RemoteWriteOptions 
   const out = new BatchBuilder();
   const samples: PromSample[] = [];
   const types = new Map<string, PromType>();
-  const scratch: SeriesScratch = { labels: [], samples: [], histograms: [] };
+  const scratch: SeriesScratch = { labels: [], samples: [], histograms: [], valueStart: 0, valueEnd: 0 };
   let index = 0;
   while (r.pos < body.length) {
     const tag = r.varint();
@@ -84,6 +84,8 @@ interface SeriesScratch {
   labels: number[];
   samples: number[];
   histograms: number[];
+  valueStart: number;
+  valueEnd: number;
 }
 
 function readSeries(
@@ -110,8 +112,11 @@ function readSeries(
       if (subEnd > end) r.fail('a field runs past its series');
       if (field === 1) {
         scratch.labels.push(r.pos, subEnd);
-        const value = labelValueIfName(r, subEnd);
-        if (value !== undefined) [nameStart, nameEnd] = value;
+        // Only until found: a second __name__ is caught when the labels are decoded.
+        if (nameStart < 0 && labelIsName(r, subEnd, scratch)) {
+          nameStart = scratch.valueStart;
+          nameEnd = scratch.valueEnd;
+        }
       } else if (field === 2) scratch.samples.push(r.pos, subEnd);
       else if (field === 4) scratch.histograms.push(r.pos, subEnd);
       r.pos = subEnd;
@@ -124,13 +129,13 @@ function readSeries(
   if (nameStart < 0) {
     throw new DecodeError(`timeseries[${index}] has no __name__ label; every series needs a metric name`);
   }
-  const name = decodeUtf8(r.bytes, nameStart, nameEnd);
+  const name = r.bytes.toString('utf8', nameStart, nameEnd);
   if (name === '') throw new DecodeError(`timeseries[${index}] has an empty __name__ label`);
   if (!wantsSample(name, options.wantsMetric)) {
     out.drop('unwanted-metric', count);
     return;
   }
-  const labels = readLabels(r, scratch.labels, index, name);
+  const labels = cachedLabels(r, scratch.labels, index, name);
   for (let i = 0; i < scratch.samples.length; i += 2) {
     r.pos = scratch.samples[i] as number;
     readSample(r, scratch.samples[i + 1] as number, name, labels, samples, out);
@@ -145,11 +150,12 @@ function readSeries(
   }
 }
 
-/** If this Label is `__name__`, the offsets of its value; read without building strings. */
-function labelValueIfName(r: WireReader, end: number): [number, number] | undefined {
+/** Whether this Label is `__name__`; its value's offsets go to scratch. Builds no strings. */
+function labelIsName(r: WireReader, end: number, scratch: SeriesScratch): boolean {
   const start = r.pos;
   let isName = false;
-  let value: [number, number] = [start, start];
+  scratch.valueStart = start;
+  scratch.valueEnd = start;
   while (r.pos < end) {
     const tag = r.varint();
     if ((tag & 7) !== 2) {
@@ -159,12 +165,41 @@ function labelValueIfName(r: WireReader, end: number): [number, number] | undefi
     const fieldEnd = r.delimitedEnd();
     if (fieldEnd > end) r.fail('a label runs past its end');
     const field = Math.floor(tag / 8);
-    if (field === 1) isName = bytesEqual(r.bytes, r.pos, fieldEnd, '__name__');
-    else if (field === 2) value = [r.pos, fieldEnd];
+    if (field === 1) {
+      isName = bytesEqual(r.bytes, r.pos, fieldEnd, '__name__');
+      if (!isName) break;
+    } else if (field === 2) {
+      scratch.valueStart = r.pos;
+      scratch.valueEnd = fieldEnd;
+    }
     r.pos = fieldEnd;
   }
   r.pos = start;
-  return isName ? value : undefined;
+  return isName;
+}
+
+/**
+ * Senders repeat the same series in every request, so a label set is decoded once and then found
+ * by its raw bytes: one native slice and a map lookup instead of two strings per label. Only
+ * valid label sets are cached; the cache is dropped whole when full, which bounds its memory.
+ */
+const LABEL_CACHE_LIMIT = 50_000;
+let labelCache = new Map<string, Record<string, string>>();
+
+function cachedLabels(
+  r: WireReader,
+  offsets: readonly number[],
+  index: number,
+  metric: string,
+): Record<string, string> {
+  if (offsets.length === 0) return {};
+  const key = r.bytes.toString('latin1', offsets[0] as number, offsets[offsets.length - 1] as number);
+  const hit = labelCache.get(key);
+  if (hit !== undefined) return hit;
+  const labels = readLabels(r, offsets, index, metric);
+  if (labelCache.size >= LABEL_CACHE_LIMIT) labelCache = new Map();
+  labelCache.set(key, labels);
+  return labels;
 }
 
 function readLabels(

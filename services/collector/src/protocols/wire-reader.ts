@@ -6,12 +6,14 @@ import { DecodeError } from './decode-error.ts';
  * DecodeError rather than a read past the end.
  */
 export class WireReader {
-  readonly bytes: Uint8Array;
+  readonly bytes: Buffer;
   private readonly view: DataView;
   pos: number;
 
   constructor(bytes: Uint8Array) {
-    this.bytes = bytes;
+    this.bytes = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = 0;
   }
@@ -70,7 +72,7 @@ export class WireReader {
 
   string(): string {
     const end = this.delimitedEnd();
-    const s = decodeUtf8(this.bytes, this.pos, end);
+    const s = this.bytes.toString('utf8', this.pos, end);
     this.pos = end;
     return s;
   }
@@ -94,22 +96,6 @@ export class WireReader {
     }
     if (this.pos > this.bytes.length) this.fail('truncated field');
   }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: false });
-
-/** Label names and values are short and mostly ASCII; building those directly beats TextDecoder. */
-export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start <= 64) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const b = bytes[i] as number;
-      if (b >= 0x80) return utf8.decode(bytes.subarray(start, end));
-      s += String.fromCharCode(b);
-    }
-    return s;
-  }
-  return utf8.decode(bytes.subarray(start, end));
 }
 
 /** Whether bytes[start, end) are exactly `ascii`. */
