@@ -5,7 +5,9 @@ import type { SlackTarget } from '../targets.ts';
 
 // Slack incoming webhooks (https://api.slack.com/messaging/webhooks, "Sending messages using
 // incoming webhooks"): POST JSON to the webhook URL with `text` (the notification fallback) and
-// optional Block Kit `blocks`. Slack answers 200 "ok"; 410 `channel_is_archived` stops delivery.
+// optional Block Kit `blocks`. Slack answers 200 "ok"; errors are 400 invalid_payload, 403, 404
+// channel_not_found / no_service, and 410 channel_is_archived, which stops delivery
+// (https://api.slack.com/changelog/2016-05-17-changes-to-errors-for-incoming-webhooks).
 
 /** Section text is limited to 3000 characters and a message to 50 blocks. */
 const maxReasons = 20;
