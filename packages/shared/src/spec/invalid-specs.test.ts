@@ -386,6 +386,7 @@ describe('invalid YAML specs carry line and column', () => {
       `${head}spec:\n  flag: f\n  guardrails:\n    - name: a\n      metric: m\n      allowed: { max: 1 }\n      allowedByWave:\n        30: { max: 2 }\n`,
       { path: 'spec.guardrails[0].allowedByWave.30', line: 11, column: 9 },
     ],
+    ['two documents', `${head}spec: { flag: f }\n---\n${head}`, { path: '', line: 5, column: 1 }],
     ['a duplicate key', `${head}spec:\n  flag: f\n  flag: g\n`, { path: '', line: 6, column: 3 }],
   ])('%s', (_, text, expected) => {
     const result = parseSpec(text);

@@ -79,9 +79,13 @@ export function parseSpec(text: string, options: { readonly format?: SpecFormat 
       ok: false,
       problems: document.errors.map((error) => {
         const start = lineCounter.linePos(error.pos[0]);
+        const message =
+          error.code === 'MULTIPLE_DOCS'
+            ? 'expected one rollout per text, but "---" starts a second document here'
+            : error.message.split(' at line ')[0];
         return {
           path: '',
-          message: `YAML: ${error.message.split(' at line ')[0]}`,
+          message: `YAML: ${message}`,
           line: start.line,
           column: start.col,
         };

@@ -17,9 +17,9 @@ export const DEFAULT_COHORTS = {
 } as const;
 export const DEFAULT_CONFIDENCE = 0.95;
 
-const stringMap = (what: string) =>
+const stringMap = (what: string, example: string) =>
   z.record(z.string(), z.string({ error: `expected a string value (quote numbers and booleans: "200")` }), {
-    error: `expected a map of ${what}, like { service.name: checkout }`,
+    error: `expected a map of ${what}, like ${example}`,
   });
 
 const CONFIDENCE_HINT = 'expected a confidence greater than 0 and less than 1, like 0.95';
@@ -36,7 +36,7 @@ export const rolloutSpecInputSchema = z
             'expected lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63',
         })
         .meta({ description: 'The rollout id, used in every URL: [a-z0-9-], at most 63 characters.' }),
-      labels: stringMap('label names to values').default({}),
+      labels: stringMap('label names to values', '{ team: payments }').default({}),
     }),
     spec: z.strictObject({
       flag: z
@@ -45,12 +45,19 @@ export const rolloutSpecInputSchema = z
         .meta({
           description: 'The feature flag key; data points carrying another feature_flag.key are ignored.',
         }),
-      match: stringMap('attribute names to values')
+      match: stringMap('attribute names to values', '{ service.name: checkout }')
         .default({})
         .meta({ description: 'Only data points with all these attributes count.' }),
       cohorts: z
         .strictObject({
-          attribute: z.string().min(1).default(DEFAULT_COHORTS.attribute),
+          attribute: z
+            .string({
+              error: `expected the name of the attribute that carries the variant, like "${DEFAULT_COHORTS.attribute}"`,
+            })
+            .min(1, {
+              error: `expected the name of the attribute that carries the variant, like "${DEFAULT_COHORTS.attribute}"`,
+            })
+            .default(DEFAULT_COHORTS.attribute),
           treatment: z
             .string({ error: 'expected the treatment variant as a string, like "on"' })
             .default('on'),
