@@ -5,6 +5,7 @@ export * from './compare-interval.ts';
 export * from './counter.ts';
 export * from './explicit-histogram.ts';
 export * from './exponential-histogram.ts';
+export * from './exponential-increase.ts';
 export * from './interval-result.ts';
 export * from './moments.ts';
 export * from './normal-mixture.ts';

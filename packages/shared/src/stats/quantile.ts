@@ -137,8 +137,20 @@ export function orderStatisticRange(source: QuantileSource, k: number): { lower:
   return { lower: found.bucket.lower, upper: found.bucket.upper };
 }
 
+/** Observations the ranks refer to: the bucket counts themselves, which a sender's `count` may not match. */
 export function quantileSourceCount(source: QuantileSource): number {
-  return source.kind === 'samples' ? source.items.length : source.count;
+  switch (source.kind) {
+    case 'samples':
+      return source.items.length;
+    case 'histogram':
+      return source.counts.reduce((a, b) => a + b, 0);
+    case 'exponential':
+      return (
+        source.zeroCount +
+        source.positive.counts.reduce((a, b) => a + b, 0) +
+        source.negative.counts.reduce((a, b) => a + b, 0)
+      );
+  }
 }
 
 function clamp(v: number | null, min: number | null, max: number | null): number | null {
