@@ -45,6 +45,8 @@ export function rolloutKeys(rollout: string) {
     decisionIndex: key('decisions', 'idx'),
     /** Deliveries and timers a transition asked for, until their jobs are enqueued (HASH id → JSON). */
     outbox: key('outbox'),
+    /** The latest values of a PromQL check per cohort (HASH cohort → JSON), written by the poll-promql job. */
+    promqlValues: (check: string) => key('promql', check),
     /** A check's evaluations over time, for charts. */
     checkHistory: (check: string) => key('check-history', check),
     /** One time bucket of a metric for a cohort at a resolution (`10s`, `5m`, `1h`). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { launchRedisServer, type RunningRedisServer, stopRedisServer } from '../redis/redis-server.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../redis/free-port.ts';
 
 /** A throwaway redis-server owned by one test suite. */
 export interface TestRedis {
