@@ -121,6 +121,25 @@ describe('attemptDelivery', () => {
     });
   });
 
+  it('stops, without echoing it, when a signing secret from the environment is not base64', async () => {
+    const before = receiver.requests.length;
+    const record = await attemptDelivery(
+      rollbackEvent,
+      { format: 'standard', url: receiver.url, secret: { env: 'HOOK_SECRET' }, headers: {} },
+      {
+        resolveSecret: secretResolver({ HOOK_SECRET: 'my plain password' }),
+        path: 'actions.rollback[0]',
+        timeoutMs: 2_000,
+      },
+    );
+    expect(record.outcome).toBe('stopped');
+    expect(record.error).toMatch(
+      /^actions\.rollback\[0\]\.secret: a signing secret must be "whsec_" followed by base64/,
+    );
+    expect(JSON.stringify(record)).not.toContain('my plain password');
+    expect(receiver.requests).toHaveLength(before);
+  });
+
   it.each([
     [
       'unleash',

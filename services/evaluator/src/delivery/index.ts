@@ -8,7 +8,6 @@ export {
 export { defaultRetryPolicy, nextDelay, type RetryPolicy } from './backoff.ts';
 export { DeliveryConfigError } from './delivery-error.ts';
 export { buildRequest } from './formats/index.ts';
-export { describeTarget, type GaveUp, giveUpAlert } from './give-up-alert.ts';
 export { type BuildContext, type DeliveryRequest, isSkipped, type SkippedDelivery } from './request.ts';
 export { parseRetryAfter } from './retry-after.ts';
 export { type ResolveSecret, secretResolver } from './secret.ts';

@@ -31,11 +31,13 @@ export interface SignatureInput {
   timestamp: Date;
   body: string;
   secret: string;
+  /** Where the secret is configured, for the error a malformed one raises. */
+  field?: string;
 }
 
-export function signature({ id, timestamp, body, secret }: SignatureInput): string {
+export function signature({ id, timestamp, body, secret, field }: SignatureInput): string {
   const seconds = Math.floor(timestamp.getTime() / 1000);
-  const mac = createHmac('sha256', signingKey(secret)).update(`${id}.${seconds}.${body}`, 'utf8');
+  const mac = createHmac('sha256', signingKey(secret, field)).update(`${id}.${seconds}.${body}`, 'utf8');
   return `v1,${mac.digest('base64')}`;
 }
 
