@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { rolloutJsonSchemaText } from './json-schema.ts';
+import { validateSpec } from './parse.ts';
 import { EXAMPLE_NAMES, exampleText, minimalSpec } from './test-fixtures.ts';
 
 const committedPath = fileURLToPath(new URL('../../rollout.schema.json', import.meta.url));
@@ -39,6 +40,75 @@ describe('rollout.schema.json', () => {
 
   it('accepts the minimal spec', () => {
     expect(validate(minimalSpec())).toBe(true);
+  });
+
+  it('accepts every target format and every optional field, as the zod schema does', () => {
+    const spec = broken((s) => {
+      s.metadata.labels = { team: 'payments' };
+      s.spec.match = { 'service.name': 'checkout' };
+      s.spec.cohorts = { attribute: 'variant', treatment: 'new', control: 'old' };
+      s.spec.prometheus = { url: 'http://prometheus:9090' };
+      s.spec.approval = 'auto';
+      s.spec.confidence = 0.9;
+      s.spec.waves[0] = { percent: 0.5, bake: '500ms', minSamples: 10, extend: '100ms', maxBake: '1s' };
+      s.spec.guardrails.push({
+        name: 'slow.p975',
+        metric: { promql: 'up', cohortLabel: 'v', interval: '15s' },
+        quantile: 0.975,
+        compare: 'baseline',
+        allowed: { min: '-5.5%', max: 3 },
+        allowedByWave: { '0.5': { max: '+10%' } },
+        window: '5m',
+        consecutive: 2,
+        onBreach: 'pause',
+        noData: 'alert',
+        minSamples: 20,
+        confidence: 0.99,
+      });
+      s.spec.actions = {
+        rollback: [
+          {
+            format: 'standard',
+            url: 'http://hook',
+            secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+            headers: { 'X-A': 'b' },
+          },
+          {
+            format: 'unleash',
+            url: 'https://u',
+            token: '*:production.abc',
+            project: 'default',
+            environment: 'production',
+          },
+          {
+            format: 'launchdarkly',
+            token: 'api-123',
+            project: 'p',
+            environment: 'e',
+            url: 'https://app.eu.launchdarkly.com',
+          },
+          {
+            format: 'flagsmith',
+            token: 'env:FLAGSMITH_TOKEN',
+            environment: 'ser.abc',
+            url: 'https://flags.internal/api/v1',
+          },
+        ],
+        verdict: [{ format: 'slack', url: 'https://hooks.slack.com/services/T/B/X' }],
+        advance: [],
+        alert: [
+          {
+            format: 'pagerduty',
+            routingKey: 'R0123456789ABCDEF0123456789ABCDE',
+            url: 'https://events.eu.pagerduty.com/v2/enqueue',
+          },
+          { format: 'alertmanager', url: 'http://am:9093/hook', headers: { Authorization: 'Bearer x' } },
+        ],
+      };
+    });
+    expect(validateSpec(spec)).toMatchObject({ ok: true });
+    validate(spec);
+    expect(validate.errors ?? []).toEqual([]);
   });
 
   // The rules JSON Schema can express: types, required fields, enums, patterns, ranges, unknown
@@ -86,7 +156,8 @@ describe('rollout.schema.json', () => {
       broken((s) => (s.spec.actions.alert = [{ format: 'flagsmith', token: 'env:a-b', environment: 'e' }])),
     ],
     ['unknown action', broken((s) => (s.spec.actions.page = []))],
-  ])('refuses a spec with %s', (_, spec) => {
+  ])('refuses a spec with %s, as the zod schema does', (_, spec) => {
     expect(validate(spec)).toBe(false);
+    expect(validateSpec(spec).ok).toBe(false);
   });
 });
