@@ -26,6 +26,8 @@ export type {
 } from './events.ts';
 export { EVENT_TYPES, OPERATOR_ACTIONS } from './events.ts';
 export type { CheckEvidence } from './evidence.ts';
+export type { StatsReading } from './from-stats.ts';
+export { measurementFromStats } from './from-stats.ts';
 export type { GuardrailJudgement } from './guardrail.ts';
 export { judgeGuardrail } from './guardrail.ts';
 export type { AllowedAsWritten, AppliedLimit, BoundKind, Placement } from './limit.ts';

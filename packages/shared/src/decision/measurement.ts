@@ -28,6 +28,8 @@ export interface CohortMeasurement {
 export interface DifferenceEstimate {
   readonly estimate: number;
   readonly interval: Interval;
+  /** How the interval was computed (the stats module's method), for evidence. */
+  readonly method?: string;
 }
 
 export interface Measurement {
@@ -48,4 +50,6 @@ export interface Measurement {
   };
   /** The confidence the intervals were computed at. */
   readonly confidence?: number;
+  /** Why an interval is missing (e.g. "zero variance in control"), shown when the check cannot judge. */
+  readonly notes?: readonly string[];
 }

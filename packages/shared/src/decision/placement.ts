@@ -96,7 +96,15 @@ export function assess(
         : placement === 'straddles'
           ? 'straddles'
           : 'cannot be compared with';
-  return { kind: 'placed', limit, minSamples, placement, why: `${shown} ${where} ${describeLimit(limit)}` };
+  const notes =
+    placement === 'unknown' && measurement.notes?.length ? ` (${measurement.notes.join('; ')})` : '';
+  return {
+    kind: 'placed',
+    limit,
+    minSamples,
+    placement,
+    why: `${shown} ${where} ${describeLimit(limit)}${notes}`,
+  };
 }
 
 function describeLimit(limit: AppliedLimit): string {
