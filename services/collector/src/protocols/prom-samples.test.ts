@@ -180,6 +180,11 @@ describe('samplesToPoints', () => {
       '_count is 5 but the +Inf bucket is 4',
     ],
     ['a summary without _count', [s('q', { quantile: '0.5' }, 1)], 'a summary needs a _count sample'],
+    [
+      'gauge histogram samples',
+      [s('g_bucket', { le: '+Inf' }, 1), s('g_gcount', {}, 1)],
+      'gauge histograms are not supported',
+    ],
   ])('rejects a histogram or summary with %s', (_name, samples, reason) => {
     const batch = run(samples, {});
     expect(batch.points).toEqual([]);

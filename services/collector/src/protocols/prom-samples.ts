@@ -49,6 +49,7 @@ interface Group {
   readonly quantiles: Quantile[];
   sum?: number;
   count?: number;
+  gauge: boolean;
   nonFinite: boolean;
   samples: number;
 }
@@ -117,12 +118,14 @@ export function samplesToPoints(
         timeMs: s.timeMs,
         buckets: [],
         quantiles: [],
+        gauge: types.get(family) === 'gaugehistogram',
         nonFinite: false,
         samples: 0,
       };
       groups.set(key, group);
     }
     group.samples++;
+    if (s.name.endsWith('_gcount') || s.name.endsWith('_gsum')) group.gauge = true;
     addToGroup(group, role, s);
   }
   for (const group of groups.values()) emitGroup(group, out);
@@ -178,6 +181,11 @@ function emitGroup(group: Group, out: BatchBuilder): void {
   const where = `${group.family}${JSON.stringify(group.labels)} at ${group.timeMs}`;
   if (group.nonFinite) {
     out.drop('non-finite-value', group.samples);
+    return;
+  }
+  if (group.gauge) {
+    // A gauge histogram is a snapshot, not a running count: it has no increase to measure.
+    out.reject('gauge histograms are not supported', where, group.samples);
     return;
   }
   if (group.kind === 'summary') {
