@@ -5,7 +5,7 @@ import { addDecision, type Draft, SYSTEM } from './draft.ts';
 import type { CheckpointEvent } from './events.ts';
 import type { CheckEvidence } from './evidence.ts';
 import type { RolloutState } from './state.ts';
-import { bakeJobId, endRollout, enterWave } from './wave-flow.ts';
+import { endRollout, enterWave, scheduleBake } from './wave-flow.ts';
 
 /**
  * Judges the success criteria at a wave's checkpoint and acts on the verdict:
@@ -88,12 +88,7 @@ export function applyCheckpoint(
       to: 'wave',
       checks,
     });
-    draft.effects.push({
-      type: 'schedule',
-      event: 'bake-elapsed',
-      at: deadline,
-      jobId: bakeJobId(state, state.wave, deadline),
-    });
+    scheduleBake(state, draft, state.wave, deadline);
     return { ...state, phase: 'wave', bakeMs: verdict.nextBakeMs, deadline };
   }
 

@@ -65,6 +65,8 @@ export type Effect =
       readonly type: 'schedule';
       readonly event: 'baseline-complete' | 'bake-elapsed';
       readonly at: number;
+      /** The wave the timer belongs to; 0 for the baseline. */
+      readonly wave: number;
       readonly jobId: string;
     }
   /** Measure the success criteria of the current wave now and send a `checkpoint` event. */

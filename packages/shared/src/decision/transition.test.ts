@@ -204,6 +204,7 @@ describe('transition: operator flows', () => {
       type: 'schedule',
       event: 'baseline-complete',
       at: T0 + HOUR,
+      wave: 0,
       jobId: `contact-center-copilot:v1:baseline-complete:${T0 + HOUR}`,
     });
     expect(decisions(started.effects)[0]).toMatchObject({ outcome: 'started', wave: null });

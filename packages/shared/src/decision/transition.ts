@@ -4,7 +4,7 @@ import { addDecision, type Draft, operator, startDraft } from './draft.ts';
 import { applyEvaluation, isWatched } from './evaluation.ts';
 import type { OperatorEvent, RolloutEvent } from './events.ts';
 import { type RolloutState, resetGuardrails, TERMINAL_PHASES } from './state.ts';
-import { bakeJobId, baselineJobId, endRollout, enterWave } from './wave-flow.ts';
+import { endRollout, enterWave, scheduleBake, scheduleBaseline } from './wave-flow.ts';
 
 function refuse(reason: string): TransitionResult {
   return { ok: false, reason };
@@ -152,12 +152,7 @@ function start(state: RolloutState, draft: Draft, event: OperatorEvent, now: num
     ),
     to: 'baseline',
   });
-  draft.effects.push({
-    type: 'schedule',
-    event: 'baseline-complete',
-    at: deadline,
-    jobId: baselineJobId(state, deadline),
-  });
+  scheduleBaseline(state, draft, deadline);
   return { ...state, phase: 'baseline', deadline };
 }
 
@@ -225,19 +220,9 @@ function resume(state: RolloutState, draft: Draft, event: OperatorEvent, now: nu
     to: next.phase,
   });
   if (next.phase === 'wave' && next.deadline !== null) {
-    draft.effects.push({
-      type: 'schedule',
-      event: 'bake-elapsed',
-      at: next.deadline,
-      jobId: bakeJobId(state, state.wave, next.deadline),
-    });
+    scheduleBake(state, draft, state.wave, next.deadline);
   } else if (next.phase === 'baseline' && next.deadline !== null) {
-    draft.effects.push({
-      type: 'schedule',
-      event: 'baseline-complete',
-      at: next.deadline,
-      jobId: baselineJobId(state, next.deadline),
-    });
+    scheduleBaseline(state, draft, next.deadline);
   } else if (next.phase === 'checkpoint') {
     draft.effects.push({ type: 'evaluate-checkpoint', wave: state.wave });
   }

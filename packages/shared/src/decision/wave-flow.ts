@@ -3,12 +3,18 @@ import { addDecision, type Draft } from './draft.ts';
 import type { CheckEvidence } from './evidence.ts';
 import { type RolloutState, resetGuardrails, type WaveRecord } from './state.ts';
 
-export function bakeJobId(state: RolloutState, wave: number, at: number): string {
-  return `${state.spec.metadata.name}:v${state.specVersion}:wave-${wave}:bake-elapsed:${at}`;
+/**
+ * Asks for the wave's checkpoint timer. The job id includes the time, so a timer moved by a pause or an
+ * extension is a new job; the old one, firing early, is refused as stale.
+ */
+export function scheduleBake(state: RolloutState, draft: Draft, wave: number, at: number): void {
+  const jobId = `${state.spec.metadata.name}:v${state.specVersion}:wave-${wave}:bake-elapsed:${at}`;
+  draft.effects.push({ type: 'schedule', event: 'bake-elapsed', at, wave, jobId });
 }
 
-export function baselineJobId(state: RolloutState, at: number): string {
-  return `${state.spec.metadata.name}:v${state.specVersion}:baseline-complete:${at}`;
+export function scheduleBaseline(state: RolloutState, draft: Draft, at: number): void {
+  const jobId = `${state.spec.metadata.name}:v${state.specVersion}:baseline-complete:${at}`;
+  draft.effects.push({ type: 'schedule', event: 'baseline-complete', at, wave: 0, jobId });
 }
 
 function closeHistory(history: readonly WaveRecord[], now: number): WaveRecord[] {
@@ -39,12 +45,7 @@ export function enterWave(
     checks,
   });
   const deadline = now + wave.bake.ms;
-  draft.effects.push({
-    type: 'schedule',
-    event: 'bake-elapsed',
-    at: deadline,
-    jobId: bakeJobId(state, index, deadline),
-  });
+  scheduleBake(state, draft, index, deadline);
   return {
     ...state,
     phase: 'wave',
