@@ -1,0 +1,86 @@
+import { closeQueues, createQueues, defaultQueuePrefix } from '@rollout-guard/shared/jobs';
+import { closeRedis, createRedis, type RedisClient } from '@rollout-guard/shared/redis';
+import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
+import type { Registry } from 'prom-client';
+import type { RetryPolicy } from './delivery/backoff.ts';
+import { secretResolver } from './delivery/secret.ts';
+import { createEvaluatorMetrics } from './metrics/evaluator-metrics.ts';
+import type { WorkerContext, WorkerLog } from './workers/context.ts';
+import { type EvaluatorWorkers, startEvaluatorWorkers } from './workers/start-workers.ts';
+
+export interface EvaluatorOptions {
+  redisUrl: string;
+  registry: Registry;
+  log: WorkerLog;
+  evaluateConcurrency?: number;
+  deliverConcurrency?: number;
+  /** Base of evidence links in webhooks (the collector's public URL). */
+  evidenceBaseUrl?: string;
+  /** Per delivery attempt (default 10 s). */
+  deliveryTimeoutMs?: number;
+  allowedHosts?: readonly string[];
+  /** Where `env:NAME` secrets are read (default: the process environment). */
+  env?: Readonly<Record<string, string | undefined>>;
+  retryPolicy?: RetryPolicy;
+  tickEveryMs?: number;
+  sweepEveryMs?: number;
+  prefix?: string;
+  now?: () => number;
+}
+
+export interface RunningEvaluator {
+  readonly ctx: WorkerContext;
+  readonly workers: EvaluatorWorkers;
+  /**
+   * Graceful stop, in BullMQ's order: stop taking jobs and let running ones finish (up to `timeoutMs`, then
+   * release them to another evaluator), close the queues, then Redis.
+   */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/** The evaluator's workers on one Redis: the store, the delivery log, the queues and every worker. */
+export async function startEvaluator(options: EvaluatorOptions): Promise<RunningEvaluator> {
+  // Workers and queues wait through a Redis outage rather than failing jobs (`worker` role).
+  const redis: RedisClient = createRedis(options.redisUrl, {
+    role: 'worker',
+    name: 'evaluator',
+    logger: options.log,
+  });
+  const queues = createQueues({ connection: redis, prefix: options.prefix ?? defaultQueuePrefix });
+  const ctx: WorkerContext = {
+    redis,
+    store: createRolloutStore(redis),
+    deliveryLog: createDeliveryLog(redis),
+    queues,
+    metrics: createEvaluatorMetrics(options.registry),
+    log: options.log,
+    now: options.now ?? Date.now,
+    delivery: {
+      timeoutMs: options.deliveryTimeoutMs ?? 10_000,
+      ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+      resolveSecret: secretResolver(options.env ?? process.env),
+      evidenceBaseUrl: options.evidenceBaseUrl ?? 'http://127.0.0.1:4318',
+      random: Math.random,
+      ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }),
+    },
+  };
+  const workers = await startEvaluatorWorkers(ctx, {
+    connection: redis,
+    prefix: options.prefix ?? defaultQueuePrefix,
+    ...(options.evaluateConcurrency === undefined
+      ? {}
+      : { evaluateConcurrency: options.evaluateConcurrency }),
+    ...(options.deliverConcurrency === undefined ? {} : { deliverConcurrency: options.deliverConcurrency }),
+    ...(options.tickEveryMs === undefined ? {} : { tickEveryMs: options.tickEveryMs }),
+    ...(options.sweepEveryMs === undefined ? {} : { sweepEveryMs: options.sweepEveryMs }),
+  });
+  return {
+    ctx,
+    workers,
+    async close(timeoutMs = 3_000) {
+      await workers.close(timeoutMs);
+      await closeQueues(queues);
+      await closeRedis(redis);
+    },
+  };
+}

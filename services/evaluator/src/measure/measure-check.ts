@@ -1,0 +1,206 @@
+import {
+  type Measurement,
+  type MeasurementWindow,
+  measurementFromStats,
+  type Reference,
+  type ReferenceChoice,
+  type RolloutState,
+  referenceFor,
+} from '@rollout-guard/shared/decision';
+import type { Check } from '@rollout-guard/shared/spec';
+import {
+  type Aggregation,
+  absoluteInterval,
+  aggregate,
+  type CohortStats,
+  compareInterval,
+  ratioOf,
+  sampleCount,
+} from '@rollout-guard/shared/stats';
+import type { BucketWindow, Cohort, StatsWanted } from '@rollout-guard/shared/store';
+
+/** Reads one metric's merged statistic for a cohort and window (the buckets module, or a test's table). */
+export type ReadStats = (
+  metric: string,
+  cohort: Cohort,
+  window: BucketWindow,
+  wanted: StatsWanted,
+) => Promise<CohortStats | null>;
+
+/** The window a check reads now: which buckets, what the evidence calls it, and its length for `rate`. */
+export interface CheckWindow {
+  readonly buckets: BucketWindow;
+  readonly measurement: MeasurementWindow;
+  readonly seconds: number;
+}
+
+/** The wave the rollout is in (its last record), or undefined before wave 1. */
+function currentWave(state: RolloutState) {
+  const last = state.history.at(-1);
+  return last === undefined ? undefined : { epoch: state.history.length, startedAt: last.startedAt };
+}
+
+/**
+ * `wave` (the default) is everything since the current wave began: its running totals, under the wave's
+ * epoch (the number of waves entered so far, as the collector's matcher view has it). A duration is a
+ * trailing window ending now.
+ */
+export function windowOf(check: Check, state: RolloutState, now: number): CheckWindow | undefined {
+  if (check.window === 'wave') {
+    const wave = currentWave(state);
+    if (wave === undefined) return undefined;
+    return {
+      buckets: { kind: 'wave', waveEpoch: wave.epoch },
+      measurement: { from: wave.startedAt, to: now, label: 'wave' },
+      seconds: Math.max(0, (now - wave.startedAt) / 1000),
+    };
+  }
+  const from = now - check.window.ms;
+  return {
+    buckets: { kind: 'range', fromMs: from, toMs: now },
+    measurement: { from, to: now, label: check.window.text },
+    seconds: check.window.ms / 1000,
+  };
+}
+
+export function aggregationOf(check: Check): Aggregation {
+  if (check.metric.kind === 'ratio') return 'ratio';
+  if (check.quantile !== undefined) return { quantile: check.quantile };
+  return check.aggregate as Aggregation;
+}
+
+function wantedFor(how: Aggregation): StatsWanted {
+  return typeof how === 'object' ? 'quantile' : 'auto';
+}
+
+/** A check's statistic for one cohort: the metric's, or a ratio of two counters' increases. */
+export async function readCheckStats(
+  read: ReadStats,
+  check: Check,
+  cohort: Cohort,
+  window: BucketWindow,
+): Promise<CohortStats | null> {
+  const metric = check.metric;
+  if (metric.kind === 'promql') return null;
+  if (metric.kind === 'ratio') {
+    const [numerator, denominator] = await Promise.all([
+      read(metric.numerator, cohort, window, 'counter'),
+      read(metric.denominator, cohort, window, 'counter'),
+    ]);
+    if (denominator === null || denominator.kind !== 'counter') return null;
+    const errors = numerator !== null && numerator.kind === 'counter' ? numerator.increase : 0;
+    return ratioOf(errors, denominator.increase);
+  }
+  return read(metric.name, cohort, window, wantedFor(aggregationOf(check)));
+}
+
+/** Where a reference choice's data lives in the buckets. */
+export function referenceBuckets(
+  choice: ReferenceChoice,
+  window: CheckWindow,
+): { cohort: Cohort; window: BucketWindow } {
+  switch (choice.kind) {
+    case 'baseline':
+      return { cohort: 'baseline', window: { kind: 'baseline' } };
+    case 'control':
+      return { cohort: 'control', window: window.buckets };
+    case 'previous-wave-control':
+      return { cohort: 'control', window: { kind: 'range', fromMs: choice.from, toMs: choice.to } };
+  }
+}
+
+function cohortValue(stats: CohortStats | null, how: Aggregation, seconds: number) {
+  if (stats === null) return { samples: 0, value: null };
+  const value = aggregate(stats, how, { windowSeconds: seconds });
+  return { samples: sampleCount(stats), value: value.ok ? value.value : null };
+}
+
+/**
+ * A check's measurement from its statistics (pure): the aggregate per cohort and the stats module's
+ * always-valid intervals — one-sample for absolute checks, the difference (absolute and relative) for
+ * baseline/control checks — handed to the decision core, which turns them into what its rules judge.
+ * Undefined when the treatment has no data at all: missing data is never a breach.
+ */
+export function measurementOf(
+  check: Check,
+  window: CheckWindow,
+  treatment: CohortStats | null,
+  reference: { kind: Reference; stats: CohortStats | null } | null,
+): Measurement | undefined {
+  if (treatment === null) return undefined;
+  const how = aggregationOf(check);
+  const confidence = check.confidence;
+  const base = { window: window.measurement, confidence };
+  if (check.compare === 'absolute') {
+    return measurementFromStats({
+      ...base,
+      treatment: {
+        ...cohortValue(treatment, how, window.seconds),
+        interval: absoluteInterval(treatment, how, { confidence }),
+      },
+    });
+  }
+  const referenceStats = reference?.stats ?? null;
+  const treatmentValue = cohortValue(treatment, how, window.seconds);
+  if (reference === null) return measurementFromStats({ ...base, treatment: treatmentValue });
+  const referenceReading = { kind: reference.kind, ...cohortValue(referenceStats, how, window.seconds) };
+  if (referenceStats === null) {
+    return measurementFromStats({ ...base, treatment: treatmentValue, reference: referenceReading });
+  }
+  const against = reference.kind === 'control' ? 'control' : 'baseline';
+  const interval = (relative: boolean) =>
+    compareInterval(treatment, referenceStats, how, { confidence, relative, reference: against });
+  return measurementFromStats({
+    ...base,
+    treatment: treatmentValue,
+    reference: referenceReading,
+    absolute: interval(false),
+    relative: interval(true),
+  });
+}
+
+/** Measures one check now: reads its treatment and reference data and forms the measurement. */
+export async function measureCheck(
+  read: ReadStats,
+  check: Check,
+  state: RolloutState,
+  now: number,
+): Promise<Measurement | undefined> {
+  if (check.metric.kind === 'promql') return undefined;
+  const window = windowOf(check, state, now);
+  if (window === undefined) return undefined;
+  const treatment = await readCheckStats(read, check, 'treatment', window.buckets);
+  if (treatment === null) return undefined;
+  if (check.compare === 'absolute') return measurementOf(check, window, treatment, null);
+  // The decision core chooses the reference (at 100% without a holdback: the baseline or the previous
+  // wave's control); it needs to know whether the control cohort has data in this window.
+  const control =
+    check.compare === 'control' ? await readCheckStats(read, check, 'control', window.buckets) : null;
+  const choice = referenceFor(check, state, control !== null && sampleCount(control) > 0);
+  if (choice === null) return measurementOf(check, window, treatment, null);
+  const stats =
+    choice.kind === 'control'
+      ? control
+      : await readCheckStats(
+          read,
+          check,
+          referenceBuckets(choice, window).cohort,
+          referenceBuckets(choice, window).window,
+        );
+  return measurementOf(check, window, treatment, { kind: choice.kind, stats });
+}
+
+/** Measures several checks at once; a check without data is left out (no data, never a breach). */
+export async function measureChecks(
+  read: ReadStats,
+  checks: readonly Check[],
+  state: RolloutState,
+  now: number,
+): Promise<Record<string, Measurement>> {
+  const entries = await Promise.all(
+    checks.map(async (check) => [check.name, await measureCheck(read, check, state, now)] as const),
+  );
+  return Object.fromEntries(
+    entries.filter((entry): entry is [string, Measurement] => entry[1] !== undefined),
+  );
+}

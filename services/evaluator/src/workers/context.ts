@@ -1,0 +1,35 @@
+import type { Queues } from '@rollout-guard/shared/jobs';
+import type { DeliveryLog, RedisConnection, RolloutStore } from '@rollout-guard/shared/store';
+import type { RetryPolicy } from '../delivery/backoff.ts';
+import type { ResolveSecret } from '../delivery/secret.ts';
+import type { EvaluatorMetrics } from '../metrics/evaluator-metrics.ts';
+
+/** Everything a worker needs, built once per process and handed to every handler. */
+export interface WorkerContext {
+  readonly redis: RedisConnection;
+  readonly store: RolloutStore;
+  readonly deliveryLog: DeliveryLog;
+  readonly queues: Queues;
+  readonly metrics: EvaluatorMetrics;
+  readonly log: WorkerLog;
+  /** The clock every decision is taken by (tests may move it). */
+  readonly now: () => number;
+  readonly delivery: {
+    readonly timeoutMs: number;
+    readonly allowedHosts?: readonly string[];
+    readonly resolveSecret: ResolveSecret;
+    /** Base of the evidence links in webhooks: the collector's public URL. */
+    readonly evidenceBaseUrl: string;
+    /** Uniform in [0, 1): the retry jitter. */
+    readonly random: () => number;
+    /** The retry schedule (default: up to 24 h); tests shorten it. */
+    readonly retryPolicy?: RetryPolicy;
+  };
+}
+
+/** The slice of a pino logger the workers use, so tests can pass a silent one. */
+export interface WorkerLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}

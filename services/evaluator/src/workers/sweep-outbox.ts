@@ -1,0 +1,32 @@
+import type { WorkerContext } from './context.ts';
+import { dispatchOutbox } from './dispatch.ts';
+import { syncPromqlSchedulers } from './poll-promql.ts';
+
+/** Entries younger than this are left to the evaluator that stored them; older ones are assumed orphaned. */
+export const ORPHAN_AFTER_MS = 5_000;
+
+/**
+ * Re-enqueues outbox entries whose evaluator died between storing a decision and enqueueing its jobs, and
+ * repairs the collector's matcher view of each rollout and the PromQL polling schedule. Racing a live evaluator is harmless: job ids are
+ * the delivery and timer ids, so the second enqueue adds nothing.
+ */
+export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
+  const now = ctx.now();
+  let swept = 0;
+  for (const rollout of await ctx.store.listRollouts()) {
+    const orphans = (await ctx.store.listOutbox(rollout)).filter(
+      (entry) => now - entry.createdAt >= ORPHAN_AFTER_MS,
+    );
+    if (orphans.length > 0) {
+      ctx.log.warn(
+        { rollout, entries: orphans.map((entry) => entry.id) },
+        'outbox entries re-enqueued by the sweeper',
+      );
+      await dispatchOutbox(ctx, rollout, orphans);
+      swept += orphans.length;
+    }
+    await ctx.store.syncActive(rollout);
+  }
+  await syncPromqlSchedulers(ctx);
+  return swept;
+}
