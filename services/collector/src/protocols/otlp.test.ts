@@ -262,6 +262,20 @@ describe.each([
     ]);
   });
 
+  it('passes far-past and far-future times and huge attribute values through for the route to judge', () => {
+    const huge = 'v'.repeat(10 * 1024 * 1024);
+    const batch = decode([
+      gauge({
+        asDouble: 1,
+        timeUnixNano: '1000000',
+        attributes: [{ key: 'big', value: { stringValue: huge } }],
+      }),
+      gauge({ asDouble: 2, timeUnixNano: '4102444800000000000' }),
+    ]);
+    expect(batch.points.map((p) => p.timeMs)).toEqual([1, 4102444800000]);
+    expect(batch.points[0]?.attributes.big).toHaveLength(huge.length);
+  });
+
   it('accepts an empty request', () => {
     expect(decode([]).points).toEqual([]);
   });
@@ -279,6 +293,24 @@ describe('OTLP/JSON specifics', () => {
       },
     ]);
     expect(batch.points[0]?.value).toMatchObject({ temporality: 'delta' });
+  });
+
+  it('keeps the millisecond of nanosecond timestamps sent as JSON numbers', () => {
+    // Written the way the opentelemetry-proto examples are: 64-bit times as bare numbers.
+    // 1544712660306000000 is no double: read as a JSON number it falls into the previous ms.
+    const body = `{"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},
+      "scopeMetrics":[{"scope":{"name":"lib","version":"2"},"metrics":[
+        {"name":"jobs","sum":{"aggregationTemporality":1,"isMonotonic":true,"dataPoints":[
+          {"asDouble":3,"startTimeUnixNano":1544712660300000000,"timeUnixNano": 1544712660306000000,
+           "attributes":[{"key":"note","value":{"stringValue":"\\"timeUnixNano\\": 1544712660300000000"}}]}]}}]}]}]}`;
+    const [point] = decodeOtlpJson(body).points;
+    expect(point).toEqual({
+      name: 'jobs',
+      attributes: { 'service.name': 'svc', note: '"timeUnixNano": 1544712660300000000' },
+      startMs: 1544712660300,
+      timeMs: 1544712660306,
+      value: { kind: 'sum', value: 3, monotonic: true, temporality: 'delta' },
+    });
   });
 
   it('keeps the millisecond of a nanosecond string beyond double precision', () => {

@@ -44,7 +44,7 @@ export function decodeOtlpJson(body: Uint8Array | string, options: DecodeOptions
       : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   let request: unknown;
   try {
-    request = JSON.parse(text);
+    request = JSON.parse(quoteLongTimestamps(text));
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new DecodeError(`body is not valid JSON: ${detail}`);
@@ -52,6 +52,18 @@ export function decodeOtlpJson(body: Uint8Array | string, options: DecodeOptions
   if (!isObj(request))
     throw new DecodeError('body must be a JSON object (an OTLP ExportMetricsServiceRequest)');
   return convertRequest(request, options);
+}
+
+/**
+ * OTLP/JSON allows 64-bit integers as JSON numbers, and the specification's own examples send
+ * `"timeUnixNano": 1544712660300000000`. JSON.parse would round that to a double 256 ns away,
+ * possibly into the previous millisecond, so timestamps too long to be exact doubles are turned
+ * into strings before parsing. A key inside a JSON string has its quotes escaped and is left alone.
+ */
+const LONG_TIMESTAMP = /"((?:start)?[tT]imeUnixNano)"(\s*):(\s*)(\d{16,})/g;
+
+function quoteLongTimestamps(text: string): string {
+  return text.replace(LONG_TIMESTAMP, '"$1"$2:$3"$4"');
 }
 
 const NO_RECORDED_VALUE = 1;
