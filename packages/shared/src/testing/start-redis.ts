@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { launchRedisServer, type RunningRedisServer, stopRedisServer } from '../redis/redis-server.ts';
 import { freePort } from '../redis/free-port.ts';
+import { launchRedisServer, type RunningRedisServer, stopRedisServer } from '../redis/redis-server.ts';
 
 /** A throwaway redis-server owned by one test suite. */
 export interface TestRedis {
