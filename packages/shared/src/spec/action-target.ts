@@ -79,6 +79,14 @@ export const unleashTargetInput = z
     token: tokenInput.meta({ description: 'Admin or personal access token with update rights on the flag.' }),
     project: z.string({ error: 'expected the Unleash project id, like "default"' }).min(1),
     environment: z.string({ error: 'expected the Unleash environment, like "production"' }).min(1),
+    strategyId: z
+      .string({ error: "expected the id of the flag's flexibleRollout strategy in this environment" })
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'Id of the flexibleRollout strategy whose rollout percentage an advance sets; needed for advance only.',
+      }),
   })
   .meta({
     description:
@@ -96,6 +104,19 @@ export const launchdarklyTargetInput = z
     url: httpUrl('the LaunchDarkly API')
       .optional()
       .meta({ description: `API base. Default: ${DEFAULT_LAUNCHDARKLY_URL} (federal/EU instances differ).` }),
+    variations: z
+      .strictObject(
+        {
+          treatment: z.string({ error: 'expected the variation id (_id) served to the treatment' }).min(1),
+          control: z.string({ error: 'expected the variation id (_id) served to the control' }).min(1),
+        },
+        { error: 'expected { treatment: "<variation _id>", control: "<variation _id>" }' },
+      )
+      .optional()
+      .meta({
+        description:
+          "Variation ids (_id in the flag's variations) of treatment and control; needed for advance only.",
+      }),
   })
   .meta({
     description: 'Turns the flag off or sets its rollout weights with a semantic patch of the REST API v2.',
@@ -116,6 +137,20 @@ export const flagsmithTargetInput = z
       .string({ error: 'expected the Flagsmith environment key' })
       .min(1)
       .meta({ description: 'Environment key (client-side environment key) whose feature state is changed.' }),
+    variant: z
+      .strictObject(
+        {
+          optionId: z.number({ error: 'expected the multivariate option id (a number)' }).int(),
+          value: z.union([z.string(), z.number(), z.boolean()], {
+            error: 'expected the option value: a string, number or boolean',
+          }),
+        },
+        { error: 'expected { optionId: 123, value: "on" }' },
+      )
+      .optional()
+      .meta({
+        description: 'The multivariate option serving the treatment and its value; needed for advance only.',
+      }),
   })
   .meta({
     description: 'Disables the feature state (rollback) or sets its percentage split through the Admin API.',

@@ -151,6 +151,7 @@ export function resolveTarget(input: ActionTargetInput): ActionTarget {
         token: parseSecret(input.token),
         project: input.project,
         environment: input.environment,
+        ...(input.strategyId !== undefined && { strategyId: input.strategyId }),
       };
     case 'launchdarkly':
       return {
@@ -159,6 +160,7 @@ export function resolveTarget(input: ActionTargetInput): ActionTarget {
         token: parseSecret(input.token),
         project: input.project,
         environment: input.environment,
+        ...(input.variations !== undefined && { variations: input.variations }),
       };
     case 'flagsmith':
       return {
@@ -166,6 +168,7 @@ export function resolveTarget(input: ActionTargetInput): ActionTarget {
         url: (input.url ?? DEFAULT_FLAGSMITH_URL).replace(/\/+$/, ''),
         token: parseSecret(input.token),
         environment: input.environment,
+        ...(input.variant !== undefined && { variant: input.variant }),
       };
   }
 }

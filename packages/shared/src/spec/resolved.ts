@@ -72,6 +72,8 @@ export type ActionTarget =
       readonly token: Secret;
       readonly project: string;
       readonly environment: string;
+      /** The flexibleRollout strategy an advance sets the percentage of. */
+      readonly strategyId?: string;
     }
   | {
       readonly format: 'launchdarkly';
@@ -79,12 +81,16 @@ export type ActionTarget =
       readonly token: Secret;
       readonly project: string;
       readonly environment: string;
+      /** Variation ids served to each cohort by the default rule (advance only). */
+      readonly variations?: { readonly treatment: string; readonly control: string };
     }
   | {
       readonly format: 'flagsmith';
       readonly url: string;
       readonly token: Secret;
       readonly environment: string;
+      /** The multivariate option serving the treatment, and its value (advance only). */
+      readonly variant?: { readonly optionId: number; readonly value: string | number | boolean };
     };
 
 export interface Actions {
