@@ -262,14 +262,7 @@ export function createRolloutStore(redis: RedisConnection, options: RolloutStore
       const spec = await getSpec(name, current.state.specVersion);
       if (spec === null) throw new UnknownRolloutError(name);
       const decisions = decisionsOf(result.effects);
-      const outbox = outboxEntries(
-        name,
-        result.effects,
-        spec.spec,
-        now,
-        result.state.wave,
-        context.triggeredAt,
-      );
+      const outbox = outboxEntries(name, result.effects, spec.spec, now, context.triggeredAt);
       const audit = worthAuditing(current.state, result.state, event, result.effects)
         ? [transitionAudit(current.state, result.state, event, result.effects, now)]
         : [];
@@ -325,7 +318,7 @@ export function createRolloutStore(redis: RedisConnection, options: RolloutStore
     const keys = rolloutKeys(name);
     const spec = await getSpec(name, decision.specVersion);
     if (spec === null) throw new UnknownRolloutError(name);
-    const outbox = outboxEntries(name, [{ type: 'decision', webhook, decision }], spec.spec, now, 0);
+    const outbox = outboxEntries(name, [{ type: 'decision', webhook, decision }], spec.spec, now);
     const audit: AuditDraft = {
       at: now,
       kind: 'transition',

@@ -30,8 +30,6 @@ export function outboxEntries(
   effects: readonly Effect[],
   spec: RolloutSpec,
   now: number,
-  /** The wave the rollout is in after the transition: the one its timers belong to. */
-  wave: number,
   triggeredAt?: number,
 ): OutboxEntry[] {
   const entries: OutboxEntry[] = [];
@@ -61,7 +59,7 @@ export function outboxEntries(
         rollout,
         event: effect.event,
         at: effect.at,
-        wave,
+        wave: effect.wave,
         createdAt: now,
       } satisfies ScheduleEntry);
     }
