@@ -12,6 +12,10 @@ describe('evaluator loadEnv', () => {
       SERVICE_NAME: 'rollout-guard-evaluator',
       EVALUATOR_CONCURRENCY: 16,
       DELIVERY_CONCURRENCY: 32,
+      EVIDENCE_BASE_URL: 'http://127.0.0.1:4318',
+      DELIVERY_TIMEOUT_MS: 10_000,
+      DELIVERY_ALLOWED_HOSTS: [],
+      TICK_MS: 2000,
       READINESS_TIMEOUT_MS: 1000,
       SHUTDOWN_TIMEOUT_MS: 3000,
     });
@@ -24,8 +28,10 @@ describe('evaluator loadEnv', () => {
         REDIS_URL: 'redis+sentinel://s1:26379,s2:26379/mymaster',
         EVALUATOR_CONCURRENCY: '64',
         LOG_LEVEL: 'warn',
+        DELIVERY_ALLOWED_HOSTS: 'hooks.slack.com, *.internal,,10.0.0.5:8080',
       }),
     ).toMatchObject({
+      DELIVERY_ALLOWED_HOSTS: ['hooks.slack.com', '*.internal', '10.0.0.5:8080'],
       HEALTH_PORT: 9000,
       REDIS_URL: 'redis+sentinel://s1:26379,s2:26379/mymaster',
       EVALUATOR_CONCURRENCY: 64,

@@ -19,6 +19,26 @@ export const EvaluatorEnv = z.object({
   DELIVERY_CONCURRENCY: positiveInteger(32, 'jobs'),
   /** How long `/readyz` waits for Redis to answer PING before it reports not ready. */
   READINESS_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
+  /** The collector's public URL: webhooks link to a decision's evidence under it. */
+  EVIDENCE_BASE_URL: z
+    .url({
+      error: 'expected the http(s) URL the collector is reached at, like "https://rollout-guard.internal"',
+    })
+    .default('http://127.0.0.1:4318'),
+  /** How long one webhook attempt may take (connect, answer, redirects) before it counts as failed and is retried. */
+  DELIVERY_TIMEOUT_MS: positiveInteger(10_000, 'milliseconds'),
+  /** Comma-separated hosts webhooks may go to (`hooks.slack.com,*.internal,10.0.0.5:8080`); empty: any host. */
+  DELIVERY_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((text) =>
+      text
+        .split(',')
+        .map((host) => host.trim())
+        .filter((host) => host !== ''),
+    ),
+  /** How often every active rollout is evaluated even without new data (time-based transitions, no-data states). */
+  TICK_MS: positiveInteger(2000, 'milliseconds'),
   /** On SIGTERM, how long running jobs may finish before the process stops without them (BullMQ retries them). */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
 });

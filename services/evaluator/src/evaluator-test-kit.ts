@@ -2,7 +2,7 @@ import { enqueueEvaluate } from '@rollout-guard/shared/jobs';
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import { type Cohort, FIELD, waveTotalKey } from '@rollout-guard/shared/store';
 import { Registry } from 'prom-client';
-import { type EvaluatorOptions, type RunningEvaluator, startEvaluator } from './evaluator.ts';
+import { type EvaluatorCore, type EvaluatorCoreOptions, startEvaluatorCore } from './evaluator.ts';
 import type { WorkerLog } from './workers/context.ts';
 
 /** The Standard Webhooks secret of the test specs (store/test-rollouts.ts). */
@@ -13,9 +13,9 @@ export const silentLog: WorkerLog = { info() {}, warn() {}, error() {} };
 /** An evaluator in this process, on a test's Redis, quiet, with fast ticks and sweeps. */
 export function startTestEvaluator(
   redisUrl: string,
-  options: Partial<EvaluatorOptions> = {},
-): Promise<RunningEvaluator> {
-  return startEvaluator({
+  options: Partial<EvaluatorCoreOptions> = {},
+): Promise<EvaluatorCore> {
+  return startEvaluatorCore({
     redisUrl,
     registry: new Registry(),
     log: silentLog,
@@ -71,6 +71,6 @@ export async function addWaveValues(
 }
 
 /** Tells the evaluator fresh data arrived, as the collector does after storing a batch. */
-export function notifyData(evaluator: RunningEvaluator, rollout: string, ingestedAt = Date.now()) {
+export function notifyData(evaluator: EvaluatorCore, rollout: string, ingestedAt = Date.now()) {
   return enqueueEvaluate(evaluator.ctx.queues.evaluate, rollout, 'data', ingestedAt);
 }

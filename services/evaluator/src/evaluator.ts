@@ -1,5 +1,10 @@
 import { closeQueues, createQueues, defaultQueuePrefix } from '@rollout-guard/shared/jobs';
-import { closeRedis, createRedis, type RedisClient } from '@rollout-guard/shared/redis';
+import {
+  type ConnectionLogger,
+  closeRedis,
+  createRedis,
+  type RedisClient,
+} from '@rollout-guard/shared/redis';
 import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
 import type { Registry } from 'prom-client';
 import type { RetryPolicy } from './delivery/backoff.ts';
@@ -8,10 +13,10 @@ import { createEvaluatorMetrics } from './metrics/evaluator-metrics.ts';
 import type { WorkerContext, WorkerLog } from './workers/context.ts';
 import { type EvaluatorWorkers, startEvaluatorWorkers } from './workers/start-workers.ts';
 
-export interface EvaluatorOptions {
+export interface EvaluatorCoreOptions {
   redisUrl: string;
   registry: Registry;
-  log: WorkerLog;
+  log: WorkerLog & ConnectionLogger;
   evaluateConcurrency?: number;
   deliverConcurrency?: number;
   /** Base of evidence links in webhooks (the collector's public URL). */
@@ -28,7 +33,7 @@ export interface EvaluatorOptions {
   now?: () => number;
 }
 
-export interface RunningEvaluator {
+export interface EvaluatorCore {
   readonly ctx: WorkerContext;
   readonly workers: EvaluatorWorkers;
   /**
@@ -39,7 +44,7 @@ export interface RunningEvaluator {
 }
 
 /** The evaluator's workers on one Redis: the store, the delivery log, the queues and every worker. */
-export async function startEvaluator(options: EvaluatorOptions): Promise<RunningEvaluator> {
+export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise<EvaluatorCore> {
   // Workers and queues wait through a Redis outage rather than failing jobs (`worker` role).
   const redis: RedisClient = createRedis(options.redisUrl, {
     role: 'worker',

@@ -4,6 +4,7 @@ import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { healthRoutes, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
 import { Hono } from 'hono';
 import type { EvaluatorEnv } from './env.ts';
+import { startEvaluatorCore } from './evaluator.ts';
 
 /**
  * Shutdown follows BullMQ's order: workers first (they finish or hand back their jobs), then the
@@ -33,6 +34,17 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
       isShuttingDown: () => shuttingDown,
     }),
   );
+  const core = await startEvaluatorCore({
+    redisUrl: env.REDIS_URL,
+    registry: metrics,
+    log: logger,
+    evaluateConcurrency: env.EVALUATOR_CONCURRENCY,
+    deliverConcurrency: env.DELIVERY_CONCURRENCY,
+    evidenceBaseUrl: env.EVIDENCE_BASE_URL,
+    deliveryTimeoutMs: env.DELIVERY_TIMEOUT_MS,
+    ...(env.DELIVERY_ALLOWED_HOSTS.length === 0 ? {} : { allowedHosts: env.DELIVERY_ALLOWED_HOSTS }),
+    tickEveryMs: env.TICK_MS,
+  });
   const http = await startHttpServer(app, { host: env.HOST, port: env.HEALTH_PORT });
   logger.info(
     { host: http.host, port: http.port, redis: redact(env.REDIS_URL), version: VERSION },
@@ -46,6 +58,7 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
       shuttingDown = true;
     },
     shutdownSteps: () => [
+      { name: 'workers', run: () => core.close(env.SHUTDOWN_TIMEOUT_MS) },
       { name: 'health server', run: () => http.close(env.SHUTDOWN_TIMEOUT_MS) },
       { name: 'redis', run: () => closeRedis(redis) },
     ],

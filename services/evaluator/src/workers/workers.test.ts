@@ -4,14 +4,14 @@ import { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type TestReceiver } from '../delivery/test-receiver.ts';
-import type { RunningEvaluator } from '../evaluator.ts';
+import type { EvaluatorCore } from '../evaluator.ts';
 import { addWaveCounts, notifyData, startTestEvaluator, TEST_SECRET } from '../evaluator-test-kit.ts';
 
 let server: TestRedis;
 let redis: Redis;
 let store: RolloutStore;
 let receiver: TestReceiver;
-let evaluator: RunningEvaluator;
+let evaluator: EvaluatorCore;
 
 beforeAll(async () => {
   server = await startRedis({ appendonly: false });
