@@ -39,5 +39,16 @@ export {
   rolloutSpecInputSchema,
   rolloutSpecSchema,
 } from './schema.ts';
+export {
+  DEFAULT_SCRAPE_INTERVAL,
+  DEFAULT_SCRAPE_TIMEOUT,
+  resolveScrapeTarget,
+  SCRAPE_FORMATS,
+  type ScrapeFormat,
+  type ScrapeTarget,
+  type ScrapeTargetInput,
+  scrapeConfigSchema,
+  scrapeTargetInput,
+} from './scrape.ts';
 export { resolveSecret, type Secret } from './secret.ts';
 export { DEFAULT_BAKE, DEFAULT_MIN_SAMPLES, DEFAULT_WAVE_PERCENTS, type WaveInput } from './wave.ts';

@@ -335,6 +335,63 @@ const cases: [string, Spec, string, RegExp][] = [
     /env:NAME/,
   ],
   ['unknown action', broken((s) => (s.spec.actions.page = [])), 'spec.actions.page', /unknown field "page"/],
+  [
+    'scrape not a list',
+    broken((s) => (s.spec.scrape = 'http://api:9464/metrics')),
+    'spec.scrape',
+    /list of scrape targets/,
+  ],
+  [
+    'scrape target without url',
+    broken((s) => (s.spec.scrape = [{ interval: '15s' }])),
+    'spec.scrape[0].url',
+    /metrics endpoint/,
+  ],
+  [
+    'scrape url not http',
+    broken((s) => (s.spec.scrape = [{ url: 'ftp://api/metrics' }])),
+    'spec.scrape[0].url',
+    /http\(s\) URL of a metrics endpoint/,
+  ],
+  [
+    'scrape interval not a duration',
+    broken((s) => (s.spec.scrape = [{ url: 'http://api:9464/metrics', interval: 15 }])),
+    'spec.scrape[0].interval',
+    /duration like "500ms"/,
+  ],
+  [
+    'scrape timeout as long as the interval',
+    broken((s) => (s.spec.scrape = [{ url: 'http://api:9464/metrics', interval: '10s', timeout: '10s' }])),
+    'spec.scrape[0].timeout',
+    /shorter than the interval \(10s\)/,
+  ],
+  [
+    'scrape timeout over the default interval',
+    broken((s) => (s.spec.scrape = [{ url: 'http://api:9464/metrics', timeout: '20s' }])),
+    'spec.scrape[0].timeout',
+    /shorter than the interval \(15s, the default\)/,
+  ],
+  [
+    'scrape format unknown',
+    broken((s) => (s.spec.scrape = [{ url: 'http://api:9464/metrics', format: 'json' }])),
+    'spec.scrape[0].format',
+    /auto, prometheus or openmetrics/,
+  ],
+  [
+    'scrape header value a malformed env reference',
+    broken(
+      (s) =>
+        (s.spec.scrape = [{ url: 'http://api:9464/metrics', headers: { Authorization: 'env:my-token' } }]),
+    ),
+    'spec.scrape[0].headers.Authorization',
+    /env:NAME/,
+  ],
+  [
+    'scrape target with an unknown field',
+    broken((s) => (s.spec.scrape = [{ url: 'http://api:9464/metrics', scrape_interval: '15s' }])),
+    'spec.scrape[0].scrape_interval',
+    /unknown field/,
+  ],
 ];
 
 describe('invalid specs', () => {

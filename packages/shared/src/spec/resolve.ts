@@ -15,6 +15,7 @@ import type {
   Window,
 } from './resolved.ts';
 import type { RolloutSpecFields } from './schema.ts';
+import { resolveScrapeTarget } from './scrape.ts';
 import { parseSecret } from './secret.ts';
 import type { WaveInput } from './wave.ts';
 
@@ -190,6 +191,7 @@ export function resolveSpec(fields: RolloutSpecFields): RolloutSpec {
       cohorts: spec.cohorts,
       ...(spec.baseline && { baseline: { window: duration(spec.baseline.window) } }),
       ...(spec.prometheus && { prometheus: { url: spec.prometheus.url } }),
+      scrape: spec.scrape.map(resolveScrapeTarget),
       waves: spec.waves.map(resolveWave),
       approval: spec.approval,
       confidence: spec.confidence,

@@ -3,6 +3,7 @@ import type { Compare } from './check.ts';
 import type { Duration } from './duration.ts';
 import type { Allowed } from './limit.ts';
 import type { MetricRef } from './metric.ts';
+import type { ScrapeTarget } from './scrape.ts';
 import type { Secret } from './secret.ts';
 
 // The spec after parsing: every default applied, durations and limits parsed, secrets split into
@@ -116,6 +117,8 @@ export interface RolloutSpec {
     readonly cohorts: Cohorts;
     readonly baseline?: { readonly window: Duration };
     readonly prometheus?: { readonly url: string };
+    /** Endpoints the collector pulls while the rollout is active. */
+    readonly scrape: readonly ScrapeTarget[];
     readonly waves: readonly Wave[];
     readonly approval: 'manual' | 'auto';
     readonly confidence: number;

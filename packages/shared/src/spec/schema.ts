@@ -6,6 +6,7 @@ import { prometheusUrl } from './metric.ts';
 import { resolveSpec } from './resolve.ts';
 import type { RolloutSpec } from './resolved.ts';
 import { checkCrossFieldRules } from './rules.ts';
+import { scrapeListInput } from './scrape.ts';
 import { wavesInput } from './wave.ts';
 
 export const API_VERSION = 'rollout-guard/v1';
@@ -75,6 +76,7 @@ export const rolloutSpecInputSchema = z
         .strictObject({ url: prometheusUrl })
         .optional()
         .meta({ description: 'The Prometheus that promql checks query unless they name their own url.' }),
+      scrape: scrapeListInput,
       waves: wavesInput,
       approval: z.enum(['manual', 'auto'], { error: 'expected manual or auto' }).default('manual').meta({
         description: 'manual (default): an operator approves each next wave; auto: a go verdict starts it.',
