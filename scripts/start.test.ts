@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answersPing } from '../packages/shared/src/redis/index.ts';
+import { answersPing, launchRedisServer } from '../packages/shared/src/redis/index.ts';
 import {
   freePort,
   jsonLine,
@@ -63,6 +63,33 @@ describe('pnpm start', () => {
       'start private redis-server stopped',
       'start stopped',
     ]);
+  });
+
+  it('stops a private redis-server that an earlier, killed run left on the same data', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rollout-guard-start-'));
+    dataDirs.push(dataDir);
+    const dir = join(dataDir, 'redis');
+    mkdirSync(dir);
+    const leftover = await launchRedisServer({
+      port: await freePort(),
+      dir,
+      pidfile: join(dir, 'redis-server.pid'),
+    });
+    const [port, healthPort] = [await freePort(), await freePort()];
+    const started = start({ DATA_DIR: dataDir, PORT: String(port), HEALTH_PORT: String(healthPort) });
+
+    expect(
+      jsonLine(
+        await started.waitForLine(
+          logged('stopping a private redis-server left running by an earlier pnpm start'),
+        ),
+      ),
+    ).toMatchObject({ redisPid: leftover.child.pid });
+    expect(await leftover.exited).toBe(0);
+    await started.waitForLine(logged('collector listening'));
+    await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    started.child.kill('SIGTERM');
+    expect(await started.exited).toBe(0);
   });
 
   it('with REDIS_URL set uses that Redis and starts none of its own', async () => {

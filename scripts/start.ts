@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../packages/shared/src/observability/index.ts';
@@ -33,12 +33,40 @@ const SERVICES = [
 // After a signal, the services get this long to stop before they are killed.
 const STOP_DEADLINE_MS = 10_000;
 
+/**
+ * A `pnpm start` that was killed (SIGKILL, a closed terminal) leaves its redis-server running, in
+ * its own process group. Two servers appending to one AOF would corrupt it, so stop the old one.
+ */
+async function stopLeftoverRedis(pidfile: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidfile, 'utf8').trim());
+    // Only a redis-server: after a reboot the pid may belong to anything.
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server')) return;
+  } catch {
+    return; // no pidfile, or the process is gone (or no /proc: not Linux)
+  }
+  logger.warn({ redisPid: pid }, 'stopping a private redis-server left running by an earlier pnpm start');
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; waited < 5000; waited += 50) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`redis-server ${pid} (from an earlier pnpm start) did not stop; stop it, then start again`);
+}
+
 async function privateRedis(): Promise<RunningRedisServer | undefined> {
   const dir = join(resolve(root, process.env.DATA_DIR || '.data'), 'redis');
+  const pidfile = join(dir, 'redis-server.pid');
   mkdirSync(dir, { recursive: true });
+  await stopLeftoverRedis(pidfile);
   try {
     // Its own process group: Ctrl-C must not stop Redis before the services that still use it.
-    const redis = await launchRedisServer({ port: await freePort(), dir, detached: true });
+    const redis = await launchRedisServer({ port: await freePort(), dir, detached: true, pidfile });
     logger.info(
       { port: redis.port, dir, redisPid: redis.child.pid },
       'REDIS_URL is not set: started a private redis-server (append-only file in dir); set REDIS_URL to use your own',

@@ -21,6 +21,8 @@ export interface RedisServerOptions {
    * services first and Redis last (`pnpm start`).
    */
   detached?: boolean;
+  /** Where redis-server writes its pid, so a later run can find one left behind. */
+  pidfile?: string;
 }
 
 export interface RunningRedisServer {
@@ -59,6 +61,7 @@ export function redisServerArgs(options: RedisServerOptions): string[] {
     'no',
     '--logfile',
     '',
+    ...(options.pidfile === undefined ? [] : ['--pidfile', options.pidfile]),
   ];
 }
 
