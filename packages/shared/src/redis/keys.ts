@@ -77,4 +77,6 @@ export const globalKeys = {
   deliveries: `${KEY_ROOT}:deliveries`,
   /** One delivery's record (HASH) and its attempts (LIST `<key>:attempts`). */
   delivery: (id: string) => `${KEY_ROOT}:delivery:${id}`,
+  /** The collector replica that scrapes a target (STRING owner id, PX lease); `target` is a digest. */
+  scrapeLease: (target: string) => `${KEY_ROOT}:scrape-lease:${target}`,
 } as const;

@@ -62,10 +62,9 @@ describe('spec.scrape on a rollout', () => {
   });
 
   it('resolves each target', () => {
-    const result = validateSpec({
-      ...minimalSpec(),
-      spec: { ...minimalSpec().spec, scrape: [{ url: URL }] },
-    });
+    const spec = minimalSpec();
+    (spec.spec as Record<string, unknown>).scrape = [{ url: URL }];
+    const result = validateSpec(spec);
     expect(result.ok && result.spec.spec.scrape).toEqual([
       {
         url: URL,

@@ -1,5 +1,6 @@
 import type { RolloutState } from '../decision/state.ts';
 import type { Cohorts, RolloutSpec } from '../spec/resolved.ts';
+import type { ScrapeTarget } from '../spec/scrape.ts';
 
 /**
  * What the collector's matcher needs to know about one active rollout (the `rg:active` hash): which
@@ -20,6 +21,8 @@ export interface ActiveRollout {
   readonly waveEpoch: number;
   /** When the current wave began (unix ms); null before wave 1. */
   readonly waveStartedAt: number | null;
+  /** Endpoints the collector scrapes for this rollout (`spec.scrape`); absent when none. */
+  readonly scrape?: readonly ScrapeTarget[];
 }
 
 /** Phases in which arriving data matters: while paused too, so that resuming has fresh numbers. */
@@ -63,5 +66,7 @@ export function activeView(
     waveIndex: state.wave,
     waveEpoch: state.history.length,
     waveStartedAt: current === undefined || current.endedAt !== null ? null : current.startedAt,
+    // Specs stored before spec.scrape existed have none.
+    ...((spec.spec.scrape ?? []).length > 0 && { scrape: spec.spec.scrape }),
   };
 }
