@@ -1,3 +1,4 @@
+import type { Guardrail } from '@rollout-guard/shared/spec';
 import { addDecision, type Draft, SYSTEM } from './draft.ts';
 import type { EvaluationEvent } from './events.ts';
 import type { CheckEvidence } from './evidence.ts';
@@ -16,7 +17,7 @@ export function isWatched(state: RolloutState): boolean {
 }
 
 /**
- * Judges every guardrail of the plan against one evaluation's measurements and acts on the ones that became
+ * Judges every guardrail of the spec against one evaluation's measurements and acts on the ones that became
  * breached: `rollback` wins over `pause`, which wins over `alert`. While paused, traffic still flows, so a
  * rollback guardrail still rolls back; one that would pause alerts instead.
  */
@@ -30,7 +31,7 @@ export function applyEvaluation(
   if (wavePlan === undefined)
     throw new RangeError(`wave ${state.wave} does not exist in ${state.spec.metadata.name}`);
   const guardrails: Record<string, GuardrailState> = {};
-  const acting: { rule: (typeof state.spec.spec.guardrails)[number]; evidence: CheckEvidence }[] = [];
+  const acting: { rule: Guardrail; evidence: CheckEvidence }[] = [];
   const lostData: CheckEvidence[] = [];
   for (const rule of state.spec.spec.guardrails) {
     const previous = state.guardrails[rule.name] ?? {
@@ -51,9 +52,9 @@ export function applyEvaluation(
       previous.outcome === 'ok' || previous.outcome === 'breached' || previous.outcome === 'insufficient';
     if (rule.noData === 'alert' && judged.outcome === 'no-data' && hadData) lostData.push(judged.evidence);
   }
-  const breachedEvidence = Object.values(guardrails)
-    .filter((g) => g.outcome === 'breached' && g.evidence !== null)
-    .map((g) => g.evidence as CheckEvidence);
+  const breachedEvidence = Object.values(guardrails).flatMap((g) =>
+    g.outcome === 'breached' && g.evidence !== null ? [g.evidence] : [],
+  );
   const next: RolloutState = { ...state, guardrails };
 
   const rollbacks = acting.filter((a) => a.rule.onBreach === 'rollback');

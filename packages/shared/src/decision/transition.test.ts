@@ -270,4 +270,24 @@ describe('transition: operator flows', () => {
     if (!result.ok)
       expect(result.reason).toContain("guardrails are watched only while a wave's traffic flows");
   });
+
+  it('a pause during the baseline stops its clock, and guardrails stay unwatched', () => {
+    const pending = initialState(specFixture({ baseline: { window: '1h' } }), 1);
+    const run = drive(pending, [
+      [{ type: 'start', actor: 'ana' }, T0],
+      [{ type: 'pause', actor: 'ana' }, T0 + 10 * MINUTE],
+    ]);
+    expect(run.state.paused).toEqual({ from: 'baseline', at: T0 + 10 * MINUTE, cause: 'operator' });
+    expect(transition(run.state, breachOfComplianceErrors, T0 + 20 * MINUTE).ok).toBe(false);
+    const resumed = accept(transition(run.state, { type: 'resume', actor: 'ana' }, T0 + 30 * MINUTE));
+    expect(resumed.state).toMatchObject({ phase: 'baseline', deadline: T0 + 80 * MINUTE });
+    expect(resumed.effects).toContainEqual(
+      expect.objectContaining({
+        type: 'schedule',
+        event: 'baseline-complete',
+        at: T0 + 80 * MINUTE,
+        wave: 0,
+      }),
+    );
+  });
 });
