@@ -87,3 +87,15 @@ export function describePoint(point: Point): string {
     Math.abs(point.timeMs) <= 8.64e15 ? new Date(point.timeMs).toISOString() : `${point.timeMs} ms`;
   return `${point.name}{${labels}} at ${time}`;
 }
+
+/** The limits with the body sizes the collector's environment sets (INGEST_MAX_*_BYTES). */
+export function limitsFromEnv(env: {
+  readonly INGEST_MAX_BODY_BYTES: number;
+  readonly INGEST_MAX_DECOMPRESSED_BYTES: number;
+}): IngestLimits {
+  return {
+    ...DEFAULT_LIMITS,
+    maxRequestBytes: env.INGEST_MAX_BODY_BYTES,
+    maxDecodedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES,
+  };
+}

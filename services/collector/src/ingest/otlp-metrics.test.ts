@@ -227,4 +227,19 @@ describe('POST /v1/metrics', () => {
       200,
     );
   });
+
+  it('asks senders to come back later when overloaded (429) or before the active rollouts are loaded (503)', async () => {
+    await kit.close();
+    kit = await startIngestApp(server.url, [activeRollout({ metrics: ['queue_depth'] })], { maxInFlight: 0 });
+    const busy = await postJson(request([{ value: 1 }]));
+    expect(busy.status).toBe(429);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    await kit.close();
+    kit = await startIngestApp(server.url, [], { activeRollouts: { current: () => null } });
+    const early = await postJson(request([{ value: 1 }]));
+    expect(early.status).toBe(503);
+    expect(((await early.json()) as { message: string }).message).toMatch(
+      /not yet loaded the active rollouts/,
+    );
+  });
 });
