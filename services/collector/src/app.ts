@@ -4,6 +4,7 @@ import { healthRoutes } from '@rollout-guard/shared/runtime';
 import { Hono } from 'hono';
 import { type RequestIdVariables, requestId } from 'hono/request-id';
 import type { Registry } from 'prom-client';
+import type { Principal } from './auth/token-store.ts';
 import type { CollectorEnv } from './env.ts';
 import { handleError, handleNotFound } from './errors.ts';
 
@@ -18,7 +19,7 @@ export interface CollectorDeps {
   isShuttingDown: () => boolean;
 }
 
-export type AppEnv = { Variables: RequestIdVariables };
+export type AppEnv = { Variables: RequestIdVariables & { principal?: Principal } };
 export type App = Hono<AppEnv>;
 
 /**

@@ -25,6 +25,21 @@ export const CollectorEnv = z.object({
   REDIS_COMMAND_TIMEOUT_MS: positiveInteger(2000, 'milliseconds'),
   /** How long `/readyz` waits for Redis to answer PING before it reports not ready. */
   READINESS_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
+  /**
+   * API and ingest tokens: comma-separated `name:scope1+scope2:secret` (scopes: ingest, read, operate, admin;
+   * secrets of 16+ characters). The name is the actor in the audit log. Unset (and no TOKENS_FILE): open, loopback only.
+   */
+  ROLLOUT_GUARD_TOKENS: z.string().default(''),
+  /** A YAML/JSON file `tokens: [{ name, scopes: [...], token | sha256 }]`, read at start; adds to ROLLOUT_GUARD_TOKENS. */
+  TOKENS_FILE: z.string().default(''),
+  /** `true` lets the collector listen on a non-loopback HOST with no tokens configured: anyone may then change rollouts. */
+  ALLOW_OPEN: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
+  /** API requests per second each token may sustain (token bucket in this process's memory). */
+  API_RATE_LIMIT_PER_SECOND: positiveInteger(20, 'requests per second'),
+  /** API requests a token may make at once after being idle. */
+  API_RATE_LIMIT_BURST: positiveInteger(100, 'requests'),
+  /** How the outside world reaches this collector (links in decision reports); default http://HOST:PORT. */
+  PUBLIC_URL: z.string().default(''),
   /** On SIGTERM, how long in-flight requests may finish before their connections are cut. */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
 });

@@ -1,9 +1,21 @@
 import { readFileSync } from 'node:fs';
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { type HttpServer, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
+import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
+import { createApiJobs } from './api/api-jobs.ts';
+import { registerApi } from './api/register-api.ts';
 import { createApp } from './app.ts';
+import { bindDecision } from './auth/bind-policy.ts';
+import { loadTokens } from './auth/load-tokens.ts';
+import { createRateLimiter } from './auth/rate-limit.ts';
 import type { CollectorEnv } from './env.ts';
+import { watchActiveRollouts } from './ingest/active-rollouts.ts';
+import { DEFAULT_LIMITS } from './ingest/limits.ts';
+import { evaluateOnStored } from './ingest/notify-evaluator.ts';
+import { registerOtlpMetrics } from './ingest/otlp-metrics.ts';
+import { registerRemoteWrite } from './ingest/remote-write.ts';
 
 /** Readiness flips to 503 first, then the HTTP server drains, then Redis closes. */
 export interface RunningCollector extends RunningService {
@@ -15,6 +27,10 @@ const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', impor
 /** Builds every dependency from the environment and starts listening. */
 export async function startCollector(env: CollectorEnv): Promise<RunningCollector> {
   const logger = createLogger({ service: env.SERVICE_NAME, level: env.LOG_LEVEL });
+  // Tokens and the address are checked before anything connects: a refused start leaves nothing behind.
+  const tokens = loadTokens(env);
+  const bind = bindDecision(env.HOST, tokens.size, env.ALLOW_OPEN === 'true');
+  if (!bind.ok) throw new Error(bind.message);
   const redis = createRedis(env.REDIS_URL, {
     role: 'producer',
     name: 'collector',
@@ -25,11 +41,40 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
   let shuttingDown = false;
   const app = createApp({ env, logger, redis, metrics, isShuttingDown: () => shuttingDown });
 
+  const jobs = createApiJobs(redis);
+  const activeRollouts = watchActiveRollouts({ redis, logger });
+  const verifyToken = tokens.size === 0 ? undefined : (token: string) => tokens.verify(token)?.scopes ?? null;
+  const ingest = {
+    redis,
+    logger,
+    metrics,
+    activeRollouts,
+    limits: DEFAULT_LIMITS,
+    onStored: evaluateOnStored(jobs.evaluateQueue, logger),
+    ...(verifyToken === undefined ? {} : { verifyToken }),
+  };
+  registerOtlpMetrics(app, ingest);
+  registerRemoteWrite(app, ingest);
+  registerApi(app, {
+    redis,
+    store: createRolloutStore(redis),
+    deliveries: createDeliveryLog(redis),
+    tokens,
+    limiter: createRateLimiter({ perSecond: env.API_RATE_LIMIT_PER_SECOND, burst: env.API_RATE_LIMIT_BURST }),
+    openapi: new OpenAPIRegistry(),
+    jobs,
+    logger,
+    maxBodyBytes: env.API_MAX_BODY_BYTES,
+    now: Date.now,
+  });
+
   const http = await startHttpServer(app, { host: env.HOST, port: env.PORT });
   logger.info(
     { host: http.host, port: http.port, redis: redact(env.REDIS_URL), version: VERSION },
     'collector listening',
   );
+  if (bind.open) logger.warn({ host: http.host }, bind.note);
+  else logger.info({ tokens: tokens.size }, bind.note);
 
   return {
     http,
@@ -39,6 +84,8 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     },
     shutdownSteps: () => [
       { name: 'http server', run: () => http.close(env.SHUTDOWN_TIMEOUT_MS) },
+      { name: 'active rollouts', run: () => activeRollouts.close() },
+      { name: 'queues', run: () => jobs.close() },
       { name: 'redis', run: () => closeRedis(redis) },
     ],
   };

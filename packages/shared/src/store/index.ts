@@ -1,4 +1,5 @@
 export * from './active-view.ts';
+export { type AmendInput, amendedState, amendRunningSpec } from './amend-running.ts';
 export { actorOf, decisionsOf, positionOf, worthAuditing } from './audit-entry.ts';
 export * from './buckets.ts';
 export * from './buckets-read.ts';
@@ -35,3 +36,4 @@ export {
   UnknownRolloutError,
 } from './rollout-store.ts';
 export { deliveryId, outboxEntries, routes } from './routing.ts';
+export { absoluteMeasurement, testSpec } from './test-rollouts.ts';

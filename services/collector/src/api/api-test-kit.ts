@@ -1,0 +1,112 @@
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { createLogger } from '@rollout-guard/shared/observability';
+import { createRedis, type RedisClient, waitUntilReady } from '@rollout-guard/shared/redis';
+import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
+import { Registry } from 'prom-client';
+import { type App, createApp } from '../app.ts';
+import { createRateLimiter } from '../auth/rate-limit.ts';
+import { parseTokensEnv } from '../auth/token-config.ts';
+import { createTokenStore } from '../auth/token-store.ts';
+import { loadEnv } from '../env.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { createApiJobs } from './api-jobs.ts';
+import { registerApi } from './register-api.ts';
+
+/** Response bodies in tests are read loosely; the assertions check their shape. */
+// biome-ignore lint/suspicious/noExplicitAny: test bodies only, checked by assertions
+export type Loose = any;
+
+/** Tokens of the API tests: one per scope mix, secrets long enough for the token parser. */
+export const TOKENS = {
+  admin: 'admin-secret-0123456789',
+  operator: 'operator-secret-0123456789',
+  reader: 'reader-secret-0123456789',
+  ingester: 'ingest-secret-0123456789',
+} as const;
+const TOKENS_ENV = `admin:admin+read+operate:${TOKENS.admin},operator:operate+read:${TOKENS.operator},reader:read:${TOKENS.reader},ingester:ingest:${TOKENS.ingester}`;
+
+export interface ApiTestApp {
+  app: App;
+  deps: ApiDeps;
+  redis: RedisClient;
+  /** `app.request` with a bearer token (a key of TOKENS, or none) and a JSON or text body. */
+  call(
+    method: string,
+    path: string,
+    options?: { token?: keyof typeof TOKENS | null; body?: string; type?: string; accept?: string },
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** The collector app with the API on a real Redis, the four test tokens, and real BullMQ queues. */
+export async function startApiApp(
+  redisUrl: string,
+  options: { rate?: { perSecond: number; burst: number }; now?: () => number } = {},
+): Promise<ApiTestApp> {
+  const logger = createLogger({ service: 'api-test', level: 'silent' });
+  const redis: RedisClient = createRedis(redisUrl, { role: 'producer', commandTimeoutMs: 2000 });
+  await waitUntilReady(redis);
+  const app = createApp({
+    env: loadEnv({ REDIS_URL: redisUrl }),
+    logger,
+    redis,
+    metrics: new Registry(),
+    isShuttingDown: () => false,
+  });
+  const jobs = createApiJobs(redis);
+  const deps: ApiDeps = {
+    redis,
+    store: createRolloutStore(redis),
+    deliveries: createDeliveryLog(redis),
+    tokens: createTokenStore(parseTokensEnv(TOKENS_ENV)),
+    limiter: createRateLimiter(options.rate ?? { perSecond: 1000, burst: 1000 }),
+    openapi: new OpenAPIRegistry(),
+    jobs,
+    logger,
+    maxBodyBytes: 64 * 1024,
+    now: options.now ?? Date.now,
+  };
+  registerApi(app, deps);
+  return {
+    app,
+    deps,
+    redis,
+    call(method, path, { token = 'admin', body, type, accept } = {}) {
+      const headers: Record<string, string> = {};
+      if (token !== null) headers.authorization = `Bearer ${TOKENS[token]}`;
+      if (type !== undefined) headers['content-type'] = type;
+      if (accept !== undefined) headers.accept = accept;
+      return Promise.resolve(app.request(path, { method, headers, ...(body === undefined ? {} : { body }) }));
+    },
+    async close() {
+      await jobs.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** A valid spec in YAML: one ratio guardrail (errors/requests at most 3%), one criterion, three waves. */
+export function specYaml(
+  name: string,
+  options: { max?: number; bake?: string; cohortAttribute?: string; percents?: number[] } = {},
+): string {
+  const percents = options.percents ?? [25, 50, 100];
+  return `apiVersion: rollout-guard/v1
+kind: Rollout
+metadata:
+  name: ${name}
+spec:
+  flag: ${name}-flag
+  cohorts: { attribute: ${options.cohortAttribute ?? 'feature_flag.result.variant'}, treatment: "on", control: "off" }
+  waves:
+${percents.map((p) => `    - { percent: ${p}, bake: ${options.bake ?? '1h'}, minSamples: 100 }`).join('\n')}
+  guardrails:
+    - name: error-rate
+      metric: { ratio: { numerator: errors_total, denominator: requests_total } }
+      allowed: { max: ${options.max ?? 0.03} }
+  successCriteria:
+    - { name: latency, metric: latency_seconds, aggregate: mean, allowed: { max: 2 } }
+  actions:
+    rollback: [{ url: "http://127.0.0.1:9/hooks/rollback" }]
+`;
+}

@@ -1,0 +1,165 @@
+import { TERMINAL_PHASES } from '@rollout-guard/shared/decision';
+import { amendRunningSpec } from '@rollout-guard/shared/store';
+import { z } from 'zod';
+import type { App } from '../app.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { errorResponses, NameParams, Phase, SpecInput, SpecProblemsBody } from './api-schemas.ts';
+import { guard } from './guard.ts';
+import { jsonChanges } from './json-diff.ts';
+import { runningChange } from './running-change.ts';
+import { problemsBody, readSpecBody } from './spec-body.ts';
+
+export const PutRolloutResponse = z
+  .object({
+    name: z.string(),
+    version: z
+      .number()
+      .int()
+      .meta({ description: 'The stored version (unchanged when the spec was identical)' }),
+    created: z.boolean(),
+    unchanged: z.boolean(),
+    phase: Phase,
+    specVersion: z.number().int().meta({ description: 'The version the rollout judges by now' }),
+    appliedToRunning: z.boolean().meta({ description: 'A running rollout took the change at once' }),
+    changed: z.array(z.string()).meta({ description: 'Fields changed from the previous version' }),
+    spec: z.record(z.string(), z.unknown()).meta({ description: 'The stored spec, defaults applied' }),
+  })
+  .meta({ id: 'PutRolloutResponse' });
+export type PutRolloutResponse = z.infer<typeof PutRolloutResponse>;
+
+const running = (phase: string) => phase !== 'pending' && !TERMINAL_PHASES.includes(phase as never);
+
+/**
+ * `PUT /api/v1/rollouts/{name}`: create or replace a spec. Every change is a new version. A pending or
+ * ended rollout takes it at once; a running one takes it only when it changes thresholds, actions, bakes or
+ * approval (409 naming each other changed field otherwise), with the change in the audit log.
+ */
+export function registerPutRollout(app: App, deps: ApiDeps): void {
+  deps.openapi.registerPath({
+    method: 'put',
+    path: '/api/v1/rollouts/{name}',
+    summary: 'Create or replace a rollout spec',
+    description:
+      'YAML (`application/yaml`) or JSON. The name in the URL must equal `metadata.name`. A running rollout accepts changes to thresholds, actions, bakes and approval only.',
+    tags: ['rollouts'],
+    request: {
+      params: NameParams,
+      body: {
+        required: true,
+        content: { 'application/yaml': { schema: SpecInput }, 'application/json': { schema: SpecInput } },
+      },
+    },
+    responses: {
+      200: {
+        description: 'A new version of an existing rollout',
+        content: { 'application/json': { schema: PutRolloutResponse } },
+      },
+      201: {
+        description: 'The rollout was created',
+        content: { 'application/json': { schema: PutRolloutResponse } },
+      },
+      400: {
+        description: 'The spec has problems',
+        content: { 'application/json': { schema: SpecProblemsBody } },
+      },
+      409: {
+        description: 'A running rollout cannot take these changes',
+        content: { 'application/json': { schema: SpecProblemsBody } },
+      },
+      ...errorResponses(413, 415),
+    },
+  });
+
+  app.put('/api/v1/rollouts/:name', ...guard(deps, 'admin'), async function putRollout(c) {
+    const name = c.req.param('name');
+    const requestId = c.get('requestId');
+    const body = await readSpecBody(c);
+    if (!body.result.ok) return c.json(problemsBody(requestId, body.result.problems), 400);
+    const spec = body.result.spec;
+    if (spec.metadata.name !== name) {
+      return c.json(
+        problemsBody(requestId, [
+          {
+            path: 'metadata.name',
+            message: `"${spec.metadata.name}" differs from the name in the URL, "${name}"; they must be equal (PUT /api/v1/rollouts/${spec.metadata.name})`,
+          },
+        ]),
+        400,
+      );
+    }
+    const actor = c.get('principal')?.name ?? 'anonymous';
+    const now = deps.now();
+    const latest = await deps.store.getSpec(name);
+    const current = latest === null ? null : await deps.store.getRollout(name);
+    const changed = latest === null ? [] : [...new Set(jsonChanges(latest.spec, spec).map((ch) => ch.path))];
+    if (latest !== null && current !== null && changed.length === 0) {
+      return c.json(
+        {
+          name,
+          version: latest.version,
+          created: false,
+          unchanged: true,
+          phase: current.state.state.phase,
+          specVersion: current.state.state.specVersion,
+          appliedToRunning: false,
+          changed: [],
+          spec: latest.spec as unknown as Record<string, unknown>,
+        } satisfies PutRolloutResponse,
+        200,
+      );
+    }
+
+    const isRunning = current !== null && running(current.state.state.phase);
+    let fields: string[] = changed;
+    if (isRunning) {
+      const change = runningChange(current.spec.spec, spec);
+      if (change.refused.length > 0) {
+        const body = problemsBody(
+          requestId,
+          change.refused.map((r) => ({ path: r.path, message: r.reason })),
+          `Rollout "${name}" is ${current.state.state.phase}; the new spec`,
+        );
+        return c.json(
+          {
+            ...body,
+            code: 'CONFLICT' as const,
+            message: `${body.message}. Abort the rollout and apply it again to change these, or change only thresholds, actions, bakes and approval`,
+          },
+          409,
+        );
+      }
+      fields = change.changed;
+    }
+
+    const { stored, state } = await deps.store.putSpec(
+      { spec, source: body.text, contentType: body.contentType, actor },
+      now,
+    );
+    let judging = state;
+    if (isRunning) {
+      judging = await amendRunningSpec(
+        deps.redis,
+        deps.store,
+        { name, version: stored.version, actor, changed: fields },
+        now,
+      );
+    }
+    await deps.jobs.evaluate(name, 'spec').catch((error: unknown) => {
+      deps.logger.warn({ err: error, rollout: name }, 'could not ask for an evaluation after a spec change');
+    });
+    return c.json(
+      {
+        name,
+        version: stored.version,
+        created: latest === null,
+        unchanged: false,
+        phase: judging.state.phase,
+        specVersion: judging.state.specVersion,
+        appliedToRunning: isRunning,
+        changed: fields,
+        spec: stored.spec as unknown as Record<string, unknown>,
+      } satisfies PutRolloutResponse,
+      latest === null ? 201 : 200,
+    );
+  });
+}

@@ -1,0 +1,43 @@
+import { bodyLimit } from 'hono/body-limit';
+import type { App } from '../app.ts';
+import { AppError } from '../errors.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { registerDecisions } from './decisions.ts';
+import { registerDeliveries } from './deliveries.ts';
+import { registerDiffVersions } from './diff-versions.ts';
+import { registerGetRollout } from './get-rollout.ts';
+import { registerListRollouts } from './list-rollouts.ts';
+import { registerOpenApi } from './openapi-doc.ts';
+import { registerPutRollout } from './put-rollout.ts';
+import { registerRolloutActions } from './rollout-actions.ts';
+import { registerSeries } from './series.ts';
+import { registerValidate } from './validate.ts';
+import { registerVersions } from './versions.ts';
+
+/** The HTTP API of PRODUCT.md §2 (everything but ingest and the dashboard), one register call per route file. */
+export function registerApi(app: App, deps: ApiDeps): void {
+  // Not '/api/v1/*': Prometheus remote write (/api/v1/write) has its own, larger limit.
+  const limit = bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: () => {
+      throw new AppError({
+        code: 'PAYLOAD_TOO_LARGE',
+        message: `The body is over ${deps.maxBodyBytes} bytes (API_MAX_BODY_BYTES); a rollout spec is far smaller`,
+      });
+    },
+  });
+  app.use('/api/v1/rollouts/*', limit);
+  app.use('/api/v1/validate', limit);
+  app.use('/api/v1/deliveries/*', limit);
+  registerValidate(app, deps);
+  registerListRollouts(app, deps);
+  registerPutRollout(app, deps);
+  registerGetRollout(app, deps);
+  registerVersions(app, deps);
+  registerDiffVersions(app, deps);
+  registerRolloutActions(app, deps);
+  registerDecisions(app, deps);
+  registerSeries(app, deps);
+  registerDeliveries(app, deps);
+  registerOpenApi(app, deps);
+}

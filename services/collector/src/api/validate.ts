@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { App } from '../app.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { errorResponses, SpecInput, SpecProblem } from './api-schemas.ts';
+import { guard } from './guard.ts';
+import { readSpecBody } from './spec-body.ts';
+
+export const ValidateResponse = z
+  .object({
+    valid: z.boolean(),
+    problems: z.array(SpecProblem),
+    spec: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'The spec with defaults applied, when valid' }),
+  })
+  .meta({ id: 'ValidateResponse' });
+export type ValidateResponse = z.infer<typeof ValidateResponse>;
+
+/** `POST /api/v1/validate`: the answer a PUT would give about the spec, without storing anything. */
+export function registerValidate(app: App, deps: ApiDeps): void {
+  deps.openapi.registerPath({
+    method: 'post',
+    path: '/api/v1/validate',
+    summary: 'Validate a spec without storing it',
+    tags: ['specs'],
+    request: {
+      body: {
+        required: true,
+        content: { 'application/yaml': { schema: SpecInput }, 'application/json': { schema: SpecInput } },
+      },
+    },
+    responses: {
+      200: {
+        description: 'Whether the spec is valid, with every problem',
+        content: { 'application/json': { schema: ValidateResponse } },
+      },
+      ...errorResponses(400, 413, 415),
+    },
+  });
+
+  app.post('/api/v1/validate', ...guard(deps, 'read'), async function validate(c) {
+    const { result } = await readSpecBody(c);
+    return c.json(
+      result.ok
+        ? ({
+            valid: true,
+            problems: [],
+            spec: result.spec as unknown as Record<string, unknown>,
+          } satisfies ValidateResponse)
+        : ({ valid: false, problems: result.problems } satisfies ValidateResponse),
+    );
+  });
+}
