@@ -1,11 +1,13 @@
 import { DecodeError } from './decode-error.ts';
 import { int64ToNumber } from './nanos.ts';
+import type { Cursor } from './otlp-cursor.ts';
 
 /**
  * Readers for fields of a decoded OTLP message. The same code reads protobufjs messages (whose
  * prototypes carry proto3 defaults, and whose 64-bit integers are Longs) and parsed OTLP/JSON
  * (lowerCamelCase keys, 64-bit integers as decimal strings or numbers, doubles possibly as
- * "NaN"/"Infinity"), so a type error can only come from JSON and names the JSON path.
+ * "NaN"/"Infinity"), so a type error can only come from JSON and names the JSON path: `field`
+ * is relative to the cursor's position.
  */
 export type Obj = Readonly<Record<string, unknown>>;
 
@@ -18,29 +20,33 @@ export function has(message: Obj, key: string): boolean {
   return Object.hasOwn(message, key) && message[key] !== null && message[key] !== undefined;
 }
 
-export function obj(value: unknown, where: () => string): Obj | undefined {
+function typeError(at: Cursor, field: string, expected: string): never {
+  throw new DecodeError(`${at.path(field)}: expected ${expected}`);
+}
+
+export function obj(value: unknown, at: Cursor, field: string): Obj | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!isObj(value)) throw new DecodeError(`${where()}: expected an object`);
+  if (!isObj(value)) typeError(at, field, 'an object');
   return value;
 }
 
-export function list(value: unknown, where: () => string): readonly unknown[] {
+export function list(value: unknown, at: Cursor, field: string): readonly unknown[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new DecodeError(`${where()}: expected an array`);
+  if (!Array.isArray(value)) typeError(at, field, 'an array');
   return value;
 }
 
-export function str(value: unknown, where: () => string): string {
+export function str(value: unknown, at: Cursor, field: string): string {
   if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') throw new DecodeError(`${where()}: expected a string`);
+  if (typeof value !== 'string') typeError(at, field, 'a string');
   return value;
 }
 
-export function int(value: unknown, where: () => string): number {
+export function int(value: unknown, at: Cursor, field: string): number {
   if (value === undefined || value === null) return 0;
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
   const n = int64ToNumber(value);
-  if (n === undefined)
-    throw new DecodeError(`${where()}: expected an integer (a number or a decimal string)`);
+  if (n === undefined) typeError(at, field, 'an integer (a number or a decimal string)');
   return n;
 }
 
@@ -50,7 +56,7 @@ const DOUBLE_WORDS: Readonly<Record<string, number>> = {
   '-Infinity': -Infinity,
 };
 
-export function double(value: unknown, where: () => string): number {
+export function double(value: unknown, at: Cursor, field: string): number {
   if (value === undefined || value === null) return 0;
   if (typeof value === 'number') return value;
   if (typeof value === 'string') {
@@ -58,7 +64,7 @@ export function double(value: unknown, where: () => string): number {
     if (word !== undefined) return word;
     if (value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
   }
-  throw new DecodeError(`${where()}: expected a number, "NaN", "Infinity" or "-Infinity"`);
+  return typeError(at, field, 'a number, "NaN", "Infinity" or "-Infinity"');
 }
 
 const TEMPORALITY_NAMES: Readonly<Record<string, number>> = {
@@ -68,9 +74,11 @@ const TEMPORALITY_NAMES: Readonly<Record<string, number>> = {
 };
 
 /** OTLP/JSON sends enums as integers; the protobuf JSON mapping also allows their names. */
-export function temporality(value: unknown, where: () => string): 'delta' | 'cumulative' | undefined {
+export function temporality(value: unknown, at: Cursor, field: string): 'delta' | 'cumulative' | undefined {
   const code =
-    typeof value === 'string' && value in TEMPORALITY_NAMES ? TEMPORALITY_NAMES[value] : int(value, where);
+    typeof value === 'string' && value in TEMPORALITY_NAMES
+      ? TEMPORALITY_NAMES[value]
+      : int(value, at, field);
   if (code === 1) return 'delta';
   if (code === 2) return 'cumulative';
   return undefined;
@@ -79,7 +87,8 @@ export function temporality(value: unknown, where: () => string): 'delta' | 'cum
 /** OTLP AnyValue → the string matching compares. Arrays and maps become JSON. */
 export function anyValueToString(value: unknown): string {
   if (!isObj(value)) return '';
-  if (has(value, 'stringValue')) return String(value.stringValue);
+  const s = value.stringValue;
+  if (typeof s === 'string' && Object.hasOwn(value, 'stringValue')) return s;
   if (has(value, 'boolValue'))
     return value.boolValue === true || value.boolValue === 'true' ? 'true' : 'false';
   if (has(value, 'intValue')) return String(int64ToNumber(value.intValue) ?? value.intValue);
@@ -88,8 +97,7 @@ export function anyValueToString(value: unknown): string {
     const bytes = value.bytesValue;
     return bytes instanceof Uint8Array ? Buffer.from(bytes).toString('base64') : String(bytes);
   }
-  if (has(value, 'arrayValue')) return JSON.stringify(plainAnyValue(value));
-  if (has(value, 'kvlistValue')) return JSON.stringify(plainAnyValue(value));
+  if (has(value, 'arrayValue') || has(value, 'kvlistValue')) return JSON.stringify(plainAnyValue(value));
   return '';
 }
 
@@ -113,12 +121,24 @@ function plainAnyValue(value: unknown): unknown {
   return anyValueToString(value);
 }
 
-/** Adds a KeyValue list to `into`, later keys winning. */
-export function addAttributes(into: Record<string, string>, keyValues: unknown, where: () => string): void {
-  const entries = list(keyValues, where);
-  for (let i = 0; i < entries.length; i++) {
-    const kv = obj(entries[i], () => `${where()}[${i}]`);
-    if (kv === undefined) continue;
-    into[str(kv.key, () => `${where()}[${i}].key`)] = anyValueToString(kv.value);
+/** Adds a KeyValue list (the cursor's `field`) to `into`, later keys winning. */
+export function addAttributes(
+  into: Record<string, string>,
+  keyValues: unknown,
+  at: Cursor,
+  field: string,
+): void {
+  if (keyValues === undefined || keyValues === null) return;
+  if (!Array.isArray(keyValues)) typeError(at, field, 'an array');
+  for (let i = 0; i < keyValues.length; i++) {
+    const kv: unknown = keyValues[i];
+    if (kv === null || kv === undefined) continue;
+    if (!isObj(kv)) typeError(at, `${field}[${i}]`, 'an object');
+    const key = kv.key;
+    if (typeof key !== 'string') {
+      if (key === undefined || key === null) continue;
+      typeError(at, `${field}[${i}].key`, 'a string');
+    }
+    if (key !== '') into[key] = anyValueToString(kv.value);
   }
 }
