@@ -1,6 +1,6 @@
 import { enqueueEvaluate } from '@rollout-guard/shared/jobs';
-import { createRolloutStore, operate, type RolloutStore } from '@rollout-guard/shared/store';
-import { startRedis, type TestRedis, testSpec } from '@rollout-guard/shared/testing';
+import { createRolloutStore, operate, type RolloutStore, testSpec } from '@rollout-guard/shared/store';
+import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
