@@ -114,11 +114,12 @@ redis.call('ZREMRANGEBYSCORE', active, '-inf', '(' .. cutoff)
 
 for _, op in ipairs(p.p) do
   local np = op.np or 1
-  local known = redis.call('ZSCORE', active, op.sid)
-  if not known and p.cap > 0 and redis.call('ZCARD', active) >= p.cap then
+  -- ZADD says whether the series is new; a new one past the cap is taken out again and refused.
+  local added = redis.call('ZADD', active, p.now, op.sid)
+  if added == 1 and p.cap > 0 and redis.call('ZCARD', active) > p.cap then
+    redis.call('ZREM', active, op.sid)
     refused = refused + np
   else
-    redis.call('ZADD', active, p.now, op.sid)
     if op.k == 'c' then
       local sk = KEYS[op.sk]
       local raw = redis.call('HGET', sk, op.sid)
