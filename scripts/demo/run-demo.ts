@@ -264,7 +264,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await pause(POLL_MS);
     }
 
-    const regressAt = Date.now() + (options.regressAfterMs ?? 15_000);
+    const regressAt = Date.now() + (options.regressAfterMs ?? 20_000);
     while (Date.now() < regressAt) {
       check();
       await follow();
