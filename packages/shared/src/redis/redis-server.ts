@@ -23,6 +23,10 @@ export interface RedisServerOptions {
   detached?: boolean;
   /** Where redis-server writes its pid, so a later run can find one left behind. */
   pidfile?: string;
+  /** A config file read first (Sentinel needs one it can rewrite). */
+  configFile?: string;
+  /** Further arguments, e.g. `--sentinel` or `--cluster-enabled yes`. */
+  extraArgs?: string[];
 }
 
 export interface RunningRedisServer {
@@ -41,6 +45,7 @@ export class RedisServerNotFoundError extends Error {
 export function redisServerArgs(options: RedisServerOptions): string[] {
   const appendonly = options.appendonly ?? true;
   return [
+    ...(options.configFile === undefined ? [] : [options.configFile]),
     '--port',
     String(options.port),
     '--bind',
@@ -62,6 +67,7 @@ export function redisServerArgs(options: RedisServerOptions): string[] {
     '--logfile',
     '',
     ...(options.pidfile === undefined ? [] : ['--pidfile', options.pidfile]),
+    ...(options.extraArgs ?? []),
   ];
 }
 

@@ -1,9 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../redis/free-port.ts';
-import { launchRedisServer, type RunningRedisServer, stopRedisServer } from '../redis/redis-server.ts';
+import {
+  launchRedisServer,
+  type RedisServerOptions,
+  type RunningRedisServer,
+  stopRedisServer,
+} from '../redis/redis-server.ts';
 
 /** A throwaway redis-server owned by one test suite. */
 export interface TestRedis {
@@ -23,6 +28,10 @@ export interface TestRedis {
 export interface StartRedisOptions {
   /** AOF on (default) so that `kill9()` then `restart()` keeps every acknowledged write. */
   appendonly?: boolean;
+  /** Contents of a config file written into its directory and read first (Sentinel rewrites it). */
+  config?: string;
+  /** Further redis-server arguments (`--sentinel`, `--cluster-enabled yes`…). */
+  extraArgs?: string[];
 }
 
 const running = new Set<RunningRedisServer>();
@@ -36,6 +45,21 @@ process.once('exit', () => {
 });
 
 /**
+ * get-port only says a port was free a moment ago; another suite may take it first, so retry.
+ */
+export async function launchOnFreePort(
+  options: Omit<RedisServerOptions, 'port'>,
+): Promise<RunningRedisServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchRedisServer({ ...options, port: await freePort() });
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
+  }
+}
+
+/**
  * Starts `redis-server` from the PATH on a free loopback port with its own temp dir, and resolves
  * once it answers PING. It never touches the machine's own Redis.
  */
@@ -43,20 +67,22 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
   const appendonly = options.appendonly ?? true;
   const dir = mkdtempSync(join(tmpdir(), 'rollout-guard-redis-'));
   dirs.add(dir);
+  const configFile = options.config === undefined ? undefined : join(dir, 'redis.conf');
+  if (configFile !== undefined) writeFileSync(configFile, options.config ?? '');
+  const launchOptions: Omit<RedisServerOptions, 'port'> = {
+    dir,
+    appendonly,
+    ...(configFile === undefined ? {} : { configFile }),
+    ...(options.extraArgs === undefined ? {} : { extraArgs: options.extraArgs }),
+  };
 
-  let server: RunningRedisServer | undefined;
-  // get-port only says a port was free a moment ago; another suite may take it first, so retry.
-  for (let attempt = 1; server === undefined; attempt++) {
-    const port = await freePort();
-    try {
-      server = await launchRedisServer({ port, dir, appendonly });
-    } catch (error) {
-      if (attempt >= 5) {
-        rmSync(dir, { recursive: true, force: true });
-        dirs.delete(dir);
-        throw error;
-      }
-    }
+  let server: RunningRedisServer;
+  try {
+    server = await launchOnFreePort(launchOptions);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    dirs.delete(dir);
+    throw error;
   }
   running.add(server);
   let current: RunningRedisServer | undefined = server;
@@ -84,7 +110,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
     },
     async restart() {
       await halt('SIGTERM');
-      current = await launchRedisServer({ port, dir, appendonly });
+      current = await launchRedisServer({ ...launchOptions, port });
       running.add(current);
     },
     async flushAll() {
