@@ -57,7 +57,14 @@ export function decodeRemoteWrite(body: Uint8Array, options: RemoteWriteOptions 
   const out = new BatchBuilder();
   const samples: PromSample[] = [];
   const types = new Map<string, PromType>();
-  const scratch: SeriesScratch = { labels: [], samples: [], histograms: [], valueStart: 0, valueEnd: 0 };
+  const scratch: SeriesScratch = {
+    labels: [],
+    samples: [],
+    histograms: [],
+    valueStart: 0,
+    valueEnd: 0,
+    labelsFrom: -1,
+  };
   let index = 0;
   while (r.pos < body.length) {
     const tag = r.varint();
@@ -86,6 +93,8 @@ interface SeriesScratch {
   histograms: number[];
   valueStart: number;
   valueEnd: number;
+  /** Where the first label's tag starts: the label-cache key must include every length prefix. */
+  labelsFrom: number;
 }
 
 function readSeries(
@@ -103,7 +112,9 @@ function readSeries(
   scratch.histograms.length = 0;
   let nameStart = -1;
   let nameEnd = -1;
+  scratch.labelsFrom = -1;
   while (r.pos < end) {
+    const fieldStart = r.pos;
     const tag = r.varint();
     const field = Math.floor(tag / 8);
     const wireType = tag & 7;
@@ -111,6 +122,7 @@ function readSeries(
       const subEnd = r.delimitedEnd();
       if (subEnd > end) r.fail('a field runs past its series');
       if (field === 1) {
+        if (scratch.labelsFrom < 0) scratch.labelsFrom = fieldStart;
         scratch.labels.push(r.pos, subEnd);
         // Only until found: a second __name__ is caught when the labels are decoded.
         if (nameStart < 0 && labelIsName(r, subEnd, scratch)) {
@@ -135,7 +147,7 @@ function readSeries(
     out.drop('unwanted-metric', count);
     return;
   }
-  const labels = cachedLabels(r, scratch.labels, index, name);
+  const labels = cachedLabels(r, scratch.labelsFrom, scratch.labels, index, name);
   for (let i = 0; i < scratch.samples.length; i += 2) {
     r.pos = scratch.samples[i] as number;
     readSample(r, scratch.samples[i + 1] as number, name, labels, samples, out);
@@ -188,12 +200,14 @@ let labelCache = new Map<string, Record<string, string>>();
 
 function cachedLabels(
   r: WireReader,
+  from: number,
   offsets: readonly number[],
   index: number,
   metric: string,
 ): Record<string, string> {
   if (offsets.length === 0) return {};
-  const key = r.bytes.toString('latin1', offsets[0] as number, offsets[offsets.length - 1] as number);
+  // From the first label's tag to the last label's end: bytes that parse one way only.
+  const key = r.bytes.toString('latin1', from, offsets[offsets.length - 1] as number);
   const hit = labelCache.get(key);
   if (hit !== undefined) return hit;
   const labels = readLabels(r, offsets, index, metric);
