@@ -23,6 +23,8 @@ export interface DeliveryRecord extends Omit<DeliveryEntry, 'kind'> {
   readonly deliveredAt: number | null;
   /** How many times an operator asked for it again; each starts a fresh retry chain. */
   readonly redeliveries: number;
+  /** Attempts made before the current retry chain began (a redelivery starts its backoff afresh). */
+  readonly chainBase?: number;
   /** When the event that caused the decision was observed (the breaching batch's ingest), if known. */
   readonly triggeredAt?: number;
   readonly note?: string;

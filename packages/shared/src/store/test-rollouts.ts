@@ -8,7 +8,14 @@ import { rolloutSpecSchema } from '../spec/schema.ts';
  */
 export function testSpec(
   name: string,
-  options: { approval?: 'manual' | 'auto'; receiver?: string; bake?: string; criteria?: boolean } = {},
+  options: {
+    approval?: 'manual' | 'auto';
+    receiver?: string;
+    bake?: string;
+    criteria?: boolean;
+    /** Also send alerts to `<receiver>/alert`. */
+    alerts?: boolean;
+  } = {},
 ): RolloutSpec {
   const receiver = options.receiver ?? 'http://127.0.0.1:9/hooks';
   return rolloutSpecSchema.parse({
@@ -38,7 +45,9 @@ export function testSpec(
         rollback: [{ url: `${receiver}/rollback`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }],
         verdict: [{ url: `${receiver}/verdict`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }],
         advance: [{ url: `${receiver}/advance`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }],
-        alert: [],
+        alert: options.alerts
+          ? [{ url: `${receiver}/alert`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }]
+          : [],
       },
     },
   });

@@ -84,13 +84,22 @@ async function attempt(
     now: () => new Date(ctx.now()),
   });
   const number = record.attempts + 1;
+  // A redelivery (firstAttemptAt cleared) starts a fresh chain: its backoff and its 24 h count from now.
+  const chainBase = record.firstAttemptAt === null ? record.attempts : (record.chainBase ?? 0);
   const firstAttemptAt = record.firstAttemptAt ?? result.at;
   const now = ctx.now();
-  const step = nextStep(result, number, firstAttemptAt, now, ctx.delivery.random, ctx.delivery.retryPolicy);
+  const step = nextStep(
+    result,
+    number - chainBase,
+    firstAttemptAt,
+    now,
+    ctx.delivery.random,
+    ctx.delivery.retryPolicy,
+  );
   ctx.metrics.deliveryAttempts.inc({ format: target.format, outcome: result.outcome });
 
   const { at, outcome: _outcome, ...rest } = result;
-  const common = { attempts: number, firstAttemptAt, lastAttemptAt: at };
+  const common = { attempts: number, chainBase, firstAttemptAt, lastAttemptAt: at };
   switch (step.outcome) {
     case 'delivered': {
       await ctx.deliveryLog.recordAttempt(
