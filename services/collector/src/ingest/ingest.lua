@@ -112,37 +112,110 @@ local accepted, refused, ignored = 0, 0, 0
 local cutoff = p.now - p.sttl
 redis.call('ZREMRANGEBYSCORE', active, '-inf', '(' .. cutoff)
 
+-- Each redis.call costs microseconds: series are read and written a chunk at a time, not one by one.
+local CHUNK = 1000
+local function chunks(list, each)
+  for i = 1, #list, CHUNK do
+    local last = math.min(i + CHUNK - 1, #list)
+    each(unpack(list, i, last))
+  end
+end
+
+-- 1. Which series are known (ZMSCORE), then admit new ones in order under the cap.
+local sids, seen = {}, {}
+for _, op in ipairs(p.p) do
+  if not seen[op.sid] then
+    seen[op.sid] = true
+    sids[#sids + 1] = op.sid
+  end
+end
+local known = {}
+chunks(sids, function(...)
+  local scores = redis.call('ZMSCORE', active, ...)
+  for i = 1, select('#', ...) do
+    if scores[i] then known[select(i, ...)] = true end
+  end
+end)
+local admitted, room = {}, p.cap - redis.call('ZCARD', active)
+local members = {}
+for _, sid in ipairs(sids) do
+  if known[sid] or p.cap <= 0 or room > 0 then
+    if not known[sid] then room = room - 1 end
+    admitted[sid] = true
+    members[#members + 1] = p.now
+    members[#members + 1] = sid
+  end
+end
+for i = 1, #members, 2 * CHUNK do
+  redis.call('ZADD', active, unpack(members, i, math.min(i + 2 * CHUNK - 1, #members)))
+end
+
+-- 2. The previous state of every cumulative series, per state hash (HMGET).
+local fields_of = {}
+for _, op in ipairs(p.p) do
+  if op.k == 'c' and admitted[op.sid] then
+    local sk = KEYS[op.sk]
+    local f = fields_of[sk]
+    if f == nil then
+      f = { list = {}, seen = {} }
+      fields_of[sk] = f
+    end
+    if not f.seen[op.sid] then
+      f.seen[op.sid] = true
+      f.list[#f.list + 1] = op.sid
+    end
+  end
+end
+local states, changed = {}, {}
+for sk, f in pairs(fields_of) do
+  local st = {}
+  states[sk] = st
+  changed[sk] = {}
+  chunks(f.list, function(...)
+    local raws = redis.call('HMGET', sk, ...)
+    for i = 1, select('#', ...) do
+      if raws[i] then st[select(i, ...)] = cmsgpack.unpack(raws[i]) end
+    end
+  end)
+end
+
+-- 3. Every op in order: several points of one series in a batch each see the one before.
 for _, op in ipairs(p.p) do
   local np = op.np or 1
-  -- ZADD says whether the series is new; a new one past the cap is taken out again and refused.
-  local added = redis.call('ZADD', active, p.now, op.sid)
-  if added == 1 and p.cap > 0 and redis.call('ZCARD', active) > p.cap then
-    redis.call('ZREM', active, op.sid)
+  if not admitted[op.sid] then
     refused = refused + np
-  else
-    if op.k == 'c' then
-      local sk = KEYS[op.sk]
-      local raw = redis.call('HGET', sk, op.sid)
-      local prev = nil
-      if raw then prev = cmsgpack.unpack(raw) end
-      if prev ~= nil and op.ts <= prev.ts then
-        ignored = ignored + np
-      else
-        redis.call('HSET', sk, op.sid, cmsgpack.pack({ st = op.st, ts = op.ts, v = op.v }))
-        if (ttls[sk] or 0) < p.sttlSec then ttls[sk] = p.sttlSec end
-        local inc = increase(op, prev)
-        touch(op.t)
-        if inc ~= nil then add(op.t, inc) end
-        extremes(op.t, op)
-        accepted = accepted + np
-      end
+  elseif op.k == 'c' then
+    local sk = KEYS[op.sk]
+    local prev = states[sk][op.sid]
+    if prev ~= nil and op.ts <= prev.ts then
+      ignored = ignored + np
     else
+      local inc = increase(op, prev)
+      states[sk][op.sid] = { st = op.st, ts = op.ts, v = op.v }
+      changed[sk][op.sid] = true
       touch(op.t)
-      add(op.t, op.v)
+      if inc ~= nil then add(op.t, inc) end
       extremes(op.t, op)
       accepted = accepted + np
     end
+  else
+    touch(op.t)
+    add(op.t, op.v)
+    extremes(op.t, op)
+    accepted = accepted + np
   end
+end
+
+for sk, which in pairs(changed) do
+  local pairs_list = {}
+  for sid in pairs(which) do
+    pairs_list[#pairs_list + 1] = sid
+    pairs_list[#pairs_list + 1] = cmsgpack.pack(states[sk][sid])
+  end
+  for i = 1, #pairs_list, 2 * CHUNK do
+    redis.call('HSET', sk, unpack(pairs_list, i, math.min(i + 2 * CHUNK - 1, #pairs_list)))
+  end
+  if #pairs_list > 0 and (ttls[sk] or 0) < p.sttlSec then ttls[sk] = p.sttlSec end
 end
 
 for key, a in pairs(adds) do

@@ -175,13 +175,24 @@ class RolloutBatch {
         this.ops.push({
           k: 'c',
           ...base,
-          sk: this.table.indexOf(seriesStateKey(this.rollout.name, point.name)),
+          sk: this.#seriesStateIndex(point.name),
           st: point.startMs ?? 0,
           ts: point.timeMs,
           mono: contribution.monotonic,
         });
       }
     });
+  }
+
+  readonly #seriesState = new Map<string, number>();
+
+  #seriesStateIndex(metric: string): number {
+    let index = this.#seriesState.get(metric);
+    if (index === undefined) {
+      index = this.table.indexOf(seriesStateKey(this.rollout.name, metric));
+      this.#seriesState.set(metric, index);
+    }
+    return index;
   }
 
   /** The bucket keys a point of this metric, cohort and time adds to: every resolution, wave and baseline. */
