@@ -136,6 +136,33 @@ describe('the ingest script', () => {
     expect((await fields()).ci ?? 0).toBe(increase);
   });
 
+  it('takes several points of one series in one batch in order, each against the one before', async () => {
+    const batch = [
+      counter('s', 100, 600_000),
+      counter('s', 110, 610_000),
+      counter('s', 4, 620_000), // a reset inside the batch
+      counter('s', 9, 630_000),
+      counter('s', 8, 625_000), // older than the last one: ignored
+    ];
+    expect(await runIngestScript(redis, call(batch, 'b1'))).toMatchObject({ accepted: 4, ignored: 1 });
+    expect((await fields()).ci).toBe(10 + 4 + 5);
+    await runIngestScript(redis, call([counter('s', 12, 640_000)], 'b2'));
+    expect((await fields()).ci).toBe(10 + 4 + 5 + 3);
+  });
+
+  it('admits new series under the cap in the order they come, known ones always', async () => {
+    const d = (sid: string): IngestOp => ({ k: 'd', sid, t: 0, v: { ci: 1 } });
+    const capped = { maxActiveSeries: 3 };
+    await runIngestScript(redis, call([d('a'), d('b')], 'b1', capped));
+    expect(
+      await runIngestScript(redis, call([d('c'), d('d'), d('a'), d('c'), d('e')], 'b2', capped)),
+    ).toMatchObject({
+      accepted: 3,
+      refusedByCap: 2,
+    });
+    expect(await redis.zrange('rg:{checkout}:active-series', 0, -1)).toEqual(['a', 'b', 'c']);
+  });
+
   it('reports points it ignored as out of order', async () => {
     await runIngestScript(redis, call([counter('s', 10, 600_000)], 'b1'));
     expect(await runIngestScript(redis, call([counter('s', 9, 590_000)], 'b2'))).toMatchObject({
