@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
   freePort,
@@ -24,6 +25,10 @@ export interface StackOptions {
   collectorPort: number;
   /** Extra environment for both services (webhook secrets, log level). */
   env: Record<string, string>;
+  /** Which services to run (default both; the ingest benchmark runs the collector alone). */
+  services?: readonly ('collector' | 'evaluator')[];
+  /** Keep an append-only file, fsynced every second (the benchmarks' durability); default: memory only. */
+  appendOnly?: boolean;
 }
 
 export interface Stack {
@@ -33,10 +38,33 @@ export interface Stack {
   /** True when the demo started its own redis-server. */
   readonly privateRedis: boolean;
   readonly logDir: string;
+  /** Process ids of the running services, by name (the benchmarks sample their RSS). */
+  readonly pids: Readonly<Record<string, number>>;
+  /** The private redis-server's pid, if the stack started one. */
+  readonly redisPid: number | undefined;
   /** Settles when a service exits while the stack is meant to run (it resolves with a message). */
   readonly died: Promise<string>;
   /** SIGTERM to the services, then Redis; SIGKILL for what has not stopped after `deadlineMs`. */
   stop(deadlineMs?: number): Promise<void>;
+}
+
+/** One command over raw RESP (no client library needed for a single CONFIG SET). */
+function redisCommand(port: number, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let reply = '';
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+    });
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8');
+      if (!reply.includes('\r\n')) return;
+      socket.destroy();
+      if (reply.startsWith('-')) reject(new Error(`redis ${args.join(' ')}: ${reply.trim()}`));
+      else resolve(reply.trim());
+    });
+  });
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -82,7 +110,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const dir = join(options.dataDir, 'redis');
     mkdirSync(dir, { recursive: true });
     try {
-      redis = await launchRedisServer({ port: await freePort(), dir, detached: true, appendonly: false });
+      redis = await launchRedisServer({
+        port: await freePort(),
+        dir,
+        detached: true,
+        appendonly: options.appendOnly ?? false,
+      });
+      // launchRedisServer fsyncs every write (its tests kill -9 Redis); production's usual setting is every second.
+      if (options.appendOnly) await redisCommand(redis.port, ['CONFIG', 'SET', 'appendfsync', 'everysec']);
     } catch (error) {
       if (error instanceof RedisServerNotFoundError) throw new Error(NO_REDIS);
       throw error;
@@ -92,6 +127,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const collectorPort = options.collectorPort === 0 ? await freePort() : options.collectorPort;
   const evaluatorPort = await freePort();
+  const wanted = options.services ?? ['collector', 'evaluator'];
   const services = [
     {
       name: 'collector',
@@ -105,8 +141,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       url: `http://127.0.0.1:${evaluatorPort}`,
       env: { HEALTH_PORT: String(evaluatorPort) },
     },
-  ];
+  ].filter((service) => wanted.includes(service.name as 'collector' | 'evaluator'));
   const children: ChildProcess[] = [];
+  const pids: Record<string, number> = {};
   let stopping = false;
   let reportDeath: (message: string) => void = () => undefined;
   const died = new Promise<string>((resolve) => {
@@ -146,6 +183,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         if (!stopping) reportDeath(`the ${service.name} exited (${signal ?? code}); its log: ${logFile}`);
       });
       children.push(child);
+      if (child.pid !== undefined) pids[service.name] = child.pid;
       await waitReady(service.url, child, service.name, logFile);
     }
   } catch (error) {
@@ -154,8 +192,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   return {
-    collectorUrl: services[0]?.url ?? '',
-    evaluatorUrl: services[1]?.url ?? '',
+    collectorUrl: `http://127.0.0.1:${collectorPort}`,
+    evaluatorUrl: `http://127.0.0.1:${evaluatorPort}`,
+    pids,
+    redisPid: redis?.child.pid,
     redisUrl,
     privateRedis: redis !== undefined,
     logDir,

@@ -1,0 +1,291 @@
+/**
+ * `pnpm bench:ingest`: remote-write ingest of the collector and of Debian's Prometheus
+ * (`--web.enable-remote-write-receiver`), in one run, with the same pre-encoded payloads: 1,500
+ * series per request, 4 concurrent senders each owning its series, when every series matches a
+ * rollout and when 1% do; OTLP protobuf ingest of the collector the same way; the collector's RSS.
+ * Loopback only; every loop is bounded in count and in time.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiClient } from '../../scripts/demo/api-client.ts';
+import { startStack } from '../../scripts/demo/stack.ts';
+import {
+  machine,
+  machineText,
+  percentile,
+  printTable,
+  root,
+  runBinary,
+  sampleRss,
+  writeResults,
+} from './bench-kit.ts';
+import {
+  BENCH_FLAG,
+  otlpPayloads,
+  type PayloadPlan,
+  ROLLOUT_METRIC,
+  remoteWritePayloads,
+} from './payloads.ts';
+
+const SENDERS = 4;
+const SERIES_PER_REQUEST = Number(process.env.BENCH_SERIES ?? 1_500);
+const REQUESTS_PER_SENDER = Number(process.env.BENCH_REQUESTS ?? 150);
+const WARMUP_REQUESTS = 5;
+const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_MS ?? 30_000);
+
+interface RunResult {
+  target: string;
+  protocol: string;
+  matching: string;
+  requests: number;
+  failed: number;
+  samplesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  seconds: number;
+  firstError?: string;
+}
+
+function post(agent: Agent, url: URL, body: Buffer, headers: Record<string, string>) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.setTimeout(30_000, () => req.destroy(new Error('timed out after 30 s')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** 4 closed-loop senders, each with its own series: samples/s over the measured part, and request latencies. */
+async function drive(
+  label: Omit<RunResult, 'requests' | 'failed' | 'samplesPerSecond' | 'p50Ms' | 'p99Ms' | 'seconds'>,
+  url: string,
+  payloads: Buffer[][],
+  headers: Record<string, string>,
+): Promise<RunResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: SENDERS });
+  const target = new URL(url);
+  const latencies: number[] = [];
+  let failed = 0;
+  let firstError: string | undefined;
+  let samples = 0;
+  let measuredFrom = 0;
+  const deadline = Date.now() + RUN_LIMIT_MS;
+  // Warm-up first (JIT, connections, series creation), not counted.
+  await Promise.all(
+    payloads.map(async (mine) => {
+      for (const body of mine.slice(0, WARMUP_REQUESTS)) await post(agent, target, body, headers);
+    }),
+  );
+  measuredFrom = performance.now();
+  await Promise.all(
+    payloads.map(async (mine) => {
+      for (const body of mine.slice(WARMUP_REQUESTS)) {
+        if (Date.now() > deadline) return;
+        const t0 = performance.now();
+        const res = await post(agent, target, body, headers).catch((e: Error) => ({
+          status: 0,
+          text: e.message,
+        }));
+        latencies.push(performance.now() - t0);
+        if (res.status >= 200 && res.status < 300) samples += SERIES_PER_REQUEST;
+        else {
+          failed++;
+          firstError ??= `${res.status} ${res.text.slice(0, 200)}`;
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - measuredFrom) / 1000;
+  agent.destroy();
+  return {
+    ...label,
+    requests: latencies.length,
+    failed,
+    samplesPerSecond: Math.round(samples / seconds),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    seconds,
+    ...(firstError === undefined ? {} : { firstError }),
+  };
+}
+
+const benchSpec = `apiVersion: rollout-guard/v1
+kind: Rollout
+metadata: { name: bench-ingest }
+spec:
+  flag: ${BENCH_FLAG}
+  match: { job: bench }
+  waves: [{ percent: 50, bake: 1h }, { percent: 100, bake: 1h }]
+  guardrails:
+    - { name: request-rate, metric: ${ROLLOUT_METRIC}, aggregate: rate, allowed: { max: 1e12 } }
+`;
+
+const REMOTE_WRITE_HEADERS = {
+  'content-type': 'application/x-protobuf',
+  'content-encoding': 'snappy',
+  'x-prometheus-remote-write-version': '0.1.0',
+};
+const OTLP_HEADERS = { 'content-type': 'application/x-protobuf' };
+
+async function main() {
+  const info = machine();
+  process.stdout.write(`machine: ${machineText(info)}\n`);
+  const startMs = Date.now() - (REQUESTS_PER_SENDER + 120) * 1_000;
+  const plan = (scenario: string, matchingShare: number): PayloadPlan => ({
+    scenario,
+    senders: SENDERS,
+    seriesPerRequest: SERIES_PER_REQUEST,
+    requestsPerSender: REQUESTS_PER_SENDER,
+    matchingShare,
+    startMs,
+  });
+  process.stdout.write('encoding payloads…\n');
+  const rwAll = remoteWritePayloads(plan('all', 1));
+  const rwOne = remoteWritePayloads(plan('one', 0.01));
+  const otlpAll = otlpPayloads(plan('otlp-all', 1));
+  const otlpOne = otlpPayloads(plan('otlp-one', 0.01));
+  const bodyKiB = Math.round((rwAll[0]?.[0]?.length ?? 0) / 1024);
+
+  const results: RunResult[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'rg-bench-ingest-'));
+  const stack = await startStack({
+    root,
+    dataDir,
+    collectorPort: 0,
+    env: { LOG_LEVEL: 'warn' },
+    services: ['collector'],
+    appendOnly: true,
+  });
+  let rss = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
+  try {
+    const api = apiClient(stack.collectorUrl);
+    await api.putSpec('bench-ingest', benchSpec);
+    await api.act('bench-ingest', 'start', 'benchmark');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const collectorPid = stack.pids.collector;
+    const sampler = collectorPid === undefined ? undefined : sampleRss(collectorPid);
+    const rw = `${stack.collectorUrl}/api/v1/write`;
+    const otlp = `${stack.collectorUrl}/v1/metrics`;
+    for (const [matching, payloads] of [
+      ['100%', rwAll],
+      ['1%', rwOne],
+    ] as const) {
+      process.stdout.write(`collector, remote write, ${matching} matching…\n`);
+      results.push(
+        await drive(
+          { target: 'collector', protocol: 'remote write', matching },
+          rw,
+          payloads,
+          REMOTE_WRITE_HEADERS,
+        ),
+      );
+    }
+    for (const [matching, payloads] of [
+      ['100%', otlpAll],
+      ['1%', otlpOne],
+    ] as const) {
+      process.stdout.write(`collector, OTLP protobuf, ${matching} matching…\n`);
+      results.push(
+        await drive(
+          { target: 'collector', protocol: 'OTLP protobuf', matching },
+          otlp,
+          payloads,
+          OTLP_HEADERS,
+        ),
+      );
+    }
+    if (sampler !== undefined) rss = sampler.stop();
+  } finally {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const prometheus = await runBinary(
+    'prometheus',
+    (port, dir) => [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+    ],
+    { 'prometheus.yml': () => 'global: { scrape_interval: 1m }\n' },
+  );
+  let prometheusRss = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
+  try {
+    const sampler = prometheus.pid === undefined ? undefined : sampleRss(prometheus.pid);
+    for (const [matching, payloads] of [
+      ['100%', rwAll],
+      ['1%', rwOne],
+    ] as const) {
+      process.stdout.write(`prometheus, remote write, ${matching} of the series named as the rollout's…\n`);
+      results.push(
+        await drive(
+          { target: 'prometheus', protocol: 'remote write', matching },
+          `http://127.0.0.1:${prometheus.port}/api/v1/write`,
+          payloads,
+          REMOTE_WRITE_HEADERS,
+        ),
+      );
+    }
+    if (sampler !== undefined) prometheusRss = sampler.stop();
+  } finally {
+    await prometheus.stop();
+  }
+
+  printTable(
+    `remote-write and OTLP ingest — ${SENDERS} senders × ${SERIES_PER_REQUEST} series/request (${bodyKiB} KiB snappy), ${REQUESTS_PER_SENDER - WARMUP_REQUESTS} measured requests each`,
+    results.map((r) => ({
+      target: r.target,
+      protocol: r.protocol,
+      matching: r.matching,
+      requests: r.requests,
+      failed: r.failed,
+      'samples/s': r.samplesPerSecond,
+      'p50 ms': r.p50Ms,
+      'p99 ms': r.p99Ms,
+    })),
+  );
+  const ratios = ['100%', '1%'].map((matching) => {
+    const ours = results.find(
+      (r) => r.target === 'collector' && r.protocol === 'remote write' && r.matching === matching,
+    );
+    const theirs = results.find((r) => r.target === 'prometheus' && r.matching === matching);
+    return {
+      matching,
+      'collector samples/s': ours?.samplesPerSecond ?? 0,
+      'prometheus samples/s': theirs?.samplesPerSecond ?? 0,
+      'collector / prometheus': (ours?.samplesPerSecond ?? 0) / (theirs?.samplesPerSecond ?? 1),
+    };
+  });
+  printTable('remote write: collector vs Prometheus 2.42 receiver', ratios);
+  printTable('resident memory under the runs above (MiB)', [
+    { process: 'collector', peak: rss.peakMiB, last: rss.lastMiB },
+    { process: 'prometheus', peak: prometheusRss.peakMiB, last: prometheusRss.lastMiB },
+  ]);
+  for (const r of results) {
+    if (r.firstError !== undefined)
+      process.stdout.write(`${r.target} ${r.protocol} ${r.matching}: first failure ${r.firstError}\n`);
+  }
+  const file = writeResults('ingest', {
+    machine: info,
+    settings: { SENDERS, SERIES_PER_REQUEST, REQUESTS_PER_SENDER, WARMUP_REQUESTS, RUN_LIMIT_MS, bodyKiB },
+    results,
+    ratios,
+    rss: { collector: rss, prometheus: prometheusRss },
+  });
+  process.stdout.write(`\nresults: ${file}\n`);
+}
+
+await main();

@@ -1,0 +1,103 @@
+import snappy from 'snappy';
+import { ExportMetricsServiceRequest } from '../../services/collector/src/protocols/otlp-schema.ts';
+import { encodeWriteRequest } from '../../services/collector/src/protocols/remote-write-schema.ts';
+
+/** The metric the benchmark's rollout reads; every other name is traffic no rollout wants. */
+export const ROLLOUT_METRIC = 'bench_requests_total';
+export const BENCH_FLAG = 'bench-flag';
+
+export interface PayloadPlan {
+  /** Distinguishes the series of one scenario from another's (Prometheus refuses out-of-order samples). */
+  readonly scenario: string;
+  readonly senders: number;
+  readonly seriesPerRequest: number;
+  readonly requestsPerSender: number;
+  /** Share of each request's series that an active rollout reads (1 or 0.01). */
+  readonly matchingShare: number;
+  /** Timestamp (ms) of the first request; each next request is one second later. */
+  readonly startMs: number;
+}
+
+/** One series' labels, sorted by name as remote write requires, `__name__` first. */
+function seriesLabels(plan: PayloadPlan, sender: number, i: number): [string, string][] {
+  const matching = i < Math.round(plan.seriesPerRequest * plan.matchingShare);
+  return [
+    ['__name__', matching ? ROLLOUT_METRIC : `other_requests_${i % 50}_total`],
+    ['feature_flag_key', BENCH_FLAG],
+    ['feature_flag_result_variant', i % 2 === 0 ? 'on' : 'off'],
+    ['instance', `${plan.scenario}-sender-${sender}:9100`],
+    ['job', 'bench'],
+    ['method', i % 3 === 0 ? 'POST' : 'GET'],
+    ['route', `/api/v1/items/${i % 40}`],
+    ['series', String(i)],
+    ['status', i % 7 === 0 ? '500' : '200'],
+  ];
+}
+
+/** Remote-write bodies (snappy-compressed WriteRequest), per sender, in sending order. */
+export function remoteWritePayloads(plan: PayloadPlan): Buffer[][] {
+  return Array.from({ length: plan.senders }, (_, sender) => {
+    const labels = Array.from({ length: plan.seriesPerRequest }, (_, i) =>
+      seriesLabels(plan, sender, i).map(([name, value]) => ({ name, value })),
+    );
+    return Array.from({ length: plan.requestsPerSender }, (_, r) => {
+      const timestamp = plan.startMs + r * 1_000;
+      const body = encodeWriteRequest({
+        timeseries: labels.map((l, i) => ({ labels: l, samples: [{ value: r * 10 + (i % 10), timestamp }] })),
+      });
+      return snappy.compressSync(Buffer.from(body));
+    });
+  });
+}
+
+/** OTLP protobuf bodies: the same series as cumulative monotonic sums, one data point each. */
+export function otlpPayloads(plan: PayloadPlan): Buffer[][] {
+  const startNs = `${BigInt(plan.startMs - 60_000) * 1_000_000n}`;
+  return Array.from({ length: plan.senders }, (_, sender) => {
+    const byName = new Map<string, { key: string; value: { stringValue: string } }[][]>();
+    for (let i = 0; i < plan.seriesPerRequest; i++) {
+      const labels = seriesLabels(plan, sender, i);
+      const name = labels[0]?.[1] ?? ROLLOUT_METRIC;
+      const attributes = labels.slice(1).map(([key, value]) => ({ key, value: { stringValue: value } }));
+      const list = byName.get(name) ?? [];
+      list.push(attributes);
+      byName.set(name, list);
+    }
+    return Array.from({ length: plan.requestsPerSender }, (_, r) => {
+      const timeNs = `${BigInt(plan.startMs + r * 1_000) * 1_000_000n}`;
+      const request = {
+        resourceMetrics: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bench' } }] },
+            scopeMetrics: [
+              {
+                scope: { name: 'bench' },
+                metrics: [...byName].map(([name, series]) => ({
+                  name,
+                  sum: {
+                    aggregationTemporality: 2,
+                    isMonotonic: true,
+                    dataPoints: series.map((attributes, i) => ({
+                      attributes,
+                      startTimeUnixNano: startNs,
+                      timeUnixNano: timeNs,
+                      asDouble: r * 10 + (i % 10),
+                    })),
+                  },
+                })),
+              },
+            ],
+          },
+        ],
+      };
+      return Buffer.from(
+        ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(request)).finish(),
+      );
+    });
+  });
+}
+
+/** How many samples (data points) one request of the plan carries. */
+export function samplesPerRequest(plan: PayloadPlan): number {
+  return plan.seriesPerRequest;
+}
