@@ -1,0 +1,87 @@
+/** The shapes of the API answers the CLI reads (the OpenAPI document at /api/v1/openapi.json has them all). */
+
+export interface CheckView {
+  name: string;
+  role: 'guardrail' | 'criterion';
+  metric: string;
+  compare: string;
+  allowed: { min?: number | string; max?: number | string };
+  limitSource: string;
+  state: string;
+  value: number | null;
+  interval: [number | null, number | null] | null;
+  samples: { treatment: number; reference: number };
+  window: string;
+  consecutive?: { count: number; required: number };
+  explanation: string | null;
+}
+
+export interface RolloutSummary {
+  name: string;
+  flag: string;
+  phase: string;
+  wave: { index: number; percent: number | null; of: number };
+  specVersion: number;
+  updatedAt: number;
+}
+
+export interface RolloutView extends RolloutSummary {
+  latestVersion: number;
+  approval: 'manual' | 'auto';
+  waveStartedAt: number | null;
+  checkpointAt: number | null;
+  paused: { from: string; at: number; cause: string } | null;
+  checks: CheckView[];
+}
+
+export interface CheckEvidence {
+  check: string;
+  role: string;
+  compare: string;
+  reference: string | null;
+  allowed: { min?: number | string; max?: number | string };
+  limitSource: string;
+  rule: string;
+  confidence: number;
+  minSamples: number;
+  windowSpec: string;
+  window: { from: number; to: number; label: string } | null;
+  cohorts: {
+    treatment: { samples: number; value: number | null } | null;
+    reference: { samples: number; value: number | null } | null;
+  };
+  difference: {
+    absolute?: { estimate: number; interval: [number, number] };
+    relative?: { estimate: number; interval: [number, number] };
+  } | null;
+  outcome: string;
+  explanation: string;
+}
+
+export interface Decision {
+  id: string;
+  kind: string;
+  outcome: string;
+  rollout: string;
+  specVersion: number;
+  wave: { index: number; percent: number } | null;
+  actor: { type: 'operator'; name: string } | { type: 'system' };
+  reason: string;
+  at: number;
+  phase: { from: string; to: string };
+  checks: CheckEvidence[];
+}
+
+export interface Delivery {
+  id: string;
+  rollout: string;
+  decisionId: string;
+  webhook: string;
+  format: string;
+  destination: string;
+  status: string;
+  attempts: number;
+  createdAt: number;
+  lastAttemptAt: number | null;
+  redeliveries: number;
+}

@@ -1,0 +1,39 @@
+import { formatProblems, parseSpec } from '@rollout-guard/shared/spec';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
+import { render } from '../output.ts';
+import { readSpecFile } from './spec-file.ts';
+
+/** `validate FILE…`: offline, the same checks the server runs, every problem with its line:column. */
+export function registerValidate(program: Command, ctx: CliContext): void {
+  program
+    .command('validate')
+    .description('check rollout specs offline; every problem with file:line:column (exit 1 on any)')
+    .argument('<file...>', 'YAML or JSON spec files')
+    .action((files: string[]) => {
+      const results = files.map((file) => {
+        const { text, format } = readSpecFile(ctx, file);
+        const result = parseSpec(text, { format });
+        return { file, result };
+      });
+      const data = results.map(({ file, result }) => ({
+        file,
+        valid: result.ok,
+        ...(result.ok ? { name: result.spec.metadata.name } : { problems: result.problems }),
+      }));
+      ctx.out(
+        render(data, ctx.output(), () =>
+          results
+            .map(({ file, result }) =>
+              result.ok
+                ? `${file}: ${ctx.colors.green('valid')} (rollout ${result.spec.metadata.name}, ${result.spec.spec.waves.length} waves, ${result.spec.spec.guardrails.length} guardrails, ${result.spec.spec.successCriteria.length} success criteria)`
+                : `${file}: ${ctx.colors.red(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`)}\n${formatProblems(result.problems, file)}`,
+            )
+            .join('\n'),
+        ),
+      );
+      const bad = results.filter(({ result }) => !result.ok).length;
+      if (bad > 0) throw new CliError(`${bad} of ${files.length} file(s) invalid`, EXIT.refused);
+    });
+}
