@@ -23,6 +23,8 @@ export const CollectorEnv = z.object({
   API_MAX_BODY_BYTES: positiveInteger(1 * MiB, 'bytes'),
   /** How long one Redis command may take on a request path before the request fails with 503. */
   REDIS_COMMAND_TIMEOUT_MS: positiveInteger(2000, 'milliseconds'),
+  /** A YAML/JSON file `scrape: [{ url, interval?, timeout?, headers?, format? }]` of endpoints scraped whatever rollouts are active; read at start, a bad one stops it. */
+  SCRAPE_CONFIG: z.string().default(''),
   /** How long `/readyz` waits for Redis to answer PING before it reports not ready. */
   READINESS_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
   /**

@@ -16,6 +16,8 @@ import { DEFAULT_LIMITS } from './ingest/limits.ts';
 import { evaluateOnStored } from './ingest/notify-evaluator.ts';
 import { registerOtlpMetrics } from './ingest/otlp-metrics.ts';
 import { registerRemoteWrite } from './ingest/remote-write.ts';
+import { loadScrapeConfig } from './scrape/scrape-config.ts';
+import { startScraping } from './scrape/start-scraping.ts';
 
 /** Readiness flips to 503 first, then the HTTP server drains, then Redis closes. */
 export interface RunningCollector extends RunningService {
@@ -31,6 +33,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
   const tokens = loadTokens(env);
   const bind = bindDecision(env.HOST, tokens.size, env.ALLOW_OPEN === 'true');
   if (!bind.ok) throw new Error(bind.message);
+  const scrapeTargets = loadScrapeConfig(env.SCRAPE_CONFIG);
   const redis = createRedis(env.REDIS_URL, {
     role: 'producer',
     name: 'collector',
@@ -68,6 +71,16 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     now: Date.now,
   });
 
+  const scraper = startScraping({
+    redis,
+    logger,
+    metrics,
+    activeRollouts,
+    onStored: ingest.onStored,
+    limits: DEFAULT_LIMITS,
+    configured: scrapeTargets,
+    file: env.SCRAPE_CONFIG,
+  });
   const http = await startHttpServer(app, { host: env.HOST, port: env.PORT });
   logger.info(
     { host: http.host, port: http.port, redis: redact(env.REDIS_URL), version: VERSION },
@@ -83,6 +96,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
       shuttingDown = true;
     },
     shutdownSteps: () => [
+      { name: 'scraper', run: () => scraper.stop() },
       { name: 'http server', run: () => http.close(env.SHUTDOWN_TIMEOUT_MS) },
       { name: 'active rollouts', run: () => activeRollouts.close() },
       { name: 'queues', run: () => jobs.close() },

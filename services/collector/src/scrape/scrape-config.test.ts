@@ -8,7 +8,7 @@ const problemsOf = (text: string, env: Record<string, string> = {}): readonly st
   try {
     parseScrapeConfig(text, 'scrape.yaml', env);
   } catch (error) {
-    if (error instanceof ScrapeConfigError) return error.problems;
+    if (error instanceof ScrapeConfigError) return error.lines;
     throw error;
   }
   return [];
@@ -71,7 +71,7 @@ describe('the SCRAPE_CONFIG file', () => {
   it('names a missing file in one message', () => {
     const dir = mkdtempSync(join(tmpdir(), 'scrape-config-'));
     expect(() => loadScrapeConfig(join(dir, 'absent.yaml'))).toThrow(
-      /absent\.yaml.*\n.*cannot read the file: no such file/,
+      /environment has 1 problem:\n {2}SCRAPE_CONFIG: .*absent\.yaml: cannot read the file: no such file$/,
     );
     const file = join(dir, 'scrape.yaml');
     writeFileSync(file, 'scrape:\n  - url: http://a/metrics\n');

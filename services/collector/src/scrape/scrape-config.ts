@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { EnvError } from '@rollout-guard/shared/config';
 import {
   formatPath,
   resolveScrapeTarget,
@@ -7,17 +8,20 @@ import {
 } from '@rollout-guard/shared/spec';
 import { parseDocument } from 'yaml';
 
-/** A SCRAPE_CONFIG file the collector cannot use; the message lists every problem, one a line. */
-export class ScrapeConfigError extends Error {
+/**
+ * A SCRAPE_CONFIG file the collector cannot use. An EnvError, so the process prints every problem
+ * as one readable message and exits 1, like a bad environment variable.
+ */
+export class ScrapeConfigError extends EnvError {
   override name = 'ScrapeConfigError';
   constructor(
     readonly path: string,
-    readonly problems: readonly string[],
+    /** Each problem, `where: what would be right`. */
+    readonly lines: readonly string[],
   ) {
     super(
-      `SCRAPE_CONFIG ${path} has ${problems.length} problem(s); the collector does not start until they are fixed:\n${problems
-        .map((p) => `  ${p}`)
-        .join('\n')}`,
+      'collector',
+      lines.map((line) => ({ variable: 'SCRAPE_CONFIG', message: `${path}: ${line}` })),
     );
   }
 }
