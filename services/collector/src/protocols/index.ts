@@ -4,7 +4,7 @@
 export { DecodeError } from './decode-error.ts';
 export { type DecodedBatch, type DropReason, type Rejection, rejectionMessage } from './decoded-batch.ts';
 export { type ContentEncoding, decompress, parseContentEncoding } from './decompress.ts';
-export { type DecodeOptions, decodeOtlpJson, decodeOtlpProtobuf } from './otlp.ts';
+export { type DecodeOptions, decodeOtlpJson, decodeOtlpProtobuf, otlpFormat } from './otlp.ts';
 export { encodeOtlpResponseJson, encodeOtlpResponseProtobuf, otlpResponseBody } from './otlp-response.ts';
 export type {
   Attributes,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from './decode-error.ts';
-import { decodeOtlpJson, decodeOtlpProtobuf } from './otlp.ts';
+import { decodeOtlpJson, decodeOtlpProtobuf, otlpFormat } from './otlp.ts';
 import { ExportMetricsServiceRequest } from './otlp-schema.ts';
 
 const T = '1700000000123456789';
@@ -281,6 +281,19 @@ describe.each([
   });
 });
 
+describe('otlpFormat', () => {
+  it.each([
+    ['application/x-protobuf', 'protobuf'],
+    ['application/json; charset=utf-8', 'json'],
+    ['Application/JSON', 'json'],
+    ['text/plain', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ] as const)('%j → %j', (header, expected) => {
+    expect(otlpFormat(header)).toBe(expected);
+  });
+});
+
 describe('OTLP/JSON specifics', () => {
   it('reads enum names as well as integers', () => {
     const batch = json([
@@ -320,6 +333,7 @@ describe('OTLP/JSON specifics', () => {
 
   it.each([
     ['not JSON', '{', 'body is not valid JSON'],
+    ['an empty body', '', 'body is not valid JSON'],
     ['an array', '[]', 'body must be a JSON object'],
     ['resourceMetrics not an array', '{"resourceMetrics":{}}', 'resourceMetrics: expected an array'],
     [

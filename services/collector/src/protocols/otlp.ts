@@ -25,6 +25,18 @@ export interface DecodeOptions {
   readonly wantsMetric?: (name: string) => boolean;
 }
 
+/**
+ * The OTLP/HTTP encoding a `Content-Type` names: 'protobuf' (`application/x-protobuf`), 'json'
+ * (`application/json`), or undefined for anything else, which the route answers with 415.
+ * The response is written in the same encoding.
+ */
+export function otlpFormat(contentType: string | undefined | null): 'protobuf' | 'json' | undefined {
+  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (mediaType === 'application/x-protobuf') return 'protobuf';
+  if (mediaType === 'application/json') return 'json';
+  return undefined;
+}
+
 /** OTLP/HTTP `application/x-protobuf` body → points. Throws DecodeError for a malformed body. */
 export function decodeOtlpProtobuf(body: Uint8Array, options: DecodeOptions = {}): DecodedBatch {
   let request: unknown;

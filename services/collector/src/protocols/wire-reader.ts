@@ -37,10 +37,16 @@ export class WireReader {
     return this.fail('varint longer than 10 bytes');
   }
 
-  /** int64 as two's complement varint (negative values take 10 bytes). */
+  /** int64 as two's complement varint; negative values take 10 bytes and the exact slow path. */
   int64(): number {
+    const start = this.pos;
     const v = this.varint();
-    return v >= 2 ** 63 ? v - 2 ** 64 : v;
+    if (v <= Number.MAX_SAFE_INTEGER) return v;
+    let exact = 0n;
+    for (let i = start, shift = 0n; i < this.pos; i++, shift += 7n) {
+      exact |= BigInt((this.bytes[i] as number) & 0x7f) << shift;
+    }
+    return Number(BigInt.asIntN(64, exact));
   }
 
   sint(): number {
