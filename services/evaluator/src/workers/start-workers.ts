@@ -83,16 +83,19 @@ export async function startEvaluatorWorkers(
   return {
     workers,
     async close(timeoutMs = 3_000) {
-      const graceful = Promise.all(workers.map((worker) => worker.close()));
+      // Pausing stops taking jobs and waits for the running ones; close(true) cannot upgrade a graceful
+      // close already under way (BullMQ returns the pending one), so the grace period is spent in pause.
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        graceful.then(() => false),
+      const finished = await Promise.race([
+        Promise.all(workers.map((worker) => worker.pause())).then(() => true),
         new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), timeoutMs);
+          timer = setTimeout(() => resolve(false), timeoutMs);
         }),
       ]);
       clearTimeout(timer);
-      if (timedOut) await Promise.all(workers.map((worker) => worker.close(true)));
+      // Jobs still running are released: their locks lapse and another evaluator (or this one after a
+      // restart) takes them again.
+      await Promise.all(workers.map((worker) => worker.close(!finished)));
     },
   };
 }
