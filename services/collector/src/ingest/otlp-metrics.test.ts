@@ -4,6 +4,7 @@ import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExportMetricsServiceRequest, ExportMetricsServiceResponse } from '../protocols/otlp-schema.ts';
 import { activeRollout, type IngestApp, startIngestApp } from './ingest-test-kit.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
 
 let server: TestRedis;
 let kit: IngestApp;
@@ -241,5 +242,26 @@ describe('POST /v1/metrics', () => {
     expect(((await early.json()) as { message: string }).message).toMatch(
       /not yet loaded the active rollouts/,
     );
+  });
+
+  it('refuses series past the cardinality cap in the partial-success count and the metric', async () => {
+    await kit.close();
+    kit = await startIngestApp(server.url, [activeRollout({ metrics: ['queue_depth'] })], {
+      limits: { ...DEFAULT_LIMITS, maxActiveSeriesPerRollout: 1 },
+    });
+    const res = await postJson(
+      request([
+        { value: 1, extra: { pod: 'a' } },
+        { value: 1, extra: { pod: 'b' } },
+      ]),
+    );
+    const body = (await res.json()) as {
+      partialSuccess: { rejectedDataPoints: string; errorMessage: string };
+    };
+    expect(body.partialSuccess.rejectedDataPoints).toBe('1');
+    expect(body.partialSuccess.errorMessage).toMatch(/cap of 1 active series/);
+    expect(
+      await kit.metrics.getSingleMetricAsString('rollout_guard_ingest_cardinality_refused_total'),
+    ).toContain('rollout="copilot"} 1');
   });
 });
