@@ -1,4 +1,6 @@
-import { durationOf, type ScrapeTarget } from '@rollout-guard/shared/spec';
+import { initialState } from '@rollout-guard/shared/decision';
+import { durationOf, parseSpec, type ScrapeTarget } from '@rollout-guard/shared/spec';
+import { type ActiveRollout, activeView } from '@rollout-guard/shared/store';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_SOURCE, planTargets, targetKey, targetLabel } from './scrape-targets.ts';
 
@@ -68,5 +70,44 @@ describe('planTargets', () => {
 
   it('plans nothing without targets', () => {
     expect(planTargets([{ name: 'x' }], []).size).toBe(0);
+  });
+});
+
+describe('targets of a stored rollout spec', () => {
+  it('reach the plan through the rg:active view, JSON and all', () => {
+    const parsed = parseSpec(
+      [
+        'apiVersion: rollout-guard/v1',
+        'kind: Rollout',
+        'metadata: { name: checkout }',
+        'spec:',
+        '  flag: new-checkout',
+        '  scrape:',
+        '    - { url: "http://checkout:9464/metrics", interval: 30s }',
+        '  guardrails: [{ name: errors, metric: errors_total, aggregate: rate, allowed: { max: 1 } }]',
+      ].join('\n'),
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const state = {
+      ...initialState(parsed.spec, 1),
+      phase: 'wave' as const,
+      wave: 1,
+      history: [{ index: 1, percent: 25, startedAt: 0, endedAt: null }],
+    };
+    const view = activeView(parsed.spec, 1, state);
+    const stored = JSON.parse(JSON.stringify(view)) as ActiveRollout;
+    const [planned] = planTargets([stored], []).values();
+    expect(planned?.sources).toEqual(['checkout']);
+    expect(planned?.target).toEqual({
+      url: 'http://checkout:9464/metrics',
+      interval: { ms: 30_000, text: '30s' },
+      timeout: { ms: 10_000, text: '10s' },
+      headers: {},
+      format: 'auto',
+    });
+    // A rollout without targets keeps its rg:active entry as it was.
+    expect(
+      activeView({ ...parsed.spec, spec: { ...parsed.spec.spec, scrape: [] } }, 1, state),
+    ).not.toHaveProperty('scrape');
   });
 });
