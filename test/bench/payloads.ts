@@ -101,3 +101,61 @@ export function otlpPayloads(plan: PayloadPlan): Buffer[][] {
 export function samplesPerRequest(plan: PayloadPlan): number {
   return plan.seriesPerRequest;
 }
+
+function varint(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
+
+/**
+ * Remote-write bodies built fast enough to send 100k samples/s with fresh timestamps: each series'
+ * labels are protobuf-encoded once (by the schema), and every batch only appends one Sample
+ * (`value` double, `timestamp` varint) per series and the length prefixes, then snappy.
+ */
+export class RemoteWriteBatches {
+  readonly #labels: Buffer[][];
+
+  /** `groups[g]` lists the label sets of the series sent together in batch group g. */
+  constructor(groups: readonly (readonly [string, string][])[][]) {
+    this.#labels = groups.map((series) =>
+      series.map((labels) => {
+        const one = encodeWriteRequest({
+          timeseries: [{ labels: labels.map(([name, value]) => ({ name, value })) }],
+        });
+        // Strip the WriteRequest's field tag and length: what is left is the TimeSeries' labels.
+        let offset = 1;
+        while ((one[offset] ?? 0) & 0x80) offset++;
+        return Buffer.from(one.subarray(offset + 1));
+      }),
+    );
+  }
+
+  get groups(): number {
+    return this.#labels.length;
+  }
+
+  /** Group g's batch with every series at `timestampMs` and value `value`, snappy-compressed. */
+  batch(group: number, timestampMs: number, value: number): Buffer {
+    const parts: Buffer[] = [];
+    const sample = Buffer.alloc(9);
+    sample[0] = 0x09;
+    sample.writeDoubleLE(value, 1);
+    const sampleBytes = Buffer.concat([sample, Buffer.from([0x10, ...varint(timestampMs)])]);
+    const sampleField = Buffer.concat([Buffer.from([0x12, ...varint(sampleBytes.length)]), sampleBytes]);
+    for (const labels of this.#labels[group] ?? []) {
+      parts.push(Buffer.from([0x0a, ...varint(labels.length + sampleField.length)]), labels, sampleField);
+    }
+    return snappy.compressSync(Buffer.concat(parts));
+  }
+}
+
+/** The label sets of one sender's series under a plan (the same as the pre-encoded payloads use). */
+export function planLabels(plan: PayloadPlan, sender: number): [string, string][][] {
+  return Array.from({ length: plan.seriesPerRequest }, (_, i) => seriesLabels(plan, sender, i));
+}
