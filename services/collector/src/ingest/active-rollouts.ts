@@ -68,10 +68,15 @@ export function watchActiveRollouts(options: ActiveRolloutsOptions): ActiveRollo
     return loading;
   }
 
-  const quietRefresh = () =>
-    refresh().catch((error: unknown) => {
+  const quietRefresh = () => {
+    // Not connected yet (start-up, an outage): the connection's own 'ready' triggers the load.
+    if (redis.status !== 'ready') return Promise.resolve();
+    return refresh().catch((error: unknown) => {
       logger.warn({ err: error }, 'could not load the active rollouts from Redis; keeping the last view');
     });
+  };
+  const onReady = () => void quietRefresh();
+  redis.on('ready', onReady);
 
   // Subscribing needs a connection of its own; it re-subscribes by itself after a reconnect.
   // The offline queue lets SUBSCRIBE wait for a connection instead of failing like a producer command.
@@ -95,6 +100,7 @@ export function watchActiveRollouts(options: ActiveRolloutsOptions): ActiveRollo
     async close() {
       closed = true;
       clearInterval(timer);
+      redis.off('ready', onReady);
       subscriber.disconnect();
     },
   };
