@@ -19,35 +19,34 @@ local function num(x)
   return string.format('%.17g', x)
 end
 
-local adds, mins, maxs, lasts, ttls = {}, {}, {}, {}, {}
+-- Contributions are summed per target group (one metric, cohort and 10 s bucket) while ops are read,
+-- then spread over the group's keys once: a batch of thousands of points ends in a few hundred writes.
+local groups = {}
+local ttls = {}
 
-local function touch(group)
-  for _, kt in ipairs(p.tg[group + 1]) do
-    local key = KEYS[kt[1]]
-    if (ttls[key] or 0) < kt[2] then ttls[key] = kt[2] end
+local function group_of(g)
+  local acc = groups[g]
+  if acc == nil then
+    acc = { adds = {} }
+    groups[g] = acc
+  end
+  return acc
+end
+
+local function add(g, vec)
+  local a = group_of(g).adds
+  for f, v in pairs(vec) do
+    if v ~= 0 then a[f] = (a[f] or 0) + v end
   end
 end
 
-local function add(group, vec)
-  for _, kt in ipairs(p.tg[group + 1]) do
-    local key = KEYS[kt[1]]
-    local a = adds[key]
-    if a == nil then
-      a = {}
-      adds[key] = a
-    end
-    for f, v in pairs(vec) do
-      if v ~= 0 then a[f] = (a[f] or 0) + v end
-    end
-  end
-end
-
-local function extremes(group, op)
-  for _, kt in ipairs(p.tg[group + 1]) do
-    local key = KEYS[kt[1]]
-    if op.mn ~= nil and (mins[key] == nil or op.mn < mins[key]) then mins[key] = op.mn end
-    if op.mx ~= nil and (maxs[key] == nil or op.mx > maxs[key]) then maxs[key] = op.mx end
-    if op.lt ~= nil and (lasts[key] == nil or op.lt >= lasts[key][2]) then lasts[key] = { op.lv, op.lt } end
+local function extremes(g, op)
+  local acc = group_of(g)
+  if op.mn ~= nil and (acc.mn == nil or op.mn < acc.mn) then acc.mn = op.mn end
+  if op.mx ~= nil and (acc.mx == nil or op.mx > acc.mx) then acc.mx = op.mx end
+  if op.lt ~= nil and (acc.lt == nil or op.lt >= acc.lt) then
+    acc.lv = op.lv
+    acc.lt = op.lt
   end
 end
 
@@ -193,13 +192,11 @@ for _, op in ipairs(p.p) do
       local inc = increase(op, prev)
       states[sk][op.sid] = { st = op.st, ts = op.ts, v = op.v }
       changed[sk][op.sid] = true
-      touch(op.t)
       if inc ~= nil then add(op.t, inc) end
       extremes(op.t, op)
       accepted = accepted + np
     end
   else
-    touch(op.t)
     add(op.t, op.v)
     extremes(op.t, op)
     accepted = accepted + np
@@ -218,22 +215,42 @@ for sk, which in pairs(changed) do
   if #pairs_list > 0 and (ttls[sk] or 0) < p.sttlSec then ttls[sk] = p.sttlSec end
 end
 
+-- Spread each group over its keys; a key shared by groups (the 5 min and 1 h buckets, the wave
+-- total) merges their sums, minima, maxima and latest values first.
+local adds, marks = {}, {}
+for g, acc in pairs(groups) do
+  for _, kt in ipairs(p.tg[g + 1]) do
+    local key = KEYS[kt[1]]
+    if (ttls[key] or 0) < kt[2] then ttls[key] = kt[2] end
+    local a = adds[key]
+    if a == nil then
+      a = {}
+      adds[key] = a
+      marks[key] = {}
+    end
+    for f, v in pairs(acc.adds) do a[f] = (a[f] or 0) + v end
+    local m = marks[key]
+    if acc.mn ~= nil and (m.mn == nil or acc.mn < m.mn) then m.mn = acc.mn end
+    if acc.mx ~= nil and (m.mx == nil or acc.mx > m.mx) then m.mx = acc.mx end
+    if acc.lt ~= nil and (m.lt == nil or acc.lt >= m.lt) then
+      m.lv = acc.lv
+      m.lt = acc.lt
+    end
+  end
+end
 for key, a in pairs(adds) do
   for f, v in pairs(a) do
     if v ~= 0 then redis.call('HINCRBYFLOAT', key, f, num(v)) end
   end
-end
-for key, v in pairs(mins) do
-  local cur = redis.call('HGET', key, 'mn')
-  if not cur or v < tonumber(cur) then redis.call('HSET', key, 'mn', num(v)) end
-end
-for key, v in pairs(maxs) do
-  local cur = redis.call('HGET', key, 'mx')
-  if not cur or v > tonumber(cur) then redis.call('HSET', key, 'mx', num(v)) end
-end
-for key, l in pairs(lasts) do
-  local cur = redis.call('HGET', key, 'lt')
-  if not cur or l[2] >= tonumber(cur) then redis.call('HSET', key, 'lv', num(l[1]), 'lt', num(l[2])) end
+  local m = marks[key]
+  if m.mn ~= nil or m.mx ~= nil or m.lt ~= nil then
+    local cur = redis.call('HMGET', key, 'mn', 'mx', 'lt')
+    if m.mn ~= nil and (not cur[1] or m.mn < tonumber(cur[1])) then redis.call('HSET', key, 'mn', num(m.mn)) end
+    if m.mx ~= nil and (not cur[2] or m.mx > tonumber(cur[2])) then redis.call('HSET', key, 'mx', num(m.mx)) end
+    if m.lt ~= nil and (not cur[3] or m.lt >= tonumber(cur[3])) then
+      redis.call('HSET', key, 'lv', num(m.lv), 'lt', num(m.lt))
+    end
+  end
 end
 for key, ttl in pairs(ttls) do
   if redis.call('EXISTS', key) == 1 then redis.call('EXPIRE', key, ttl) end
