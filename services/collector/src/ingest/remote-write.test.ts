@@ -97,6 +97,24 @@ describe('POST /api/v1/write', () => {
     });
   });
 
+  it('takes labels in any order as the same series', async () => {
+    const t = Date.now() - 10_000;
+    const sample = (labels: Array<[string, string]>, value: number, ts: number) => ({
+      labels: labels.map(([name, value]) => ({ name, value })),
+      samples: [{ value, timestamp: ts }],
+    });
+    const unsorted: Array<[string, string]> = [
+      ['feature_flag_result_variant', 'on'],
+      ['__name__', 'contacts_total'],
+      ['b', '2'],
+      ['a', '1'],
+    ];
+    expect((await write([sample(unsorted, 10, t)])).status).toBe(204);
+    const sorted = [...unsorted].sort(([x], [y]) => x.localeCompare(y));
+    expect((await write([sample(sorted, 16, t + 5000)])).status).toBe(204);
+    expect(await read('contacts_total', 'treatment')).toEqual({ kind: 'counter', increase: 6, resets: 0 });
+  });
+
   it('accepts metadata-only requests and ignores stale markers', async () => {
     expect(
       (await write([], [{ type: 1, metricFamilyName: 'contacts_total', help: 'Contacts.' }])).status,
