@@ -199,7 +199,7 @@ describe('ingest under faults', () => {
         /_count\{protocol="otlp",status="503"\} (\d+)/,
       )?.[1] ?? 0;
     expect(Number(await unavailable(kits[0]!)) + Number(await unavailable(kits[1]!))).toBeGreaterThan(0);
-    expect(recorded).toBeGreaterThan(200);
+    expect(recorded).toBeGreaterThan(100);
     expect(await increase(kits[0]!, 'treatment')).toBe(recorded);
     expect(await increase(kits[0]!, 'control')).toBe(recorded);
   });
