@@ -78,7 +78,7 @@ export function apiClient(baseUrl: string, headers: Record<string, string> = {})
       const body = await call(
         `${rollouts}/${name}`,
         { method: 'PUT', headers: { ...headers, 'content-type': 'application/yaml' }, body: yamlText },
-        'applying the demo spec',
+        `applying the spec of ${name}`,
       );
       const version = (body as { version?: unknown } | null)?.version;
       return { version: typeof version === 'number' ? version : 0 };

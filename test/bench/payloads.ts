@@ -140,17 +140,21 @@ export class RemoteWriteBatches {
     return this.#labels.length;
   }
 
-  /** Group g's batch with every series at `timestampMs` and value `value`, snappy-compressed. */
-  batch(group: number, timestampMs: number, value: number): Buffer {
+  /** Group g's batch with every series at `timestampMs`, valued `value` (or `value(i)` for series i), snappy-compressed. */
+  batch(group: number, timestampMs: number, value: number | ((series: number) => number)): Buffer {
     const parts: Buffer[] = [];
-    const sample = Buffer.alloc(9);
-    sample[0] = 0x09;
-    sample.writeDoubleLE(value, 1);
-    const sampleBytes = Buffer.concat([sample, Buffer.from([0x10, ...varint(timestampMs)])]);
-    const sampleField = Buffer.concat([Buffer.from([0x12, ...varint(sampleBytes.length)]), sampleBytes]);
-    for (const labels of this.#labels[group] ?? []) {
-      parts.push(Buffer.from([0x0a, ...varint(labels.length + sampleField.length)]), labels, sampleField);
-    }
+    const ts = Buffer.from([0x10, ...varint(timestampMs)]);
+    const sampleField = (v: number) => {
+      const sample = Buffer.alloc(9);
+      sample[0] = 0x09;
+      sample.writeDoubleLE(v, 1);
+      return Buffer.concat([Buffer.from([0x12, 9 + ts.length]), sample, ts]);
+    };
+    const shared = typeof value === 'number' ? sampleField(value) : undefined;
+    (this.#labels[group] ?? []).forEach((labels, i) => {
+      const field = shared ?? sampleField(typeof value === 'number' ? value : value(i));
+      parts.push(Buffer.from([0x0a, ...varint(labels.length + field.length)]), labels, field);
+    });
     return snappy.compressSync(Buffer.concat(parts));
   }
 }
