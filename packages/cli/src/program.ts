@@ -41,14 +41,17 @@ function buildProgram(io: CliIo, colors: Colors): Command {
   const program = new Command('rollout-guard');
   program
     .description('Declare, watch and steer progressive feature-flag rollouts guarded by rollout-guard.')
+    // Environment defaults are read here, not by commander, so that a token never shows in --help.
     .addOption(
-      new Option('-s, --server <url>', 'collector base URL')
-        .env('ROLLOUT_GUARD_SERVER')
-        .default(DEFAULT_SERVER),
+      new Option(
+        '-s, --server <url>',
+        `collector base URL (env ROLLOUT_GUARD_SERVER, default ${DEFAULT_SERVER})`,
+      ),
     )
     .addOption(
-      new Option('-t, --token <token>', 'bearer token (scopes read, operate, admin)').env(
-        'ROLLOUT_GUARD_TOKEN',
+      new Option(
+        '-t, --token <token>',
+        'bearer token with scopes read, operate, admin (env ROLLOUT_GUARD_TOKEN)',
       ),
     )
     .addOption(new Option('-o, --output <format>', 'table, json or yaml').choices(OUTPUTS).default('table'))
@@ -61,7 +64,15 @@ function buildProgram(io: CliIo, colors: Colors): Command {
       outputError: (text, write) => write(colors.red(text)),
     });
 
-  const options = () => program.opts<{ server: string; token?: string; output: string }>();
+  const options = () => {
+    const given = program.opts<{ server?: string; token?: string; output: string }>();
+    const token = given.token ?? io.env.ROLLOUT_GUARD_TOKEN;
+    return {
+      server: given.server ?? (io.env.ROLLOUT_GUARD_SERVER || DEFAULT_SERVER),
+      output: given.output,
+      ...(token === undefined || token === '' ? {} : { token }),
+    };
+  };
   const ctx: CliContext = {
     client: () => {
       const { server, token } = options();

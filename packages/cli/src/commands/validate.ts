@@ -5,6 +5,10 @@ import { CliError, EXIT } from '../exit-codes.ts';
 import { render } from '../output.ts';
 import { readSpecFile } from './spec-file.ts';
 
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** `validate FILE…`: offline, the same checks the server runs, every problem with its line:column. */
 export function registerValidate(program: Command, ctx: CliContext): void {
   program
@@ -27,7 +31,7 @@ export function registerValidate(program: Command, ctx: CliContext): void {
           results
             .map(({ file, result }) =>
               result.ok
-                ? `${file}: ${ctx.colors.green('valid')} (rollout ${result.spec.metadata.name}, ${result.spec.spec.waves.length} waves, ${result.spec.spec.guardrails.length} guardrails, ${result.spec.spec.successCriteria.length} success criteria)`
+                ? `${file}: ${ctx.colors.green('valid')} (rollout ${result.spec.metadata.name}, ${count(result.spec.spec.waves.length, 'wave')}, ${count(result.spec.spec.guardrails.length, 'guardrail')}, ${count(result.spec.spec.successCriteria.length, 'success criterion', 'success criteria')})`
                 : `${file}: ${ctx.colors.red(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`)}\n${formatProblems(result.problems, file)}`,
             )
             .join('\n'),
