@@ -40,8 +40,6 @@ export const CollectorEnv = z.object({
   API_RATE_LIMIT_PER_SECOND: positiveInteger(20, 'requests per second'),
   /** API requests a token may make at once after being idle. */
   API_RATE_LIMIT_BURST: positiveInteger(100, 'requests'),
-  /** How the outside world reaches this collector (links in decision reports); default http://HOST:PORT. */
-  PUBLIC_URL: z.string().default(''),
   /** On SIGTERM, how long in-flight requests may finish before their connections are cut. */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
 });
