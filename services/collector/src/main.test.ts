@@ -59,6 +59,26 @@ describe('the collector process', () => {
     expect(collector.lines.map((line) => jsonLine(line)?.msg)).toContain('stopped');
   });
 
+  it('applies the ingest size limits it is configured with', async () => {
+    const port = await freePort();
+    const collector = await start({
+      PORT: String(port),
+      REDIS_URL: redis.url,
+      INGEST_MAX_BODY_BYTES: '1024',
+      INGEST_MAX_DECOMPRESSED_BYTES: '1024',
+    });
+    await collector.waitForLine((line) => jsonLine(line)?.msg === 'collector listening');
+    const post = (bytes: number) =>
+      fetch(`http://127.0.0.1:${port}/v1/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ resourceMetrics: [], padding: 'x'.repeat(bytes) }),
+      });
+    // Until its first view of the active rollouts loads, ingest answers 503 (retry later).
+    await expect.poll(async () => (await post(2048)).status).toBe(413);
+    expect((await post(10)).status).toBe(200);
+  });
+
   it('starts without Redis, says it is not ready, and still stops cleanly', async () => {
     const port = await freePort();
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;

@@ -12,7 +12,7 @@ import { loadTokens } from './auth/load-tokens.ts';
 import { createRateLimiter } from './auth/rate-limit.ts';
 import type { CollectorEnv } from './env.ts';
 import { watchActiveRollouts } from './ingest/active-rollouts.ts';
-import { DEFAULT_LIMITS } from './ingest/limits.ts';
+import { limitsFromEnv } from './ingest/limits.ts';
 import { evaluateOnStored } from './ingest/notify-evaluator.ts';
 import { registerOtlpMetrics } from './ingest/otlp-metrics.ts';
 import { registerRemoteWrite } from './ingest/remote-write.ts';
@@ -46,13 +46,14 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
 
   const jobs = createApiJobs(redis);
   const activeRollouts = watchActiveRollouts({ redis, logger });
+  const limits = limitsFromEnv(env);
   const verifyToken = tokens.size === 0 ? undefined : (token: string) => tokens.verify(token)?.scopes ?? null;
   const ingest = {
     redis,
     logger,
     metrics,
     activeRollouts,
-    limits: DEFAULT_LIMITS,
+    limits,
     onStored: evaluateOnStored(jobs.evaluateQueue, logger),
     ...(verifyToken === undefined ? {} : { verifyToken }),
   };
@@ -77,7 +78,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     metrics,
     activeRollouts,
     onStored: ingest.onStored,
-    limits: DEFAULT_LIMITS,
+    limits,
     configured: scrapeTargets,
     file: env.SCRAPE_CONFIG,
   });
