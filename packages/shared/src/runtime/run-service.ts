@@ -25,9 +25,19 @@ export interface RunServiceOptions<Env extends { SHUTDOWN_TIMEOUT_MS: number }> 
 export async function runService<Env extends { SHUTDOWN_TIMEOUT_MS: number }>(
   options: RunServiceOptions<Env>,
 ): Promise<void> {
+  // A signal while the service is still starting (connecting, registering workers) is held and
+  // acted on once it has started, so it still stops in order and exits 0.
+  let early: NodeJS.Signals | undefined;
+  const hold = (signal: NodeJS.Signals) => {
+    early ??= signal;
+  };
+  process.on('SIGTERM', hold);
+  process.on('SIGINT', hold);
   try {
     const env = options.loadEnv();
     const running = await options.start(env);
+    process.off('SIGTERM', hold);
+    process.off('SIGINT', hold);
     handleShutdown({
       logger: running.logger,
       onSignal: running.markShuttingDown,
@@ -35,6 +45,7 @@ export async function runService<Env extends { SHUTDOWN_TIMEOUT_MS: number }>(
       // Room for the last steps after the HTTP grace period, under the usual 5 s before SIGKILL.
       deadlineMs: env.SHUTDOWN_TIMEOUT_MS + 1500,
     });
+    if (early !== undefined) process.emit(early, early);
   } catch (error) {
     if (error instanceof EnvError) {
       process.stderr.write(`${error.message}\n`);

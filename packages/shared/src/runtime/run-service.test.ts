@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { jsonLine, type SpawnedProcess, spawnTs } from '../testing/spawn-process.ts';
+
+const fixture = fileURLToPath(new URL('./run-service.fixture.ts', import.meta.url));
+const processes: SpawnedProcess[] = [];
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.kill()));
+});
+
+function run(startMs: number) {
+  const service = spawnTs({ args: [fixture], env: { ...process.env, START_MS: String(startMs) } });
+  processes.push(service);
+  return service;
+}
+// Sorted: a pipe under load may reorder lines written microseconds apart; what matters is each was written.
+const messages = (service: SpawnedProcess) => service.lines.map((line) => String(jsonLine(line)?.msg)).sort();
+const STOPPED_CLEANLY = ['not ready', 'shutting down', 'started', 'starting', 'stopped'];
+
+describe('runService', () => {
+  it('stops in order and exits 0 on SIGTERM once started', async () => {
+    const service = run(0);
+    await service.waitForLine((line) => jsonLine(line)?.msg === 'started');
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    expect(messages(service)).toEqual(STOPPED_CLEANLY);
+  });
+
+  it('holds a SIGTERM that arrives while starting, then stops in order with exit 0', async () => {
+    const service = run(1000);
+    await service.waitForLine((line) => jsonLine(line)?.msg === 'starting');
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    expect(messages(service)).toEqual(STOPPED_CLEANLY);
+  });
+});
