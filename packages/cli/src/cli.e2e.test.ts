@@ -162,6 +162,20 @@ spec:
     expect(denied.code).toBe(1);
     expect(denied.stdout).toContain('401 UNAUTHORIZED');
 
+    // Ingest takes only tokens with the ingest scope.
+    const ingestAs = (token: string | null) =>
+      fetch(`${server}/v1/metrics`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+        },
+        body: '{"resourceMetrics":[]}',
+      });
+    expect((await ingestAs(null)).status).toBe(401);
+    expect((await ingestAs(TOKEN)).status).toBe(403);
+    expect((await ingestAs(INGEST)).status).toBe(200);
+
     const applied = await run(['apply', '-f', file]);
     expect(applied).toMatchObject({
       code: 0,
