@@ -21,11 +21,28 @@ describe('enqueueEvaluate', () => {
   it('keeps one waiting evaluation per rollout however many ingests ask, and the first enqueuedAt', async () => {
     for (let i = 0; i < 20; i++) await enqueueEvaluate(queues.evaluate, 'burst', 'data', 1000 + i);
     await enqueueEvaluate(queues.evaluate, 'other', 'tick', 5);
-    const waiting = await queues.evaluate.getWaiting();
+    const waiting = await queues.evaluate.getJobs(['prioritized', 'waiting']);
     const burst = waiting.filter((job) => job.data.rollout === 'burst');
     expect(burst).toHaveLength(1);
     expect(burst[0]?.data.enqueuedAt).toBe(1000);
     expect(waiting.filter((job) => job.data.rollout === 'other')).toHaveLength(1);
+  });
+
+  it('takes fresh data before the ticks queued ahead of it', async () => {
+    await queues.evaluate.drain();
+    for (let i = 0; i < 30; i++) await enqueueEvaluate(queues.evaluate, `ticked-${i}`, 'tick', i);
+    await enqueueEvaluate(queues.evaluate, 'breaching', 'data', 99);
+    const order: string[] = [];
+    const worker = new Worker(
+      'evaluate',
+      async (job) => {
+        order.push(job.data.rollout);
+      },
+      { connection: { url: redis.url }, prefix: defaultQueuePrefix, concurrency: 1 },
+    );
+    await vi.waitFor(() => expect(order).toHaveLength(31), { timeout: 5000 });
+    await worker.close();
+    expect(order[0]).toBe('breaching');
   });
 
   it('leaves exactly one evaluation queued behind a running one, so data arriving mid-evaluation is seen', async () => {

@@ -5,11 +5,16 @@ import type { CatalogQueue } from './queues.ts';
 
 export type EvaluateReason = JobPayload<'evaluate'>['reason'];
 
+/** Fresh data and operator actions go before the periodic tick, which with many rollouts queues hundreds. */
+export const EVALUATE_PRIORITY = { urgent: 1, tick: 10 } as const;
+
 /**
  * Asks for an evaluation of one rollout. Deduplicated per rollout: a burst of ingests while an evaluation
  * waits adds nothing, and one arriving while an evaluation runs leaves exactly one more queued behind it
- * (BullMQ `keepLastIfActive`), so fresh data is never missed and one rollout is never evaluated twice at once
- * by the same queue. `enqueuedAt` is kept from the first ask, which is what breach latency is measured from.
+ * (BullMQ `keepLastIfActive`), so fresh data is never missed. `enqueuedAt` is kept from the first ask, which
+ * is what breach latency is measured from. Ticks are deduplicated on their own and queued at a lower
+ * priority, so fresh data never waits behind the tick's round of every active rollout (a tick and a data
+ * evaluation of one rollout may then run at once; the store's compare-and-set keeps that safe).
  */
 export async function enqueueEvaluate(
   queue: CatalogQueue<'evaluate'>,
@@ -17,10 +22,14 @@ export async function enqueueEvaluate(
   reason: EvaluateReason,
   enqueuedAt: number = Date.now(),
 ): Promise<Job<JobPayload<'evaluate'>, unknown, 'evaluate'>> {
+  const tick = reason === 'tick';
   return queue.add(
     'evaluate',
     { rollout, reason, enqueuedAt },
-    { deduplication: { id: `ev.${rollout}`, keepLastIfActive: true } },
+    {
+      deduplication: { id: `${tick ? 'evt' : 'ev'}.${rollout}`, keepLastIfActive: true },
+      priority: tick ? EVALUATE_PRIORITY.tick : EVALUATE_PRIORITY.urgent,
+    },
   );
 }
 

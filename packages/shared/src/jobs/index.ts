@@ -9,7 +9,13 @@ export {
   jobNames,
   pollPromqlPayload,
 } from './catalog.ts';
-export { type EvaluateReason, enqueueDeliver, enqueueEvaluate, scheduleCheckpoint } from './enqueue.ts';
+export {
+  EVALUATE_PRIORITY,
+  type EvaluateReason,
+  enqueueDeliver,
+  enqueueEvaluate,
+  scheduleCheckpoint,
+} from './enqueue.ts';
 export { checkpointJobId, deliverJobId, pollPromqlSchedulerId } from './job-ids.ts';
 export { parsePayload } from './payload.ts';
 export { type CatalogQueue, closeQueues, createQueues, defaultQueuePrefix, type Queues } from './queues.ts';

@@ -44,6 +44,8 @@ export type EventSource =
 export interface ApplyContext {
   /** When the data behind this event was ingested: carried into deliveries for breach → webhook latency. */
   readonly triggeredAt?: number;
+  /** The state as the caller just read it: used for the first attempt instead of reading it again. */
+  readonly current?: StoredState;
 }
 
 export type ApplyResult =
@@ -239,7 +241,7 @@ export function createRolloutStore(redis: RedisConnection, options: RolloutStore
   ): Promise<ApplyResult> {
     const keys = rolloutKeys(name);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const current = await getState(name);
+      const current = attempt === 1 && context.current !== undefined ? context.current : await getState(name);
       if (current === null) throw new UnknownRolloutError(name);
       const event = typeof source === 'function' ? await source(current) : source;
       if (event === null) return { ok: false, refused: false, reason: 'nothing to apply' };

@@ -21,7 +21,7 @@ describe('evaluateOnStored', () => {
     for (let i = 0; i < 10; i++) notify(['copilot', 'search'], 1000 + i);
     await expect
       .poll(async () =>
-        (await queues.evaluate.getWaiting())
+        (await queues.evaluate.getJobs(['prioritized', 'waiting']))
           .map((job) => job.data)
           .sort((a, b) => a.rollout.localeCompare(b.rollout)),
       )

@@ -169,13 +169,15 @@ export async function measureCheck(
   if (check.metric.kind === 'promql') return undefined;
   const window = windowOf(check, state, now);
   if (window === undefined) return undefined;
-  const treatment = await readCheckStats(read, check, 'treatment', window.buckets);
+  // The decision core chooses the reference (at 100% without a holdback: the baseline or the previous
+  // wave's control); it needs to know whether the control cohort has data in this window, so the control
+  // is read alongside the treatment.
+  const [treatment, control] = await Promise.all([
+    readCheckStats(read, check, 'treatment', window.buckets),
+    check.compare === 'control' ? readCheckStats(read, check, 'control', window.buckets) : null,
+  ]);
   if (treatment === null) return undefined;
   if (check.compare === 'absolute') return measurementOf(check, window, treatment, null);
-  // The decision core chooses the reference (at 100% without a holdback: the baseline or the previous
-  // wave's control); it needs to know whether the control cohort has data in this window.
-  const control =
-    check.compare === 'control' ? await readCheckStats(read, check, 'control', window.buckets) : null;
   const choice = referenceFor(check, state, control !== null && sampleCount(control) > 0);
   if (choice === null) return measurementOf(check, window, treatment, null);
   const stats =

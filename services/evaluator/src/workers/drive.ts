@@ -38,7 +38,8 @@ export async function applyAndFollow(
   });
   await dispatchOutbox(ctx, rollout, result.outbox);
   if (result.effects.some((effect) => effect.type === 'evaluate-checkpoint')) {
-    await applyAndFollow(ctx, rollout, (current) => checkpointEvent(ctx, current), context);
+    const { current: _stale, ...rest } = context;
+    await applyAndFollow(ctx, rollout, (current) => checkpointEvent(ctx, current), rest);
   }
   return result;
 }

@@ -35,10 +35,9 @@ export async function evaluateRollout(ctx: WorkerContext, payload: JobPayload<'e
 
 async function evaluateOnce(ctx: WorkerContext, payload: JobPayload<'evaluate'>): Promise<string> {
   const { rollout, reason } = payload;
-  const leftovers = await ctx.store.listOutbox(rollout);
+  const [leftovers, stored] = await Promise.all([ctx.store.listOutbox(rollout), ctx.store.getState(rollout)]);
   await dispatchOutbox(ctx, rollout, leftovers);
 
-  const stored = await ctx.store.getState(rollout);
   if (stored === null) return 'skipped';
   const { state } = stored;
   if (state.phase === 'pending' || TERMINAL_PHASES.includes(state.phase)) return 'skipped';
@@ -49,27 +48,30 @@ async function evaluateOnce(ctx: WorkerContext, payload: JobPayload<'evaluate'>)
   }
 
   const now = ctx.now();
+  let current = stored;
   if (state.deadline !== null && state.deadline <= now && state.paused === null) {
-    const event = state.phase === 'baseline' ? 'baseline-complete' : 'bake-elapsed';
     if (state.phase === 'baseline' || state.phase === 'wave') {
-      await applyAndFollow(ctx, rollout, { type: event });
+      await applyAndFollow(ctx, rollout, {
+        type: state.phase === 'baseline' ? 'baseline-complete' : 'bake-elapsed',
+      });
+      current = (await ctx.store.getState(rollout)) ?? stored;
     }
   }
-  const afterTimers = await ctx.store.getState(rollout);
-  if (afterTimers?.state.phase === 'checkpoint') {
-    await applyAndFollow(ctx, rollout, (current) => checkpointEvent(ctx, current));
+  if (current.state.phase === 'checkpoint') {
+    await applyAndFollow(ctx, rollout, (fresh) => checkpointEvent(ctx, fresh), { current });
+    current = (await ctx.store.getState(rollout)) ?? current;
   }
 
-  const context = reason === 'data' ? { triggeredAt: payload.enqueuedAt } : {};
+  const context = reason === 'data' ? { triggeredAt: payload.enqueuedAt, current } : { current };
   const result = await applyAndFollow(
     ctx,
     rollout,
-    (current) =>
-      current.state.phase === 'pending' ||
-      current.state.phase === 'baseline' ||
-      TERMINAL_PHASES.includes(current.state.phase)
+    (fresh) =>
+      fresh.state.phase === 'pending' ||
+      fresh.state.phase === 'baseline' ||
+      TERMINAL_PHASES.includes(fresh.state.phase)
         ? null
-        : evaluationEvent(ctx, current),
+        : evaluationEvent(ctx, fresh),
     context,
   );
   return result.ok ? 'applied' : result.refused ? 'refused' : 'skipped';
