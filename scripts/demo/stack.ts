@@ -27,6 +27,8 @@ export interface StackOptions {
   env: Record<string, string>;
   /** Which services to run (default both; the ingest benchmark runs the collector alone). */
   services?: readonly ('collector' | 'evaluator')[];
+  /** Extra node flags per service (the benchmarks pass --cpu-prof when asked to profile). */
+  nodeArgs?: Partial<Record<'collector' | 'evaluator', readonly string[]>>;
   /** Keep an append-only file, fsynced every second (the benchmarks' durability); default: memory only. */
   appendOnly?: boolean;
 }
@@ -165,7 +167,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const service of services) {
       const logFile = join(logDir, `${service.name}.log`);
       const log = createWriteStream(logFile);
-      const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
+      const nodeArgs = options.nodeArgs?.[service.name as 'collector' | 'evaluator'] ?? [];
+      const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', service.entry], {
         cwd: options.root,
         env: {
           ...process.env,

@@ -111,11 +111,11 @@ async function main() {
     // The error counters stay at 0 (a healthy rollout); everything else grows by 1 per round.
     const seriesPerGroup = groups[0]?.length ?? 0;
     const errorSeries = new Set<number>();
-    groups.forEach((series, g) =>
+    groups.forEach((series, g) => {
       series.forEach((labels, i) => {
         if (labels[0]?.[1] === 'bench_errors_total') errorSeries.add(g * seriesPerGroup + i);
-      }),
-    );
+      });
+    });
     process.stdout.write('sending data to every rollout…\n');
     const base = Date.now() - 10_000;
     for (let round = 0; round < 3; round++) {

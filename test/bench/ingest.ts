@@ -34,6 +34,8 @@ const SERIES_PER_REQUEST = Number(process.env.BENCH_SERIES ?? 1_500);
 const REQUESTS_PER_SENDER = Number(process.env.BENCH_REQUESTS ?? 150);
 const WARMUP_REQUESTS = 5;
 const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_MS ?? 30_000);
+// BENCH_ONLY=collector skips Prometheus (for profiling runs).
+const ONLY = process.env.BENCH_ONLY;
 
 interface RunResult {
   target: string;
@@ -139,6 +141,43 @@ const REMOTE_WRITE_HEADERS = {
 };
 const OTLP_HEADERS = { 'content-type': 'application/x-protobuf' };
 
+/** The same remote-write payloads into Prometheus' own receiver; returns its RSS. */
+async function benchPrometheus(results: RunResult[], rwAll: Buffer[][], rwOne: Buffer[][]) {
+  const prometheus = await runBinary(
+    'prometheus',
+    (port, dir) => [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+    ],
+    { 'prometheus.yml': () => 'global: { scrape_interval: 1m }\n' },
+  );
+  let prometheusRss = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
+  try {
+    const sampler = prometheus.pid === undefined ? undefined : sampleRss(prometheus.pid);
+    for (const [matching, payloads] of [
+      ['100%', rwAll],
+      ['1%', rwOne],
+    ] as const) {
+      process.stdout.write(`prometheus, remote write, ${matching} of the series named as the rollout's…\n`);
+      results.push(
+        await drive(
+          { target: 'prometheus', protocol: 'remote write', matching },
+          `http://127.0.0.1:${prometheus.port}/api/v1/write`,
+          payloads,
+          REMOTE_WRITE_HEADERS,
+        ),
+      );
+    }
+    if (sampler !== undefined) prometheusRss = sampler.stop();
+  } finally {
+    await prometheus.stop();
+  }
+
+  return prometheusRss;
+}
+
 async function main() {
   const info = machine();
   process.stdout.write(`machine: ${machineText(info)}\n`);
@@ -167,6 +206,10 @@ async function main() {
     env: { LOG_LEVEL: 'warn' },
     services: ['collector'],
     appendOnly: true,
+    // BENCH_PROFILE=<dir>: a V8 CPU profile of the collector, written there when it stops.
+    ...(process.env.BENCH_PROFILE === undefined
+      ? {}
+      : { nodeArgs: { collector: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] } }),
   });
   let rss = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
   try {
@@ -212,37 +255,8 @@ async function main() {
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  const prometheus = await runBinary(
-    'prometheus',
-    (port, dir) => [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-remote-write-receiver',
-    ],
-    { 'prometheus.yml': () => 'global: { scrape_interval: 1m }\n' },
-  );
   let prometheusRss = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
-  try {
-    const sampler = prometheus.pid === undefined ? undefined : sampleRss(prometheus.pid);
-    for (const [matching, payloads] of [
-      ['100%', rwAll],
-      ['1%', rwOne],
-    ] as const) {
-      process.stdout.write(`prometheus, remote write, ${matching} of the series named as the rollout's…\n`);
-      results.push(
-        await drive(
-          { target: 'prometheus', protocol: 'remote write', matching },
-          `http://127.0.0.1:${prometheus.port}/api/v1/write`,
-          payloads,
-          REMOTE_WRITE_HEADERS,
-        ),
-      );
-    }
-    if (sampler !== undefined) prometheusRss = sampler.stop();
-  } finally {
-    await prometheus.stop();
-  }
+  if (ONLY !== 'collector') prometheusRss = await benchPrometheus(results, rwAll, rwOne);
 
   printTable(
     `remote-write and OTLP ingest — ${SENDERS} senders × ${SERIES_PER_REQUEST} series/request (${bodyKiB} KiB snappy), ${REQUESTS_PER_SENDER - WARMUP_REQUESTS} measured requests each`,
