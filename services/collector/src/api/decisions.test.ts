@@ -55,6 +55,20 @@ describe('decisions and the decision report', () => {
     expect((await api.call('GET', '/api/v1/rollouts/dec/decisions', { token: 'ingester' })).status).toBe(403);
   });
 
+  it('shows the guardrail’s latest value, interval and state on the rollout', async () => {
+    const view: Loose = await (await api.call('GET', '/api/v1/rollouts/dec', { token: 'reader' })).json();
+    expect(view).toMatchObject({ phase: 'rolled-back', wave: { index: 1, percent: 25, of: 3 } });
+    expect(view.checks[0]).toMatchObject({
+      name: 'error-rate',
+      state: 'breached',
+      value: 0.041,
+      interval: [0.036, 0.046],
+      samples: { treatment: 5120, reference: 0 },
+      allowed: { max: 0.03 },
+      window: 'wave',
+    });
+  });
+
   it('answers a browser (Accept: text/html) with the report, and ?format=json with JSON', async () => {
     const page = await api.call('GET', `/api/v1/rollouts/dec/decisions/${rollback.id}`, {
       token: 'reader',
