@@ -40,6 +40,52 @@ describe('toCohortStats', () => {
     });
   });
 
+  it.each([
+    {
+      name: 'one tagged layout, as stored',
+      fields: { n: 6, s: 9, 'b:AAAAAA:10': 1, 'b:AAAAAA:2': 2, 'b:AAAAAA:+Inf': 3 },
+      bounds: [2, 10],
+      counts: [2, 1, 3],
+    },
+    {
+      // B's (1, 2] must not be read as (1.5, 2]: both are laid onto the bounds they share.
+      name: 'two layouts, on the bounds they share',
+      fields: {
+        n: 9,
+        s: 12,
+        'b:AAAAAA:1': 1,
+        'b:AAAAAA:1.5': 2,
+        'b:AAAAAA:2': 3,
+        'b:BBBBBB:1': 1,
+        'b:BBBBBB:2': 2,
+      },
+      bounds: [1, 2],
+      counts: [2, 7, 0],
+    },
+    {
+      name: 'untagged fields written before layouts were tagged, as one more layout',
+      fields: { n: 5, s: 5, 'b:1': 1, 'b:3': 1, 'b:+Inf': 1, 'b:AAAAAA:1': 1, 'b:AAAAAA:2': 1 },
+      bounds: [1],
+      counts: [2, 3],
+    },
+    {
+      name: 'layouts sharing no finite bound: one bucket',
+      fields: { n: 3, s: 3, 'b:AAAAAA:1': 1, 'b:BBBBBB:2': 1, 'b:BBBBBB:+Inf': 1 },
+      bounds: [],
+      counts: [3],
+    },
+  ])('merges explicit histograms of $name', ({ fields, bounds, counts }) => {
+    expect(toCohortStats(vector(fields))).toEqual({
+      kind: 'histogram',
+      bounds,
+      counts,
+      count: fields.n,
+      sum: fields.s,
+      min: null,
+      max: null,
+    });
+  });
+
   it('gives an exponential histogram at the lowest scale stored, folding finer buckets', () => {
     const stats = toCohortStats(vector({ n: 4, s: 10, z: 1, 'e:3:p:9': 1, 'e:2:p:4': 1, 'e:2:n:1': 1 }));
     expect(stats).toMatchObject({

@@ -1,4 +1,9 @@
-import type { CohortStats, ExponentialHistogram } from '../stats/index.ts';
+import {
+  type CohortStats,
+  type ExplicitHistogram,
+  type ExponentialHistogram,
+  mergeHistograms,
+} from '../stats/index.ts';
 import { type BucketVector, SAMPLE_SKETCH_SCALE } from './buckets.ts';
 
 /**
@@ -44,23 +49,41 @@ function hasRawSketch(vector: BucketVector): boolean {
   return vector.raw.positive.size > 0 || vector.raw.negative.size > 0 || vector.raw.zeroCount > 0;
 }
 
-// Buckets of series with different bounds merge by the union of their bounds (see the ingest README).
+/**
+ * One histogram per bucket layout stored, merged by the statistics module's rule: the same layout adds
+ * bucket by bucket; different layouts are laid onto the bounds they share, so a bucket's count never
+ * lands in a narrower bucket it may not belong to. Count, sum and extremes are the vector's own.
+ */
 function explicitOf(vector: BucketVector): CohortStats {
-  const finite = [...vector.explicit.keys()]
-    .filter((b) => b !== Number.POSITIVE_INFINITY)
-    .sort((a, b) => a - b);
-  const counts = [
-    ...finite.map((b) => vector.explicit.get(b) ?? 0),
-    vector.explicit.get(Number.POSITIVE_INFINITY) ?? 0,
-  ];
+  let merged: ExplicitHistogram | null = null;
+  for (const counts of vector.explicit.values()) {
+    const layout = layoutHistogram(counts);
+    merged = merged === null ? layout : mergeHistograms(merged, layout);
+  }
   return {
     kind: 'histogram',
-    bounds: finite,
-    counts,
+    bounds: merged?.bounds ?? [],
+    counts: merged?.counts ?? [0],
     count: vector.count,
     sum: vector.sum,
     min: vector.min ?? null,
     max: vector.max ?? null,
+  };
+}
+
+// A bound whose bucket was always empty has no field, so a layout is rebuilt from the bounds present:
+// its empty buckets join the next one up, which coarsens the layout without moving any count.
+function layoutHistogram(counts: ReadonlyMap<number, number>): ExplicitHistogram {
+  const finite = [...counts.keys()].filter((b) => b !== Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+  const all = [...finite.map((b) => counts.get(b) ?? 0), counts.get(Number.POSITIVE_INFINITY) ?? 0];
+  return {
+    kind: 'histogram',
+    bounds: finite,
+    counts: all,
+    count: all.reduce((a, b) => a + b, 0),
+    sum: 0,
+    min: null,
+    max: null,
   };
 }
 

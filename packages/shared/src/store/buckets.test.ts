@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   bucketKey,
   emptyBucketVector,
+  explicitBucketField,
+  explicitLayout,
   mergeBucketVector,
   metricKeyPart,
   parseBucketFields,
   planWindow,
   RESOLUTIONS,
+  UNTAGGED_LAYOUT,
 } from './buckets.ts';
 
 const S = 1000;
@@ -99,8 +102,13 @@ describe('bucket fields', () => {
       counterIncrease: 7.5,
     });
     expect([...merged.explicit]).toEqual([
-      [1, 3],
-      [Number.POSITIVE_INFINITY, 1],
+      [
+        UNTAGGED_LAYOUT,
+        new Map([
+          [1, 3],
+          [Number.POSITIVE_INFINITY, 1],
+        ]),
+      ],
     ]);
     expect(merged.exponential.get(3)?.positive.get(4)).toBe(3);
     expect(merged.exponential.get(2)?.negative.get(0)).toBe(1);
@@ -115,5 +123,61 @@ describe('keys', () => {
     expect(bucketKey('checkout', '10s', 'job:errors', 'treatment', 0)).toBe(
       'rg:{checkout}:bucket:10s:job%3Aerrors:treatment:0',
     );
+  });
+});
+
+describe('explicit bucket fields', () => {
+  it('tag each bound with a short digest that depends on the layout only', () => {
+    const a = explicitLayout([0.1, 0.5, 1]);
+    expect(a).toMatch(/^[\w-]{6}$/);
+    expect(explicitLayout([0.1, 0.5, 1])).toBe(a);
+    expect(explicitLayout([0.1, 0.5, 2])).not.toBe(a);
+    expect(explicitLayout([0.1, 0.5])).not.toBe(a);
+    expect(explicitBucketField(a, 0.5)).toBe(`b:${a}:0.5`);
+    expect(explicitBucketField(a, Number.POSITIVE_INFINITY)).toBe(`b:${a}:+Inf`);
+  });
+
+  it.each([
+    {
+      name: 'one layout',
+      fields: { 'b:AAAAAA:1': '2', 'b:AAAAAA:+Inf': '1' },
+      want: {
+        AAAAAA: [
+          [1, 2],
+          [Number.POSITIVE_INFINITY, 1],
+        ],
+      },
+    },
+    {
+      name: 'two layouts kept apart',
+      fields: { 'b:AAAAAA:1': '2', 'b:BBBBBB:1': '3', 'b:BBBBBB:1.5': '4' },
+      want: {
+        AAAAAA: [[1, 2]],
+        BBBBBB: [
+          [1, 3],
+          [1.5, 4],
+        ],
+      },
+    },
+    {
+      name: 'untagged fields written before layouts were tagged, as one layout',
+      fields: { 'b:0.5': '1', 'b:1e-7': '2', 'b:+Inf': '3', 'b:AAAAAA:0.5': '4' },
+      want: {
+        [UNTAGGED_LAYOUT]: [
+          [0.5, 1],
+          [1e-7, 2],
+          [Number.POSITIVE_INFINITY, 3],
+        ],
+        AAAAAA: [[0.5, 4]],
+      },
+    },
+    {
+      name: 'malformed bounds ignored',
+      fields: { 'b:': '1', 'b:AAAAAA:': '1', 'b:AAAAAA:x': '1' },
+      want: {},
+    },
+  ])('parse $name', ({ fields, want }) => {
+    const explicit = parseBucketFields(fields).explicit;
+    expect(Object.fromEntries([...explicit].map(([layout, counts]) => [layout, [...counts]]))).toEqual(want);
   });
 });

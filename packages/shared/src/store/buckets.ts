@@ -4,6 +4,7 @@
  * running total per wave and the baseline total. Layout and reasons: services/collector/src/ingest/README.md.
  */
 
+import { createHash } from 'node:crypto';
 import { rolloutKeys } from '../redis/keys.ts';
 
 export type Cohort = 'treatment' | 'control' | 'baseline';
@@ -90,9 +91,36 @@ export const FIELD = {
 /** Raw (non-histogram) values go into exponential buckets of this fixed scale: base 2^(1/32), ±1.1 %. */
 export const SAMPLE_SKETCH_SCALE = 5;
 
-/** Upper bound text as Prometheus writes `le` ("0.5", "+Inf"), so bounds that differ merge at read time. */
-export function explicitBucketField(upperBound: number): string {
-  return `b:${formatBound(upperBound)}`;
+/**
+ * `b:<layout>:<le>`: the upper bound as Prometheus writes `le` ("0.5", "+Inf"), tagged with the digest
+ * of the series' bucket layout (`explicitLayout`). Series with the same layout add field by field;
+ * different layouts stay apart so the reader can merge whole histograms without splitting a bucket.
+ */
+export function explicitBucketField(layout: string, upperBound: number): string {
+  return `b:${layout}:${formatBound(upperBound)}`;
+}
+
+/** Fields written before layouts were tagged (`b:<le>`) are read as this one layout. */
+export const UNTAGGED_LAYOUT = '';
+
+const LAYOUT_CACHE_MAX = 1024;
+const layoutCache = new Map<string, string>();
+
+/**
+ * A short stable digest of a histogram's finite upper bounds (strictly increasing, as senders give
+ * them): 6 base64url characters (36 bits), so two layouts of one metric colliding is vanishingly
+ * unlikely while field names stay short. Memoized: points of one layout arrive at a high rate.
+ */
+export function explicitLayout(bounds: readonly number[]): string {
+  const text = bounds.map(formatBound).join(',');
+  let digest = layoutCache.get(text);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(text).digest('base64url').slice(0, 6);
+    // Dropped whole when full: a bounded memory, and a refill costs one hash per layout.
+    if (layoutCache.size >= LAYOUT_CACHE_MAX) layoutCache.clear();
+    layoutCache.set(text, digest);
+  }
+  return digest;
 }
 export function formatBound(upperBound: number): string {
   if (upperBound === Number.POSITIVE_INFINITY) return '+Inf';
@@ -116,8 +144,8 @@ export interface BucketVector {
   lastValue?: number;
   lastTime?: number;
   counterIncrease: number;
-  /** Upper bound → count in that bucket (not cumulative). */
-  explicit: Map<number, number>;
+  /** Layout digest → upper bound → count in that bucket (not cumulative); see `explicitBucketField`. */
+  explicit: Map<string, Map<number, number>>;
   /** Scale → signed index (`n` as negative magnitudes) → count. */
   exponential: Map<number, { positive: Map<number, number>; negative: Map<number, number> }>;
   zeroCount: number;
@@ -184,8 +212,11 @@ export function parseBucketFields(fields: Record<string, string>): BucketVector 
 
 function parseBucketField(vector: BucketVector, field: string, value: number) {
   if (field.startsWith('b:')) {
-    const bound = field === 'b:+Inf' ? Number.POSITIVE_INFINITY : Number(field.slice(2));
-    if (!Number.isNaN(bound)) vector.explicit.set(bound, (vector.explicit.get(bound) ?? 0) + value);
+    const split = field.indexOf(':', 2);
+    const layout = split < 0 ? UNTAGGED_LAYOUT : field.slice(2, split);
+    const text = field.slice(split < 0 ? 2 : split + 1);
+    const bound = text === '+Inf' ? Number.POSITIVE_INFINITY : Number(text);
+    if (text !== '' && !Number.isNaN(bound)) addTo(layoutOf(vector.explicit, layout), bound, value);
     return;
   }
   const raw = /^r:([pn]):(-?\d+)$/.exec(field);
@@ -202,6 +233,15 @@ function parseBucketField(vector: BucketVector, field: string, value: number) {
     vector.exponential.set(scale, perScale);
   }
   addTo(match[2] === 'p' ? perScale.positive : perScale.negative, Number(match[3]), value);
+}
+
+function layoutOf(explicit: Map<string, Map<number, number>>, layout: string): Map<number, number> {
+  let counts = explicit.get(layout);
+  if (counts === undefined) {
+    counts = new Map();
+    explicit.set(layout, counts);
+  }
+  return counts;
 }
 
 function addTo(map: Map<number, number>, key: number, value: number) {
@@ -225,7 +265,10 @@ export function mergeBucketVector(into: BucketVector, from: BucketVector): Bucke
     into.lastTime = from.lastTime;
     into.lastValue = from.lastValue;
   }
-  for (const [bound, count] of from.explicit) addTo(into.explicit, bound, count);
+  for (const [layout, counts] of from.explicit) {
+    const target = layoutOf(into.explicit, layout);
+    for (const [bound, count] of counts) addTo(target, bound, count);
+  }
   into.raw.zeroCount += from.raw.zeroCount;
   for (const [index, count] of from.raw.positive) addTo(into.raw.positive, index, count);
   for (const [index, count] of from.raw.negative) addTo(into.raw.negative, index, count);

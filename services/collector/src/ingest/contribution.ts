@@ -2,6 +2,7 @@ import { exponentialIndexOf } from '@rollout-guard/shared/stats';
 import {
   expBucketField,
   explicitBucketField,
+  explicitLayout,
   FIELD,
   rawSketchField,
   SAMPLE_SKETCH_SCALE,
@@ -49,10 +50,13 @@ export function contributionsOf(value: PointValue): Contribution[] {
     case 'histogram': {
       const fields: Record<string, number> = { [FIELD.count]: value.count };
       if (value.sum !== undefined) fields[FIELD.sum] = value.sum;
-      value.counts.forEach((count, i) => {
-        if (count === 0) return;
-        fields[explicitBucketField(value.bounds[i] ?? Number.POSITIVE_INFINITY)] = count;
-      });
+      if (value.counts.length > 0) {
+        const layout = explicitLayout(value.bounds);
+        value.counts.forEach((count, i) => {
+          if (count === 0) return;
+          fields[explicitBucketField(layout, value.bounds[i] ?? Number.POSITIVE_INFINITY)] = count;
+        });
+      }
       return [temporal(value.temporality, fields, extremesOf(value))];
     }
     case 'exponentialHistogram': {
