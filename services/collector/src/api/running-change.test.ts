@@ -18,6 +18,8 @@ describe('changes to a running rollout', () => {
     [['spec', 'approval'], true],
     [['spec', 'actions', 'rollback', 0, 'url'], true],
     [['metadata', 'labels', 'team'], true],
+    [['spec', 'scrape', 0, 'url'], true],
+    [['spec', 'scrape', 1], true],
     [['spec', 'waves', 1, 'percent'], false],
     [['spec', 'waves', 3], false],
     [['spec', 'cohorts', 'attribute'], false],

@@ -15,7 +15,7 @@ const WAVE_FIELDS = new Set(['bake', 'extend', 'maxBake', 'minSamples']);
 
 /**
  * Whether a change may be made to a rollout that is running. Thresholds (limits, consecutive, confidence,
- * minimum samples), actions, bakes and approval may change: the data collected so far still means what it
+ * minimum samples), actions, bakes, approval and scrape targets may change: the data collected so far still means what it
  * meant. Waves (their number and percents), cohorts, metrics, aggregates, windows, comparisons, the flag and
  * the set of checks may not: the data already judged would no longer fit the question.
  */
@@ -24,6 +24,9 @@ export function isAllowedWhileRunning(segments: readonly PathSegment[]): boolean
   if (root === 'metadata') return segments[1] === 'labels';
   if (root !== 'spec') return false;
   if (section === 'approval' || section === 'actions' || section === 'confidence') return true;
+  // Scrape targets say where data comes from, not what is asked of it: a moved endpoint or a rotated
+  // credential must not need a new rollout.
+  if (section === 'scrape') return true;
   if (section === 'waves') return typeof index === 'number' && WAVE_FIELDS.has(String(field));
   if (section === 'guardrails' || section === 'successCriteria') {
     return typeof index === 'number' && CHECK_FIELDS.has(String(field));
