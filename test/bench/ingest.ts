@@ -48,6 +48,36 @@ interface RunResult {
   p99Ms: number;
   seconds: number;
   firstError?: string;
+  /** Collector only, from its own metrics: mean time per request answering it, and storing in Redis. */
+  serverMs?: number;
+  redisMs?: number;
+}
+
+/** Sum and count of one histogram in a Prometheus text exposition (all label sets added up). */
+async function histogramTotals(baseUrl: string, name: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  let sum = 0;
+  let count = 0;
+  for (const line of text.split('\n')) {
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith(`${name}_sum`)) sum += value;
+    else if (line.startsWith(`${name}_count`)) count += value;
+  }
+  return { sum, count };
+}
+
+/** Runs `drive` and adds the collector's own view: time per request in the server and in Redis. */
+async function withServerTimes(collectorUrl: string, run: () => Promise<RunResult>): Promise<RunResult> {
+  const names = ['rollout_guard_ingest_request_duration_seconds', 'rollout_guard_ingest_redis_write_seconds'];
+  const before = await Promise.all(names.map((n) => histogramTotals(collectorUrl, n)));
+  const result = await run();
+  const after = await Promise.all(names.map((n) => histogramTotals(collectorUrl, n)));
+  const mean = (i: number) => {
+    const sum = (after[i]?.sum ?? 0) - (before[i]?.sum ?? 0);
+    const count = (after[i]?.count ?? 0) - (before[i]?.count ?? 0);
+    return count > 0 ? (sum / count) * 1000 : Number.NaN;
+  };
+  return { ...result, serverMs: mean(0), redisMs: mean(1) };
 }
 
 function post(agent: Agent, url: URL, body: Buffer, headers: Record<string, string>) {
@@ -227,11 +257,13 @@ async function main() {
     ] as const) {
       process.stdout.write(`collector, remote write, ${matching} matching…\n`);
       results.push(
-        await drive(
-          { target: 'collector', protocol: 'remote write', matching },
-          rw,
-          payloads,
-          REMOTE_WRITE_HEADERS,
+        await withServerTimes(stack.collectorUrl, () =>
+          drive(
+            { target: 'collector', protocol: 'remote write', matching },
+            rw,
+            payloads,
+            REMOTE_WRITE_HEADERS,
+          ),
         ),
       );
     }
@@ -241,11 +273,8 @@ async function main() {
     ] as const) {
       process.stdout.write(`collector, OTLP protobuf, ${matching} matching…\n`);
       results.push(
-        await drive(
-          { target: 'collector', protocol: 'OTLP protobuf', matching },
-          otlp,
-          payloads,
-          OTLP_HEADERS,
+        await withServerTimes(stack.collectorUrl, () =>
+          drive({ target: 'collector', protocol: 'OTLP protobuf', matching }, otlp, payloads, OTLP_HEADERS),
         ),
       );
     }
@@ -269,6 +298,8 @@ async function main() {
       'samples/s': r.samplesPerSecond,
       'p50 ms': r.p50Ms,
       'p99 ms': r.p99Ms,
+      'server ms/req': r.serverMs ?? Number.NaN,
+      'redis ms/req': r.redisMs ?? Number.NaN,
     })),
   );
   const ratios = ['100%', '1%'].map((matching) => {
