@@ -87,6 +87,7 @@ describe('pnpm start', () => {
     ).toMatchObject({ redisPid: leftover.child.pid });
     expect(await leftover.exited).toBe(0);
     await started.waitForLine(logged('collector listening'));
+    await started.waitForLine(logged('evaluator health server listening'));
     await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     started.child.kill('SIGTERM');
     expect(await started.exited).toBe(0);
