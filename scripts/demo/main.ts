@@ -71,6 +71,7 @@ try {
     collectorPort: (await portFree(4318)) ? 4318 : 0,
     signal: controller.signal,
     onEvent: (event) => {
+      if (event.kind === 'stopped') status = undefined;
       const lines = formatEvent(event, style);
       if (lines.length === 0) return;
       clearProgress();
