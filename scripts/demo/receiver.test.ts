@@ -40,7 +40,7 @@ describe('the demo webhook receiver', () => {
   });
 
   it.each([
-    ['another secret', (secret: string, body: string) => signed(newWebhookSecret(), 'dec_2', body)],
+    ['another secret', (_secret: string, body: string) => signed(newWebhookSecret(), 'dec_2', body)],
     ['a tampered body', (secret: string, body: string) => signed(secret, 'dec_2', body.replace('r', 'x'))],
     ['no signature', () => ({ 'content-type': 'application/json' })],
   ])('answers 401 to %s and hands nothing on', async (_, headers) => {
