@@ -31,7 +31,7 @@ export type DemoEvent =
   | { kind: 'regression'; wave: number; errorRate: number }
   | { kind: 'rollback'; decisionId: string; wave: number; reasons: Reason[]; afterRegressionMs: number }
   | { kind: 'report'; url: string; file: string; status: number; contentType: string }
-  | { kind: 'stopped' };
+  | { kind: 'stopped'; privateRedis: boolean };
 
 export type TimedEvent = DemoEvent & { readonly atMs: number };
 
@@ -140,6 +140,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   });
   let traffic: Traffic | undefined;
   let stopStack: (() => Promise<void>) | undefined;
+  let privateRedis = false;
   try {
     emit({ kind: 'receiver', url: receiver.url });
     const dataDir = options.dataDir ?? join(options.root, '.data', 'demo');
@@ -155,6 +156,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       env: { ROLLBACK_SECRET: secret, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
     });
     stopStack = () => stack.stop();
+    privateRedis = stack.privateRedis;
     let died: string | undefined;
     void stack.died.then((message) => {
       died = message;
@@ -325,6 +327,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await traffic?.stop();
     await stopStack?.();
     await receiver.close();
-    emit({ kind: 'stopped' });
+    emit({ kind: 'stopped', privateRedis });
   }
 }

@@ -19,6 +19,10 @@ describe('the demo timeline', () => {
     ],
     [{ kind: 'phase', phase: 'wave', wave: 1, atMs: 0 }, []],
     [
+      { kind: 'stopped', privateRedis: true, atMs: 75_000 },
+      ['01:15  stopped the traffic, the services, the private Redis and the receiver'],
+    ],
+    [
       { kind: 'phase', phase: 'awaiting-approval', wave: 1, atMs: 61_000 },
       ['01:01  phase → awaiting-approval'],
     ],

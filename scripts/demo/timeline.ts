@@ -107,7 +107,13 @@ export function formatEvent(event: TimedEvent, style: Style = PLAIN): string[] {
         `         saved as ${event.file}`,
       ];
     case 'stopped':
-      return [line('stopped the traffic, the services, Redis and the receiver')];
+      return [
+        line(
+          event.privateRedis
+            ? 'stopped the traffic, the services, the private Redis and the receiver'
+            : 'stopped the traffic, the services and the receiver (your Redis keeps the rollout)',
+        ),
+      ];
   }
 }
 
