@@ -237,9 +237,15 @@ async function main() {
     services: ['collector'],
     appendOnly: true,
     // BENCH_PROFILE=<dir>: a V8 CPU profile of the collector, written there when it stops.
-    ...(process.env.BENCH_PROFILE === undefined
-      ? {}
-      : { nodeArgs: { collector: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] } }),
+    // BENCH_COLLECTOR_FLAGS: extra node flags for the collector (e.g. --max-old-space-size=192).
+    nodeArgs: {
+      collector: [
+        ...(process.env.BENCH_COLLECTOR_FLAGS ?? '').split(' ').filter(Boolean),
+        ...(process.env.BENCH_PROFILE === undefined
+          ? []
+          : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]),
+      ],
+    },
   });
   let rss = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
   try {
@@ -311,7 +317,8 @@ async function main() {
       matching,
       'collector samples/s': ours?.samplesPerSecond ?? 0,
       'prometheus samples/s': theirs?.samplesPerSecond ?? 0,
-      'collector / prometheus': (ours?.samplesPerSecond ?? 0) / (theirs?.samplesPerSecond ?? 1),
+      'collector / prometheus':
+        theirs === undefined ? Number.NaN : (ours?.samplesPerSecond ?? 0) / theirs.samplesPerSecond,
     };
   });
   printTable('remote write: collector vs Prometheus 2.42 receiver', ratios);
