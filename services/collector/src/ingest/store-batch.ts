@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import {
   type ActiveRollout,
@@ -11,11 +10,12 @@ import {
   WAVE_TOTAL_TTL_SECONDS,
   waveTotalKey,
 } from '@rollout-guard/shared/store';
-import { type Point, seriesKey } from '../protocols/point.ts';
+import type { Point } from '../protocols/point.ts';
 import { contributionsOf } from './contribution.ts';
 import { type IngestOp, type IngestResult, KeyTable, runIngestScript } from './ingest-script.ts';
 import { describePoint, type IngestLimits, pointLimitViolation, Refusals } from './limits.ts';
 import type { Matcher, NoMatchReason } from './matcher.ts';
+import { seriesId } from './series-id.ts';
 
 /** Phases whose data also adds to the running total of the current wave. */
 const WAVE_PHASES = new Set<ActiveRollout['phase']>(['wave', 'checkpoint', 'awaiting-approval', 'paused']);
@@ -77,7 +77,7 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
       refused.add(violation, describePoint(point));
       continue;
     }
-    const id = seriesId(point);
+    const id = seriesId(point.name, point.attributes);
     if (!seenSeries.has(id)) {
       if (seenSeries.size >= limits.maxSeriesPerRequest) {
         refused.add(`more than ${limits.maxSeriesPerRequest} series in one request`, describePoint(point));
@@ -138,11 +138,6 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
     if (result.accepted > 0) touched.push(batch.rollout.name);
   });
   return { stored, dropped, refused, ignored, touched, repeated, redisMs };
-}
-
-/** The series a point belongs to, hashed: it is a Redis hash field and sorted-set member per series. */
-function seriesId(point: Point): string {
-  return createHash('sha1').update(seriesKey(point.name, point.attributes)).digest('base64url');
 }
 
 /** One rollout's part of a batch: its keys, target groups and ops for the ingest script. */
