@@ -1,6 +1,6 @@
 import type { ActiveRollout } from '@rollout-guard/shared/store';
 import { describe, expect, it } from 'vitest';
-import { Matcher } from './matcher.ts';
+import { Matcher, normaliseName } from './matcher.ts';
 
 function rollout(overrides: Partial<ActiveRollout> = {}): ActiveRollout {
   return {
@@ -102,6 +102,59 @@ describe('Matcher.match', () => {
     ['handle_time_seconds', { ...service, 'feature_flag.result.variant': 'shadow' }, 'other-variant'],
   ])('says why %s %o counts nowhere', (name, attributes, reason) => {
     expect(matcher.match(name, attributes)).toEqual({ matches: [], reason });
+  });
+
+  it('carries nothing from one point to the next', () => {
+    const sequence: Array<[Record<string, string>, string[]]> = [
+      [{ ...service, 'feature_flag.key': 'other', 'feature_flag.result.variant': 'on' }, []],
+      [{ ...service }, ['copilot:baseline']],
+      [{ ...service, 'feature_flag.result.variant': 'off' }, ['copilot:control']],
+      [{ 'service.name': 'billing' }, []],
+      [{ ...service, feature_flag_result_variant: 'on' }, ['copilot:treatment']],
+    ];
+    for (const [attributes, expected] of sequence)
+      expect(cohortsOf('handle_time_seconds', attributes)).toEqual(expected);
+  });
+
+  it('lets the later of two names that normalise alike win, as sent', () => {
+    expect(
+      cohortsOf('handle_time_seconds', {
+        ...service,
+        'feature_flag.result.variant': 'off',
+        feature_flag_result_variant: 'on',
+      }),
+    ).toEqual(['copilot:treatment']);
+    expect(
+      cohortsOf('handle_time_seconds', {
+        ...service,
+        feature_flag_result_variant: 'on',
+        'feature_flag.result.variant': 'off',
+      }),
+    ).toEqual(['copilot:control']);
+  });
+
+  it('gives the same answer for the same attributes record seen twice', () => {
+    const attributes = { ...service, 'feature_flag.result.variant': 'on' };
+    expect(cohortsOf('handle_time_seconds', attributes)).toEqual(['copilot:treatment']);
+    expect(cohortsOf('handle_time_seconds', attributes)).toEqual(['copilot:treatment']);
+  });
+});
+
+describe('normaliseName', () => {
+  it.each([
+    ['service.name', 'service_name'],
+    ['service_name', 'service_name'],
+    ['a.b.c', 'a_b_c'],
+    ['.', '_'],
+    ['', ''],
+  ])('%s → %s', (name, expected) => {
+    expect(normaliseName(name)).toBe(expected);
+    expect(normaliseName(name)).toBe(expected);
+  });
+
+  it('stays exact past its cache bound', () => {
+    for (let i = 0; i < 12_000; i++) expect(normaliseName(`n.${i}`)).toBe(`n_${i}`);
+    expect(normaliseName('service.name')).toBe('service_name');
   });
 });
 

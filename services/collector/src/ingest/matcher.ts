@@ -1,9 +1,21 @@
 import type { ActiveRollout, Cohort } from '@rollout-guard/shared/store';
 import type { Attributes } from '../protocols/point.ts';
 
+// Attribute names are few and repeat on every point: each dotted one is rewritten once.
+// Bounded, cleared when full, so a sender inventing names cannot grow it without end.
+const NORMALISED_LIMIT = 10_000;
+let normalisedNames = new Map<string, string>();
+
 /** Attribute names compare after `.` → `_`, so OTLP `service.name` matches the Prometheus label `service_name`. */
 export function normaliseName(name: string): string {
-  return name.replaceAll('.', '_');
+  if (!name.includes('.')) return name;
+  let known = normalisedNames.get(name);
+  if (known === undefined) {
+    known = name.replaceAll('.', '_');
+    if (normalisedNames.size >= NORMALISED_LIMIT) normalisedNames = new Map();
+    normalisedNames.set(name, known);
+  }
+  return known;
 }
 
 const FLAG_KEY = 'feature_flag_key';
@@ -50,6 +62,10 @@ const NONE: Prepared[] = [];
  */
 export class Matcher {
   readonly #byMetric = new Map<string, Prepared[]>();
+  /** Every normalised attribute name some rollout reads: the flag key, `match` names, cohort attributes. */
+  readonly #read = new Set<string>([FLAG_KEY]);
+  /** Reused by each `match` call (synchronous, so never shared between two points). */
+  readonly #scratch = new Map<string, string>();
   readonly rollouts: readonly ActiveRollout[];
 
   constructor(rollouts: readonly ActiveRollout[]) {
@@ -62,6 +78,8 @@ export class Matcher {
           ...new Set([normaliseName(rollout.cohorts.attribute), ...DEFAULT_COHORT_ATTRIBUTES]),
         ],
       };
+      for (const [name] of prepared.match) this.#read.add(name);
+      for (const name of prepared.cohortAttributes) this.#read.add(name);
       for (const metric of new Set(rollout.metrics)) {
         const list = this.#byMetric.get(metric);
         if (list === undefined) this.#byMetric.set(metric, [prepared]);
@@ -82,8 +100,13 @@ export class Matcher {
   match(name: string, attributes: Attributes): MatchResult {
     const candidates = this.#byMetric.get(name) ?? NONE;
     if (candidates.length === 0) return { matches: [], reason: 'unwanted-metric' };
-    const normalised = new Map<string, string>();
-    for (const [key, value] of Object.entries(attributes)) normalised.set(normaliseName(key), value);
+    // Only the names some rollout reads; later attributes win, as when all were copied.
+    const normalised = this.#scratch;
+    normalised.clear();
+    for (const key in attributes) {
+      const read = normaliseName(key);
+      if (this.#read.has(read)) normalised.set(read, attributes[key] as string);
+    }
     const flag = normalised.get(FLAG_KEY);
     const matches: Match[] = [];
     let reason: NoMatchReason = 'no-match';
