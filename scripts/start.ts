@@ -18,6 +18,7 @@ import {
   redact,
   stopRedisServer,
 } from '../packages/shared/src/redis/index.ts';
+import { SERVICE_NODE_FLAGS } from './service-node-flags.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const logger = createLogger({ service: 'start', level: process.env.LOG_LEVEL?.toLowerCase() || 'info' });
@@ -79,7 +80,7 @@ async function privateRedis(): Promise<RunningRedisServer | undefined> {
 }
 
 function startService(service: (typeof SERVICES)[number], redisUrl: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', service.entry], {
+  return spawn(process.execPath, [...SERVICE_NODE_FLAGS[service.name], '--import', 'tsx', service.entry], {
     cwd: root,
     env: { ...process.env, REDIS_URL: redisUrl },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -10,6 +10,7 @@ import {
   type RunningRedisServer,
   stopRedisServer,
 } from '../../packages/shared/src/redis/index.ts';
+import { SERVICE_NODE_FLAGS } from '../service-node-flags.ts';
 
 export const NO_REDIS =
   'the demo needs Redis 7: install redis-server (apt-get install redis-server, or brew install redis) or set REDIS_URL=redis://host:6379';
@@ -27,7 +28,7 @@ export interface StackOptions {
   env: Record<string, string>;
   /** Which services to run (default both; the ingest benchmark runs the collector alone). */
   services?: readonly ('collector' | 'evaluator')[];
-  /** Extra node flags per service (the benchmarks pass --cpu-prof when asked to profile). */
+  /** Node flags per service after `SERVICE_NODE_FLAGS`, which they override (the benchmarks pass --cpu-prof when asked to profile). */
   nodeArgs?: Partial<Record<'collector' | 'evaluator', readonly string[]>>;
   /** Keep an append-only file, fsynced every second (the benchmarks' durability); default: memory only. */
   appendOnly?: boolean;
@@ -167,7 +168,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const service of services) {
       const logFile = join(logDir, `${service.name}.log`);
       const log = createWriteStream(logFile);
-      const nodeArgs = options.nodeArgs?.[service.name as 'collector' | 'evaluator'] ?? [];
+      const name = service.name as 'collector' | 'evaluator';
+      const nodeArgs = [...SERVICE_NODE_FLAGS[name], ...(options.nodeArgs?.[name] ?? [])];
       const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', service.entry], {
         cwd: options.root,
         env: {

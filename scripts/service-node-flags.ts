@@ -1,0 +1,14 @@
+/**
+ * Node flags each service is started with, by `pnpm start`, the demo and the benchmarks alike.
+ *
+ * The collector allocates fast under ingest and V8 grows its heap to match: uncapped it peaked at
+ * 450 MiB resident in `pnpm bench:ingest` while holding little (a few thousand series of state).
+ * A capped old space makes V8 collect sooner instead of growing, at no cost in throughput; smaller
+ * semi-spaces cut a little more but halved OTLP throughput. See BENCHMARKS.md ("Fixes, before and
+ * after") for the figures. Flags given later on the command line
+ * win, so a deployment that needs more heap passes its own `--max-old-space-size` after these.
+ */
+export const SERVICE_NODE_FLAGS: Readonly<Record<'collector' | 'evaluator', readonly string[]>> = {
+  collector: ['--max-old-space-size=192'],
+  evaluator: [],
+};
