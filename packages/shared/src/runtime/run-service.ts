@@ -36,8 +36,6 @@ export async function runService<Env extends { SHUTDOWN_TIMEOUT_MS: number }>(
   try {
     const env = options.loadEnv();
     const running = await options.start(env);
-    process.off('SIGTERM', hold);
-    process.off('SIGINT', hold);
     handleShutdown({
       logger: running.logger,
       onSignal: running.markShuttingDown,
@@ -45,6 +43,12 @@ export async function runService<Env extends { SHUTDOWN_TIMEOUT_MS: number }>(
       // Room for the last steps after the HTTP grace period, under the usual 5 s before SIGKILL.
       deadlineMs: env.SHUTDOWN_TIMEOUT_MS + 1500,
     });
+    // Only now let go of the holding listeners. Removing a signal's last listener closes Node's
+    // handle for it, and a signal already caught by that handle but not yet dispatched would be
+    // lost: the process would keep running. With the shutdown listeners added first, the handle
+    // stays open and such a signal reaches them.
+    process.off('SIGTERM', hold);
+    process.off('SIGINT', hold);
     if (early !== undefined) process.emit(early, early);
   } catch (error) {
     if (error instanceof EnvError) {
