@@ -3,6 +3,7 @@ import { bucketKey, seriesStateKey } from '@rollout-guard/shared/store';
 import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type IngestCall, type IngestOp, KeyTable, runIngestScript } from './ingest-script.ts';
+import { SeriesStateCache } from './series-state.ts';
 
 let server: TestRedis;
 let redis: RedisClient;
@@ -15,7 +16,13 @@ afterAll(async () => {
   redis.disconnect();
   await server.stop();
 });
-beforeEach(() => server.flushAll());
+/** One collector's memory of series states; each test starts as a freshly started collector. */
+let cache: SeriesStateCache;
+beforeEach(async () => {
+  await server.flushAll();
+  cache = new SeriesStateCache();
+});
+const ingest = (c: IngestCall, on = cache) => runIngestScript(redis, c, on);
 
 const ROLLOUT = 'checkout';
 const BUCKET = bucketKey(ROLLOUT, '10s', 'requests_total', 'treatment', 0);
@@ -66,16 +73,16 @@ describe('the ingest script', () => {
       { k: 'd', sid: 'b', t: 0, v: { ci: 4.5 } },
       { k: 'd', sid: 'c', t: 1, v: { ci: 1 } },
     ];
-    expect(await runIngestScript(redis, call(ops, 'batch-1'))).toEqual({
+    expect(await ingest(call(ops, 'batch-1'))).toEqual({
       applied: true,
       accepted: 3,
       refusedByCap: 0,
       ignored: 0,
     });
-    expect(await runIngestScript(redis, call(ops, 'batch-1'))).toMatchObject({ applied: false, accepted: 0 });
+    expect(await ingest(call(ops, 'batch-1'))).toMatchObject({ applied: false, accepted: 0 });
     expect(await fields()).toEqual({ ci: 7.5 });
     expect(await fields(OTHER)).toEqual({ ci: 1 });
-    await runIngestScript(redis, call(ops, 'batch-2'));
+    await ingest(call(ops, 'batch-2'));
     expect(await fields()).toEqual({ ci: 15 });
   });
 
@@ -131,7 +138,7 @@ describe('the ingest script', () => {
   ])('cumulative counter: $name', async ({ points, increase }) => {
     let n = 0;
     for (const [value, ts, st] of points) {
-      await runIngestScript(redis, call([counter('s', value!, ts!, st)], `b${n++}`));
+      await ingest(call([counter('s', value!, ts!, st)], `b${n++}`));
     }
     expect((await fields()).ci ?? 0).toBe(increase);
   });
@@ -144,19 +151,17 @@ describe('the ingest script', () => {
       counter('s', 9, 630_000),
       counter('s', 8, 625_000), // older than the last one: ignored
     ];
-    expect(await runIngestScript(redis, call(batch, 'b1'))).toMatchObject({ accepted: 4, ignored: 1 });
+    expect(await ingest(call(batch, 'b1'))).toMatchObject({ accepted: 4, ignored: 1 });
     expect((await fields()).ci).toBe(10 + 4 + 5);
-    await runIngestScript(redis, call([counter('s', 12, 640_000)], 'b2'));
+    await ingest(call([counter('s', 12, 640_000)], 'b2'));
     expect((await fields()).ci).toBe(10 + 4 + 5 + 3);
   });
 
   it('admits new series under the cap in the order they come, known ones always', async () => {
     const d = (sid: string): IngestOp => ({ k: 'd', sid, t: 0, v: { ci: 1 } });
     const capped = { maxActiveSeries: 3 };
-    await runIngestScript(redis, call([d('a'), d('b')], 'b1', capped));
-    expect(
-      await runIngestScript(redis, call([d('c'), d('d'), d('a'), d('c'), d('e')], 'b2', capped)),
-    ).toMatchObject({
+    await ingest(call([d('a'), d('b')], 'b1', capped));
+    expect(await ingest(call([d('c'), d('d'), d('a'), d('c'), d('e')], 'b2', capped))).toMatchObject({
       accepted: 3,
       refusedByCap: 2,
     });
@@ -164,16 +169,16 @@ describe('the ingest script', () => {
   });
 
   it('reports points it ignored as out of order', async () => {
-    await runIngestScript(redis, call([counter('s', 10, 600_000)], 'b1'));
-    expect(await runIngestScript(redis, call([counter('s', 9, 590_000)], 'b2'))).toMatchObject({
+    await ingest(call([counter('s', 10, 600_000)], 'b1'));
+    expect(await ingest(call([counter('s', 9, 590_000)], 'b2'))).toMatchObject({
       accepted: 0,
       ignored: 1,
     });
   });
 
   it('keeps cumulative series apart and exact for large counts', async () => {
-    await runIngestScript(redis, call([counter('a', 2 ** 50, 600_000), counter('b', 1, 600_000)], 'b1'));
-    await runIngestScript(redis, call([counter('a', 2 ** 50 + 7, 610_000), counter('b', 3, 610_000)], 'b2'));
+    await ingest(call([counter('a', 2 ** 50, 600_000), counter('b', 1, 600_000)], 'b1'));
+    await ingest(call([counter('a', 2 ** 50 + 7, 610_000), counter('b', 3, 610_000)], 'b2'));
     expect((await fields()).ci).toBe(9);
   });
 
@@ -211,8 +216,8 @@ describe('the ingest script', () => {
       ts,
       mono: true,
     });
-    await runIngestScript(redis, call([op(2, -1, 600_000)], 'b1'));
-    await runIngestScript(redis, call([op(3, -4, 610_000)], 'b2'));
+    await ingest(call([op(2, -1, 600_000)], 'b1'));
+    await ingest(call([op(3, -4, 610_000)], 'b2'));
     expect(await fields()).toEqual({ n: 1, s: -3, 'b:0': 1 });
   });
 
@@ -237,32 +242,85 @@ describe('the ingest script', () => {
   it('refuses new series beyond the cap and keeps counting the known ones', async () => {
     const capped = { maxActiveSeries: 2 };
     const d = (sid: string): IngestOp => ({ k: 'd', sid, t: 0, v: { ci: 1 } });
-    expect(await runIngestScript(redis, call([d('a'), d('b'), d('c')], 'b1', capped))).toMatchObject({
+    expect(await ingest(call([d('a'), d('b'), d('c')], 'b1', capped))).toMatchObject({
       accepted: 2,
       refusedByCap: 1,
     });
-    expect(await runIngestScript(redis, call([d('a'), d('c')], 'b2', capped))).toMatchObject({
+    expect(await ingest(call([d('a'), d('c')], 'b2', capped))).toMatchObject({
       accepted: 1,
       refusedByCap: 1,
     });
     // An idle series stops counting against the cap.
-    expect(
-      await runIngestScript(redis, call([d('c')], 'b3', { ...capped, nowMs: 1_000_000 + 3_600_001 })),
-    ).toMatchObject({ accepted: 1, refusedByCap: 0 });
+    expect(await ingest(call([d('c')], 'b3', { ...capped, nowMs: 1_000_000 + 3_600_001 }))).toMatchObject({
+      accepted: 1,
+      refusedByCap: 0,
+    });
     expect((await fields()).ci).toBe(4);
   });
 
   it('sets every written key to expire', async () => {
-    await runIngestScript(redis, call([counter('s', 1, 600_000, 550_000)], 'b1'));
+    await ingest(call([counter('s', 1, 600_000, 550_000)], 'b1'));
     expect(await redis.ttl(BUCKET)).toBeGreaterThan(590);
     expect(await redis.ttl(seriesStateKey(ROLLOUT, 'requests_total'))).toBeGreaterThan(3590);
     expect(await redis.pttl('rg:{checkout}:batches')).toBeGreaterThan(0);
   });
 
   it('loads itself again after Redis forgot its scripts', async () => {
-    await runIngestScript(redis, call([{ k: 'd', sid: 'a', t: 0, v: { ci: 1 } }], 'b1'));
+    await ingest(call([{ k: 'd', sid: 'a', t: 0, v: { ci: 1 } }], 'b1'));
     await redis.script('FLUSH');
-    await runIngestScript(redis, call([{ k: 'd', sid: 'a', t: 0, v: { ci: 1 } }], 'b2'));
+    await ingest(call([{ k: 'd', sid: 'a', t: 0, v: { ci: 1 } }], 'b2'));
     expect((await fields()).ci).toBe(2);
+  });
+  it('counts exactly when two collectors take turns with one series, each reading what the other wrote', async () => {
+    const other = new SeriesStateCache();
+    const values = [100, 110, 125, 126, 140, 180, 181];
+    for (const [i, value] of values.entries()) {
+      await ingest(call([counter('s', value, 600_000 + i * 10_000)], `b${i}`), i % 2 === 0 ? cache : other);
+    }
+    expect((await fields()).ci).toBe(81);
+  });
+
+  it('recomputes from what Redis holds when it lost what this collector remembers', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'b1'));
+    await ingest(call([counter('s', 130, 610_000)], 'b2'));
+    await server.flushAll();
+    // Redis starts empty again: 150 is a first point (the reference), not an increase of 20.
+    expect(await ingest(call([counter('s', 150, 620_000)], 'b3'))).toMatchObject({ accepted: 1 });
+    expect(await fields()).toEqual({});
+    // A point older than the remembered 610_000 is judged against Redis, which has 620_000 now.
+    expect(await ingest(call([counter('s', 140, 615_000)], 'b4'))).toMatchObject({ ignored: 1 });
+    await ingest(call([counter('s', 171, 630_000)], 'b5'));
+    expect((await fields()).ci).toBe(21);
+  });
+
+  it('checks a series whose only point is older than the one it remembers against Redis', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'b1'));
+    await ingest(call([counter('s', 130, 610_000)], 'b2'));
+    await server.flushAll();
+    // Remembered 610_000 would ignore this point; Redis has nothing, so it is the new reference.
+    expect(await ingest(call([counter('s', 120, 605_000)], 'b3'))).toMatchObject({ accepted: 1, ignored: 0 });
+    await ingest(call([counter('s', 125, 606_000)], 'b4'));
+    expect((await fields()).ci).toBe(5);
+  });
+
+  it('starts a series over when its stored state is not one it can read', async () => {
+    await redis.hset(seriesStateKey(ROLLOUT, 'requests_total'), 's', Buffer.from([0x83, 0xa2, 0xff, 0x00]));
+    expect(await ingest(call([counter('s', 100, 600_000)], 'b1'))).toMatchObject({
+      applied: true,
+      accepted: 1,
+    });
+    await ingest(call([counter('s', 104, 610_000)], 'b2'));
+    expect((await fields()).ci).toBe(4);
+  });
+
+  it('marks a series active again only after a minute, unless Redis disagreed', async () => {
+    const d = (sid: string): IngestOp => ({ k: 'd', sid, t: 0, v: { ci: 1 } });
+    const at = (nowMs: number, digest: string) => ingest(call([d('a')], digest, { nowMs }));
+    await at(1_000_000, 'b1');
+    await at(1_030_000, 'b2');
+    expect(await redis.zscore('rg:{checkout}:active-series', 'a')).toBe('1000000');
+    await at(1_060_000, 'b3');
+    expect(await redis.zscore('rg:{checkout}:active-series', 'a')).toBe('1060000');
+    expect((await fields()).ci).toBe(3);
   });
 });

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import { activeSeriesKey, batchMarkersKey } from '@rollout-guard/shared/store';
+import { type CumulativePoint, increaseOf } from './cumulative.ts';
+import { encodeState, SeriesStateCache, type StoredState } from './series-state.ts';
 
 const LUA = readFileSync(new URL('./ingest.lua', import.meta.url), 'utf8');
 const SHA = createHash('sha1').update(LUA).digest('hex');
@@ -87,27 +89,294 @@ export class KeyTable {
   }
 }
 
-/** Runs the ingest script for one rollout: EVALSHA, and EVAL once when Redis does not have it cached. */
-export async function runIngestScript(redis: RedisClient, call: IngestCall): Promise<IngestResult> {
+/**
+ * A series this collector marked active less than this long ago is not sent to be marked again: the
+ * active set's window is an hour, so its "last seen" stays exact to a minute for a fraction of the work.
+ */
+const MARK_REFRESH_MS = 60_000;
+
+/** Calls refused because series changed under them or met the cap, before the batch fails (503). */
+const MAX_ATTEMPTS = 6;
+
+const caches = new WeakMap<RedisClient, SeriesStateCache>();
+
+/** The series-state cache of one Redis connection: one per collector process in practice. */
+export function seriesStateCacheOf(redis: RedisClient): SeriesStateCache {
+  let cache = caches.get(redis);
+  if (cache === undefined) {
+    cache = new SeriesStateCache();
+    caches.set(redis, cache);
+  }
+  return cache;
+}
+
+/**
+ * Stores one rollout's part of a batch. The increases of cumulative series and the sums per bucket
+ * key are computed here, from the states this collector knows (read from Redis the first time);
+ * the script applies them only if the batch is new, every new series is under the cap and every
+ * state is still the one computed from — otherwise it writes nothing, says what differed, and this
+ * computes again. EVALSHA, and EVAL once when Redis does not have the script cached.
+ */
+export async function runIngestScript(
+  redis: RedisClient,
+  call: IngestCall,
+  cache: SeriesStateCache = seriesStateCacheOf(redis),
+): Promise<IngestResult> {
   const keys = [batchMarkersKey(call.rollout), activeSeriesKey(call.rollout), ...call.keys];
-  const arg = JSON.stringify({
-    d: call.digest,
-    now: call.nowMs,
-    mttl: call.markerMs,
-    cap: call.maxActiveSeries,
-    sttl: call.activeSeriesMs,
-    sttlSec: call.seriesStateSeconds,
-    fresh: call.freshAfterMs,
-    tg: call.targets,
-    p: call.ops,
+  const refused = new Set<string>();
+  const known = new Map<number, Map<string, StoredState | null>>();
+  for (let attempt = 1; ; attempt++) {
+    await loadStates(redis, call, cache, refused, known);
+    const plan = planCall(call, cache, refused, known);
+    const reply = (await evalIngest(redis, keys, plan.args)) as Array<number | string>;
+    if (reply[0] === 0) return { applied: false, accepted: 0, refusedByCap: 0, ignored: 0 };
+    if (reply[0] === 1) {
+      for (const [keyIndex, states] of plan.written) {
+        const stateKey = keys[keyIndex - 1] as string;
+        for (const [sid, state] of states) cache.setState(stateKey, sid, state);
+      }
+      for (const sid of plan.marked) cache.setMarked(call.rollout, sid, call.nowMs);
+      return { applied: true, accepted: plan.accepted, refusedByCap: plan.refused, ignored: plan.ignored };
+    }
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new Error(
+        `storing rollout "${call.rollout}": its series changed or filled the cap under ${MAX_ATTEMPTS} attempts in a row`,
+      );
+    }
+    if (reply[0] === 2) {
+      for (const sid of reply.slice(1)) refused.add(String(sid));
+    } else {
+      // Redis holds other states than this collector thought: read those again, and trust no mark.
+      cache.forgetMarks(call.rollout);
+      for (let i = 1; i < reply.length; i += 2) {
+        const keyIndex = Number(reply[i]);
+        const sid = String(reply[i + 1]);
+        cache.forgetState(keys[keyIndex - 1] as string, sid);
+        known.get(keyIndex)?.delete(sid);
+      }
+    }
+  }
+}
+
+/** Reads, one HMGET per state key and thousand series, the states neither this call nor the cache knows. */
+async function loadStates(
+  redis: RedisClient,
+  call: IngestCall,
+  cache: SeriesStateCache,
+  refused: ReadonlySet<string>,
+  known: Map<number, Map<string, StoredState | null>>,
+) {
+  const missing = new Map<number, Set<string>>();
+  for (const op of call.ops) {
+    if (op.k !== 'c' || refused.has(op.sid)) continue;
+    let states = known.get(op.sk);
+    if (states === undefined) {
+      states = new Map();
+      known.set(op.sk, states);
+    }
+    if (states.has(op.sid)) continue;
+    const cached = cache.state(stateKeyOf(call, op.sk), op.sid);
+    if (cached !== undefined) {
+      states.set(op.sid, cached);
+      continue;
+    }
+    let list = missing.get(op.sk);
+    if (list === undefined) {
+      list = new Set();
+      missing.set(op.sk, list);
+    }
+    list.add(op.sid);
+  }
+  await Promise.all(
+    [...missing].map(async ([keyIndex, sids]) => {
+      const loaded = await cache.load(redis, stateKeyOf(call, keyIndex), [...sids]);
+      const states = known.get(keyIndex) as Map<string, StoredState | null>;
+      for (const [sid, state] of loaded) states.set(sid, state);
+    }),
+  );
+}
+
+function stateKeyOf(call: IngestCall, keyIndex: number): string {
+  return call.keys[keyIndex - 3] as string;
+}
+
+/** Sums, minimum, maximum and latest value for one target group or one bucket key. */
+interface Accumulator {
+  adds: Record<string, number>;
+  mn?: number;
+  mx?: number;
+  lv?: number;
+  lt?: number;
+}
+
+interface Plan {
+  args: Array<string | number | Buffer>;
+  /** New states per state key index, to remember once the script applied them. */
+  written: Map<number, Map<string, StoredState>>;
+  marked: string[];
+  accepted: number;
+  refused: number;
+  ignored: number;
+}
+
+interface SeriesEntry {
+  expected: string | Buffer;
+  point: CumulativePoint | undefined;
+  changed: boolean;
+}
+
+/** Every op in order (several points of one series each see the one before), then the arguments. */
+function planCall(
+  call: IngestCall,
+  cache: SeriesStateCache,
+  refused: ReadonlySet<string>,
+  known: ReadonlyMap<number, ReadonlyMap<string, StoredState | null>>,
+): Plan {
+  const groups: Array<Accumulator | undefined> = [];
+  const series = new Map<number, Map<string, SeriesEntry>>();
+  const marked: string[] = [];
+  const seen = new Set<string>();
+  let accepted = 0;
+  let refusedPoints = 0;
+  let ignored = 0;
+
+  for (const op of call.ops) {
+    const np = op.np ?? 1;
+    if (refused.has(op.sid)) {
+      refusedPoints += np;
+      continue;
+    }
+    if (!seen.has(op.sid)) {
+      seen.add(op.sid);
+      const at = cache.markedAt(call.rollout, op.sid);
+      if (at === undefined || call.nowMs - at >= MARK_REFRESH_MS || at > call.nowMs) marked.push(op.sid);
+    }
+    let add: Readonly<Record<string, number>> | undefined = op.v;
+    if (op.k === 'c') {
+      let entries = series.get(op.sk);
+      if (entries === undefined) {
+        entries = new Map();
+        series.set(op.sk, entries);
+      }
+      let entry = entries.get(op.sid);
+      if (entry === undefined) {
+        const stored = known.get(op.sk)?.get(op.sid);
+        if (stored === undefined) throw new Error(`series state of ${op.sid} was not read before planning`);
+        entry = { expected: stored?.raw ?? '', point: stored?.point, changed: false };
+        entries.set(op.sid, entry);
+      }
+      if (entry.point !== undefined && op.ts <= entry.point.ts) {
+        ignored += np;
+        continue;
+      }
+      const point = { st: op.st, ts: op.ts, v: op.v };
+      add = increaseOf(point, entry.point, op.mono, call.freshAfterMs);
+      entry.point = point;
+      entry.changed = true;
+    }
+    let acc = groups[op.t];
+    if (acc === undefined) {
+      acc = { adds: {} };
+      groups[op.t] = acc;
+    }
+    if (add !== undefined) addInto(acc.adds, add);
+    mergeExtremes(acc, op);
+    accepted += np;
+  }
+
+  const args: Array<string | number | Buffer> = [
+    call.digest,
+    call.nowMs,
+    call.markerMs,
+    call.maxActiveSeries,
+    call.activeSeriesMs,
+    call.seriesStateSeconds,
+    marked.length,
+    0,
+    0,
+    ...marked,
+  ];
+  const written = new Map<number, Map<string, StoredState>>();
+  for (const [keyIndex, entries] of series) {
+    const ids: string[] = [];
+    const expected: Array<string | Buffer> = [];
+    const next: Array<string | Buffer> = [];
+    const states = new Map<string, StoredState>();
+    for (const [sid, entry] of entries) {
+      // A series whose points were all ignored as old is checked too (its state is written back as
+      // it was): they were judged old against the state this collector knows, which must be Redis's.
+      if (entry.changed && entry.point !== undefined) {
+        const state = encodeState(entry.point);
+        next.push(state.raw as string);
+        states.set(sid, state);
+      } else if (entry.expected !== '') next.push(entry.expected);
+      else continue;
+      ids.push(sid);
+      expected.push(entry.expected);
+    }
+    if (ids.length === 0) continue;
+    written.set(keyIndex, states);
+    args.push(keyIndex, ids.length);
+    for (const x of ids) args.push(x);
+    for (const x of expected) args.push(x);
+    for (const x of next) args.push(x);
+  }
+  args[7] = written.size;
+
+  // Spread each group over its keys; a key shared by groups (the 5 min and 1 h buckets, the wave
+  // total) merges their sums, minima, maxima and latest values first.
+  const buckets = new Map<number, Accumulator & { ttl: number }>();
+  groups.forEach((acc, g) => {
+    if (acc === undefined) return;
+    for (const [keyIndex, ttl] of call.targets[g] ?? []) {
+      let bucket = buckets.get(keyIndex);
+      if (bucket === undefined) {
+        bucket = { adds: {}, ttl };
+        buckets.set(keyIndex, bucket);
+      }
+      if (ttl > bucket.ttl) bucket.ttl = ttl;
+      addInto(bucket.adds, acc.adds);
+      mergeExtremes(bucket, acc);
+    }
   });
-  let reply: unknown;
+  for (const [keyIndex, bucket] of buckets) {
+    const fields = Object.entries(bucket.adds).filter(([, v]) => v !== 0 && Number.isFinite(v));
+    args.push(keyIndex, bucket.ttl, fields.length);
+    for (const [field, v] of fields) args.push(field, String(v));
+    args.push(
+      text(bucket.mn),
+      text(bucket.mx),
+      text(bucket.lt === undefined ? undefined : bucket.lv),
+      text(bucket.lt),
+    );
+  }
+  args[8] = buckets.size;
+
+  return { args, written, marked, accepted, refused: refusedPoints, ignored };
+}
+
+function addInto(target: Record<string, number>, add: Readonly<Record<string, number>>) {
+  for (const field in add) target[field] = (target[field] ?? 0) + (add[field] as number);
+}
+
+function mergeExtremes(acc: Accumulator, from: { mn?: number; mx?: number; lv?: number; lt?: number }) {
+  if (from.mn !== undefined && (acc.mn === undefined || from.mn < acc.mn)) acc.mn = from.mn;
+  if (from.mx !== undefined && (acc.mx === undefined || from.mx > acc.mx)) acc.mx = from.mx;
+  if (from.lt !== undefined && from.lv !== undefined && (acc.lt === undefined || from.lt >= acc.lt)) {
+    acc.lv = from.lv;
+    acc.lt = from.lt;
+  }
+}
+
+function text(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? '' : String(x);
+}
+
+async function evalIngest(redis: RedisClient, keys: string[], args: Array<string | number | Buffer>) {
   try {
-    reply = await redis.evalsha(SHA, keys.length, ...keys, arg);
+    return await redis.evalsha(SHA, keys.length, ...keys, ...args);
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    reply = await redis.eval(LUA, keys.length, ...keys, arg);
+    return await redis.eval(LUA, keys.length, ...keys, ...args);
   }
-  const [applied, accepted, refused, ignored] = reply as [number, number, number, number];
-  return { applied: applied === 1, accepted, refusedByCap: refused, ignored };
 }

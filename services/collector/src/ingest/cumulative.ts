@@ -1,0 +1,84 @@
+/**
+ * Cumulative streams: the increase of a running total since the series' previous point. Pure
+ * functions over the bucket field scheme (@rollout-guard/shared/store); `series-state.ts` keeps the
+ * previous points, the ingest script only checks that nobody changed them in between.
+ */
+
+/** What is remembered of a cumulative series: its stream start, last point time and running totals. */
+export interface CumulativePoint {
+  /** Start of the cumulative stream (unix ms), 0 when unknown. */
+  readonly st: number;
+  /** Time of the point (unix ms). */
+  readonly ts: number;
+  readonly v: Readonly<Record<string, number>>;
+}
+
+/** The sum field may fall in a histogram of negative values; a drop there is no reset. */
+const SUM_FIELD = 's';
+
+/**
+ * The increase of `cur` since `prev`, or undefined when there is nothing to count: a series seen
+ * for the first time counts its whole value only when it started at or after `freshAfterMs`
+ * (within the rollout); otherwise that first value is the reference. A new start time, or a
+ * monotonic component that went down or vanished, is a reset: the new value counts in full.
+ */
+export function increaseOf(
+  cur: CumulativePoint,
+  prev: CumulativePoint | undefined,
+  monotonic: boolean,
+  freshAfterMs: number,
+): Record<string, number> | undefined {
+  if (prev === undefined) return cur.st > 0 && cur.st >= freshAfterMs ? { ...cur.v } : undefined;
+  if (cur.st > 0 && prev.st > 0 && cur.st !== prev.st) return { ...cur.v };
+  let before = prev.v;
+  const curScale = exponentialScaleOf(cur.v);
+  const prevScale = exponentialScaleOf(before);
+  if (curScale !== undefined && prevScale !== undefined && prevScale > curScale) {
+    before = foldExponential(before, curScale);
+  }
+  const increase: Record<string, number> = {};
+  for (const field in cur.v) {
+    const d = (cur.v[field] as number) - (before[field] ?? 0);
+    if (d < 0 && monotonic && field !== SUM_FIELD) return { ...cur.v };
+    increase[field] = d;
+  }
+  if (monotonic) {
+    for (const field in before) {
+      if (cur.v[field] === undefined && (before[field] as number) > 0 && field !== SUM_FIELD)
+        return { ...cur.v };
+    }
+  }
+  return increase;
+}
+
+const EXPONENTIAL_FIELD = /^e:(-?\d+):([pn]):(-?\d+)$/;
+
+/** The lowest scale among a vector's exponential bucket fields (`e:<scale>:<sign>:<index>`). */
+function exponentialScaleOf(v: Readonly<Record<string, number>>): number | undefined {
+  let lowest: number | undefined;
+  for (const field in v) {
+    if (!field.startsWith('e:')) continue;
+    const scale = Number(field.slice(2, field.indexOf(':', 2)));
+    if (lowest === undefined || scale < lowest) lowest = scale;
+  }
+  return lowest;
+}
+
+/**
+ * An exponential histogram may lower its scale during a cumulative stream (the SDK merges buckets
+ * pairwise when values spread): the previous buckets are folded to the current scale before
+ * subtracting, or every downscale would read as a reset and count the whole history again.
+ */
+function foldExponential(v: Readonly<Record<string, number>>, target: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const field in v) {
+    let name = field;
+    const m = EXPONENTIAL_FIELD.exec(field);
+    if (m !== null && Number(m[1]) > target) {
+      const index = Math.floor(Number(m[3]) / 2 ** (Number(m[1]) - target));
+      name = `e:${target}:${m[2]}:${index}`;
+    }
+    out[name] = (out[name] ?? 0) + (v[field] as number);
+  }
+  return out;
+}

@@ -1,0 +1,139 @@
+import type { RedisClient } from '@rollout-guard/shared/redis';
+import type { CumulativePoint } from './cumulative.ts';
+
+/**
+ * The collector's copy of what Redis holds per series: the last point of each cumulative series
+ * (in its series-state hash), and when each series was last marked active for the cardinality cap.
+ *
+ * Redis stays the truth. The ingest script compares every state the collector computed from with
+ * the stored one and refuses the whole call when any differ (another collector wrote the series,
+ * Redis lost data, an entry here is stale); the collector then reads the current states and computes
+ * again. So a copy here saves Redis the reads and the decoding on every batch, and can never count
+ * an increase twice. Bounded: when full it is dropped whole and refilled by reads, a batch at a time.
+ */
+export class SeriesStateCache {
+  readonly #states = new Map<string, Map<string, StoredState | null>>();
+  readonly #marked = new Map<string, Map<string, number>>();
+  #stateCount = 0;
+  #markedCount = 0;
+
+  constructor(readonly maxEntries = 100_000) {}
+
+  /** The stored state of `sid` in `stateKey`, `null` when Redis has none, undefined when unknown here. */
+  state(stateKey: string, sid: string): StoredState | null | undefined {
+    return this.#states.get(stateKey)?.get(sid);
+  }
+
+  setState(stateKey: string, sid: string, state: StoredState | null) {
+    let inner = this.#states.get(stateKey);
+    if (inner === undefined) {
+      if (this.#stateCount >= this.maxEntries) this.#clearStates();
+      inner = new Map();
+      this.#states.set(stateKey, inner);
+    } else if (!inner.has(sid) && this.#stateCount >= this.maxEntries) {
+      this.#clearStates();
+      inner = new Map();
+      this.#states.set(stateKey, inner);
+    }
+    if (!inner.has(sid)) this.#stateCount++;
+    inner.set(sid, state);
+  }
+
+  /** Forgets one series' state: the next call reads it from Redis again. */
+  forgetState(stateKey: string, sid: string) {
+    const inner = this.#states.get(stateKey);
+    if (inner?.delete(sid)) this.#stateCount--;
+  }
+
+  /** When `sid` was last marked active in `rollout`'s active-series set by this collector. */
+  markedAt(rollout: string, sid: string): number | undefined {
+    return this.#marked.get(rollout)?.get(sid);
+  }
+
+  setMarked(rollout: string, sid: string, atMs: number) {
+    let inner = this.#marked.get(rollout);
+    if (inner === undefined || (!inner.has(sid) && this.#markedCount >= this.maxEntries)) {
+      if (this.#markedCount >= this.maxEntries) {
+        this.#marked.clear();
+        this.#markedCount = 0;
+      }
+      inner = new Map();
+      this.#marked.set(rollout, inner);
+    }
+    if (!inner.has(sid)) this.#markedCount++;
+    inner.set(sid, atMs);
+  }
+
+  /** Forgets what this collector believed of a rollout's active series (after Redis disagreed). */
+  forgetMarks(rollout: string) {
+    const inner = this.#marked.get(rollout);
+    if (inner === undefined) return;
+    this.#markedCount -= inner.size;
+    this.#marked.delete(rollout);
+  }
+
+  #clearStates() {
+    this.#states.clear();
+    this.#stateCount = 0;
+  }
+
+  /**
+   * Reads the stored states of `sids` in `stateKey` from Redis into the cache (one HMGET per
+   * thousand series). Raw bytes are kept as they are, so the script compares exactly what it holds.
+   */
+  async load(
+    redis: RedisClient,
+    stateKey: string,
+    sids: readonly string[],
+  ): Promise<Map<string, StoredState | null>> {
+    const loaded = new Map<string, StoredState | null>();
+    for (let i = 0; i < sids.length; i += LOAD_CHUNK) {
+      const chunk = sids.slice(i, i + LOAD_CHUNK);
+      const raws = await redis.hmgetBuffer(stateKey, ...chunk);
+      chunk.forEach((sid, j) => {
+        const raw = raws[j];
+        const state = raw === null || raw === undefined ? null : decodeState(raw);
+        this.setState(stateKey, sid, state);
+        loaded.set(sid, state);
+      });
+    }
+    return loaded;
+  }
+}
+
+const LOAD_CHUNK = 1000;
+
+/**
+ * A series' state as Redis holds it: `raw` is the exact stored value (what the script compares),
+ * `point` what it says, or undefined when it cannot be read (written by an incompatible version):
+ * such a series starts over as if seen for the first time, and the next write replaces it.
+ */
+export interface StoredState {
+  readonly raw: string | Buffer;
+  readonly point: CumulativePoint | undefined;
+}
+
+/** The stored form: JSON, `{"st":…,"ts":…,"v":{…}}`; numbers in JavaScript's shortest exact form. */
+export function encodeState(point: CumulativePoint): StoredState {
+  return { raw: JSON.stringify({ st: point.st, ts: point.ts, v: point.v }), point };
+}
+
+function decodeState(raw: Buffer): StoredState {
+  const text = raw.toString('utf8');
+  // Only a value that encodes back to the very same bytes can be compared as a string.
+  if (!Buffer.from(text).equals(raw)) return { raw, point: undefined };
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isPoint(parsed)) return { raw: text, point: parsed };
+  } catch {
+    // Not ours: fall through.
+  }
+  return { raw, point: undefined };
+}
+
+function isPoint(value: unknown): value is CumulativePoint {
+  if (typeof value !== 'object' || value === null) return false;
+  const { st, ts, v } = value as Record<string, unknown>;
+  if (typeof st !== 'number' || typeof ts !== 'number' || typeof v !== 'object' || v === null) return false;
+  return Object.values(v).every((x) => typeof x === 'number');
+}
