@@ -1,40 +1,16 @@
 import { fileURLToPath } from 'node:url';
-import {
-  freePort,
-  jsonLine,
-  type SpawnedProcess,
-  spawnTs,
-  startRedis,
-  type TestRedis,
-} from '@rollout-guard/shared/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, jsonLine, useServiceProcesses } from '@rollout-guard/shared/testing';
+import { describe, expect, it } from 'vitest';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 describe('the collector process', () => {
-  let redis: TestRedis;
-  const processes: SpawnedProcess[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterEach(async () => {
-    await Promise.all(processes.splice(0).map((p) => p.kill()));
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
-
-  async function start(env: Record<string, string>) {
-    const { REDIS_URL: _ignored, ...inherited } = process.env;
-    const collector = spawnTs({ args: [main], cwd: root, env: { ...inherited, ...env } });
-    processes.push(collector);
-    return collector;
-  }
+  const suite = useServiceProcesses(main, root);
 
   it('serves /healthz and /readyz, logs JSON lines, and exits 0 within 5 s of SIGTERM', async () => {
     const port = await freePort();
-    const collector = await start({ PORT: String(port), REDIS_URL: redis.url });
+    const collector = suite.start({ PORT: String(port), REDIS_URL: suite.redis.url });
     const listening = jsonLine(
       await collector.waitForLine((line) => jsonLine(line)?.msg === 'collector listening'),
     );
@@ -61,9 +37,9 @@ describe('the collector process', () => {
 
   it('applies the ingest size limits it is configured with', async () => {
     const port = await freePort();
-    const collector = await start({
+    const collector = suite.start({
       PORT: String(port),
-      REDIS_URL: redis.url,
+      REDIS_URL: suite.redis.url,
       INGEST_MAX_BODY_BYTES: '1024',
       INGEST_MAX_DECOMPRESSED_BYTES: '1024',
     });
@@ -82,7 +58,7 @@ describe('the collector process', () => {
   it('starts without Redis, says it is not ready, and still stops cleanly', async () => {
     const port = await freePort();
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
-    const collector = await start({ PORT: String(port), REDIS_URL: deadRedis });
+    const collector = suite.start({ PORT: String(port), REDIS_URL: deadRedis });
     await collector.waitForLine((line) => jsonLine(line)?.msg === 'collector listening');
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(503);
@@ -98,7 +74,7 @@ describe('the collector process', () => {
   });
 
   it('refuses a bad environment with one readable message and exit 1', async () => {
-    const collector = await start({ PORT: 'http', LOG_LEVEL: 'loud' });
+    const collector = suite.start({ PORT: 'http', LOG_LEVEL: 'loud' });
     expect(await collector.exited).toBe(1);
     expect(collector.lines).toEqual([
       "The collector's environment has 2 problems:",

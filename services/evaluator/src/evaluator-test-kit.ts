@@ -1,7 +1,17 @@
 import { enqueueEvaluate } from '@rollout-guard/shared/jobs';
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import { type Cohort, FIELD, waveTotalKey } from '@rollout-guard/shared/store';
+import {
+  type Cohort,
+  createRolloutStore,
+  FIELD,
+  type RolloutStore,
+  waveTotalKey,
+} from '@rollout-guard/shared/store';
+import { type StartRedisOptions, startRedis, type TestRedis } from '@rollout-guard/shared/testing';
+import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type Handler, startReceiver, type TestReceiver } from './delivery/test-receiver.ts';
 import { type EvaluatorCore, type EvaluatorCoreOptions, startEvaluatorCore } from './evaluator.ts';
 import type { WorkerLog } from './workers/context.ts';
 
@@ -73,4 +83,93 @@ export async function addWaveValues(
 /** Tells the evaluator fresh data arrived, as the collector does after storing a batch. */
 export function notifyData(evaluator: EvaluatorCore, rollout: string, ingestedAt = Date.now()) {
   return enqueueEvaluate(evaluator.ctx.queues.evaluate, rollout, 'data', ingestedAt);
+}
+
+/** A test suite's own redis-server, a client on it and a rollout store on that client. */
+export interface TestStore {
+  readonly server: TestRedis;
+  readonly redis: Redis;
+  readonly store: RolloutStore;
+}
+
+/** Starts a private redis-server with a client and a store; `stop()` disconnects and removes the server. */
+export async function startTestStore(
+  options: StartRedisOptions = { appendonly: false },
+): Promise<TestStore & { stop(): Promise<void> }> {
+  const server = await startRedis(options);
+  const redis = new Redis(server.url);
+  return {
+    server,
+    redis,
+    store: createRolloutStore(redis),
+    async stop() {
+      redis.disconnect();
+      await server.stop();
+    },
+  };
+}
+
+/**
+ * A suite-wide fixture: `setup` runs in `beforeAll`, its `stop()` in `afterAll`. Reading the returned
+ * fixture before `beforeAll` has run (at a file's top level) throws, rather than handing out undefined.
+ */
+export function useSuiteFixture<T extends object>(setup: () => Promise<T & { stop(): Promise<void> }>): T {
+  let started: (T & { stop(): Promise<void> }) | undefined;
+  beforeAll(async () => {
+    started = await setup();
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return new Proxy({} as T, {
+    get(_target, property) {
+      if (started === undefined)
+        throw new Error('the suite fixture starts in beforeAll: read it in a test or hook');
+      return Reflect.get(started, property);
+    },
+  });
+}
+
+/** Everything an in-process evaluator test needs; what a test starts through it is closed after that test. */
+export interface EvaluatorTestBed extends TestStore {
+  /** A real HTTP receiver for the test's webhooks. */
+  startReceiver(handler?: Handler): Promise<TestReceiver>;
+  /** An evaluator in this process on the suite's Redis (see `startTestEvaluator`). */
+  startEvaluator(options?: Partial<EvaluatorCoreOptions>): Promise<EvaluatorCore>;
+}
+
+/**
+ * For a file of evaluator tests: its own Redis (no AOF) and store for the whole file; after each test the
+ * evaluator and receiver it started are closed and Redis is flushed, so every test starts from nothing.
+ */
+export function useEvaluatorTestBed(): EvaluatorTestBed {
+  const base = useSuiteFixture(() => startTestStore());
+  let receiver: TestReceiver | undefined;
+  let evaluator: EvaluatorCore | undefined;
+  afterEach(async () => {
+    await evaluator?.close(500);
+    await receiver?.close();
+    evaluator = undefined;
+    receiver = undefined;
+    await base.redis.flushall();
+  });
+  return {
+    get server() {
+      return base.server;
+    },
+    get redis() {
+      return base.redis;
+    },
+    get store() {
+      return base.store;
+    },
+    async startReceiver(handler) {
+      receiver = await startReceiver(handler);
+      return receiver;
+    },
+    async startEvaluator(options = {}) {
+      evaluator = await startTestEvaluator(base.server.url, options);
+      return evaluator;
+    },
+  };
 }

@@ -1,40 +1,16 @@
 import { fileURLToPath } from 'node:url';
-import {
-  freePort,
-  jsonLine,
-  type SpawnedProcess,
-  spawnTs,
-  startRedis,
-  type TestRedis,
-} from '@rollout-guard/shared/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, jsonLine, useServiceProcesses } from '@rollout-guard/shared/testing';
+import { describe, expect, it } from 'vitest';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 describe('the evaluator process', () => {
-  let redis: TestRedis;
-  const processes: SpawnedProcess[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterEach(async () => {
-    await Promise.all(processes.splice(0).map((p) => p.kill()));
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
-
-  function start(env: Record<string, string>) {
-    const { REDIS_URL: _ignored, ...inherited } = process.env;
-    const evaluator = spawnTs({ args: [main], cwd: root, env: { ...inherited, ...env } });
-    processes.push(evaluator);
-    return evaluator;
-  }
+  const suite = useServiceProcesses(main, root);
 
   it('serves /healthz, /readyz and /metrics, logs JSON lines, and exits 0 within 5 s of SIGTERM', async () => {
     const port = await freePort();
-    const evaluator = start({ HEALTH_PORT: String(port), REDIS_URL: redis.url });
+    const evaluator = suite.start({ HEALTH_PORT: String(port), REDIS_URL: suite.redis.url });
     const listening = jsonLine(
       await evaluator.waitForLine((line) => jsonLine(line)?.msg === 'evaluator health server listening'),
     );
@@ -60,14 +36,14 @@ describe('the evaluator process', () => {
 
   it('reports not ready while Redis is down and ready again once it is back', async () => {
     const port = await freePort();
-    const evaluator = start({ HEALTH_PORT: String(port), REDIS_URL: redis.url });
+    const evaluator = suite.start({ HEALTH_PORT: String(port), REDIS_URL: suite.redis.url });
     await evaluator.waitForLine((line) => jsonLine(line)?.msg === 'evaluator health server listening');
     await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
 
-    await redis.kill9();
+    await suite.redis.kill9();
     await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    await redis.restart();
+    await suite.redis.restart();
     await expect
       .poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status, { timeout: 5000 })
       .toBe(200);
@@ -77,7 +53,7 @@ describe('the evaluator process', () => {
   });
 
   it('refuses a bad environment with one readable message and exit 1', async () => {
-    const evaluator = start({ HEALTH_PORT: '99999' });
+    const evaluator = suite.start({ HEALTH_PORT: '99999' });
     expect(await evaluator.exited).toBe(1);
     expect(evaluator.lines).toEqual([
       "The evaluator's environment has 1 problem:",

@@ -1,53 +1,32 @@
 import { deliverJobId } from '@rollout-guard/shared/jobs';
-import { createRolloutStore, operate, type RolloutStore, testSpec } from '@rollout-guard/shared/store';
-import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
-import { Redis } from 'ioredis';
+import { operate, testSpec } from '@rollout-guard/shared/store';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Handler, startReceiver, type TestReceiver } from '../delivery/test-receiver.ts';
+import { describe, expect, it } from 'vitest';
+import type { Handler, TestReceiver } from '../delivery/test-receiver.ts';
 import type { EvaluatorCore } from '../evaluator.ts';
-import { startTestEvaluator, TEST_SECRET } from '../evaluator-test-kit.ts';
+import { TEST_SECRET, useEvaluatorTestBed } from '../evaluator-test-kit.ts';
 
 // The deliver worker against a real HTTP receiver: each case starts a rollout, whose `advance` decision is
 // delivered to `<receiver>/advance`, and lets the receiver misbehave.
 
-let server: TestRedis;
-let redis: Redis;
-let store: RolloutStore;
+const bed = useEvaluatorTestBed();
 let receiver: TestReceiver;
 let evaluator: EvaluatorCore;
 
-beforeAll(async () => {
-  server = await startRedis({ appendonly: false });
-  redis = new Redis(server.url);
-  store = createRolloutStore(redis);
-});
-
-afterEach(async () => {
-  await evaluator?.close(500);
-  await receiver?.close();
-  await redis.flushall();
-});
-
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
-
 async function startRollout(
   handler: Handler,
-  options: Parameters<typeof startTestEvaluator>[1] = {},
+  options: Parameters<typeof bed.startEvaluator>[0] = {},
   spec: Parameters<typeof testSpec>[1] = {},
 ) {
-  receiver = await startReceiver(handler);
-  evaluator = await startTestEvaluator(server.url, options);
-  await store.putSpec({
+  receiver = await bed.startReceiver(handler);
+  evaluator = await bed.startEvaluator(options);
+  await bed.store.putSpec({
     spec: testSpec('hooks', { receiver: receiver.url, ...spec }),
     source: '',
     contentType: 'application/json',
     actor: 'ana',
   });
-  const started = await operate(store, 'hooks', 'start', 'ana');
+  const started = await operate(bed.store, 'hooks', 'start', 'ana');
   if (!started.ok) throw new Error('the rollout did not start');
   const decision = started.decisions[0]!;
   return { decision, deliveryId: `${decision.id}.advance.0` };
@@ -139,7 +118,7 @@ describe('deliver', () => {
     expect(event.type).toBe('rollout.alert');
     expect(event.data.summary).toContain(`decision ${decision.id}`);
     expect(event.data.summary).toContain('gave up');
-    const alerts = (await store.listDecisions('hooks')).filter((d) => d.kind === 'alert');
+    const alerts = (await bed.store.listDecisions('hooks')).filter((d) => d.kind === 'alert');
     expect(alerts).toHaveLength(1);
     const metrics = await evaluator.ctx.metrics.deliveryFailures.get();
     expect(metrics.values).toContainEqual(

@@ -1,62 +1,37 @@
 import { checkpointJobId, deliverJobId } from '@rollout-guard/shared/jobs';
-import { createRolloutStore, operate, type RolloutStore, testSpec } from '@rollout-guard/shared/store';
-import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiver, type TestReceiver } from '../delivery/test-receiver.ts';
-import type { EvaluatorCore } from '../evaluator.ts';
-import { startTestEvaluator } from '../evaluator-test-kit.ts';
+import { operate, testSpec } from '@rollout-guard/shared/store';
+import { describe, expect, it } from 'vitest';
+import { useEvaluatorTestBed } from '../evaluator-test-kit.ts';
 import { sweepOutbox } from './sweep-outbox.ts';
 
-let server: TestRedis;
-let redis: Redis;
-let store: RolloutStore;
-let receiver: TestReceiver;
-let evaluator: EvaluatorCore;
-
-beforeAll(async () => {
-  server = await startRedis({ appendonly: false });
-  redis = new Redis(server.url);
-  store = createRolloutStore(redis);
-});
-
-afterEach(async () => {
-  await evaluator?.close(500);
-  await receiver?.close();
-  await redis.flushall();
-});
-
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const bed = useEvaluatorTestBed();
 
 const HOUR = 3_600_000;
 
 describe('outbox sweeper', () => {
   it('enqueues what an evaluator left in the outbox once, and leaves fresh entries to their evaluator', async () => {
-    receiver = await startReceiver();
+    const receiver = await bed.startReceiver();
     // No ticks or sweeps of its own: the test sweeps by hand.
-    evaluator = await startTestEvaluator(server.url, { tickEveryMs: HOUR, sweepEveryMs: HOUR });
+    const evaluator = await bed.startEvaluator({ tickEveryMs: HOUR, sweepEveryMs: HOUR });
     const spec = testSpec('orphan', { receiver: receiver.url });
-    await store.putSpec({ spec, source: '', contentType: 'application/json', actor: 'ana' });
-    await store.putSpec({
+    await bed.store.putSpec({ spec, source: '', contentType: 'application/json', actor: 'ana' });
+    await bed.store.putSpec({
       spec: testSpec('fresh', { receiver: receiver.url }),
       source: '',
       contentType: 'application/json',
       actor: 'ana',
     });
     // As if the evaluator that applied these died before enqueueing: the decisions sit in the outbox.
-    const orphaned = await operate(store, 'orphan', 'start', 'ana', undefined, Date.now() - 10_000);
-    await operate(store, 'fresh', 'start', 'ana');
+    const orphaned = await operate(bed.store, 'orphan', 'start', 'ana', undefined, Date.now() - 10_000);
+    await operate(bed.store, 'fresh', 'start', 'ana');
     if (!orphaned.ok) throw new Error('not started');
     const advance = orphaned.outbox.find((entry) => entry.kind === 'deliver')!;
     const timer = orphaned.outbox.find((entry) => entry.kind === 'schedule')!;
 
     expect(await sweepOutbox(evaluator.ctx)).toBe(2);
     expect(await sweepOutbox(evaluator.ctx)).toBe(0);
-    expect(await store.listOutbox('orphan')).toEqual([]);
-    expect((await store.listOutbox('fresh')).length).toBe(2);
+    expect(await bed.store.listOutbox('orphan')).toEqual([]);
+    expect((await bed.store.listOutbox('fresh')).length).toBe(2);
 
     await expect.poll(() => receiver.requests.length, { timeout: 10_000 }).toBe(1);
     expect(receiver.requests[0]?.headers['webhook-id']).toBe(orphaned.decisions[0]?.id);
@@ -68,16 +43,16 @@ describe('outbox sweeper', () => {
 
 describe('checkpoint timers', () => {
   it('extends an inconclusive bake with a new timer each time, up to maxBake, then says no-go', async () => {
-    receiver = await startReceiver();
-    evaluator = await startTestEvaluator(server.url, { tickEveryMs: HOUR });
+    const receiver = await bed.startReceiver();
+    const evaluator = await bed.startEvaluator({ tickEveryMs: HOUR });
     // No latency data ever arrives: the criterion stays inconclusive at every checkpoint.
-    await store.putSpec({
+    await bed.store.putSpec({
       spec: testSpec('extend', { receiver: receiver.url, bake: '1s' }),
       source: '',
       contentType: 'application/json',
       actor: 'ana',
     });
-    await operate(store, 'extend', 'start', 'ana');
+    await operate(bed.store, 'extend', 'start', 'ana');
 
     const verdicts = () =>
       receiver.requests
@@ -93,6 +68,6 @@ describe('checkpoint timers', () => {
     expect(timers).toHaveLength(3);
     expect(timers[1]! - timers[0]!).toBe(500);
     expect(timers[2]! - timers[1]!).toBe(500);
-    expect((await store.getState('extend'))?.state.phase).toBe('paused');
+    expect((await bed.store.getState('extend'))?.state.phase).toBe('paused');
   });
 });

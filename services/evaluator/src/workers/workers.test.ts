@@ -1,47 +1,22 @@
-import { createRolloutStore, operate, type RolloutStore, testSpec } from '@rollout-guard/shared/store';
-import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
-import { Redis } from 'ioredis';
+import { operate, testSpec } from '@rollout-guard/shared/store';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiver, type TestReceiver } from '../delivery/test-receiver.ts';
-import type { EvaluatorCore } from '../evaluator.ts';
-import { addWaveCounts, notifyData, startTestEvaluator, TEST_SECRET } from '../evaluator-test-kit.ts';
+import { describe, expect, it } from 'vitest';
+import { addWaveCounts, notifyData, TEST_SECRET, useEvaluatorTestBed } from '../evaluator-test-kit.ts';
 
-let server: TestRedis;
-let redis: Redis;
-let store: RolloutStore;
-let receiver: TestReceiver;
-let evaluator: EvaluatorCore;
-
-beforeAll(async () => {
-  server = await startRedis({ appendonly: false });
-  redis = new Redis(server.url);
-  store = createRolloutStore(redis);
-});
-
-afterEach(async () => {
-  await evaluator?.close(500);
-  await receiver?.close();
-  await redis.flushall();
-});
-
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const bed = useEvaluatorTestBed();
 
 describe('evaluator workers', () => {
   it('turns a breach into exactly one signed rollout.rollback', async () => {
-    receiver = await startReceiver();
-    evaluator = await startTestEvaluator(server.url);
-    await store.putSpec({
+    const receiver = await bed.startReceiver();
+    const evaluator = await bed.startEvaluator();
+    await bed.store.putSpec({
       spec: testSpec('breach', { receiver: receiver.url }),
       source: '',
       contentType: 'application/json',
       actor: 'ana',
     });
-    await operate(store, 'breach', 'start', 'ana');
-    await addWaveCounts(redis, 'breach', 1, { treatment: { errors_total: 400, requests_total: 5_000 } });
+    await operate(bed.store, 'breach', 'start', 'ana');
+    await addWaveCounts(bed.redis, 'breach', 1, { treatment: { errors_total: 400, requests_total: 5_000 } });
     await notifyData(evaluator, 'breach');
     await expect
       .poll(() => receiver.requests.filter((r) => r.path === '/rollback').length, { timeout: 10_000 })
