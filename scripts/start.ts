@@ -3,6 +3,8 @@
  * production), each with its own logs on this terminal. With REDIS_URL unset it first starts a
  * private redis-server from the PATH with its data under ./.data/redis (DATA_DIR overrides ./.data),
  * and stops it last. SIGINT/SIGTERM stop everything in that order; exit 0 when all stopped cleanly.
+ * The services run as JavaScript built first (services/<name>/dist), or with RUN_FROM_SOURCE=1 as
+ * TypeScript through tsx.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,6 +20,7 @@ import {
   redact,
   stopRedisServer,
 } from '../packages/shared/src/redis/index.ts';
+import { prepareServices, type ServiceName, serviceArgs } from './build-services.ts';
 import { SERVICE_NODE_FLAGS } from './service-node-flags.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,10 +29,7 @@ const logger = createLogger({ service: 'start', level: process.env.LOG_LEVEL?.to
 const NO_REDIS =
   'rollout-guard needs Redis 7: install redis-server (apt-get install redis-server, or brew install redis) or set REDIS_URL=redis://host:6379';
 
-const SERVICES = [
-  { name: 'collector', entry: 'services/collector/src/main.ts' },
-  { name: 'evaluator', entry: 'services/evaluator/src/main.ts' },
-] as const;
+const SERVICES: readonly { name: ServiceName }[] = [{ name: 'collector' }, { name: 'evaluator' }];
 
 // After a signal, the services get this long to stop before they are killed.
 const STOP_DEADLINE_MS = 10_000;
@@ -80,7 +80,7 @@ async function privateRedis(): Promise<RunningRedisServer | undefined> {
 }
 
 function startService(service: (typeof SERVICES)[number], redisUrl: string): ChildProcess {
-  return spawn(process.execPath, [...SERVICE_NODE_FLAGS[service.name], '--import', 'tsx', service.entry], {
+  return spawn(process.execPath, [...SERVICE_NODE_FLAGS[service.name], ...serviceArgs(service.name)], {
     cwd: root,
     env: { ...process.env, REDIS_URL: redisUrl },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -95,6 +95,12 @@ function exitCodeOf(child: ChildProcess): Promise<number> {
 }
 
 async function main(): Promise<number> {
+  // The services run as built JavaScript (scripts/build-services.ts): rebuilt on every start, in
+  // well under a second, so what runs is always the checkout's code.
+  const buildStarted = performance.now();
+  await prepareServices();
+  logger.debug({ ms: Math.round(performance.now() - buildStarted) }, 'services ready to run');
+
   let redis: RunningRedisServer | undefined;
   let redisUrl = process.env.REDIS_URL;
   if (redisUrl === undefined || redisUrl === '') {

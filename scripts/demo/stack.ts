@@ -10,6 +10,7 @@ import {
   type RunningRedisServer,
   stopRedisServer,
 } from '../../packages/shared/src/redis/index.ts';
+import { prepareServices, type ServiceName, serviceArgs } from '../build-services.ts';
 import { SERVICE_NODE_FLAGS } from '../service-node-flags.ts';
 
 export const NO_REDIS =
@@ -27,9 +28,9 @@ export interface StackOptions {
   /** Extra environment for both services (webhook secrets, log level). */
   env: Record<string, string>;
   /** Which services to run (default both; the ingest benchmark runs the collector alone). */
-  services?: readonly ('collector' | 'evaluator')[];
+  services?: readonly ServiceName[];
   /** Node flags per service after `SERVICE_NODE_FLAGS`, which they override (the benchmarks pass --cpu-prof when asked to profile). */
-  nodeArgs?: Partial<Record<'collector' | 'evaluator', readonly string[]>>;
+  nodeArgs?: Partial<Record<ServiceName, readonly string[]>>;
   /** Keep an append-only file, fsynced every second (the benchmarks' durability); default: memory only. */
   appendOnly?: boolean;
 }
@@ -103,6 +104,8 @@ async function waitReady(
  * in its own process group: a terminal's Ctrl-C reaches only the demo, which stops them in order.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
+  // The services run as built JavaScript, rebuilt here in well under a second (scripts/build-services.ts).
+  await prepareServices();
   rmSync(options.dataDir, { recursive: true, force: true });
   const logDir = join(options.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
@@ -130,21 +133,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const collectorPort = options.collectorPort === 0 ? await freePort() : options.collectorPort;
   const evaluatorPort = await freePort();
-  const wanted = options.services ?? ['collector', 'evaluator'];
+  const wanted: readonly ServiceName[] = options.services ?? ['collector', 'evaluator'];
   const services = [
     {
-      name: 'collector',
-      entry: 'services/collector/src/main.ts',
+      name: 'collector' as const,
       url: `http://127.0.0.1:${collectorPort}`,
       env: { PORT: String(collectorPort) },
     },
     {
-      name: 'evaluator',
-      entry: 'services/evaluator/src/main.ts',
+      name: 'evaluator' as const,
       url: `http://127.0.0.1:${evaluatorPort}`,
       env: { HEALTH_PORT: String(evaluatorPort) },
     },
-  ].filter((service) => wanted.includes(service.name as 'collector' | 'evaluator'));
+  ].filter((service) => wanted.includes(service.name));
   const children: ChildProcess[] = [];
   const pids: Record<string, number> = {};
   let stopping = false;
@@ -168,9 +169,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const service of services) {
       const logFile = join(logDir, `${service.name}.log`);
       const log = createWriteStream(logFile);
-      const name = service.name as 'collector' | 'evaluator';
-      const nodeArgs = [...SERVICE_NODE_FLAGS[name], ...(options.nodeArgs?.[name] ?? [])];
-      const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', service.entry], {
+      const nodeArgs = [...SERVICE_NODE_FLAGS[service.name], ...(options.nodeArgs?.[service.name] ?? [])];
+      const child = spawn(process.execPath, [...nodeArgs, ...serviceArgs(service.name)], {
         cwd: options.root,
         env: {
           ...process.env,
