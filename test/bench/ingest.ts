@@ -36,6 +36,10 @@ const WARMUP_REQUESTS = 5;
 const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_MS ?? 30_000);
 // BENCH_ONLY=collector skips Prometheus (for profiling runs).
 const ONLY = process.env.BENCH_ONLY;
+/** BENCH_CASES=rw-100,rw-1,otlp-100,otlp-1 (default: all): which collector runs to make. */
+const CASES = new Set((process.env.BENCH_CASES ?? 'rw-100,rw-1,otlp-100,otlp-1').split(','));
+const wanted = (protocol: 'rw' | 'otlp', matching: '100%' | '1%') =>
+  CASES.has(`${protocol}-${matching.replace('%', '')}`);
 
 interface RunResult {
   target: string;
@@ -190,6 +194,7 @@ async function benchPrometheus(results: RunResult[], rwAll: Buffer[][], rwOne: B
       ['100%', rwAll],
       ['1%', rwOne],
     ] as const) {
+      if (!wanted('rw', matching)) continue;
       process.stdout.write(`prometheus, remote write, ${matching} of the series named as the rollout's…\n`);
       results.push(
         await drive(
@@ -261,6 +266,7 @@ async function main() {
       ['100%', rwAll],
       ['1%', rwOne],
     ] as const) {
+      if (!wanted('rw', matching)) continue;
       process.stdout.write(`collector, remote write, ${matching} matching…\n`);
       results.push(
         await withServerTimes(stack.collectorUrl, () =>
@@ -277,6 +283,7 @@ async function main() {
       ['100%', otlpAll],
       ['1%', otlpOne],
     ] as const) {
+      if (!wanted('otlp', matching)) continue;
       process.stdout.write(`collector, OTLP protobuf, ${matching} matching…\n`);
       results.push(
         await withServerTimes(stack.collectorUrl, () =>

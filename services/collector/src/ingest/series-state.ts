@@ -113,27 +113,38 @@ export interface StoredState {
   readonly point: CumulativePoint | undefined;
 }
 
-/** The stored form: JSON, `{"st":…,"ts":…,"v":{…}}`; numbers in JavaScript's shortest exact form. */
+/**
+ * The stored form, short because every cumulative series sends it twice per batch (what it expects,
+ * what it writes): `<start> <time> <field>=<value> …`, numbers in JavaScript's shortest exact form
+ * (field names of the bucket scheme hold neither spaces nor `=`).
+ */
 export function encodeState(point: CumulativePoint): StoredState {
-  return { raw: JSON.stringify({ st: point.st, ts: point.ts, v: point.v }), point };
+  let raw = `${point.st} ${point.ts}`;
+  for (const field in point.v) raw += ` ${field}=${point.v[field]}`;
+  return { raw, point };
 }
 
 function decodeState(raw: Buffer): StoredState {
   const text = raw.toString('utf8');
   // Only a value that encodes back to the very same bytes can be compared as a string.
   if (!Buffer.from(text).equals(raw)) return { raw, point: undefined };
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (isPoint(parsed)) return { raw: text, point: parsed };
-  } catch {
-    // Not ours: fall through.
-  }
-  return { raw, point: undefined };
+  return { raw: text, point: parseState(text) };
 }
 
-function isPoint(value: unknown): value is CumulativePoint {
-  if (typeof value !== 'object' || value === null) return false;
-  const { st, ts, v } = value as Record<string, unknown>;
-  if (typeof st !== 'number' || typeof ts !== 'number' || typeof v !== 'object' || v === null) return false;
-  return Object.values(v).every((x) => typeof x === 'number');
+/** The point a stored state says, or undefined when it is not one this version wrote. */
+export function parseState(text: string): CumulativePoint | undefined {
+  const parts = text.split(' ');
+  if (parts.length < 2) return undefined;
+  const st = Number(parts[0]);
+  const ts = Number(parts[1]);
+  if (parts[0] === '' || parts[1] === '' || !Number.isFinite(st) || !Number.isFinite(ts)) return undefined;
+  const v: Record<string, number> = {};
+  for (let i = 2; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const eq = part.lastIndexOf('=');
+    const value = Number(part.slice(eq + 1));
+    if (eq <= 0 || eq === part.length - 1 || Number.isNaN(value)) return undefined;
+    v[part.slice(0, eq)] = value;
+  }
+  return { st, ts, v };
 }

@@ -1,0 +1,48 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeState, parseState, SeriesStateCache } from './series-state.ts';
+
+describe('series states', () => {
+  it('read back exactly what was written, whatever the numbers', () => {
+    const field = fc.stringMatching(/^[a-z][a-zA-Z0-9:_+.-]{0,20}$/);
+    const number = fc.double({ noNaN: true });
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), fc.dictionary(field, number), (st, ts, v) => {
+        const { raw } = encodeState({ st, ts, v });
+        expect(parseState(raw as string)).toEqual({
+          st,
+          ts,
+          v: Object.fromEntries(Object.entries(v).map(([f, x]) => [f, x === 0 ? 0 : x])),
+        });
+      }),
+    );
+  });
+
+  it('keep a histogram vector as it is', () => {
+    const point = {
+      st: 1_700_000_000_000,
+      ts: 1_700_000_010_000,
+      v: { n: 3, s: -0.25, 'b:Xy3_-a:0.5': 2, 'e:-2:n:-7': 1 },
+    };
+    expect(encodeState(point).raw).toBe('1700000000000 1700000010000 n=3 s=-0.25 b:Xy3_-a:0.5=2 e:-2:n:-7=1');
+    expect(parseState(encodeState(point).raw as string)).toEqual(point);
+  });
+
+  it.each(['', '12', 'x 1', '1 2 ci', '1 2 =4', '1 2 ci=', '1 2 ci=abc', '{"st":1,"ts":2,"v":{}}'])(
+    'say they cannot read %j',
+    (text) => {
+      expect(parseState(text)).toBeUndefined();
+    },
+  );
+
+  it('stay bounded: a full cache is dropped whole and refilled', () => {
+    const cache = new SeriesStateCache(3);
+    for (const sid of ['a', 'b', 'c']) cache.setState('k', sid, null);
+    expect(cache.state('k', 'a')).toBeNull();
+    cache.setState('k', 'd', null);
+    expect(cache.state('k', 'a')).toBeUndefined();
+    expect(cache.state('k', 'd')).toBeNull();
+    cache.forgetState('k', 'd');
+    expect(cache.state('k', 'd')).toBeUndefined();
+  });
+});
