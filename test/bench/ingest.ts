@@ -10,7 +10,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiClient } from '../../scripts/demo/api-client.ts';
-import { startStack } from '../../scripts/demo/stack.ts';
+import { type Stack, startStack } from '../../scripts/demo/stack.ts';
 import {
   machine,
   machineText,
@@ -36,9 +36,13 @@ const WARMUP_REQUESTS = 5;
 const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_MS ?? 30_000);
 // BENCH_ONLY=collector skips Prometheus (for profiling runs).
 const ONLY = process.env.BENCH_ONLY;
-/** BENCH_CASES=rw-100,rw-1,otlp-100,otlp-1 (default: all): which collector runs to make. */
-const CASES = new Set((process.env.BENCH_CASES ?? 'rw-100,rw-1,otlp-100,otlp-1').split(','));
-const wanted = (protocol: 'rw' | 'otlp', matching: '100%' | '1%') =>
+/**
+ * BENCH_CASES=rw-100,rw-1,otlp-100,otlp-1,rw2-100 (default: all): which collector runs to make.
+ * `rw2-100`: two collector processes on one Redis, the senders' series split between them as
+ * Prometheus splits them with `hashmod` relabelling over two remote_write entries.
+ */
+const CASES = new Set((process.env.BENCH_CASES ?? 'rw-100,rw-1,otlp-100,otlp-1,rw2-100').split(','));
+const wanted = (protocol: 'rw' | 'rw2' | 'otlp', matching: '100%' | '1%') =>
   CASES.has(`${protocol}-${matching.replace('%', '')}`);
 
 interface RunResult {
@@ -106,12 +110,14 @@ function post(agent: Agent, url: URL, body: Buffer, headers: Record<string, stri
 /** 4 closed-loop senders, each with its own series: samples/s over the measured part, and request latencies. */
 async function drive(
   label: Omit<RunResult, 'requests' | 'failed' | 'samplesPerSecond' | 'p50Ms' | 'p99Ms' | 'seconds'>,
-  url: string,
+  url: string | readonly string[],
   payloads: Buffer[][],
   headers: Record<string, string>,
 ): Promise<RunResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: SENDERS });
-  const target = new URL(url);
+  // Several URLs: sender i always sends to the same one (its series stay with one collector).
+  const targets = (typeof url === 'string' ? [url] : url).map((u) => new URL(u));
+  const targetOf = (sender: number) => targets[sender % targets.length] as URL;
   const latencies: number[] = [];
   let failed = 0;
   let firstError: string | undefined;
@@ -120,17 +126,17 @@ async function drive(
   const deadline = Date.now() + RUN_LIMIT_MS;
   // Warm-up first (JIT, connections, series creation), not counted.
   await Promise.all(
-    payloads.map(async (mine) => {
-      for (const body of mine.slice(0, WARMUP_REQUESTS)) await post(agent, target, body, headers);
+    payloads.map(async (mine, sender) => {
+      for (const body of mine.slice(0, WARMUP_REQUESTS)) await post(agent, targetOf(sender), body, headers);
     }),
   );
   measuredFrom = performance.now();
   await Promise.all(
-    payloads.map(async (mine) => {
+    payloads.map(async (mine, sender) => {
       for (const body of mine.slice(WARMUP_REQUESTS)) {
         if (Date.now() > deadline) return;
         const t0 = performance.now();
-        const res = await post(agent, target, body, headers).catch((e: Error) => ({
+        const res = await post(agent, targetOf(sender), body, headers).catch((e: Error) => ({
           status: 0,
           text: e.message,
         }));
@@ -213,6 +219,42 @@ async function benchPrometheus(results: RunResult[], rwAll: Buffer[][], rwOne: B
   return prometheusRss;
 }
 
+/**
+ * A second collector process on the same Redis; senders 0 and 2 go to the first, 1 and 3 to the
+ * second, each keeping its series. Returns the larger of the two collectors' RSS.
+ */
+async function benchTwoCollectors(results: RunResult[], first: Stack, payloads: Buffer[][]) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rg-bench-ingest-2-'));
+  const second = await startStack({
+    root,
+    dataDir,
+    redisUrl: first.redisUrl,
+    collectorPort: 0,
+    env: { LOG_LEVEL: 'warn' },
+    services: ['collector'],
+  });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const samplers = [first.pids.collector, second.pids.collector].flatMap((pid) =>
+      pid === undefined ? [] : [sampleRss(pid)],
+    );
+    process.stdout.write('two collectors, remote write, 100% matching…\n');
+    results.push(
+      await drive(
+        { target: 'collector ×2', protocol: 'remote write', matching: '100%' },
+        [`${first.collectorUrl}/api/v1/write`, `${second.collectorUrl}/api/v1/write`],
+        payloads,
+        REMOTE_WRITE_HEADERS,
+      ),
+    );
+    const each = samplers.map((s) => s.stop());
+    return each.reduce((a, b) => (b.peakMiB > a.peakMiB ? b : a));
+  } finally {
+    await second.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const info = machine();
   process.stdout.write(`machine: ${machineText(info)}\n`);
@@ -230,6 +272,8 @@ async function main() {
   const rwOne = remoteWritePayloads(plan('one', 0.01));
   const otlpAll = otlpPayloads(plan('otlp-all', 1));
   const otlpOne = otlpPayloads(plan('otlp-one', 0.01));
+  // Fresh series for the two-collector run: the single collector's runs already stored these times.
+  const rwAll2 = wanted('rw2', '100%') ? remoteWritePayloads(plan('all-two', 1)) : [];
   const bodyKiB = Math.round((rwAll[0]?.[0]?.length ?? 0) / 1024);
 
   const results: RunResult[] = [];
@@ -253,6 +297,7 @@ async function main() {
     },
   });
   let rss = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
+  let rss2 = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
   try {
     const api = apiClient(stack.collectorUrl);
     await api.putSpec('bench-ingest', benchSpec);
@@ -292,6 +337,7 @@ async function main() {
       );
     }
     if (sampler !== undefined) rss = sampler.stop();
+    if (wanted('rw2', '100%')) rss2 = await benchTwoCollectors(results, stack, rwAll2);
   } finally {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -315,12 +361,19 @@ async function main() {
       'redis ms/req': r.redisMs ?? Number.NaN,
     })),
   );
-  const ratios = ['100%', '1%'].map((matching) => {
+  const ratios = (
+    [
+      ['collector', '100%'],
+      ['collector', '1%'],
+      ['collector ×2', '100%'],
+    ] as const
+  ).map(([target, matching]) => {
     const ours = results.find(
-      (r) => r.target === 'collector' && r.protocol === 'remote write' && r.matching === matching,
+      (r) => r.target === target && r.protocol === 'remote write' && r.matching === matching,
     );
     const theirs = results.find((r) => r.target === 'prometheus' && r.matching === matching);
     return {
+      target,
       matching,
       'collector samples/s': ours?.samplesPerSecond ?? 0,
       'prometheus samples/s': theirs?.samplesPerSecond ?? 0,
@@ -331,6 +384,7 @@ async function main() {
   printTable('remote write: collector vs Prometheus 2.42 receiver', ratios);
   printTable('resident memory under the runs above (MiB)', [
     { process: 'collector', peak: rss.peakMiB, last: rss.lastMiB },
+    { process: 'collector ×2 (largest)', peak: rss2.peakMiB, last: rss2.lastMiB },
     { process: 'prometheus', peak: prometheusRss.peakMiB, last: prometheusRss.lastMiB },
   ]);
   for (const r of results) {
@@ -342,7 +396,7 @@ async function main() {
     settings: { SENDERS, SERIES_PER_REQUEST, REQUESTS_PER_SENDER, WARMUP_REQUESTS, RUN_LIMIT_MS, bodyKiB },
     results,
     ratios,
-    rss: { collector: rss, prometheus: prometheusRss },
+    rss: { collector: rss, collectorOfTwo: rss2, prometheus: prometheusRss },
   });
   process.stdout.write(`\nresults: ${file}\n`);
 }

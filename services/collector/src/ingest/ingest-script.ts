@@ -34,10 +34,10 @@ interface OpBase {
   t: number;
   /** Fields to add (the bucket field scheme of @rollout-guard/shared/store). */
   v: Record<string, number>;
-  mn?: number;
-  mx?: number;
-  lv?: number;
-  lt?: number;
+  mn?: number | undefined;
+  mx?: number | undefined;
+  lv?: number | undefined;
+  lt?: number | undefined;
   /** How many data points the op stands for (a histogram reassembled from many samples is one op). */
   np?: number;
 }
@@ -359,7 +359,15 @@ function addInto(target: Record<string, number>, add: Readonly<Record<string, nu
   for (const field in add) target[field] = (target[field] ?? 0) + (add[field] as number);
 }
 
-function mergeExtremes(acc: Accumulator, from: { mn?: number; mx?: number; lv?: number; lt?: number }) {
+function mergeExtremes(
+  acc: Accumulator,
+  from: {
+    mn?: number | undefined;
+    mx?: number | undefined;
+    lv?: number | undefined;
+    lt?: number | undefined;
+  },
+) {
   if (from.mn !== undefined && (acc.mn === undefined || from.mn < acc.mn)) acc.mn = from.mn;
   if (from.mx !== undefined && (acc.mx === undefined || from.mx > acc.mx)) acc.mx = from.mx;
   if (from.lt !== undefined && from.lv !== undefined && (acc.lt === undefined || from.lt >= acc.lt)) {

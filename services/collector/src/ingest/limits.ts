@@ -56,7 +56,12 @@ export class Refusals {
 
 /** Why a point is refused by the per-point limits, or null when it is within them. */
 export function pointLimitViolation(point: Point, limits: IngestLimits, nowMs: number): string | null {
-  const names = Object.keys(point.attributes);
+  return labelLimitViolation(point.attributes, limits) ?? timeLimitViolation(point.timeMs, limits, nowMs);
+}
+
+/** The checks on a series' labels alone: the same for every point of the series. */
+export function labelLimitViolation(attributes: Point['attributes'], limits: IngestLimits): string | null {
+  const names = Object.keys(attributes);
   if (names.length > limits.maxLabelsPerSeries) {
     return `more than ${limits.maxLabelsPerSeries} labels on one series`;
   }
@@ -64,14 +69,19 @@ export function pointLimitViolation(point: Point, limits: IngestLimits, nowMs: n
     if (name.length > limits.maxLabelNameLength) {
       return `label name longer than ${limits.maxLabelNameLength} characters`;
     }
-    if ((point.attributes[name]?.length ?? 0) > limits.maxLabelValueLength) {
+    if ((attributes[name]?.length ?? 0) > limits.maxLabelValueLength) {
       return `label value longer than ${limits.maxLabelValueLength} characters`;
     }
   }
-  if (point.timeMs < nowMs - limits.maxPastMs) {
+  return null;
+}
+
+/** The checks on a point's time. */
+export function timeLimitViolation(timeMs: number, limits: IngestLimits, nowMs: number): string | null {
+  if (timeMs < nowMs - limits.maxPastMs) {
     return `timestamp more than ${Math.round(limits.maxPastMs / 60_000)} minutes in the past`;
   }
-  if (point.timeMs > nowMs + limits.maxFutureMs) {
+  if (timeMs > nowMs + limits.maxFutureMs) {
     return `timestamp more than ${Math.round(limits.maxFutureMs / 60_000)} minutes in the future`;
   }
   return null;

@@ -10,11 +10,17 @@ import {
   WAVE_TOTAL_TTL_SECONDS,
   waveTotalKey,
 } from '@rollout-guard/shared/store';
-import type { Point } from '../protocols/point.ts';
+import type { Attributes, Point } from '../protocols/point.ts';
 import { contributionsOf } from './contribution.ts';
 import { type IngestOp, type IngestResult, KeyTable, runIngestScript } from './ingest-script.ts';
-import { describePoint, type IngestLimits, pointLimitViolation, Refusals } from './limits.ts';
-import type { Matcher, NoMatchReason } from './matcher.ts';
+import {
+  describePoint,
+  type IngestLimits,
+  labelLimitViolation,
+  Refusals,
+  timeLimitViolation,
+} from './limits.ts';
+import type { Matcher, MatchResult, NoMatchReason } from './matcher.ts';
 import { seriesId } from './series-id.ts';
 
 /** Phases whose data also adds to the running total of the current wave. */
@@ -66,18 +72,19 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
   const seenSeries = new Set<string>();
 
   for (const point of points) {
-    const result = matcher.match(point.name, point.attributes);
+    const facts = seriesFacts(point, matcher, limits);
+    const result = facts.match;
     if (result.matches.length === 0) {
       const reason = result.reason ?? 'no-match';
       dropped[reason] = (dropped[reason] ?? 0) + 1;
       continue;
     }
-    const violation = pointLimitViolation(point, limits, nowMs);
+    const violation = facts.labelViolation ?? timeLimitViolation(point.timeMs, limits, nowMs);
     if (violation !== null) {
       refused.add(violation, describePoint(point));
       continue;
     }
-    const id = seriesId(point.name, point.attributes);
+    const id = facts.id;
     if (!seenSeries.has(id)) {
       if (seenSeries.size >= limits.maxSeriesPerRequest) {
         refused.add(`more than ${limits.maxSeriesPerRequest} series in one request`, describePoint(point));
@@ -140,6 +147,47 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
   return { stored, dropped, refused, ignored, touched, repeated, redisMs };
 }
 
+/** What a series' labels decide, for one matcher and one set of limits. */
+interface SeriesFacts {
+  readonly name: string;
+  readonly matcher: Matcher;
+  readonly limits: IngestLimits;
+  readonly match: MatchResult;
+  readonly labelViolation: string | null;
+  readonly id: string;
+}
+
+/**
+ * Per attributes record: the remote-write decoder hands out one record per label set, so a series
+ * is matched, checked and hashed once per matcher (a refresh of the active rollouts) instead of
+ * once per sample. Records are immutable once decoded; an entry goes with the last point holding it.
+ */
+const factsByRecord = new WeakMap<Attributes, SeriesFacts>();
+
+function seriesFacts(point: Point, matcher: Matcher, limits: IngestLimits): SeriesFacts {
+  const known = factsByRecord.get(point.attributes);
+  if (
+    known !== undefined &&
+    known.name === point.name &&
+    known.matcher === matcher &&
+    known.limits === limits
+  ) {
+    return known;
+  }
+  const match = matcher.match(point.name, point.attributes);
+  const wanted = match.matches.length > 0;
+  const facts: SeriesFacts = {
+    name: point.name,
+    matcher,
+    limits,
+    match,
+    labelViolation: wanted ? labelLimitViolation(point.attributes, limits) : null,
+    id: wanted ? seriesId(point.name, point.attributes) : '',
+  };
+  factsByRecord.set(point.attributes, facts);
+  return facts;
+}
+
 /** One rollout's part of a batch: its keys, target groups and ops for the ingest script. */
 class RolloutBatch {
   readonly table = new KeyTable();
@@ -153,30 +201,33 @@ class RolloutBatch {
   add(point: Point, sid: string, cohort: Cohort) {
     if (this.ops.length === 0) this.firstSeriesExample = describePoint(point);
     const group = this.#targetGroup(point.name, cohort, point.timeMs);
-    contributionsOf(point.value).forEach((contribution, i) => {
+    const contributions = contributionsOf(point.value);
+    for (let i = 0; i < contributions.length; i++) {
+      const contribution = contributions[i]!;
       const { min, max, last } = contribution.extremes;
-      const base = {
-        sid,
-        t: group,
-        // A point with two contributions (an up-down counter's change and level) is one point.
-        ...(i > 0 ? { np: 0 } : {}),
-        v: contribution.fields,
-        ...(min === undefined ? {} : { mn: min }),
-        ...(max === undefined ? {} : { mx: max }),
-        ...(last === undefined ? {} : { lv: last, lt: point.timeMs }),
-      };
-      if (contribution.kind === 'delta') this.ops.push({ k: 'd', ...base });
-      else {
+      // A point with two contributions (an up-down counter's change and level) is one point.
+      const np = i > 0 ? 0 : 1;
+      const lt = last === undefined ? undefined : point.timeMs;
+      if (contribution.kind === 'delta') {
+        this.ops.push({ k: 'd', sid, t: group, v: contribution.fields, np, mn: min, mx: max, lv: last, lt });
+      } else {
         this.ops.push({
           k: 'c',
-          ...base,
+          sid,
+          t: group,
+          v: contribution.fields,
+          np,
+          mn: min,
+          mx: max,
+          lv: last,
+          lt,
           sk: this.#seriesStateIndex(point.name),
           st: point.startMs ?? 0,
           ts: point.timeMs,
           mono: contribution.monotonic,
         });
       }
-    });
+    }
   }
 
   readonly #seriesState = new Map<string, number>();
@@ -192,10 +243,20 @@ class RolloutBatch {
 
   /** The bucket keys a point of this metric, cohort and time adds to: every resolution, wave and baseline. */
   #targetGroup(metric: string, cohort: Cohort, timeMs: number): number {
+    // Points of one request mostly share a time: the last group of each cohort is tried first.
+    const last = this.#lastGroup[cohort];
+    if (last !== undefined && last.metric === metric && last.timeMs === timeMs) return last.group;
     const starts = bucketStarts(timeMs);
     const id = `${metric}\u0000${cohort}\u0000${starts[0]!.startMs}`;
-    const known = this.#groups.get(id);
-    if (known !== undefined) return known;
+    let group = this.#groups.get(id);
+    if (group === undefined) group = this.#newGroup(metric, cohort, starts);
+    this.#lastGroup[cohort] = { metric, timeMs, group };
+    return group;
+  }
+
+  readonly #lastGroup: Partial<Record<Cohort, { metric: string; timeMs: number; group: number }>> = {};
+
+  #newGroup(metric: string, cohort: Cohort, starts: ReturnType<typeof bucketStarts>): number {
     const { name, phase, waveEpoch } = this.rollout;
     const group: Array<[number, number]> = starts.map(({ resolution, startMs }) => [
       this.table.indexOf(bucketKey(name, resolution.name, metric, cohort, startMs)),
@@ -208,7 +269,8 @@ class RolloutBatch {
       group.push([this.table.indexOf(baselineKey(name, metric)), BASELINE_TTL_SECONDS]);
     }
     this.targets.push(group);
-    this.#groups.set(id, this.targets.length - 1);
-    return this.targets.length - 1;
+    const index = this.targets.length - 1;
+    this.#groups.set(`${metric}\u0000${cohort}\u0000${starts[0]!.startMs}`, index);
+    return index;
   }
 }
