@@ -12,6 +12,7 @@ export interface IngestMetrics {
   requestDuration: Histogram<'protocol' | 'status'>;
   batchPoints: Histogram<'protocol'>;
   redisWriteDuration: Histogram<never>;
+  scriptRetries: Counter<'reason'>;
 }
 
 const perRegistry = new WeakMap<Registry, IngestMetrics>();
@@ -70,6 +71,14 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
       name: 'rollout_guard_ingest_redis_write_seconds',
       help: 'Time to store one batch in Redis (every rollout it touched, in parallel).',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    scriptRetries: new Counter({
+      name: 'rollout_guard_ingest_script_retries_total',
+      help:
+        'Ingest script calls repeated: "changed" when Redis held other series states than this collector ' +
+        'computed from (another collector wrote them, Redis lost data), "cap" when new series met the cardinality cap.',
+      labelNames: ['reason'] as const,
       registers,
     }),
   };

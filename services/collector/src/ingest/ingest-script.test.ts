@@ -78,6 +78,7 @@ describe('the ingest script', () => {
       accepted: 3,
       refusedByCap: 0,
       ignored: 0,
+      retries: { changed: 0, cap: 0 },
     });
     expect(await ingest(call(ops, 'batch-1'))).toMatchObject({ applied: false, accepted: 0 });
     expect(await fields()).toEqual({ ci: 7.5 });
@@ -245,6 +246,7 @@ describe('the ingest script', () => {
     expect(await ingest(call([d('a'), d('b'), d('c')], 'b1', capped))).toMatchObject({
       accepted: 2,
       refusedByCap: 1,
+      retries: { changed: 0, cap: 1 },
     });
     expect(await ingest(call([d('a'), d('c')], 'b2', capped))).toMatchObject({
       accepted: 1,
@@ -274,10 +276,17 @@ describe('the ingest script', () => {
   it('counts exactly when two collectors take turns with one series, each reading what the other wrote', async () => {
     const other = new SeriesStateCache();
     const values = [100, 110, 125, 126, 140, 180, 181];
+    const changed: number[] = [];
     for (const [i, value] of values.entries()) {
-      await ingest(call([counter('s', value, 600_000 + i * 10_000)], `b${i}`), i % 2 === 0 ? cache : other);
+      const result = await ingest(
+        call([counter('s', value, 600_000 + i * 10_000)], `b${i}`),
+        i % 2 === 0 ? cache : other,
+      );
+      changed.push(result.retries.changed);
     }
     expect((await fields()).ci).toBe(81);
+    // Each turn after the first two finds the state the other collector wrote, and computes again.
+    expect(changed).toEqual([0, 0, 1, 1, 1, 1, 1]);
   });
 
   it('recomputes from what Redis holds when it lost what this collector remembers', async () => {

@@ -71,6 +71,8 @@ export interface IngestResult {
   refusedByCap: number;
   /** Out of order or repeated points of cumulative series: already counted by a newer point. */
   ignored: number;
+  /** Calls repeated because states differed from this collector's copy, or new series met the cap. */
+  retries: { changed: number; cap: number };
 }
 
 /** Builds the key table for one call: fixed keys first, then each distinct key once. */
@@ -125,18 +127,25 @@ export async function runIngestScript(
   const keys = [batchMarkersKey(call.rollout), activeSeriesKey(call.rollout), ...call.keys];
   const refused = new Set<string>();
   const known = new Map<number, Map<string, StoredState | null>>();
+  const retries = { changed: 0, cap: 0 };
   for (let attempt = 1; ; attempt++) {
     await loadStates(redis, call, cache, refused, known);
     const plan = planCall(call, cache, refused, known);
     const reply = (await evalIngest(redis, keys, plan.args)) as Array<number | string>;
-    if (reply[0] === 0) return { applied: false, accepted: 0, refusedByCap: 0, ignored: 0 };
+    if (reply[0] === 0) return { applied: false, accepted: 0, refusedByCap: 0, ignored: 0, retries };
     if (reply[0] === 1) {
       for (const [keyIndex, states] of plan.written) {
         const stateKey = keys[keyIndex - 1] as string;
         for (const [sid, state] of states) cache.setState(stateKey, sid, state);
       }
       for (const sid of plan.marked) cache.setMarked(call.rollout, sid, call.nowMs);
-      return { applied: true, accepted: plan.accepted, refusedByCap: plan.refused, ignored: plan.ignored };
+      return {
+        applied: true,
+        accepted: plan.accepted,
+        refusedByCap: plan.refused,
+        ignored: plan.ignored,
+        retries,
+      };
     }
     if (attempt >= MAX_ATTEMPTS) {
       throw new Error(
@@ -144,8 +153,10 @@ export async function runIngestScript(
       );
     }
     if (reply[0] === 2) {
+      retries.cap++;
       for (const sid of reply.slice(1)) refused.add(String(sid));
     } else {
+      retries.changed++;
       // Redis holds other states than this collector thought: read those again, and trust no mark.
       cache.forgetMarks(call.rollout);
       for (let i = 1; i < reply.length; i += 2) {

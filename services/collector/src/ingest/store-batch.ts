@@ -57,6 +57,8 @@ export interface StoreBatchOutcome {
   readonly repeated: string[];
   /** Time spent in Redis for the batch (all rollouts in parallel). */
   readonly redisMs: number;
+  /** Ingest script calls repeated, by why (see `runIngestScript`). */
+  readonly retries: { changed: number; cap: number };
 }
 
 /**
@@ -127,8 +129,11 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
   let ignored = 0;
   const touched: string[] = [];
   const repeated: string[] = [];
+  const retries = { changed: 0, cap: 0 };
   results.forEach((result: IngestResult, i) => {
     const batch = entries[i]!;
+    retries.changed += result.retries.changed;
+    retries.cap += result.retries.cap;
     if (!result.applied) {
       repeated.push(batch.rollout.name);
       return;
@@ -144,7 +149,7 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
     }
     if (result.accepted > 0) touched.push(batch.rollout.name);
   });
-  return { stored, dropped, refused, ignored, touched, repeated, redisMs };
+  return { stored, dropped, refused, ignored, touched, repeated, redisMs, retries };
 }
 
 /** What a series' labels decide, for one matcher and one set of limits. */
