@@ -31,7 +31,11 @@ describe('the OpenAPI document', () => {
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`))
       .sort();
     const served = api.app.routes
-      .filter((r) => r.path.startsWith('/api/v1/') && r.method !== 'ALL')
+      .filter(
+        (r) =>
+          (r.path.startsWith('/api/v1/') || r.path === '/' || r.path.startsWith('/dashboard/')) &&
+          r.method !== 'ALL',
+      )
       .filter((r) => !['/api/v1/openapi.json', '/api/v1/docs'].includes(r.path))
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
     expect([...new Set(served)].sort()).toEqual(documented);
@@ -55,6 +59,8 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/deliveries',
         'POST /api/v1/deliveries/{id}/redeliver',
         'POST /api/v1/validate',
+        'GET /',
+        'GET /dashboard/{file}',
       ]),
     );
   });

@@ -1,5 +1,6 @@
 import { bodyLimit } from 'hono/body-limit';
 import type { App } from '../app.ts';
+import { registerDashboard } from '../dashboard/register-dashboard.ts';
 import { AppError } from '../errors.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { registerDecisions } from './decisions.ts';
@@ -14,7 +15,7 @@ import { registerSeries } from './series.ts';
 import { registerValidate } from './validate.ts';
 import { registerVersions } from './versions.ts';
 
-/** The HTTP API of PRODUCT.md §2 (everything but ingest and the dashboard), one register call per route file. */
+/** The HTTP API of PRODUCT.md §2 (everything but ingest) and the dashboard on it, one register call per route file. */
 export function registerApi(app: App, deps: ApiDeps): void {
   // Not '/api/v1/*': Prometheus remote write (/api/v1/write) has its own, larger limit.
   const limit = bodyLimit({
@@ -39,5 +40,6 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerDecisions(app, deps);
   registerSeries(app, deps);
   registerDeliveries(app, deps);
+  registerDashboard(app, deps);
   registerOpenApi(app, deps);
 }
