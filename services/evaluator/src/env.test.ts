@@ -1,6 +1,6 @@
 import { EnvError } from '@rollout-guard/shared/config';
 import { describe, expect, it } from 'vitest';
-import { loadEnv } from './env.ts';
+import { deliveryLogRetentionMs, loadEnv } from './env.ts';
 
 describe('evaluator loadEnv', () => {
   it('defaults to loopback on the exporter port', () => {
@@ -16,6 +16,7 @@ describe('evaluator loadEnv', () => {
       DELIVERY_TIMEOUT_MS: 10_000,
       DELIVERY_ALLOWED_HOSTS: [],
       TICK_MS: 2000,
+      DELIVERY_LOG_RETENTION: '30d',
       READINESS_TIMEOUT_MS: 1000,
       SHUTDOWN_TIMEOUT_MS: 3000,
     });
@@ -29,14 +30,26 @@ describe('evaluator loadEnv', () => {
         EVALUATOR_CONCURRENCY: '64',
         LOG_LEVEL: 'warn',
         DELIVERY_ALLOWED_HOSTS: 'hooks.slack.com, *.internal,,10.0.0.5:8080',
+        DELIVERY_LOG_RETENTION: '72h',
       }),
     ).toMatchObject({
+      DELIVERY_LOG_RETENTION: '72h',
       DELIVERY_ALLOWED_HOSTS: ['hooks.slack.com', '*.internal', '10.0.0.5:8080'],
       HEALTH_PORT: 9000,
       REDIS_URL: 'redis+sentinel://s1:26379,s2:26379/mymaster',
       EVALUATOR_CONCURRENCY: 64,
       LOG_LEVEL: 'warn',
     });
+  });
+
+  it('reads the delivery log retention as a duration of at least an hour', () => {
+    expect(deliveryLogRetentionMs(loadEnv({}))).toBe(30 * 86_400_000);
+    expect(deliveryLogRetentionMs(loadEnv({ DELIVERY_LOG_RETENTION: '72h' }))).toBe(72 * 3_600_000);
+    for (const text of ['30', '30 days', '10m', '0d']) {
+      expect(() => loadEnv({ DELIVERY_LOG_RETENTION: text })).toThrow(
+        `DELIVERY_LOG_RETENTION: "${text}" is not a retention of at least an hour`,
+      );
+    }
   });
 
   it('names every bad variable', () => {

@@ -1,4 +1,5 @@
 import { host, logLevel, parseEnv, port, positiveInteger, redisUrl } from '@rollout-guard/shared/config';
+import { parseDuration } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
 
 /** The evaluator's configuration: every variable it reads, with its default and why. */
@@ -39,11 +40,29 @@ export const EvaluatorEnv = z.object({
     ),
   /** How often every active rollout is evaluated even without new data (time-based transitions, no-data states). */
   TICK_MS: positiveInteger(2000, 'milliseconds'),
+  /**
+   * How long the webhook delivery log keeps a delivery after it ended (delivered, stopped, gave-up, skipped):
+   * `30d` by default, a month of history for post-incident reviews, comfortably past the 24 h retry window,
+   * while the log stays bounded (a few KB per delivery). Pending and retrying deliveries are never removed.
+   * The evaluator trims on its outbox sweep, since it is the process that writes the log.
+   */
+  DELIVERY_LOG_RETENTION: z
+    .string()
+    .default('30d')
+    .refine((text) => (parseDuration(text)?.ms ?? 0) >= 3_600_000, {
+      error: (issue) =>
+        `"${String(issue.input)}" is not a retention of at least an hour; expected a duration like "30d", "72h" or "90d"`,
+    }),
   /** On SIGTERM, how long running jobs may finish before the process stops without them (BullMQ retries them). */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
 });
 
 export type EvaluatorEnv = z.output<typeof EvaluatorEnv>;
+
+/** `DELIVERY_LOG_RETENTION` in milliseconds (the schema has checked it is a duration). */
+export function deliveryLogRetentionMs(env: Pick<EvaluatorEnv, 'DELIVERY_LOG_RETENTION'>): number {
+  return parseDuration(env.DELIVERY_LOG_RETENTION)?.ms ?? 30 * 86_400_000;
+}
 
 export function loadEnv(source: Record<string, string | undefined> = process.env): EvaluatorEnv {
   return parseEnv('evaluator', EvaluatorEnv, source);

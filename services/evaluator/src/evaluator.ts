@@ -29,6 +29,8 @@ export interface EvaluatorCoreOptions {
   retryPolicy?: RetryPolicy;
   tickEveryMs?: number;
   sweepEveryMs?: number;
+  /** How long an ended delivery stays in the delivery log (default 30 days); trimmed by the outbox sweep. */
+  deliveryLogRetentionMs?: number;
   prefix?: string;
   now?: () => number;
 }
@@ -55,7 +57,12 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
   const ctx: WorkerContext = {
     redis,
     store: createRolloutStore(redis),
-    deliveryLog: createDeliveryLog(redis),
+    deliveryLog: createDeliveryLog(redis, {
+      ...(options.deliveryLogRetentionMs === undefined
+        ? {}
+        : { retentionMs: options.deliveryLogRetentionMs }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    }),
     queues,
     metrics: createEvaluatorMetrics(options.registry),
     log: options.log,

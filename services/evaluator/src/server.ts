@@ -3,7 +3,7 @@ import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/obser
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { healthRoutes, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
 import { Hono } from 'hono';
-import type { EvaluatorEnv } from './env.ts';
+import { deliveryLogRetentionMs, type EvaluatorEnv } from './env.ts';
 import { startEvaluatorCore } from './evaluator.ts';
 
 /**
@@ -44,6 +44,7 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
     deliveryTimeoutMs: env.DELIVERY_TIMEOUT_MS,
     ...(env.DELIVERY_ALLOWED_HOSTS.length === 0 ? {} : { allowedHosts: env.DELIVERY_ALLOWED_HOSTS }),
     tickEveryMs: env.TICK_MS,
+    deliveryLogRetentionMs: deliveryLogRetentionMs(env),
   });
   const http = await startHttpServer(app, { host: env.HOST, port: env.HEALTH_PORT });
   logger.info(

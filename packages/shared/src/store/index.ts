@@ -6,11 +6,15 @@ export * from './buckets-read.ts';
 export * from './buckets-stats.ts';
 export {
   createDeliveryLog,
+  DEFAULT_DELIVERY_RETENTION_MS,
   type DeliveryAttempt,
   type DeliveryLog,
+  type DeliveryLogOptions,
   type DeliveryRecord,
   type DeliveryStatus,
   FINAL_STATUSES,
+  rolloutDeliveriesKey,
+  type TrimOptions,
 } from './delivery-log.ts';
 export { type LuaScript, luaScript, type RedisConnection, runScript } from './lua-script.ts';
 export { isOperatorAction, operate, UnknownActionError } from './operate.ts';

@@ -51,6 +51,38 @@ describe('the delivery log API', () => {
     expect((await api.call('GET', '/api/v1/deliveries', { token: null })).status).toBe(401);
   });
 
+  it("answers ?rollout= with an old rollout's deliveries however many newer ones other rollouts have", async () => {
+    const target = { format: 'standard', destination: 'flags.internal' };
+    for (let i = 0; i < 2_500; i++) {
+      await api.deps.deliveries.open(entry(i % 2 === 0 ? 'b' : 'c', `n${i}.rollback.0`, 10_000 + i), target);
+    }
+    const one: Loose = await (
+      await api.call('GET', '/api/v1/deliveries?rollout=a', { token: 'reader' })
+    ).json();
+    expect(one.deliveries.map((d: Loose) => [d.id, d.status, d.rollout])).toEqual([
+      ['d1.rollback.0', 'gave-up', 'a'],
+    ]);
+    expect(one.deliveries[0].endedAt).toEqual(expect.any(Number));
+    const busy: Loose = await (
+      await api.call('GET', '/api/v1/deliveries?rollout=b&limit=1000', { token: 'reader' })
+    ).json();
+    expect(busy.deliveries).toHaveLength(1000);
+    expect(busy.deliveries.every((d: Loose) => d.rollout === 'b')).toBe(true);
+  });
+
+  it('stops listing deliveries the evaluator trimmed, and keeps the pending ones', async () => {
+    expect(await api.deps.deliveries.trim({ now: Date.now() + 31 * 86_400_000 })).toBe(1);
+    const all: Loose = await (await api.call('GET', '/api/v1/deliveries', { token: 'reader' })).json();
+    expect(all.deliveries.map((d: Loose) => d.id)).toEqual(['d2.rollback.0']);
+    const one: Loose = await (
+      await api.call('GET', '/api/v1/deliveries?rollout=a', { token: 'reader' })
+    ).json();
+    expect(one.deliveries).toEqual([]);
+    expect(
+      (await api.call('POST', '/api/v1/deliveries/d1.rollback.0/redeliver', { token: 'operator' })).status,
+    ).toBe(404);
+  });
+
   it('redelivers an ended delivery as a fresh retry chain with a new job', async () => {
     const res = await api.call('POST', '/api/v1/deliveries/d1.rollback.0/redeliver', { token: 'operator' });
     expect(res.status).toBe(202);

@@ -23,6 +23,8 @@ export const DeliveryView = z
     nextAttemptAt: z.number().nullable(),
     deliveredAt: z.number().nullable(),
     redeliveries: z.number().int(),
+    /** When it reached its final status; the evaluator removes it `DELIVERY_LOG_RETENTION` (30 days) later. */
+    endedAt: z.number().optional(),
     note: z.string().optional(),
   })
   .meta({ id: 'Delivery' });
@@ -48,9 +50,20 @@ export function registerDeliveries(app: App, deps: ApiDeps): void {
     method: 'get',
     path: '/api/v1/deliveries',
     summary: 'The webhook delivery log, newest first',
+    description:
+      "Deliveries that ended (delivered, stopped, gave-up, skipped) are kept for the evaluator's `DELIVERY_LOG_RETENTION` (30 days by default) after they ended; pending and retrying ones until they end.",
     tags: ['deliveries'],
     request: {
-      query: z.object({ rollout: z.string().optional(), limit: z.string().regex(/^\d+$/).optional() }),
+      query: z.object({
+        rollout: z.string().optional().meta({
+          description: "Only this rollout's deliveries, newest first (read from the rollout's own index)",
+        }),
+        limit: z
+          .string()
+          .regex(/^\d+$/)
+          .optional()
+          .meta({ description: 'At most this many (1 to 1000, default 100)' }),
+      }),
     },
     responses: {
       200: { description: 'Deliveries', content: { 'application/json': { schema: DeliveryList } } },

@@ -6,9 +6,12 @@ import { syncPromqlSchedulers } from './poll-promql.ts';
 export const ORPHAN_AFTER_MS = 5_000;
 
 /**
- * Re-enqueues outbox entries whose evaluator died between storing a decision and enqueueing its jobs, and
- * repairs the collector's matcher view of each rollout and the PromQL polling schedule. Racing a live evaluator is harmless: job ids are
- * the delivery and timer ids, so the second enqueue adds nothing.
+ * Re-enqueues outbox entries whose evaluator died between storing a decision and enqueueing its jobs,
+ * repairs the collector's matcher view of each rollout and the PromQL polling schedule, and trims the
+ * delivery log of deliveries that ended longer ago than its retention (at most 1,000 per sweep: a sweep
+ * runs every 10 s, far more often than webhooks are sent). Racing a live evaluator is harmless: job ids are
+ * the delivery and timer ids, so the second enqueue adds nothing, and a trim removes a record only if it
+ * is unchanged since it was judged old.
  */
 export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
   const now = ctx.now();
@@ -28,5 +31,8 @@ export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
     await ctx.store.syncActive(rollout);
   }
   await syncPromqlSchedulers(ctx);
+  const trimmed = await ctx.deliveryLog.trim({ now });
+  if (trimmed > 0)
+    ctx.log.info({ deliveries: trimmed }, 'ended deliveries past retention removed from the log');
   return swept;
 }

@@ -41,6 +41,39 @@ describe('outbox sweeper', () => {
   });
 });
 
+describe('delivery log retention', () => {
+  it('is trimmed by the periodic sweep: ended deliveries past retention go, pending ones stay', async () => {
+    // Retention of one second, a sweep every second (the test kit's): the scheduled sweep does the trimming.
+    const evaluator = await bed.startEvaluator({ tickEveryMs: HOUR, deliveryLogRetentionMs: 1_000 });
+    const log = evaluator.ctx.deliveryLog;
+    const target = { format: 'standard', destination: 'hooks.example' };
+    const entry = (id: string) => ({
+      kind: 'deliver' as const,
+      id,
+      rollout: 'kept',
+      decisionId: id.split('.')[0]!,
+      webhook: 'rollout.rollback' as const,
+      action: 'rollback' as const,
+      targetIndex: 0,
+      specVersion: 1,
+      createdAt: Date.now() - HOUR,
+    });
+    await log.open(entry('ended.rollback.0'), target);
+    await log.recordAttempt(
+      'ended.rollback.0',
+      { attempt: 1, at: Date.now(), status: 200, latencyMs: 3, responseExcerpt: 'ok', outcome: 'delivered' },
+      { status: 'delivered', attempts: 1, lastAttemptAt: Date.now(), deliveredAt: Date.now() },
+    );
+    await log.open(entry('pending.rollback.0'), target);
+
+    await expect.poll(() => log.get('ended.rollback.0'), { timeout: 10_000 }).toBeNull();
+    expect(await log.attempts('ended.rollback.0')).toEqual([]);
+    expect((await log.list({ rollout: 'kept' })).map((r) => [r.id, r.status])).toEqual([
+      ['pending.rollback.0', 'pending'],
+    ]);
+  });
+});
+
 describe('checkpoint timers', () => {
   it('extends an inconclusive bake with a new timer each time, up to maxBake, then says no-go', async () => {
     const receiver = await bed.startReceiver();
