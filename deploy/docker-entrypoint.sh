@@ -1,0 +1,20 @@
+#!/bin/sh
+# Starts one rollout-guard service from the built bundles, with the node flags the project runs
+# it with (scripts/service-node-flags.ts):
+#
+#   docker-entrypoint.sh collector|evaluator [node flags…]
+#
+# Node flags given here come after the defaults and win over them, e.g. `collector
+# --max-old-space-size=256`. `exec` makes node the process that receives SIGTERM.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+service=${1:-}
+[ "$#" -gt 0 ] && shift
+case "$service" in
+  collector) exec node --max-old-space-size=192 "$@" "$root/services/collector/dist/main.js" ;;
+  evaluator) exec node "$@" "$root/services/evaluator/dist/main.js" ;;
+  *)
+    echo "usage: docker-entrypoint.sh collector|evaluator [node flags…] (got \"$service\")" >&2
+    exit 64
+    ;;
+esac
