@@ -1,20 +1,9 @@
 import type { RolloutState } from '../decision/state.ts';
-import { rolloutKeys } from '../redis/keys.ts';
 import { type AuditDraft, positionOf } from './audit-entry.ts';
-import { luaScript, type RedisConnection, runScript } from './lua-script.ts';
-import type { ScheduleEntry, StoredState } from './records.ts';
-import { ContentionError, type RolloutStore, UnknownRolloutError } from './rollout-store.ts';
+import type { ScheduleEntry } from './records.ts';
 
-const applyTransitionScript = luaScript(
-  'apply-transition',
-  new URL('./apply-transition.lua', import.meta.url),
-);
-
+/** What a running rollout is told when it takes a new spec version (`PutSpecInput.applyToRunning`). */
 export interface AmendInput {
-  readonly name: string;
-  /** The stored spec version the running rollout should judge by from now on. */
-  readonly version: number;
-  readonly actor: string;
   /** The changed fields, for the audit log (`spec.guardrails[0].allowed`). */
   readonly changed: readonly string[];
 }
@@ -55,59 +44,37 @@ export function amendedState(
 }
 
 /**
- * Makes a running rollout judge by a newer stored spec version, through the same compare-and-set script as
- * every transition, with an audit entry naming the changed fields and the actor.
+ * A running rollout taking a new spec version: its amended state, the timer of a moved checkpoint and the
+ * audit entry. `putSpec` writes all of it in the same script that stores the version (put-spec.lua), so a
+ * version meant for the running rollout is never stored without being applied.
  */
-export async function amendRunningSpec(
-  redis: RedisConnection,
-  store: RolloutStore,
+export function amendment(
+  current: RolloutState,
+  spec: RolloutState['spec'],
+  version: number,
+  actor: string,
   input: AmendInput,
-  now: number = Date.now(),
-): Promise<StoredState> {
-  const keys = rolloutKeys(input.name);
-  const stored = await store.getSpec(input.name, input.version);
-  if (stored === null) throw new UnknownRolloutError(input.name);
-  for (let attempt = 1; attempt <= 20; attempt++) {
-    const current = await store.getState(input.name);
-    if (current === null) throw new UnknownRolloutError(input.name);
-    const { state, schedule } = amendedState(current.state, stored.spec, input.version, now);
-    const audit: AuditDraft = {
+  now: number,
+): { state: RolloutState; outbox: ScheduleEntry[]; audit: AuditDraft } {
+  const { state, schedule } = amendedState(current, spec, version, now);
+  const changed = input.changed.join(', ');
+  return {
+    state,
+    outbox: schedule === null ? [] : [schedule],
+    audit: {
       at: now,
       kind: 'spec',
-      actor: input.actor,
-      specVersion: input.version,
+      actor,
+      specVersion: version,
       event: {
         type: 'spec-stored',
-        version: input.version,
-        note: `the running rollout now judges by spec version ${input.version} (was ${current.state.specVersion}); changed: ${input.changed.join(', ') || 'nothing'}`,
+        version,
+        note: `spec version ${version} stored; the running rollout now judges by it (was ${current.specVersion}); changed: ${changed || 'nothing'}`,
       },
-      from: positionOf(current.state),
+      from: positionOf(current),
       to: positionOf(state),
       decisions: [],
-      summary: `spec version ${input.version} applied to the running rollout by ${input.actor}: ${input.changed.join(', ') || 'no field changed'}`,
-    };
-    const outbox = schedule === null ? [] : [schedule];
-    const reply = (await runScript(
-      redis,
-      applyTransitionScript,
-      [keys.state, keys.audit, keys.decisions, keys.decisionIndex, keys.outbox],
-      [
-        current.rev,
-        JSON.stringify(state),
-        now,
-        1,
-        0,
-        outbox.length,
-        JSON.stringify(audit),
-        ...outbox.flatMap((entry) => [entry.id, '', JSON.stringify(entry)]),
-      ],
-    )) as [number, number];
-    if (reply[0] !== 1) continue;
-    const next: StoredState = { rev: Number(reply[1]), updatedAt: now, state };
-    await store.syncActive(input.name, { spec: stored, state: next });
-    return next;
-  }
-  throw new ContentionError(
-    `rollout "${input.name}": its state kept changing while a new spec version was applied; try again`,
-  );
+      summary: `spec version ${version} applied to the running rollout by ${actor}: ${changed || 'no field changed'}`,
+    },
+  };
 }

@@ -1,5 +1,5 @@
 export * from './active-view.ts';
-export { type AmendInput, amendedState, amendRunningSpec } from './amend-running.ts';
+export { type AmendInput, amendedState, amendment } from './amend-running.ts';
 export { actorOf, decisionsOf, positionOf, worthAuditing } from './audit-entry.ts';
 export * from './buckets.ts';
 export * from './buckets-read.ts';

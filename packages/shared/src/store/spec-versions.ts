@@ -1,9 +1,10 @@
 import { initialState, TERMINAL_PHASES } from '../decision/state.ts';
 import { globalKeys, rolloutKeys } from '../redis/keys.ts';
 import type { RolloutSpec } from '../spec/resolved.ts';
+import { type AmendInput, amendment } from './amend-running.ts';
 import { type AuditDraft, positionOf } from './audit-entry.ts';
 import { luaScript, type RedisConnection, runScript } from './lua-script.ts';
-import type { StoredSpec, StoredState } from './records.ts';
+import type { OutboxEntry, StoredSpec, StoredState } from './records.ts';
 import type { StoreContext } from './store-context.ts';
 import { ContentionError } from './store-errors.ts';
 
@@ -14,6 +15,12 @@ export interface PutSpecInput {
   readonly source: string;
   readonly contentType: string;
   readonly actor: string;
+  /**
+   * When the rollout is running, make it judge by the new version at once, in the same step that stores it
+   * (the caller has checked that a running rollout may take these changes). Without it, a running rollout
+   * keeps judging by the version it started with until it ends.
+   */
+  readonly applyToRunning?: AmendInput;
 }
 
 /** Reads a spec version (the current one by default); versions never change once stored, so parsed copies are kept (bounded). */
@@ -50,7 +57,10 @@ export async function listSpecVersions(
     .sort((a, b) => a.version - b.version);
 }
 
-/** Stores a new spec version (and the fresh state of a new, pending or ended rollout), then syncs `rg:active`. */
+/**
+ * Stores a new spec version with, in the same script, the fresh state of a new, pending or ended rollout or
+ * (with `applyToRunning`) the amended state of a running one; then syncs `rg:active`.
+ */
 export async function putSpec(
   ctx: StoreContext,
   input: PutSpecInput,
@@ -72,13 +82,19 @@ export async function putSpec(
       actor: input.actor,
     };
     // A rollout that has not started, or has ended, takes the new version at once; a running one keeps
-    // judging by the version it started with (its plan travels in its state) until it ends.
+    // judging by the version it started with (its plan travels in its state) until it ends, unless the
+    // caller asks it to take the new version now (`applyToRunning`), in this same step.
     const replace =
       existing === null ||
       existing.state.phase === 'pending' ||
       TERMINAL_PHASES.includes(existing.state.phase);
-    const state = replace ? initialState(input.spec, version) : null;
-    const audit: AuditDraft = {
+    const amended =
+      replace || existing === null || input.applyToRunning === undefined
+        ? null
+        : amendment(existing.state, input.spec, version, input.actor, input.applyToRunning, now);
+    const state = replace ? initialState(input.spec, version) : (amended?.state ?? null);
+    const outbox: readonly OutboxEntry[] = amended?.outbox ?? [];
+    const audit: AuditDraft = amended?.audit ?? {
       at: now,
       kind: existing === null ? 'created' : 'spec',
       actor: input.actor,
@@ -98,7 +114,7 @@ export async function putSpec(
     const result = (await runScript(
       redis,
       putSpecScript,
-      [keys.spec, keys.state, keys.audit],
+      [keys.spec, keys.state, keys.audit, keys.outbox],
       [
         current,
         JSON.stringify(stored),
@@ -106,6 +122,8 @@ export async function putSpec(
         state === null ? '' : JSON.stringify(state),
         now,
         JSON.stringify(audit),
+        outbox.length,
+        ...outbox.flatMap((entry) => [entry.id, JSON.stringify(entry)]),
       ],
     )) as [number, number | string, number];
     if (result[0] !== 1) continue;

@@ -1,5 +1,4 @@
 import { TERMINAL_PHASES } from '@rollout-guard/shared/decision';
-import { amendRunningSpec } from '@rollout-guard/shared/store';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -131,19 +130,18 @@ export function registerPutRollout(app: App, deps: ApiDeps): void {
       fields = change.changed;
     }
 
-    const { stored, state } = await deps.store.putSpec(
-      { spec, source: body.text, contentType: body.contentType, actor },
+    // One step: the new version is stored and, for a running rollout, applied to it by the same script, so
+    // a crash cannot leave a version stored that the running rollout was meant to take and did not.
+    const { stored, state: judging } = await deps.store.putSpec(
+      {
+        spec,
+        source: body.text,
+        contentType: body.contentType,
+        actor,
+        ...(isRunning ? { applyToRunning: { changed: fields } } : {}),
+      },
       now,
     );
-    let judging = state;
-    if (isRunning) {
-      judging = await amendRunningSpec(
-        deps.redis,
-        deps.store,
-        { name, version: stored.version, actor, changed: fields },
-        now,
-      );
-    }
     await deps.jobs.evaluate(name, 'spec').catch((error: unknown) => {
       deps.logger.warn({ err: error, rollout: name }, 'could not ask for an evaluation after a spec change');
     });
@@ -155,7 +153,7 @@ export function registerPutRollout(app: App, deps: ApiDeps): void {
         unchanged: false,
         phase: judging.state.phase,
         specVersion: judging.state.specVersion,
-        appliedToRunning: isRunning,
+        appliedToRunning: running(judging.state.phase) && judging.state.specVersion === stored.version,
         changed: fields,
         spec: stored.spec as unknown as Record<string, unknown>,
       } satisfies PutRolloutResponse,
