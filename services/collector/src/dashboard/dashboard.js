@@ -446,6 +446,13 @@ async function renderCharts(name, view, container) {
         const caption = h('figcaption', {});
         const figure = h('figure', { 'data-check': check.name }, caption, box);
         entry = { figure, caption, box, plot: null, shape: '' };
+        const sized = entry;
+        // The chart follows its column's width (window resized, grid reflowed).
+        new ResizeObserver(() => {
+          if (sized.plot && sized.box.clientWidth > 0 && sized.box.clientWidth !== sized.plot.width) {
+            sized.plot.setSize({ width: sized.box.clientWidth, height: 220 });
+          }
+        }).observe(box);
         charts.set(check.name, entry);
       }
       entry.caption.replaceChildren(
@@ -660,10 +667,7 @@ function approveButton(view) {
           result.textContent = `Approved: now ${answer.phase}, wave ${answer.wave}`;
           schedule(0);
         } catch (error) {
-          result.textContent =
-            error.status === 403
-              ? `Not approved: ${error.message} (approving needs the operate scope)`
-              : `Not approved: ${error.message}`;
+          result.textContent = `Not approved: ${error.message}`;
           button.disabled = false;
         }
       },

@@ -1,0 +1,225 @@
+import { existsSync } from 'node:fs';
+import type { Measurement } from '@rollout-guard/shared/decision';
+import { type HttpServer, startHttpServer } from '@rollout-guard/shared/runtime';
+import { bucketKey, bucketStarts, FIELD, operate } from '@rollout-guard/shared/store';
+import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiTestApp, specYaml, startApiApp, TOKENS } from '../api/api-test-kit.ts';
+
+/**
+ * The dashboard in Debian's Chromium (`apt-get install chromium`), on a real collector app and a real
+ * Redis: the page's own script fetches the API with the token typed into it, as a user's browser does.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WAIT = 30_000;
+
+describe('the dashboard in a browser', () => {
+  let redis: TestRedis;
+  let api: ApiTestApp;
+  let http: HttpServer | undefined;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+  const minute = 60_000;
+  const start = Math.floor(Date.now() / minute) * minute - 10 * minute;
+
+  /** A counter increase stored as the ingest script stores it: in the bucket of every resolution. */
+  async function addCounter(rollout: string, metric: string, at: number, increase: number) {
+    for (const { resolution, startMs } of bucketStarts(at)) {
+      await api.redis.hincrbyfloat(
+        bucketKey(rollout, resolution.name, metric, 'treatment', startMs),
+        FIELD.counterIncrease,
+        increase,
+      );
+    }
+  }
+
+  function measured(value: number, interval: [number, number], to: number): Measurement {
+    return {
+      window: { from: start, to, label: 'wave' },
+      treatment: { samples: 5000, value, interval },
+    } as Measurement;
+  }
+
+  async function apply(
+    name: string,
+    event: Parameters<ApiTestApp['deps']['store']['applyEvent']>[1],
+    at: number,
+  ) {
+    const result = await api.deps.store.applyEvent(name, event, at);
+    if (!result.ok) throw new Error(result.reason);
+    return result;
+  }
+
+  /** Waits until `selector` holds `text` (the page polls the API every second). */
+  async function waitForText(selector: string, text: string | RegExp) {
+    await page
+      .locator(selector)
+      .filter({ hasText: text })
+      .first()
+      .waitFor({ state: 'visible', timeout: WAIT });
+  }
+
+  async function useToken(token: string) {
+    await page.locator('#token-input').fill(token);
+    await page.locator('#auth-form button[type=submit]').click();
+  }
+
+  beforeAll(async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
+    redis = await startRedis({ appendonly: false });
+    api = await startApiApp(redis.url);
+    http = await startHttpServer(api.app, { host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${http.port}`;
+
+    // checkout-v2: wave 1 since ten minutes, 2% errors, its guardrail evaluated once.
+    await api.call('PUT', '/api/v1/rollouts/checkout-v2', {
+      body: specYaml('checkout-v2'),
+      type: 'application/yaml',
+    });
+    await operate(api.deps.store, 'checkout-v2', 'start', 'ana', 'wave 1', start);
+    for (let m = 0; m < 10; m++) {
+      await addCounter('checkout-v2', 'requests_total', start + m * minute + 1000, 1000);
+      await addCounter('checkout-v2', 'errors_total', start + m * minute + 1000, 20);
+    }
+    await apply(
+      'checkout-v2',
+      { type: 'evaluation', measurements: { 'error-rate': measured(0.02, [0.0171, 0.0233], Date.now()) } },
+      Date.now(),
+    );
+
+    // pricing-page: wave 1 baked and passed its checkpoint; waits for a human to approve wave 2.
+    const began = Date.now() - 2 * 3_600_000;
+    await api.call('PUT', '/api/v1/rollouts/pricing-page', {
+      body: specYaml('pricing-page'),
+      type: 'application/yaml',
+    });
+    await operate(api.deps.store, 'pricing-page', 'start', 'ana', 'wave 1', began);
+    await apply('pricing-page', { type: 'bake-elapsed' }, Date.now() - 1000);
+    await apply(
+      'pricing-page',
+      { type: 'checkpoint', measurements: { latency: measured(1.2, [1.1, 1.3], Date.now()) } },
+      Date.now() - 1000,
+    );
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      timeout: 60_000,
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.setDefaultTimeout(WAIT);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await http?.close(1000);
+    await api?.close();
+    await redis?.stop();
+  });
+
+  it('asks for a token, says when one is refused, and shows nothing without one', async () => {
+    await page.goto(`${base}/?refresh=1`);
+    await waitForText('#status', 'Token needed');
+    await waitForText('#auth-message', 'needs a token with the read scope');
+    expect(await page.locator('#rollouts').count()).toBe(0);
+    expect(await page.content()).not.toContain('checkout-v2');
+
+    await useToken('not-a-token-of-this-collector');
+    await waitForText('#status', 'Token refused');
+    await waitForText('#auth-message', 'The token was refused');
+
+    await useToken(TOKENS.ingester);
+    await waitForText('#status', 'Token lacks the read scope');
+    expect(await page.content()).not.toContain('checkout-v2');
+  }, 60_000);
+
+  it('lists the rollouts with their phase, wave, bake and each check’s latest value and interval', async () => {
+    await useToken(TOKENS.reader);
+    await waitForText('#status', 'Updated');
+    expect(await page.locator('#auth').isHidden()).toBe(true);
+    const row = page.locator('#rollouts tr[data-rollout="checkout-v2"]');
+    await row.waitFor();
+    expect(await row.locator('[data-state="wave"]').count()).toBe(1);
+    expect(await row.textContent()).toContain('1 of 3 · 25%');
+    expect(await row.locator('progress').count()).toBe(1);
+    const errorRate = row.locator('li[data-check="error-rate"]');
+    expect(await errorRate.locator('[data-state="ok"]').count()).toBe(1);
+    expect(await errorRate.locator('[data-role="value"]').textContent()).toBe('0.02 [0.0171, 0.0233]');
+    expect(await errorRate.textContent()).toContain('allowed max 0.03');
+    // The rollout that waits for an approval is called out above the table.
+    await waitForText('#attention li[data-rollout="pricing-page"]', 'awaiting approval');
+    expect(await page.locator('#rollouts tr[data-rollout="pricing-page"].attention').count()).toBe(1);
+    expect(await page.locator('#attention li[data-rollout="checkout-v2"]').count()).toBe(0);
+  }, 60_000);
+
+  it('shows a rollout’s checks with a chart each, then follows new data and a rollback as they happen', async () => {
+    await page.locator('#rollouts a[href="#/rollouts/checkout-v2"]').first().click();
+    await page.locator('#rollout[data-rollout="checkout-v2"]').waitFor();
+    await waitForText('#checks tr[data-check="error-rate"] [data-role="value"]', '0.02 [0.0171, 0.0233]');
+    const chart = page.locator('#charts figure[data-check="error-rate"]');
+    await chart.locator('.uplot canvas').waitFor();
+    expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(0);
+    expect(await chart.locator('.u-legend').textContent()).toContain('allowed max 0.03');
+    await page.locator('#charts figure[data-check="latency"] .uplot').waitFor();
+    await waitForText('#decisions li', 'advance');
+
+    // The guardrail is breached: the evaluator's rollback decision and its webhook delivery appear.
+    const now = Date.now();
+    for (let m = 0; m < 2; m++) await addCounter('checkout-v2', 'errors_total', now - m * 1000, 400);
+    const result = await apply(
+      'checkout-v2',
+      { type: 'evaluation', measurements: { 'error-rate': measured(0.041, [0.036, 0.046], now) } },
+      now,
+    );
+    const rollback = result.decisions.find((d) => d.kind === 'rollback');
+    expect(rollback).toBeDefined();
+    await api.deps.deliveries.open(
+      {
+        kind: 'deliver',
+        id: `${rollback!.id}.rollback.0`,
+        rollout: 'checkout-v2',
+        decisionId: rollback!.id,
+        webhook: 'rollout.rollback',
+        action: 'rollback',
+        targetIndex: 0,
+        specVersion: 1,
+        createdAt: now,
+      },
+      { format: 'standard', destination: '127.0.0.1:9' },
+    );
+
+    await waitForText('#rollout h1 [data-state]', 'rolled-back');
+    await waitForText('#checks tr[data-check="error-rate"] [data-role="value"]', '0.041 [0.036, 0.046]');
+    await waitForText('#checks tr[data-check="error-rate"]', 'breached');
+    await waitForText(`#decisions li[data-decision="${rollback!.id}"]`, 'rollback');
+    await waitForText(`#deliveries tr[data-delivery="${rollback!.id}.rollback.0"]`, 'rollout.rollback');
+
+    // Its report, the collector's HTML decision report, opens from the timeline.
+    await page.locator(`#decisions li[data-decision="${rollback!.id}"] a`).click();
+    const report = page.frameLocator('#report iframe');
+    await report.locator('body').filter({ hasText: 'error-rate' }).waitFor();
+    expect(await report.locator('body').textContent()).toContain('0.041');
+  }, 60_000);
+
+  it('says that approving needs the operate scope when the token only reads', async () => {
+    await page.goto(`${base}/?refresh=1#/rollouts/pricing-page`);
+    await waitForText('#attention', 'awaiting approval');
+    await page.locator('#approve').click();
+    await waitForText('#approve', 'Click again');
+    await page.locator('#approve').click();
+    await waitForText('.actions [role="status"]', /Not approved: .*needs operate/);
+    const view = await (await api.call('GET', '/api/v1/rollouts/pricing-page', { token: 'reader' })).json();
+    expect((view as { phase: string }).phase).toBe('awaiting-approval');
+  }, 60_000);
+
+  it('says the API is unreachable when the collector stops answering', async () => {
+    await waitForText('#status', 'Updated');
+    await http!.close(1000);
+    http = undefined;
+    await waitForText('#status[data-kind="error"]', 'API unreachable');
+    // The last data stays on the page.
+    expect(await page.locator('#rollout[data-rollout="pricing-page"]').count()).toBe(1);
+  }, 60_000);
+});
