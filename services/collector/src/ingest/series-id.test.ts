@@ -3,14 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { seriesKey } from '../protocols/point.ts';
 import { seriesId } from './series-id.ts';
 
-const sha1 = (key: string) => createHash('sha1').update(key).digest('base64url');
+/** The first 96 bits of the SHA-1, as 16 base64url characters. */
+const sha1 = (key: string) => createHash('sha1').update(key).digest().subarray(0, 12).toString('base64url');
 
 describe('seriesId', () => {
   it.each([
     ['a plain series', 'errors_total', { service: 'api', variant: 'on' }],
     ['no attributes', 'up', {}],
     ['dots and quotes', 'handle.time', { 'service.name': 'a"b', x: '' }],
-  ])('is the SHA-1 of the series key: %s', (_case, name, attributes) => {
+  ])('is the SHA-1 of the series key, cut to 96 bits: %s', (_case, name, attributes) => {
     expect(seriesId(name, attributes)).toBe(sha1(seriesKey(name, attributes)));
   });
 
