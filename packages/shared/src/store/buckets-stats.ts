@@ -22,7 +22,7 @@ export function toCohortStats(vector: BucketVector, wanted: StatsWanted = 'auto'
     // A non-monotonic sum sent as deltas can net out below zero; an increase cannot.
     return { kind: 'counter', increase: Math.max(vector.counterIncrease, 0), resets: 0 };
   }
-  if (vector.explicit.size > 0) return explicitOf(vector);
+  if (vector.explicit.size > 0 || vector.cumulative.size > 0) return explicitOf(vector);
   if (vector.exponential.size > 0) return exponentialOf(vector);
   if (vector.count > 0) {
     if (wanted === 'quantile' && hasRawSketch(vector)) return rawSketchOf(vector);
@@ -52,19 +52,29 @@ function hasRawSketch(vector: BucketVector): boolean {
 /**
  * One histogram per bucket layout stored, merged by the statistics module's rule: the same layout adds
  * bucket by bucket; different layouts are laid onto the bounds they share, so a bucket's count never
- * lands in a narrower bucket it may not belong to. Count, sum and extremes are the vector's own.
+ * lands in a narrower bucket it may not belong to. Classic Prometheus buckets (`c:` fields) are one more
+ * layout. Sum and extremes are the vector's own; the count is the vector's when it has one (a window can
+ * hold `c:` fields before the `_count` series that goes with them), else the total of the buckets.
  */
 function explicitOf(vector: BucketVector): CohortStats {
   let merged: ExplicitHistogram | null = null;
+  let explicitTotal = 0;
   for (const counts of vector.explicit.values()) {
     const layout = layoutHistogram(counts);
+    explicitTotal += layout.count;
     merged = merged === null ? layout : mergeHistograms(merged, layout);
   }
+  if (vector.cumulative.size > 0) {
+    // `n` counts the observations of every layout; the `b:` layouts' share is their bucket total.
+    const layout = cumulativeHistogram(vector.cumulative, vector.count - explicitTotal);
+    merged = merged === null ? layout : mergeHistograms(merged, layout);
+  }
+  const counts = merged?.counts ?? [0];
   return {
     kind: 'histogram',
     bounds: merged?.bounds ?? [],
-    counts: merged?.counts ?? [0],
-    count: vector.count,
+    counts,
+    count: vector.count > 0 ? vector.count : counts.reduce((a, b) => a + b, 0),
     sum: vector.sum,
     min: vector.min ?? null,
     max: vector.max ?? null,
@@ -76,11 +86,36 @@ function explicitOf(vector: BucketVector): CohortStats {
 function layoutHistogram(counts: ReadonlyMap<number, number>): ExplicitHistogram {
   const finite = [...counts.keys()].filter((b) => b !== Number.POSITIVE_INFINITY).sort((a, b) => a - b);
   const all = [...finite.map((b) => counts.get(b) ?? 0), counts.get(Number.POSITIVE_INFINITY) ?? 0];
+  return histogram(finite, all);
+}
+
+/**
+ * Summed cumulative counts (bound → observations ≤ it) as per-bucket counts. Like Prometheus'
+ * `histogram_quantile`, a count below the one of a lower bound is raised to it: sums over series of
+ * different layouts, or a bucket series whose increase landed in a later bucket, are not monotonic. A
+ * negative sum counts as none. The +Inf count is `c:+Inf` when stored, else the larger of `countHint`
+ * (the observations `_count` gave this layout) and the highest finite count.
+ */
+function cumulativeHistogram(cumulative: ReadonlyMap<number, number>, countHint: number): ExplicitHistogram {
+  const finite = [...cumulative.keys()].filter((b) => b !== Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+  const counts: number[] = [];
+  let below = 0;
+  for (const bound of finite) {
+    const atOrBelow = Math.max(cumulative.get(bound)!, below);
+    counts.push(atOrBelow - below);
+    below = atOrBelow;
+  }
+  const total = Math.max(cumulative.get(Number.POSITIVE_INFINITY) ?? countHint, below);
+  counts.push(total - below);
+  return histogram(finite, counts);
+}
+
+function histogram(bounds: number[], counts: number[]): ExplicitHistogram {
   return {
     kind: 'histogram',
-    bounds: finite,
-    counts: all,
-    count: all.reduce((a, b) => a + b, 0),
+    bounds,
+    counts,
+    count: counts.reduce((a, b) => a + b, 0),
     sum: 0,
     min: null,
     max: null,

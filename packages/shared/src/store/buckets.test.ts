@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bucketKey,
+  cumulativeBucketField,
   emptyBucketVector,
   explicitBucketField,
   explicitLayout,
@@ -179,5 +180,75 @@ describe('explicit bucket fields', () => {
   ])('parse $name', ({ fields, want }) => {
     const explicit = parseBucketFields(fields).explicit;
     expect(Object.fromEntries([...explicit].map(([layout, counts]) => [layout, [...counts]]))).toEqual(want);
+  });
+});
+
+describe('cumulative bucket fields', () => {
+  const INF = Number.POSITIVE_INFINITY;
+
+  it('write the upper bound as Prometheus writes le', () => {
+    expect(cumulativeBucketField(0.5)).toBe('c:0.5');
+    expect(cumulativeBucketField(10)).toBe('c:10');
+    expect(cumulativeBucketField(1e-7)).toBe('c:1e-7');
+    expect(cumulativeBucketField(INF)).toBe('c:+Inf');
+  });
+
+  it.each([
+    {
+      name: 'bounds with +Inf, beside other fields',
+      fields: { n: '6', 'c:0.5': '2', 'c:1': '5', 'c:+Inf': '6', 'b:AAAAAA:1': '9' },
+      want: [
+        [0.5, 2],
+        [1, 5],
+        [INF, 6],
+      ],
+    },
+    {
+      name: 'bounds written as a number formats them',
+      fields: { 'c:1e-7': '1', 'c:0.25': '1.5', 'c:-1': '0' },
+      want: [
+        [1e-7, 1],
+        [0.25, 1.5],
+        [-1, 0],
+      ],
+    },
+    {
+      name: 'without +Inf (the +Inf series not yet arrived)',
+      fields: { 'c:1': '3' },
+      want: [[1, 3]],
+    },
+    {
+      name: 'malformed bounds and values ignored',
+      fields: {
+        'c:': '1',
+        'c:x': '1',
+        'c: 1': '1',
+        'c:-Inf': '1',
+        'c:NaN': '1',
+        'c:AAAAAA:1': '1',
+        'c:2': 'x',
+        'c:3': '4',
+      },
+      want: [[3, 4]],
+    },
+  ])('parse $name', ({ fields, want }) => {
+    expect([...parseBucketFields(fields).cumulative]).toEqual(want);
+  });
+
+  it('merge bound by bound, keeping bounds only one side has', () => {
+    const a = parseBucketFields({ n: '3', 'c:0.5': '1', 'c:1': '2', 'c:+Inf': '3' });
+    const b = parseBucketFields({ n: '2', 'c:1': '2', 'c:2.5': '2', 'c:+Inf': '2' });
+    const merged = mergeBucketVector(mergeBucketVector(emptyBucketVector(), a), b);
+    expect(merged.count).toBe(5);
+    expect(new Map(merged.cumulative)).toEqual(
+      new Map([
+        [0.5, 1],
+        [1, 4],
+        [2.5, 2],
+        [INF, 5],
+      ]),
+    );
+    expect(a.cumulative.get(1)).toBe(2);
+    expect(emptyBucketVector().cumulative.size).toBe(0);
   });
 });

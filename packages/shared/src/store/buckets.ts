@@ -100,6 +100,18 @@ export function explicitBucketField(layout: string, upperBound: number): string 
   return `b:${layout}:${formatBound(upperBound)}`;
 }
 
+/**
+ * `c:<le>`: a classic Prometheus histogram received through remote write, one `_bucket` series at a time.
+ * Prometheus spreads a histogram's series over parallel shards, so its buckets arrive in different
+ * requests and cannot be turned into per-bucket counts on the way in: each series adds the increase of
+ * its cumulative count (observations ≤ le) to this field, summed over every series of the metric and
+ * cohort whatever their layout; `_count` and `_sum` go to `n` and `s`. The reader makes the sums
+ * non-decreasing and differences them (`toCohortStats`).
+ */
+export function cumulativeBucketField(upperBound: number): string {
+  return `c:${formatBound(upperBound)}`;
+}
+
 /** Fields written before layouts were tagged (`b:<le>`) are read as this one layout. */
 export const UNTAGGED_LAYOUT = '';
 
@@ -146,6 +158,12 @@ export interface BucketVector {
   counterIncrease: number;
   /** Layout digest → upper bound → count in that bucket (not cumulative); see `explicitBucketField`. */
   explicit: Map<string, Map<number, number>>;
+  /**
+   * Upper bound → summed increase of the cumulative count ≤ it (`cumulativeBucketField`). As stored, so
+   * not necessarily non-decreasing in the bound: series of different layouts, or one whose increase
+   * landed in a later bucket, can break that; the reader repairs it.
+   */
+  cumulative: Map<number, number>;
   /** Scale → signed index (`n` as negative magnitudes) → count. */
   exponential: Map<number, { positive: Map<number, number>; negative: Map<number, number> }>;
   zeroCount: number;
@@ -160,6 +178,7 @@ export function emptyBucketVector(): BucketVector {
     sumSquares: 0,
     counterIncrease: 0,
     explicit: new Map(),
+    cumulative: new Map(),
     exponential: new Map(),
     zeroCount: 0,
     raw: { positive: new Map(), negative: new Map(), zeroCount: 0 },
@@ -219,6 +238,11 @@ function parseBucketField(vector: BucketVector, field: string, value: number) {
     if (text !== '' && !Number.isNaN(bound)) addTo(layoutOf(vector.explicit, layout), bound, value);
     return;
   }
+  if (field.startsWith('c:')) {
+    const bound = parseBound(field.slice(2));
+    if (bound !== null) addTo(vector.cumulative, bound, value);
+    return;
+  }
   const raw = /^r:([pn]):(-?\d+)$/.exec(field);
   if (raw !== null) {
     addTo(raw[1] === 'p' ? vector.raw.positive : vector.raw.negative, Number(raw[2]), value);
@@ -233,6 +257,14 @@ function parseBucketField(vector: BucketVector, field: string, value: number) {
     vector.exponential.set(scale, perScale);
   }
   addTo(match[2] === 'p' ? perScale.positive : perScale.negative, Number(match[3]), value);
+}
+
+/** An upper bound as `formatBound` writes it: a finite number or `+Inf`; anything else is malformed. */
+function parseBound(text: string): number | null {
+  if (text === '+Inf') return Number.POSITIVE_INFINITY;
+  if (text.trim() !== text) return null;
+  const bound = Number(text);
+  return text !== '' && Number.isFinite(bound) ? bound : null;
 }
 
 function layoutOf(explicit: Map<string, Map<number, number>>, layout: string): Map<number, number> {
@@ -269,6 +301,7 @@ export function mergeBucketVector(into: BucketVector, from: BucketVector): Bucke
     const target = layoutOf(into.explicit, layout);
     for (const [bound, count] of counts) addTo(target, bound, count);
   }
+  for (const [bound, count] of from.cumulative) addTo(into.cumulative, bound, count);
   into.raw.zeroCount += from.raw.zeroCount;
   for (const [index, count] of from.raw.positive) addTo(into.raw.positive, index, count);
   for (const [index, count] of from.raw.negative) addTo(into.raw.negative, index, count);
