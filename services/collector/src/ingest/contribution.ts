@@ -1,5 +1,6 @@
 import { exponentialIndexOf } from '@rollout-guard/shared/stats';
 import {
+  cumulativeBucketField,
   expBucketField,
   explicitBucketField,
   explicitLayout,
@@ -22,6 +23,8 @@ export type Contribution =
       readonly monotonic: boolean;
       readonly extremes: Extremes;
     };
+
+const NO_EXTREMES: Extremes = Object.freeze({});
 
 export interface Extremes {
   readonly min?: number;
@@ -66,6 +69,18 @@ export function contributionsOf(value: PointValue): Contribution[] {
       addExponential(fields, value.scale, 'p', value.positive);
       addExponential(fields, value.scale, 'n', value.negative);
       return [temporal(value.temporality, fields, extremesOf(value))];
+    }
+    case 'classicPart': {
+      // Each part is a running total on its own; its increase goes to the field its role says.
+      const field =
+        value.part === 'bucket'
+          ? cumulativeBucketField(value.le ?? Number.POSITIVE_INFINITY)
+          : value.part === 'count'
+            ? FIELD.count
+            : FIELD.sum;
+      return [
+        { kind: 'cumulative', fields: { [field]: value.value }, monotonic: true, extremes: NO_EXTREMES },
+      ];
     }
     case 'summary':
       // Quantiles of a summary cover a window the sender chose and cannot be merged: count and sum only.

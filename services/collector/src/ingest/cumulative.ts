@@ -36,10 +36,13 @@ export function increaseOf(
   if (curScale !== undefined && prevScale !== undefined && prevScale > curScale) {
     before = foldExponential(before, curScale);
   }
+  // A histogram's sum may fall (negative observations) while its counts say there was no reset; a sum
+  // alone (a Prometheus `_sum` series) is a counter like any other, as Prometheus' rate() takes it.
+  const sumMayFall = Object.keys(cur.v).length > 1;
   const increase: Record<string, number> = {};
   for (const field in cur.v) {
     const d = (cur.v[field] as number) - (before[field] ?? 0);
-    if (d < 0 && monotonic && field !== SUM_FIELD) return { ...cur.v };
+    if (d < 0 && monotonic && (field !== SUM_FIELD || !sumMayFall)) return { ...cur.v };
     increase[field] = d;
   }
   if (monotonic) {

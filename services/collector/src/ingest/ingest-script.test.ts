@@ -222,6 +222,23 @@ describe('the ingest script', () => {
     expect(await fields()).toEqual({ n: 1, s: -3, 'b:0': 1 });
   });
 
+  it('takes a drop of a sum sent alone (a Prometheus _sum series) as a reset, as rate() does', async () => {
+    const sum = (s: number, ts: number): IngestOp => ({
+      k: 'c',
+      sk: 0,
+      sid: 'h_sum',
+      t: 0,
+      v: { s },
+      st: 0,
+      ts,
+      mono: true,
+    });
+    await ingest(call([sum(10, 600_000)], 'b1'));
+    await ingest(call([sum(14, 610_000)], 'b2'));
+    await ingest(call([sum(3, 620_000)], 'b3'));
+    expect(await fields()).toEqual({ s: 4 + 3 });
+  });
+
   it('merges min, max and the latest value', async () => {
     await runIngestScript(
       redis,

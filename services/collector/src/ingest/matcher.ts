@@ -88,6 +88,9 @@ export class Matcher {
     }
   }
 
+  /** Whether an active rollout reads this very metric name (no histogram suffix taken off). */
+  readsMetric = (name: string): boolean => this.#byMetric.has(name);
+
   /** The decoders' prefilter: false when no active rollout reads this metric (or its histogram base). */
   wantsMetric = (name: string): boolean => {
     if (this.#byMetric.has(name)) return true;

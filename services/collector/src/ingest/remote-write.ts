@@ -39,7 +39,13 @@ export function registerRemoteWrite(app: App, deps: IngestDeps): void {
       }
       const result = await ingestBatch(c, deps, 'remote-write', async (body, matcher) => {
         const decoded = await unsnappy(body, deps.limits.maxDecodedBytes);
-        return { batch: decodeRemoteWrite(decoded, { wantsMetric: matcher.wantsMetric }), decoded };
+        return {
+          batch: decodeRemoteWrite(decoded, {
+            wantsMetric: matcher.wantsMetric,
+            readsMetric: matcher.readsMetric,
+          }),
+          decoded,
+        };
       });
       if (result.rejectedCount > 0) {
         throw new AppError({

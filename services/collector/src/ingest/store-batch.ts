@@ -155,6 +155,7 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
 /** What a series' labels decide, for one matcher and one set of limits. */
 interface SeriesFacts {
   readonly name: string;
+  readonly series: string | undefined;
   readonly matcher: Matcher;
   readonly limits: IngestLimits;
   readonly match: MatchResult;
@@ -174,6 +175,7 @@ function seriesFacts(point: Point, matcher: Matcher, limits: IngestLimits): Seri
   if (
     known !== undefined &&
     known.name === point.name &&
+    known.series === point.series &&
     known.matcher === matcher &&
     known.limits === limits
   ) {
@@ -183,11 +185,13 @@ function seriesFacts(point: Point, matcher: Matcher, limits: IngestLimits): Seri
   const wanted = match.matches.length > 0;
   const facts: SeriesFacts = {
     name: point.name,
+    series: point.series,
     matcher,
     limits,
     match,
     labelViolation: wanted ? labelLimitViolation(point.attributes, limits) : null,
-    id: wanted ? seriesId(point.name, point.attributes) : '',
+    // A histogram part counts for its metric but is a series of its own (`x_bucket{le}`, `x_count`).
+    id: wanted ? seriesId(point.series ?? point.name, point.attributes) : '',
   };
   factsByRecord.set(point.attributes, facts);
   return facts;

@@ -12,7 +12,12 @@ export type DropReason =
   /** Prometheus staleness marker. */
   | 'stale-marker'
   /** NaN or ±Inf where a sample must be a number: it says nothing about a rollout. */
-  | 'non-finite-value';
+  | 'non-finite-value'
+  /**
+   * A summary's quantile series (remote write): quantiles cover a window the sender chose and cannot
+   * be merged; the summary's `_count` and `_sum` are kept.
+   */
+  | 'summary-quantile';
 
 /** Points refused as invalid; OTLP reports them as `partialSuccess.rejectedDataPoints`. */
 export interface Rejection {

@@ -67,7 +67,28 @@ export interface SummaryValue {
   readonly quantiles: readonly Quantile[];
 }
 
-export type PointValue = GaugeValue | SumValue | HistogramValue | ExponentialHistogramValue | SummaryValue;
+/**
+ * One series of a Prometheus classic histogram or summary, on its own: remote write sends
+ * `x_bucket{le}`, `x_count` and `x_sum` as separate series and Prometheus spreads series over parallel
+ * shards, so the parts of one histogram arrive in different requests. Each part is a cumulative
+ * running total: of the observations ≤ `le` (bucket), of all observations (count), or their sum
+ * (a summary's `_count` and `_sum` too; its quantile series are not kept).
+ */
+export interface ClassicPartValue {
+  readonly kind: 'classicPart';
+  readonly part: 'bucket' | 'count' | 'sum';
+  /** The bucket's upper bound (`le`), for `bucket`. */
+  readonly le?: number;
+  readonly value: number;
+}
+
+export type PointValue =
+  | GaugeValue
+  | SumValue
+  | HistogramValue
+  | ExponentialHistogramValue
+  | SummaryValue
+  | ClassicPartValue;
 
 export type Attributes = Readonly<Record<string, string>>;
 
@@ -83,6 +104,11 @@ export interface Point {
   readonly startMs?: number;
   readonly timeMs: number;
   readonly value: PointValue;
+  /**
+   * The sender's own series name when it differs from `name`: a histogram part (`x_bucket`) counts
+   * for metric `x` but is a series of its own, with its own cumulative state.
+   */
+  readonly series?: string;
 }
 
 /**

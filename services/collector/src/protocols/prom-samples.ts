@@ -38,6 +38,22 @@ export function wantsSample(name: string, wantsMetric: ((name: string) => boolea
   return family !== undefined && wantsMetric(family);
 }
 
+export interface SamplesOptions {
+  /**
+   * Each series of a classic histogram or summary becomes a point of its own (`classicPart`)
+   * instead of being reassembled with the others of its labels and time: remote write sends them as
+   * separate series, which Prometheus spreads over parallel shards, so one histogram's parts arrive
+   * in different requests. A scrape has them all in one body and reassembles.
+   */
+  readonly parts?: boolean;
+  /**
+   * Whether a rollout reads this very name: an `x_count` or `x_sum` without metadata or a bucket in
+   * the request is `x`'s part unless a rollout reads `x_count` itself. Undefined: every such name is
+   * taken as its own counter.
+   */
+  readonly readsMetric?: ((name: string) => boolean) | undefined;
+}
+
 type Role = 'bucket' | 'sum' | 'count' | 'quantile';
 
 interface Group {
@@ -78,7 +94,12 @@ export function samplesToPoints(
   samples: readonly PromSample[],
   types: ReadonlyMap<string, PromType>,
   out: BatchBuilder,
+  options: SamplesOptions = {},
 ): void {
+  if (options.parts === true) {
+    partsToPoints(samples, types, out, options.readsMetric);
+    return;
+  }
   const histogramFamilies = new Set<string>();
   const summaryFamilies = new Set<string>();
   for (const [family, type] of types) {
@@ -271,4 +292,94 @@ function standalone(s: PromSample, types: ReadonlyMap<string, PromType>, out: Ba
     ? { kind: 'sum', value: s.value, monotonic, temporality: 'cumulative' }
     : { kind: 'gauge', value: s.value };
   out.points.push({ name: s.name, attributes: s.labels, timeMs: s.timeMs, value });
+}
+
+/**
+ * Remote write: every sample is its own series. `x_bucket{le}` is a bucket of histogram `x`; `x_count`
+ * and `x_sum` are parts of `x` when metadata or a bucket in the request says `x` is a histogram or
+ * summary, else when a rollout reads `x` rather than `x_count` itself (their fields are the same for
+ * a histogram and a summary: the count and the sum). A summary's quantile series is not kept.
+ */
+function partsToPoints(
+  samples: readonly PromSample[],
+  types: ReadonlyMap<string, PromType>,
+  out: BatchBuilder,
+  readsMetric: ((name: string) => boolean) | undefined,
+): void {
+  const histogramFamilies = new Set<string>();
+  for (const s of samples) {
+    if (s.name.endsWith('_bucket') && s.labels.le !== undefined) histogramFamilies.add(s.name.slice(0, -7));
+  }
+  for (const s of samples) {
+    const family = familyName(s.name);
+    const suffix = family === undefined ? '' : s.name.slice(family.length);
+    const familyType = family === undefined ? undefined : types.get(family);
+    if (
+      family !== undefined &&
+      (familyType === 'gaugehistogram' || suffix === '_gcount' || suffix === '_gsum')
+    ) {
+      // A gauge histogram is a snapshot, not a running count: it has no increase to measure.
+      out.reject('gauge histograms are not supported', `${s.name}${JSON.stringify(s.labels)} at ${s.timeMs}`);
+      continue;
+    }
+    const part =
+      family === undefined
+        ? undefined
+        : partOf(s, family, suffix, familyType, types, histogramFamilies, readsMetric);
+    if (part === undefined) {
+      if (s.labels.quantile !== undefined && isSummary(s.name, types)) out.drop('summary-quantile');
+      else standalone(s, types, out);
+      continue;
+    }
+    if (!Number.isFinite(s.value)) {
+      out.drop('non-finite-value');
+      continue;
+    }
+    let le: number | undefined;
+    if (part === 'bucket') {
+      le = parseBound(s.labels.le);
+      if (le === undefined) {
+        out.reject(
+          `le="${s.labels.le}" is not a number`,
+          `${s.name}${JSON.stringify(s.labels)} at ${s.timeMs}`,
+        );
+        continue;
+      }
+    }
+    out.points.push({
+      name: family as string,
+      attributes: s.labels,
+      timeMs: s.timeMs,
+      value:
+        le === undefined
+          ? { kind: 'classicPart', part, value: s.value }
+          : { kind: 'classicPart', part, le, value: s.value },
+      series: s.name,
+    });
+  }
+}
+
+function partOf(
+  s: PromSample,
+  family: string,
+  suffix: string,
+  familyType: PromType | undefined,
+  types: ReadonlyMap<string, PromType>,
+  histogramFamilies: ReadonlySet<string>,
+  readsMetric: ((name: string) => boolean) | undefined,
+): 'bucket' | 'count' | 'sum' | undefined {
+  if (suffix === '_bucket') return s.labels.le !== undefined ? 'bucket' : undefined;
+  if (suffix !== '_count' && suffix !== '_sum') return undefined;
+  const role = suffix === '_count' ? 'count' : 'sum';
+  if (familyType === 'histogram' || familyType === 'summary') return role;
+  const ownType = types.get(s.name);
+  if (ownType !== undefined && ownType !== 'unknown') return undefined;
+  if (histogramFamilies.has(family)) return role;
+  if (readsMetric === undefined || readsMetric(s.name)) return undefined;
+  return readsMetric(family) ? role : undefined;
+}
+
+function isSummary(name: string, types: ReadonlyMap<string, PromType>): boolean {
+  const type = types.get(name);
+  return type === undefined || type === 'unknown' || type === 'summary';
 }

@@ -92,29 +92,91 @@ describe('decodeRemoteWrite', () => {
     ]);
   });
 
-  it('reassembles a classic histogram from _bucket, _sum and _count', () => {
+  it('keeps each series of a classic histogram on its own: the parts may come in different requests', () => {
     const base = { __name__: 'latency_seconds_bucket', route: '/a' };
     const batch = decode([
       series({ ...base, le: '0.5' }, [[2]]),
-      series({ ...base, le: '1' }, [[5]]),
       series({ ...base, le: '+Inf' }, [[6]]),
       series({ __name__: 'latency_seconds_sum', route: '/a' }, [[3.5]]),
       series({ __name__: 'latency_seconds_count', route: '/a' }, [[6]]),
     ]);
+    const part = (series: string, attributes: Record<string, string>, value: Record<string, unknown>) => ({
+      name: 'latency_seconds',
+      attributes,
+      timeMs: T,
+      value: { kind: 'classicPart', ...value },
+      series,
+    });
     expect(batch.points).toEqual([
-      {
-        name: 'latency_seconds',
-        attributes: { route: '/a' },
-        timeMs: T,
-        value: {
-          kind: 'histogram',
-          temporality: 'cumulative',
-          bounds: [0.5, 1],
-          counts: [2, 3, 1],
-          count: 6,
-          sum: 3.5,
-        },
-      },
+      part('latency_seconds_bucket', { route: '/a', le: '0.5' }, { part: 'bucket', le: 0.5, value: 2 }),
+      part('latency_seconds_bucket', { route: '/a', le: '+Inf' }, { part: 'bucket', le: Infinity, value: 6 }),
+      part('latency_seconds_sum', { route: '/a' }, { part: 'sum', value: 3.5 }),
+      part('latency_seconds_count', { route: '/a' }, { part: 'count', value: 6 }),
+    ]);
+  });
+
+  it.each([
+    {
+      name: 'metadata says histogram',
+      metadata: [{ type: 3, metricFamilyName: 'h' }],
+      reads: ['h', 'h_count'],
+      part: true,
+    },
+    {
+      name: 'metadata says summary',
+      metadata: [{ type: 5, metricFamilyName: 'h' }],
+      reads: ['h'],
+      part: true,
+    },
+    { name: 'a bucket of h in the same request', bucket: true, reads: ['h', 'h_count'], part: true },
+    { name: 'no evidence, a rollout reads h', reads: ['h'], part: true },
+    { name: 'no evidence, a rollout reads h_count itself', reads: ['h', 'h_count'], part: false },
+    {
+      name: 'metadata says h_count is a counter',
+      metadata: [{ type: 1, metricFamilyName: 'h_count' }],
+      reads: ['h'],
+      part: false,
+    },
+  ])('takes h_count as a part of h when $name: $part', ({ metadata, reads, bucket, part }) => {
+    const timeseries = [series({ __name__: 'h_count', route: '/a' }, [[4]])];
+    if (bucket) timeseries.push(series({ __name__: 'h_bucket', le: '+Inf', route: '/a' }, [[4]]));
+    const body = encodeWriteRequest({ timeseries, metadata: metadata ?? [] });
+    const batch = decodeRemoteWrite(body, { readsMetric: (name) => reads.includes(name) });
+    const count = batch.points.find((p) => p.series === 'h_count' || p.name === 'h_count');
+    expect(count?.name).toBe(part ? 'h' : 'h_count');
+    expect(count?.value).toEqual(
+      part
+        ? { kind: 'classicPart', part: 'count', value: 4 }
+        : { kind: 'sum', value: 4, monotonic: true, temporality: 'cumulative' },
+    );
+  });
+
+  it("keeps a summary's count and sum, and drops its quantile series", () => {
+    const batch = decode(
+      [
+        series({ __name__: 'rpc_seconds', quantile: '0.99' }, [[0.3]]),
+        series({ __name__: 'rpc_seconds_sum' }, [[12]]),
+        series({ __name__: 'rpc_seconds_count' }, [[40]]),
+      ],
+      [{ type: 5, metricFamilyName: 'rpc_seconds' }],
+    );
+    expect(batch.points.map((p) => [p.series, p.value])).toEqual([
+      ['rpc_seconds_sum', { kind: 'classicPart', part: 'sum', value: 12 }],
+      ['rpc_seconds_count', { kind: 'classicPart', part: 'count', value: 40 }],
+    ]);
+    expect(batch.dropped).toEqual({ 'summary-quantile': 1 });
+  });
+
+  it('refuses gauge histograms and a bucket whose le is not a number, one sample at a time', () => {
+    const batch = decode([
+      series({ __name__: 'g_gcount' }, [[1]]),
+      series({ __name__: 'h_bucket', le: 'fast' }, [[1]]),
+      series({ __name__: 'h_bucket', le: '1' }, [[1]]),
+    ]);
+    expect(batch.points.map((p) => p.series)).toEqual(['h_bucket']);
+    expect(batch.rejected.map((r) => r.reason)).toEqual([
+      'gauge histograms are not supported',
+      'le="fast" is not a number',
     ]);
   });
 
@@ -153,7 +215,11 @@ describe('decodeRemoteWrite', () => {
       [],
       { wantsMetric: (name: string) => name === 'h' || name === 'wanted' },
     );
-    expect(batch.points.map((p) => p.name)).toEqual(['wanted', 'h']);
+    expect(batch.points.map((p) => [p.name, p.series])).toEqual([
+      ['h', 'h_bucket'],
+      ['h', 'h_count'],
+      ['wanted', undefined],
+    ]);
     expect(batch.dropped).toEqual({ 'unwanted-metric': 2 });
   });
 

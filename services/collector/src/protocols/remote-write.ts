@@ -8,6 +8,11 @@ import { bytesEqual, WireReader } from './wire-reader.ts';
 export interface RemoteWriteOptions {
   /** Prefilter on the series name (or its histogram family): the rest is counted and skipped unread. */
   readonly wantsMetric?: (name: string) => boolean;
+  /**
+   * Whether a rollout reads this very name: an `x_count` or `x_sum` that no metadata or bucket says
+   * belongs to a histogram is `x`'s part unless a rollout reads `x_count` itself.
+   */
+  readonly readsMetric?: (name: string) => boolean;
 }
 
 /**
@@ -82,7 +87,8 @@ export function decodeRemoteWrite(body: Uint8Array, options: RemoteWriteOptions 
       r.skip(wireType);
     }
   }
-  samplesToPoints(samples, types, out);
+  // Each series of a classic histogram on its own: Prometheus' shards split them between requests.
+  samplesToPoints(samples, types, out, { parts: true, readsMetric: options.readsMetric });
   return out.build();
 }
 
