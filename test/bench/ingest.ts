@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRedis } from '@rollout-guard/shared/redis';
 import { apiClient } from '../../scripts/demo/api-client.ts';
 import { type Stack, startStack } from '../../scripts/demo/stack.ts';
 import {
@@ -59,6 +60,7 @@ interface RunResult {
   /** Collector only, from its own metrics: mean time per request answering it, and storing in Redis. */
   serverMs?: number;
   redisMs?: number;
+  redisCpuMs?: number;
 }
 
 /** Sum and count of one histogram in a Prometheus text exposition (all label sets added up). */
@@ -74,18 +76,40 @@ async function histogramTotals(baseUrl: string, name: string): Promise<{ sum: nu
   return { sum, count };
 }
 
-/** Runs `drive` and adds the collector's own view: time per request in the server and in Redis. */
-async function withServerTimes(collectorUrl: string, run: () => Promise<RunResult>): Promise<RunResult> {
+/** Redis's own CPU time so far (user + system), in ms, from INFO. */
+async function redisCpuMs(redisUrl: string): Promise<number> {
+  const redis = createRedis(redisUrl, { role: 'worker' });
+  try {
+    const info = await redis.info('cpu');
+    const field = (name: string) => Number(new RegExp(`^used_cpu_${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
+    return (field('user') + field('sys')) * 1000;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Runs `drive` and adds the collector's own view: time per request in the server and waiting for
+ * Redis; and Redis's CPU time per request (what its single thread really spent).
+ */
+async function withServerTimes(
+  collectorUrl: string,
+  redisUrl: string,
+  run: () => Promise<RunResult>,
+): Promise<RunResult> {
   const names = ['rollout_guard_ingest_request_duration_seconds', 'rollout_guard_ingest_redis_write_seconds'];
   const before = await Promise.all(names.map((n) => histogramTotals(collectorUrl, n)));
+  const cpuBefore = await redisCpuMs(redisUrl);
   const result = await run();
+  const cpuAfter = await redisCpuMs(redisUrl);
   const after = await Promise.all(names.map((n) => histogramTotals(collectorUrl, n)));
   const mean = (i: number) => {
     const sum = (after[i]?.sum ?? 0) - (before[i]?.sum ?? 0);
     const count = (after[i]?.count ?? 0) - (before[i]?.count ?? 0);
     return count > 0 ? (sum / count) * 1000 : Number.NaN;
   };
-  return { ...result, serverMs: mean(0), redisMs: mean(1) };
+  const requests = (after[0]?.count ?? 0) - (before[0]?.count ?? 0);
+  return { ...result, serverMs: mean(0), redisMs: mean(1), redisCpuMs: (cpuAfter - cpuBefore) / requests };
 }
 
 function post(agent: Agent, url: URL, body: Buffer, headers: Record<string, string>) {
@@ -314,7 +338,7 @@ async function main() {
       if (!wanted('rw', matching)) continue;
       process.stdout.write(`collector, remote write, ${matching} matching…\n`);
       results.push(
-        await withServerTimes(stack.collectorUrl, () =>
+        await withServerTimes(stack.collectorUrl, stack.redisUrl, () =>
           drive(
             { target: 'collector', protocol: 'remote write', matching },
             rw,
@@ -331,7 +355,7 @@ async function main() {
       if (!wanted('otlp', matching)) continue;
       process.stdout.write(`collector, OTLP protobuf, ${matching} matching…\n`);
       results.push(
-        await withServerTimes(stack.collectorUrl, () =>
+        await withServerTimes(stack.collectorUrl, stack.redisUrl, () =>
           drive({ target: 'collector', protocol: 'OTLP protobuf', matching }, otlp, payloads, OTLP_HEADERS),
         ),
       );
@@ -358,7 +382,8 @@ async function main() {
       'p50 ms': r.p50Ms,
       'p99 ms': r.p99Ms,
       'server ms/req': r.serverMs ?? Number.NaN,
-      'redis ms/req': r.redisMs ?? Number.NaN,
+      'redis wait ms/req': r.redisMs ?? Number.NaN,
+      'redis cpu ms/req': r.redisCpuMs ?? Number.NaN,
     })),
   );
   const ratios = (

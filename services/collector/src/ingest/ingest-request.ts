@@ -51,7 +51,8 @@ export async function ingestBatch(
   c: Context,
   deps: IngestDeps,
   protocol: Protocol,
-  decode: (body: Uint8Array, matcher: Matcher) => Promise<{ batch: DecodedBatch; decoded: Uint8Array }>,
+  /** Decodes the body; `identity` is what the batch digest is taken of (a retry must give the same). */
+  decode: (body: Uint8Array, matcher: Matcher) => Promise<{ batch: DecodedBatch; identity: Uint8Array }>,
 ): Promise<IngestedBatch> {
   const metrics = ingestMetrics(deps.metrics);
   const running = inFlight.get(deps) ?? 0;
@@ -74,7 +75,7 @@ export async function ingestBatch(
       });
     }
     const body = await readBody(c, deps.limits.maxRequestBytes);
-    let decodedBatch: { batch: DecodedBatch; decoded: Uint8Array };
+    let decodedBatch: { batch: DecodedBatch; identity: Uint8Array };
     try {
       decodedBatch = await decode(body, matcher);
     } catch (error) {
@@ -86,7 +87,7 @@ export async function ingestBatch(
       }
       throw error;
     }
-    const { batch, decoded } = decodedBatch;
+    const { batch, identity } = decodedBatch;
     const received =
       batch.points.length +
       batch.rejectedCount +
@@ -100,7 +101,7 @@ export async function ingestBatch(
       metrics.rejected.inc({ protocol, reason: reasonLabel(r.reason) }, r.count);
 
     const nowMs = deps.now?.() ?? Date.now();
-    const digest = createHash('sha1').update(protocol).update(decoded).digest('base64url');
+    const digest = createHash('sha1').update(protocol).update(identity).digest('base64url');
     let outcome: Awaited<ReturnType<typeof storeBatch>>;
     try {
       outcome = await storeBatch(deps.redis, {

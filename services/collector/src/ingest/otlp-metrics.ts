@@ -70,7 +70,8 @@ export function registerOtlpMetrics(app: App, deps: IngestDeps): void {
         const options = { wantsMetric: matcher.wantsMetric };
         const batch =
           format === 'json' ? decodeOtlpJson(decoded, options) : decodeOtlpProtobuf(decoded, options);
-        return { batch, decoded };
+        // Decoded: an exporter may compress its retry afresh, and gzip bytes need not repeat.
+        return { batch, identity: decoded };
       });
       if (format === 'json') {
         return c.body(encodeOtlpResponseJson(result), 200, { 'content-type': 'application/json' });
