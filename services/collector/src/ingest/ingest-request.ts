@@ -10,6 +10,7 @@ import type { DecodedBatch, Rejection } from '../protocols/decoded-batch.ts';
 import type { ActiveRollouts } from './active-rollouts.ts';
 import type { VerifyToken } from './ingest-auth.ts';
 import { ingestMetrics, type Protocol, reasonLabel } from './ingest-metrics.ts';
+import { IngestContentionError } from './ingest-script.ts';
 import type { IngestLimits } from './limits.ts';
 import type { Matcher } from './matcher.ts';
 import type { OnStored } from './notify-evaluator.ts';
@@ -177,6 +178,14 @@ const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN
 
 function storageError(error: unknown): AppError {
   const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof IngestContentionError) {
+    return new AppError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: `The batch is not stored: ${detail}; retry after ${RETRY_AFTER_SECONDS} s, a retry counts every point once`,
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+      cause: error,
+    });
+  }
   if (error instanceof ReplyError && !TRANSIENT_REPLY.test(detail)) {
     return new AppError({
       code: 'INTERNAL_SERVER_ERROR',

@@ -2,7 +2,13 @@ import { createRedis, type RedisClient } from '@rollout-guard/shared/redis';
 import { bucketKey, seriesStateKey } from '@rollout-guard/shared/store';
 import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type IngestCall, type IngestOp, KeyTable, runIngestScript } from './ingest-script.ts';
+import {
+  type IngestCall,
+  IngestContentionError,
+  type IngestOp,
+  KeyTable,
+  runIngestScript,
+} from './ingest-script.ts';
 import { SeriesStateCache } from './series-state.ts';
 
 let server: TestRedis;
@@ -327,6 +333,27 @@ describe('the ingest script', () => {
     expect(await ingest(call([counter('s', 120, 605_000)], 'b3'))).toMatchObject({ accepted: 1, ignored: 0 });
     await ingest(call([counter('s', 125, 606_000)], 'b4'));
     expect((await fields()).ci).toBe(5);
+  });
+
+  it('gives up after six attempts when the series change under it every time, writing nothing', async () => {
+    // A collector whose copy never matches Redis (as if another writer changed the series between
+    // every read and write): the script refuses each attempt and the batch fails, to be retried.
+    class AlwaysStale extends SeriesStateCache {
+      override state() {
+        return encodeStale();
+      }
+      override async load() {
+        return new Map([['s', encodeStale()]]);
+      }
+    }
+    const encodeStale = () => ({ raw: '1 1 ci=1', point: { st: 1, ts: 1, v: { ci: 1 } } });
+    await redis.hset(seriesStateKey(ROLLOUT, 'requests_total'), 's', '1 500000 ci=5');
+    await expect(ingest(call([counter('s', 100, 600_000)], 'b1'), new AlwaysStale())).rejects.toThrow(
+      IngestContentionError,
+    );
+    expect(await fields()).toEqual({});
+    expect(await redis.hget(seriesStateKey(ROLLOUT, 'requests_total'), 's')).toBe('1 500000 ci=5');
+    expect(await redis.zscore('rg:{checkout}:batches', 'b1')).toBeNull();
   });
 
   it('starts a series over when its stored state is not one it can read', async () => {

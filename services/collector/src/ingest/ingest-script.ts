@@ -100,6 +100,20 @@ const MARK_REFRESH_MS = 60_000;
 /** Calls refused because series changed under them or met the cap, before the batch fails (503). */
 const MAX_ATTEMPTS = 6;
 
+/**
+ * The script refused every attempt: the rollout's series kept changing under this collector (several
+ * collectors writing the same series at once) or meeting the cap. Nothing was written; the sender's
+ * retry is applied once.
+ */
+export class IngestContentionError extends Error {
+  constructor(rollout: string, attempts: number) {
+    super(
+      `rollout "${rollout}": its series were changed by another writer, or met the cardinality cap, on each of ${attempts} attempts; nothing of this batch is stored for it`,
+    );
+    this.name = 'IngestContentionError';
+  }
+}
+
 const caches = new WeakMap<RedisClient, SeriesStateCache>();
 
 /** The series-state cache of one Redis connection: one per collector process in practice. */
@@ -147,11 +161,7 @@ export async function runIngestScript(
         retries,
       };
     }
-    if (attempt >= MAX_ATTEMPTS) {
-      throw new Error(
-        `storing rollout "${call.rollout}": its series changed or filled the cap under ${MAX_ATTEMPTS} attempts in a row`,
-      );
-    }
+    if (attempt >= MAX_ATTEMPTS) throw new IngestContentionError(call.rollout, MAX_ATTEMPTS);
     if (reply[0] === 2) {
       retries.cap++;
       for (const sid of reply.slice(1)) refused.add(String(sid));
