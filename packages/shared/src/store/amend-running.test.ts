@@ -1,29 +1,17 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { specFixture } from '../decision/spec-fixture.ts';
 import { initialState, type RolloutState } from '../decision/state.ts';
-import { startRedis, type TestRedis } from '../testing/index.ts';
 import { amendedState } from './amend-running.ts';
 import { createRolloutStore, type RolloutStore } from './rollout-store.ts';
+import { useStoreSuite } from './store-test-kit.ts';
 import { testSpec } from './test-rollouts.ts';
 
-let server: TestRedis;
+const suite = useStoreSuite();
 let redis: Redis;
 let store: RolloutStore;
-
-beforeAll(async () => {
-  server = await startRedis({ appendonly: false });
-  redis = new Redis(server.url);
-  store = createRolloutStore(redis);
-});
-
-afterEach(async () => {
-  await redis.flushall();
-});
-
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
+beforeAll(() => {
+  ({ redis, store } = suite);
 });
 
 const HOUR = 3_600_000;

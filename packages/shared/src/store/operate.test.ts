@@ -1,27 +1,18 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../testing/index.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { operate, UnknownActionError } from './operate.ts';
-import { createRolloutStore, type RolloutStore } from './rollout-store.ts';
+import type { RolloutStore } from './rollout-store.ts';
+import { useStoreSuite } from './store-test-kit.ts';
 import { testSpec } from './test-rollouts.ts';
 
-let server: TestRedis;
-let redis: Redis;
+const suite = useStoreSuite({ flushAfterEach: false });
 let store: RolloutStore;
 
 beforeAll(async () => {
-  server = await startRedis({ appendonly: false });
-  redis = new Redis(server.url);
-  store = createRolloutStore(redis);
+  store = suite.store;
   await store.putSpec(
     { spec: testSpec('ops'), source: '', contentType: 'application/json', actor: 'ana' },
     1,
   );
-});
-
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
 });
 
 describe('operate', () => {

@@ -1,29 +1,19 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { globalKeys, rolloutKeys } from '../redis/keys.ts';
-import { startRedis, type TestRedis } from '../testing/index.ts';
+import type { TestRedis } from '../testing/index.ts';
 import { luaScript, runScript } from './lua-script.ts';
 import type { DeliveryEntry } from './records.ts';
-import { createRolloutStore, type RolloutStore, UnknownRolloutError } from './rollout-store.ts';
+import { type RolloutStore, UnknownRolloutError } from './rollout-store.ts';
+import { useStoreSuite } from './store-test-kit.ts';
 import { absoluteMeasurement, testSpec } from './test-rollouts.ts';
 
+const suite = useStoreSuite();
 let server: TestRedis;
 let redis: Redis;
 let store: RolloutStore;
-
-beforeAll(async () => {
-  server = await startRedis({ appendonly: false });
-  redis = new Redis(server.url);
-  store = createRolloutStore(redis);
-});
-
-afterEach(async () => {
-  await redis.flushall();
-});
-
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
+beforeAll(() => {
+  ({ server, redis, store } = suite);
 });
 
 const put = (name: string, options?: Parameters<typeof testSpec>[1], now = 1_000) =>
