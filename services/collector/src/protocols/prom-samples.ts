@@ -368,12 +368,22 @@ function partOf(
   histogramFamilies: ReadonlySet<string>,
   readsMetric: ((name: string) => boolean) | undefined,
 ): 'bucket' | 'count' | 'sum' | undefined {
-  if (suffix === '_bucket') return s.labels.le !== undefined ? 'bucket' : undefined;
+  const ownType = types.get(s.name);
+  // Metadata that names the sample itself, or its family as something else, makes it a metric of its own.
+  if (ownType !== undefined && ownType !== 'unknown') return undefined;
+  if (
+    familyType !== undefined &&
+    familyType !== 'unknown' &&
+    familyType !== 'histogram' &&
+    familyType !== 'summary'
+  ) {
+    return undefined;
+  }
+  if (suffix === '_bucket')
+    return s.labels.le !== undefined && familyType !== 'summary' ? 'bucket' : undefined;
   if (suffix !== '_count' && suffix !== '_sum') return undefined;
   const role = suffix === '_count' ? 'count' : 'sum';
   if (familyType === 'histogram' || familyType === 'summary') return role;
-  const ownType = types.get(s.name);
-  if (ownType !== undefined && ownType !== 'unknown') return undefined;
   if (histogramFamilies.has(family)) return role;
   if (readsMetric === undefined || readsMetric(s.name)) return undefined;
   return readsMetric(family) ? role : undefined;

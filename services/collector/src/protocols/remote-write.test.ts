@@ -151,6 +151,16 @@ describe('decodeRemoteWrite', () => {
     );
   });
 
+  it('takes x_bucket as a metric of its own when metadata says x is not a histogram', () => {
+    const batch = decode(
+      [series({ __name__: 'queue_bucket', le: '5' }, [[3]])],
+      [{ type: 2, metricFamilyName: 'queue' }],
+    );
+    expect(batch.points.map((p) => [p.name, p.series, p.value.kind])).toEqual([
+      ['queue_bucket', undefined, 'gauge'],
+    ]);
+  });
+
   it("keeps a summary's count and sum, and drops its quantile series", () => {
     const batch = decode(
       [
