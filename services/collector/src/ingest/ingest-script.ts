@@ -149,7 +149,7 @@ export async function runIngestScript(
     if (reply[0] === 0) return { applied: false, accepted: 0, refusedByCap: 0, ignored: 0, retries };
     if (reply[0] === 1) {
       for (const [keyIndex, states] of plan.written) {
-        const stateKey = keys[keyIndex - 1] as string;
+        const stateKey = stateKeyOf(call, keyIndex);
         for (const [sid, state] of states) cache.setState(stateKey, sid, state);
       }
       for (const sid of plan.marked) cache.setMarked(call.rollout, sid, call.nowMs);
@@ -172,7 +172,7 @@ export async function runIngestScript(
       for (let i = 1; i < reply.length; i += 2) {
         const keyIndex = Number(reply[i]);
         const sid = String(reply[i + 1]);
-        cache.forgetState(keys[keyIndex - 1] as string, sid);
+        cache.forgetState(stateKeyOf(call, keyIndex), sid);
         known.get(keyIndex)?.delete(sid);
       }
     }
@@ -217,6 +217,7 @@ async function loadStates(
   );
 }
 
+/** The key at a KEYS index (1-based, after the two fixed keys). */
 function stateKeyOf(call: IngestCall, keyIndex: number): string {
   return call.keys[keyIndex - 3] as string;
 }

@@ -12,69 +12,40 @@ import type { CumulativePoint } from './cumulative.ts';
  * an increase twice. Bounded: when full it is dropped whole and refilled by reads, a batch at a time.
  */
 export class SeriesStateCache {
-  readonly #states = new Map<string, Map<string, StoredState | null>>();
-  readonly #marked = new Map<string, Map<string, number>>();
-  #stateCount = 0;
-  #markedCount = 0;
+  readonly #states: BoundedMaps<StoredState | null>;
+  readonly #marked: BoundedMaps<number>;
 
-  constructor(readonly maxEntries = 100_000) {}
+  constructor(readonly maxEntries = 100_000) {
+    this.#states = new BoundedMaps(maxEntries);
+    this.#marked = new BoundedMaps(maxEntries);
+  }
 
   /** The stored state of `sid` in `stateKey`, `null` when Redis has none, undefined when unknown here. */
   state(stateKey: string, sid: string): StoredState | null | undefined {
-    return this.#states.get(stateKey)?.get(sid);
+    return this.#states.get(stateKey, sid);
   }
 
   setState(stateKey: string, sid: string, state: StoredState | null) {
-    let inner = this.#states.get(stateKey);
-    if (inner === undefined) {
-      if (this.#stateCount >= this.maxEntries) this.#clearStates();
-      inner = new Map();
-      this.#states.set(stateKey, inner);
-    } else if (!inner.has(sid) && this.#stateCount >= this.maxEntries) {
-      this.#clearStates();
-      inner = new Map();
-      this.#states.set(stateKey, inner);
-    }
-    if (!inner.has(sid)) this.#stateCount++;
-    inner.set(sid, state);
+    this.#states.set(stateKey, sid, state);
   }
 
   /** Forgets one series' state: the next call reads it from Redis again. */
   forgetState(stateKey: string, sid: string) {
-    const inner = this.#states.get(stateKey);
-    if (inner?.delete(sid)) this.#stateCount--;
+    this.#states.delete(stateKey, sid);
   }
 
   /** When `sid` was last marked active in `rollout`'s active-series set by this collector. */
   markedAt(rollout: string, sid: string): number | undefined {
-    return this.#marked.get(rollout)?.get(sid);
+    return this.#marked.get(rollout, sid);
   }
 
   setMarked(rollout: string, sid: string, atMs: number) {
-    let inner = this.#marked.get(rollout);
-    if (inner === undefined || (!inner.has(sid) && this.#markedCount >= this.maxEntries)) {
-      if (this.#markedCount >= this.maxEntries) {
-        this.#marked.clear();
-        this.#markedCount = 0;
-      }
-      inner = new Map();
-      this.#marked.set(rollout, inner);
-    }
-    if (!inner.has(sid)) this.#markedCount++;
-    inner.set(sid, atMs);
+    this.#marked.set(rollout, sid, atMs);
   }
 
   /** Forgets what this collector believed of a rollout's active series (after Redis disagreed). */
   forgetMarks(rollout: string) {
-    const inner = this.#marked.get(rollout);
-    if (inner === undefined) return;
-    this.#markedCount -= inner.size;
-    this.#marked.delete(rollout);
-  }
-
-  #clearStates() {
-    this.#states.clear();
-    this.#stateCount = 0;
+    this.#marked.deleteAll(rollout);
   }
 
   /**
@@ -102,6 +73,44 @@ export class SeriesStateCache {
 }
 
 const LOAD_CHUNK = 1000;
+
+/** Values by (outer key, inner key), at most `max` in all; when full it is dropped whole. */
+class BoundedMaps<V> {
+  readonly #maps = new Map<string, Map<string, V>>();
+  #size = 0;
+
+  constructor(readonly max: number) {}
+
+  get(outer: string, inner: string): V | undefined {
+    return this.#maps.get(outer)?.get(inner);
+  }
+
+  set(outer: string, inner: string, value: V) {
+    let map = this.#maps.get(outer);
+    if (map?.has(inner) !== true && this.#size >= this.max) {
+      this.#maps.clear();
+      this.#size = 0;
+      map = undefined;
+    }
+    if (map === undefined) {
+      map = new Map();
+      this.#maps.set(outer, map);
+    }
+    if (!map.has(inner)) this.#size++;
+    map.set(inner, value);
+  }
+
+  delete(outer: string, inner: string) {
+    if (this.#maps.get(outer)?.delete(inner)) this.#size--;
+  }
+
+  deleteAll(outer: string) {
+    const map = this.#maps.get(outer);
+    if (map === undefined) return;
+    this.#size -= map.size;
+    this.#maps.delete(outer);
+  }
+}
 
 /**
  * A series' state as Redis holds it: `raw` is the exact stored value (what the script compares),
