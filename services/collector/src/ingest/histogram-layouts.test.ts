@@ -1,9 +1,10 @@
-import { createRedis, type RedisClient } from '@rollout-guard/shared/redis';
+import type { RedisClient } from '@rollout-guard/shared/redis';
 import { histogramOf, orderStatisticRange, quantileOf } from '@rollout-guard/shared/stats';
 import { type ActiveRollout, readCohortStats } from '@rollout-guard/shared/store';
-import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { TestRedis } from '@rollout-guard/shared/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Point } from '../protocols/point.ts';
+import { useIngestRedis } from './ingest-test-kit.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { Matcher } from './matcher.ts';
 import { storeBatch } from './store-batch.ts';
@@ -11,17 +12,12 @@ import { storeBatch } from './store-batch.ts';
 // Series of one metric whose senders chose different bucket bounds, stored by the real ingest path
 // and read back as one histogram: no bucket's count may land in a narrower bucket it may not belong to.
 
+const suite = useIngestRedis();
 let server: TestRedis;
 let redis: RedisClient;
-beforeAll(async () => {
-  server = await startRedis();
-  redis = createRedis(server.url, { role: 'producer' });
+beforeAll(() => {
+  ({ server, redis } = suite);
 });
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
-beforeEach(() => server.flushAll());
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 

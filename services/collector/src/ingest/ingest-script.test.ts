@@ -1,7 +1,7 @@
-import { createRedis, type RedisClient } from '@rollout-guard/shared/redis';
+import type { RedisClient } from '@rollout-guard/shared/redis';
 import { bucketKey, seriesStateKey } from '@rollout-guard/shared/store';
-import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { TestRedis } from '@rollout-guard/shared/testing';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type IngestCall,
   IngestContentionError,
@@ -9,23 +9,18 @@ import {
   KeyTable,
   runIngestScript,
 } from './ingest-script.ts';
+import { useIngestRedis } from './ingest-test-kit.ts';
 import { SeriesStateCache } from './series-state.ts';
 
+const suite = useIngestRedis();
 let server: TestRedis;
 let redis: RedisClient;
-
-beforeAll(async () => {
-  server = await startRedis();
-  redis = createRedis(server.url, { role: 'producer' });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
+beforeAll(() => {
+  ({ server, redis } = suite);
 });
 /** One collector's memory of series states; each test starts as a freshly started collector. */
 let cache: SeriesStateCache;
-beforeEach(async () => {
-  await server.flushAll();
+beforeEach(() => {
   cache = new SeriesStateCache();
 });
 const ingest = (c: IngestCall, on = cache) => runIngestScript(redis, c, on);

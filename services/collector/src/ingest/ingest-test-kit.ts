@@ -2,7 +2,9 @@ import { createLogger } from '@rollout-guard/shared/observability';
 import { createRedis, globalKeys, type RedisClient, waitUntilReady } from '@rollout-guard/shared/redis';
 import { type HttpServer, startHttpServer } from '@rollout-guard/shared/runtime';
 import type { ActiveRollout } from '@rollout-guard/shared/store';
+import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { Registry } from 'prom-client';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type App, createApp } from '../app.ts';
 import { loadEnv } from '../env.ts';
 import { type ActiveRollouts, watchActiveRollouts } from './active-rollouts.ts';
@@ -10,6 +12,30 @@ import type { IngestDeps } from './ingest-request.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { registerOtlpMetrics } from './otlp-metrics.ts';
 import { registerRemoteWrite } from './remote-write.ts';
+
+/** What a storage suite works with; filled in by `useIngestRedis`'s `beforeAll`. */
+export interface IngestRedis {
+  server: TestRedis;
+  redis: RedisClient;
+}
+
+/**
+ * A private redis-server and a producer connection (as the collector's routes have) for the suite,
+ * stopped after it; every test starts from an empty Redis.
+ */
+export function useIngestRedis(): IngestRedis {
+  const suite = {} as IngestRedis;
+  beforeAll(async () => {
+    suite.server = await startRedis();
+    suite.redis = createRedis(suite.server.url, { role: 'producer' });
+  });
+  afterAll(async () => {
+    suite.redis.disconnect();
+    await suite.server.stop();
+  });
+  beforeEach(() => suite.server.flushAll());
+  return suite;
+}
 
 /** A rollout in its first wave, as the rollout store would list it in `rg:active`. */
 export function activeRollout(overrides: Partial<ActiveRollout> = {}): ActiveRollout {

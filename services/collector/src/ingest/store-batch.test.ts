@@ -1,23 +1,17 @@
-import { createRedis, type RedisClient } from '@rollout-guard/shared/redis';
+import type { RedisClient } from '@rollout-guard/shared/redis';
 import { type ActiveRollout, type BucketQuery, readCohortStats } from '@rollout-guard/shared/store';
-import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Point, PointValue } from '../protocols/point.ts';
+import { useIngestRedis } from './ingest-test-kit.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { Matcher } from './matcher.ts';
 import { storeBatch } from './store-batch.ts';
 
-let server: TestRedis;
+const suite = useIngestRedis();
 let redis: RedisClient;
-beforeAll(async () => {
-  server = await startRedis();
-  redis = createRedis(server.url, { role: 'producer' });
+beforeAll(() => {
+  ({ redis } = suite);
 });
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
-beforeEach(() => server.flushAll());
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const WAVE_START = NOW - 3600_000;
