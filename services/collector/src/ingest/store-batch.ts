@@ -258,7 +258,10 @@ class RolloutBatch {
     const starts = bucketStarts(timeMs);
     const id = `${metric}\u0000${cohort}\u0000${starts[0]!.startMs}`;
     let group = this.#groups.get(id);
-    if (group === undefined) group = this.#newGroup(metric, cohort, starts);
+    if (group === undefined) {
+      group = this.#newGroup(metric, cohort, starts);
+      this.#groups.set(id, group);
+    }
     this.#lastGroup[cohort] = { metric, timeMs, group };
     return group;
   }
@@ -278,8 +281,6 @@ class RolloutBatch {
       group.push([this.table.indexOf(baselineKey(name, metric)), BASELINE_TTL_SECONDS]);
     }
     this.targets.push(group);
-    const index = this.targets.length - 1;
-    this.#groups.set(`${metric}\u0000${cohort}\u0000${starts[0]!.startMs}`, index);
-    return index;
+    return this.targets.length - 1;
   }
 }
