@@ -24,6 +24,21 @@ export function rssMiB(pid: number): number {
   return kb === undefined ? Number.NaN : Number(kb) / 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); NaN once it is gone. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: Linux reports CPU times in /proc in hundredths of a second on every architecture. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Samples a process's RSS every `everyMs` until stopped; reports the peak and the last value. */
 export function sampleRss(pid: number, everyMs = 250) {
   const samples: number[] = [];

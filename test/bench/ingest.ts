@@ -17,6 +17,7 @@ import {
   machineText,
   percentile,
   printTable,
+  processCpuMs,
   root,
   runBinary,
   sampleRss,
@@ -56,6 +57,8 @@ interface RunResult {
   p50Ms: number;
   p99Ms: number;
   seconds: number;
+  /** CPU time of the receiving process(es), all threads, per sample stored, over the measured requests. */
+  cpuUsPerSample: number;
   firstError?: string;
   /** Collector only, from its own metrics: mean time per request answering it, and storing in Redis. */
   serverMs?: number;
@@ -133,11 +136,18 @@ function post(agent: Agent, url: URL, body: Buffer, headers: Record<string, stri
 
 /** 4 closed-loop senders, each with its own series: samples/s over the measured part, and request latencies. */
 async function drive(
-  label: Omit<RunResult, 'requests' | 'failed' | 'samplesPerSecond' | 'p50Ms' | 'p99Ms' | 'seconds'>,
+  label: Omit<
+    RunResult,
+    'requests' | 'failed' | 'samplesPerSecond' | 'p50Ms' | 'p99Ms' | 'seconds' | 'cpuUsPerSample'
+  >,
   url: string | readonly string[],
   payloads: Buffer[][],
   headers: Record<string, string>,
+  /** The receiving processes, whose CPU time is measured over the timed part. */
+  pids: readonly (number | undefined)[],
 ): Promise<RunResult> {
+  const cpuMs = () =>
+    pids.reduce((sum: number, pid) => sum + (pid === undefined ? Number.NaN : processCpuMs(pid)), 0);
   const agent = new Agent({ keepAlive: true, maxSockets: SENDERS });
   // Several URLs: sender i always sends to the same one (its series stay with one collector).
   const targets = (typeof url === 'string' ? [url] : url).map((u) => new URL(u));
@@ -155,6 +165,7 @@ async function drive(
     }),
   );
   measuredFrom = performance.now();
+  const cpuBefore = cpuMs();
   await Promise.all(
     payloads.map(async (mine, sender) => {
       for (const body of mine.slice(WARMUP_REQUESTS)) {
@@ -174,6 +185,7 @@ async function drive(
     }),
   );
   const seconds = (performance.now() - measuredFrom) / 1000;
+  const cpuUsPerSample = ((cpuMs() - cpuBefore) * 1000) / samples;
   agent.destroy();
   return {
     ...label,
@@ -183,6 +195,7 @@ async function drive(
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     seconds,
+    cpuUsPerSample,
     ...(firstError === undefined ? {} : { firstError }),
   };
 }
@@ -232,6 +245,7 @@ async function benchPrometheus(results: RunResult[], rwAll: Buffer[][], rwOne: B
           `http://127.0.0.1:${prometheus.port}/api/v1/write`,
           payloads,
           REMOTE_WRITE_HEADERS,
+          [prometheus.pid],
         ),
       );
     }
@@ -269,6 +283,7 @@ async function benchTwoCollectors(results: RunResult[], first: Stack, payloads: 
         [`${first.collectorUrl}/api/v1/write`, `${second.collectorUrl}/api/v1/write`],
         payloads,
         REMOTE_WRITE_HEADERS,
+        [first.pids.collector, second.pids.collector],
       ),
     );
     const each = samplers.map((s) => s.stop());
@@ -344,6 +359,7 @@ async function main() {
             rw,
             payloads,
             REMOTE_WRITE_HEADERS,
+            [collectorPid],
           ),
         ),
       );
@@ -356,7 +372,9 @@ async function main() {
       process.stdout.write(`collector, OTLP protobuf, ${matching} matching…\n`);
       results.push(
         await withServerTimes(stack.collectorUrl, stack.redisUrl, () =>
-          drive({ target: 'collector', protocol: 'OTLP protobuf', matching }, otlp, payloads, OTLP_HEADERS),
+          drive({ target: 'collector', protocol: 'OTLP protobuf', matching }, otlp, payloads, OTLP_HEADERS, [
+            collectorPid,
+          ]),
         ),
       );
     }
@@ -381,6 +399,7 @@ async function main() {
       'samples/s': r.samplesPerSecond,
       'p50 ms': r.p50Ms,
       'p99 ms': r.p99Ms,
+      'cpu µs/sample': r.cpuUsPerSample,
       'server ms/req': r.serverMs ?? Number.NaN,
       'redis wait ms/req': r.redisMs ?? Number.NaN,
       'redis cpu ms/req': r.redisCpuMs ?? Number.NaN,

@@ -261,6 +261,19 @@ describe('decodeRemoteWrite', () => {
     ]);
   });
 
+  it('finds label sets sent in another order, or differing by one byte, as what they are', () => {
+    const a = series({ __name__: 'g', a: '1' }, [[1]]);
+    const b = series({ __name__: 'g', a: '2' }, [[2]]);
+    const c = series({ __name__: 'g', a: '3' }, [[3]]);
+    const labelsOf = (request: Record<string, unknown>[]) =>
+      decode(request).points.map((p) => p.attributes.a);
+    expect(labelsOf([a, b, c])).toEqual(['1', '2', '3']);
+    // `b` followed `a` last time: a different series of the same length in its place is not `b`.
+    expect(labelsOf([a, c, b])).toEqual(['1', '3', '2']);
+    expect(labelsOf([c, a, series({ __name__: 'g', a: '4' }, [[4]]), b])).toEqual(['3', '1', '4', '2']);
+    expect(labelsOf([a, series({ __name__: 'g', a: '1', z: 'new' }, [[5]])])).toEqual(['1', '1']);
+  });
+
   it('decodes UTF-8 names and values', () => {
     const batch = decode([series({ __name__: 'http.server.duration', 'service.name': 'café' }, [[1]])]);
     expect(batch.points[0]).toMatchObject({

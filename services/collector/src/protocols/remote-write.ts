@@ -64,11 +64,15 @@ export function decodeRemoteWrite(body: Uint8Array, options: RemoteWriteOptions 
   const types = new Map<string, PromType>();
   const scratch: SeriesScratch = {
     labels: [],
+    labelCount: 0,
     samples: [],
+    sampleCount: 0,
     histograms: [],
+    histogramCount: 0,
     valueStart: 0,
     valueEnd: 0,
     labelsFrom: -1,
+    lastLabels: undefined,
   };
   let index = 0;
   while (r.pos < body.length) {
@@ -92,15 +96,23 @@ export function decodeRemoteWrite(body: Uint8Array, options: RemoteWriteOptions 
   return out.build();
 }
 
-/** Offsets of one series' sub-messages, reused across series to spare allocations. */
+/**
+ * Offsets of one series' sub-messages, reused across series to spare allocations: the arrays only
+ * grow (setting a length of 0 would free them), the counts say how much of each is this series'.
+ */
 interface SeriesScratch {
   labels: number[];
+  labelCount: number;
   samples: number[];
+  sampleCount: number;
   histograms: number[];
+  histogramCount: number;
   valueStart: number;
   valueEnd: number;
   /** Where the first label's tag starts: the label-cache key must include every length prefix. */
   labelsFrom: number;
+  /** The cached label set of the previous wanted series: its successor is the likely next one. */
+  lastLabels: LabelEntry | undefined;
 }
 
 function readSeries(
@@ -113,9 +125,9 @@ function readSeries(
   out: BatchBuilder,
 ): void {
   // First pass: where each label, sample and histogram sits; nothing is decoded yet.
-  scratch.labels.length = 0;
-  scratch.samples.length = 0;
-  scratch.histograms.length = 0;
+  let labelCount = 0;
+  let sampleCount = 0;
+  let histogramCount = 0;
   let nameStart = -1;
   let nameEnd = -1;
   scratch.labelsFrom = -1;
@@ -129,36 +141,49 @@ function readSeries(
       if (subEnd > end) r.fail('a field runs past its series');
       if (field === 1) {
         if (scratch.labelsFrom < 0) scratch.labelsFrom = fieldStart;
-        scratch.labels.push(r.pos, subEnd);
+        scratch.labels[labelCount++] = r.pos;
+        scratch.labels[labelCount++] = subEnd;
         // Only until found: a second __name__ is caught when the labels are decoded.
         if (nameStart < 0 && labelIsName(r, subEnd, scratch)) {
           nameStart = scratch.valueStart;
           nameEnd = scratch.valueEnd;
         }
-      } else if (field === 2) scratch.samples.push(r.pos, subEnd);
-      else if (field === 4) scratch.histograms.push(r.pos, subEnd);
+      } else if (field === 2) {
+        scratch.samples[sampleCount++] = r.pos;
+        scratch.samples[sampleCount++] = subEnd;
+      } else if (field === 4) {
+        scratch.histograms[histogramCount++] = r.pos;
+        scratch.histograms[histogramCount++] = subEnd;
+      }
       r.pos = subEnd;
     } else {
       r.skip(wireType);
     }
   }
   if (r.pos !== end) r.fail('a series overruns its length');
-  const count = (scratch.samples.length + scratch.histograms.length) / 2;
+  scratch.labelCount = labelCount;
+  scratch.sampleCount = sampleCount;
+  scratch.histogramCount = histogramCount;
+  const count = (sampleCount + histogramCount) / 2;
   if (nameStart < 0) {
     throw new DecodeError(`timeseries[${index}] has no __name__ label; every series needs a metric name`);
   }
-  const name = r.bytes.toString('utf8', nameStart, nameEnd);
+  let entry = expectedLabels(r, scratch);
+  const name = entry?.name ?? r.bytes.toString('utf8', nameStart, nameEnd);
   if (name === '') throw new DecodeError(`timeseries[${index}] has an empty __name__ label`);
   if (!wantsSample(name, options.wantsMetric)) {
     out.drop('unwanted-metric', count);
     return;
   }
-  const labels = cachedLabels(r, scratch.labelsFrom, scratch.labels, index, name);
-  for (let i = 0; i < scratch.samples.length; i += 2) {
+  entry ??= cachedLabels(r, scratch, index, name);
+  if (scratch.lastLabels !== undefined) scratch.lastLabels.next = entry;
+  scratch.lastLabels = entry;
+  const labels = entry.labels;
+  for (let i = 0; i < sampleCount; i += 2) {
     r.pos = scratch.samples[i] as number;
     readSample(r, scratch.samples[i + 1] as number, name, labels, samples, out);
   }
-  for (let i = 0; i < scratch.histograms.length; i += 2) {
+  for (let i = 0; i < histogramCount; i += 2) {
     r.pos = scratch.histograms[i] as number;
     const raw = readNativeHistogram(r, scratch.histograms[i + 1] as number);
     const value = nativeToExponential(raw);
@@ -197,34 +222,60 @@ function labelIsName(r: WireReader, end: number, scratch: SeriesScratch): boolea
 }
 
 /**
- * Senders repeat the same series in every request, so a label set is decoded once and then found
- * by its raw bytes: one native slice and a map lookup instead of two strings per label. Only
- * valid label sets are cached; the cache is dropped whole when full, which bounds its memory.
+ * Senders repeat the same series in every request, in the same order, so a label set is decoded
+ * once and then found by its raw bytes: first by comparing them with the label set that followed
+ * the previous series last time (one native compare, no string), else by a map lookup on the bytes
+ * as a string. Only valid label sets of wanted series are cached; the cache is dropped whole when
+ * full, which bounds its memory (an entry of an older generation is not trusted as a hint, so
+ * chains of them die).
  */
 const LABEL_CACHE_LIMIT = 50_000;
-let labelCache = new Map<string, Record<string, string>>();
 
-function cachedLabels(
-  r: WireReader,
-  from: number,
-  offsets: readonly number[],
-  index: number,
-  metric: string,
-): Record<string, string> {
-  if (offsets.length === 0) return {};
+interface LabelEntry {
+  /** The series' label fields as sent, from the first label's tag to the last label's end. */
+  readonly key: Buffer;
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly generation: number;
+  /** The label set that came after this one in the last request that held both. */
+  next: LabelEntry | undefined;
+}
+
+let labelCache = new Map<string, LabelEntry>();
+let labelGeneration = 0;
+
+/** The cached label set that followed the previous series last time, when these are its bytes. */
+function expectedLabels(r: WireReader, scratch: SeriesScratch): LabelEntry | undefined {
+  const hint = scratch.lastLabels?.next;
+  if (hint === undefined || hint.generation !== labelGeneration) return undefined;
+  const from = scratch.labelsFrom;
+  const end = scratch.labels[scratch.labelCount - 1] as number;
+  if (hint.key.length !== end - from || r.bytes.compare(hint.key, 0, hint.key.length, from, end) !== 0) {
+    return undefined;
+  }
+  return hint;
+}
+
+function cachedLabels(r: WireReader, scratch: SeriesScratch, index: number, name: string): LabelEntry {
   // From the first label's tag to the last label's end: bytes that parse one way only.
-  const key = r.bytes.toString('latin1', from, offsets[offsets.length - 1] as number);
-  const hit = labelCache.get(key);
-  if (hit !== undefined) return hit;
-  const labels = readLabels(r, offsets, index, metric);
-  if (labelCache.size >= LABEL_CACHE_LIMIT) labelCache = new Map();
-  labelCache.set(key, labels);
-  return labels;
+  const text = r.bytes.toString('latin1', scratch.labelsFrom, scratch.labels[scratch.labelCount - 1]);
+  let entry = labelCache.get(text);
+  if (entry === undefined) {
+    const labels = readLabels(r, scratch.labels, scratch.labelCount, index, name);
+    if (labelCache.size >= LABEL_CACHE_LIMIT) {
+      labelCache = new Map();
+      labelGeneration++;
+    }
+    entry = { key: Buffer.from(text, 'latin1'), name, labels, generation: labelGeneration, next: undefined };
+    labelCache.set(text, entry);
+  }
+  return entry;
 }
 
 function readLabels(
   r: WireReader,
   offsets: readonly number[],
+  count: number,
   index: number,
   metric: string,
 ): Record<string, string> {
@@ -232,7 +283,7 @@ function readLabels(
   // Names sent with empty values: absent from `labels`, still remembered to catch duplicates.
   let emptyNames: string[] | undefined;
   let sawName = false;
-  for (let i = 0; i < offsets.length; i += 2) {
+  for (let i = 0; i < count; i += 2) {
     r.pos = offsets[i] as number;
     const end = offsets[i + 1] as number;
     let name = '';
