@@ -48,13 +48,14 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
   const activeRollouts = watchActiveRollouts({ redis, logger });
   const limits = limitsFromEnv(env);
   const verifyToken = tokens.size === 0 ? undefined : (token: string) => tokens.verify(token)?.scopes ?? null;
+  const onStored = evaluateOnStored(jobs.evaluateQueue, logger);
   const ingest = {
     redis,
     logger,
     metrics,
     activeRollouts,
     limits,
-    onStored: evaluateOnStored(jobs.evaluateQueue, logger),
+    onStored,
     ...(verifyToken === undefined ? {} : { verifyToken }),
   };
   registerOtlpMetrics(app, ingest);
@@ -100,6 +101,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
       { name: 'scraper', run: () => scraper.stop() },
       { name: 'http server', run: () => http.close(env.SHUTDOWN_TIMEOUT_MS) },
       { name: 'active rollouts', run: () => activeRollouts.close() },
+      { name: 'evaluations being enqueued', run: () => onStored.settled() },
       { name: 'queues', run: () => jobs.close() },
       { name: 'redis', run: () => closeRedis(redis) },
     ],

@@ -25,6 +25,25 @@ export function createQueues(options: QueueOptions): Queues {
   return Object.fromEntries(entries) as Queues;
 }
 
+/** How long closing waits for a queue still connecting (Redis may be down: then it closes anyway). */
+const READY_BEFORE_CLOSE_MS = 1_000;
+
+/**
+ * Closes every queue. A queue still connecting is given a moment to finish first: closing it
+ * mid-connect leaves its start-up commands to reject unhandled ("Connection is closed").
+ */
 export async function closeQueues(queues: Queues): Promise<void> {
-  await Promise.all(Object.values(queues).map((queue) => queue.close()));
+  await Promise.all(
+    Object.values(queues).map(async (queue) => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        queue.waitUntilReady().catch(() => undefined),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, READY_BEFORE_CLOSE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      await queue.close();
+    }),
+  );
 }

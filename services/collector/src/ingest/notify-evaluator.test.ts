@@ -29,5 +29,7 @@ describe('evaluateOnStored', () => {
         { rollout: 'copilot', reason: 'data', enqueuedAt: 1000 },
         { rollout: 'search', reason: 'data', enqueuedAt: 1000 },
       ]);
+    // The other 18 calls end too (as duplicates), before the queue may close.
+    await notify.settled();
   });
 });
