@@ -43,10 +43,12 @@ export function contributionsOf(value: PointValue): Contribution[] {
       return [{ kind: 'delta', fields: sampleFields(value.value), extremes: level(value.value) }];
     case 'sum': {
       const change = { [FIELD.counterIncrease]: value.value };
-      if (value.temporality === 'delta') return [{ kind: 'delta', fields: change, extremes: {} }];
-      if (value.monotonic) return [{ kind: 'cumulative', fields: change, monotonic: true, extremes: {} }];
+      if (value.temporality === 'delta') return [{ kind: 'delta', fields: change, extremes: NO_EXTREMES }];
+      if (value.monotonic) {
+        return [{ kind: 'cumulative', fields: change, monotonic: true, extremes: NO_EXTREMES }];
+      }
       return [
-        { kind: 'cumulative', fields: change, monotonic: false, extremes: {} },
+        { kind: 'cumulative', fields: change, monotonic: false, extremes: NO_EXTREMES },
         { kind: 'delta', fields: sampleFields(value.value), extremes: level(value.value) },
       ];
     }

@@ -38,7 +38,7 @@ export function increaseOf(
   }
   // A histogram's sum may fall (negative observations) while its counts say there was no reset; a sum
   // alone (a Prometheus `_sum` series) is a counter like any other, as Prometheus' rate() takes it.
-  const sumMayFall = Object.keys(cur.v).length > 1;
+  const sumMayFall = hasSeveralFields(cur.v);
   const increase: Record<string, number> = {};
   for (const field in cur.v) {
     const d = (cur.v[field] as number) - (before[field] ?? 0);
@@ -52,6 +52,12 @@ export function increaseOf(
     }
   }
   return increase;
+}
+
+function hasSeveralFields(v: Readonly<Record<string, number>>): boolean {
+  let n = 0;
+  for (const _ in v) if (++n > 1) return true;
+  return false;
 }
 
 const EXPONENTIAL_FIELD = /^e:(-?\d+):([pn]):(-?\d+)$/;

@@ -139,20 +139,15 @@ export async function runIngestScript(
   cache: SeriesStateCache = seriesStateCacheOf(redis),
 ): Promise<IngestResult> {
   const keys = [batchMarkersKey(call.rollout), activeSeriesKey(call.rollout), ...call.keys];
-  const refused = new Set<string>();
-  const known = new Map<number, Map<string, StoredState | null>>();
+  const series = new CallSeries(call, cache);
   const retries = { changed: 0, cap: 0 };
   for (let attempt = 1; ; attempt++) {
-    await loadStates(redis, call, cache, refused, known);
-    const plan = planCall(call, cache, refused, known);
+    await series.loadStates(redis);
+    const plan = planCall(call, series);
     const reply = (await evalIngest(redis, keys, plan.args)) as Array<number | string>;
     if (reply[0] === 0) return { applied: false, accepted: 0, refusedByCap: 0, ignored: 0, retries };
     if (reply[0] === 1) {
-      for (const [keyIndex, states] of plan.written) {
-        const stateKey = stateKeyOf(call, keyIndex);
-        for (const [sid, state] of states) cache.setState(stateKey, sid, state);
-      }
-      for (const sid of plan.marked) cache.setMarked(call.rollout, sid, call.nowMs);
+      series.applied();
       return {
         applied: true,
         accepted: plan.accepted,
@@ -164,62 +159,170 @@ export async function runIngestScript(
     if (attempt >= MAX_ATTEMPTS) throw new IngestContentionError(call.rollout, MAX_ATTEMPTS);
     if (reply[0] === 2) {
       retries.cap++;
-      for (const sid of reply.slice(1)) refused.add(String(sid));
+      for (const sid of reply.slice(1)) series.refuse(String(sid));
     } else {
       retries.changed++;
       // Redis holds other states than this collector thought: read those again, and trust no mark.
-      cache.forgetMarks(call.rollout);
-      for (let i = 1; i < reply.length; i += 2) {
-        const keyIndex = Number(reply[i]);
-        const sid = String(reply[i + 1]);
-        cache.forgetState(stateKeyOf(call, keyIndex), sid);
-        known.get(keyIndex)?.delete(sid);
+      series.forgetMarks();
+      for (let i = 1; i < reply.length; i += 2) series.forgetState(Number(reply[i]), String(reply[i + 1]));
+    }
+  }
+}
+
+/** One series of a call: whether the cap refused it, and whether it is to be marked active. */
+interface CallEntry {
+  readonly sid: string;
+  refused: boolean;
+  mark: boolean;
+  /** Its cumulative state in the first state key it came with (almost always its only one). */
+  slot: StateSlot | undefined;
+}
+
+/** One cumulative series' state in one state key, as this call knows and changes it. */
+interface StateSlot {
+  readonly sid: string;
+  readonly entry: CallEntry;
+  /** KEYS index (1-based) of the state hash. */
+  readonly keyIndex: number;
+  /** As Redis holds it (null: none), undefined until read. */
+  stored: StoredState | null | undefined;
+  /** The last point planned so far, starting from the stored one. */
+  point: CumulativePoint | undefined;
+  changed: boolean;
+  /** What this call writes, kept for the cache once the script applied it. */
+  next: StoredState | undefined;
+}
+
+/**
+ * The series of one call, found once per op when the call begins: each attempt then walks the ops
+ * with their entries and slots at hand, without a lookup per op.
+ */
+class CallSeries {
+  readonly #call: IngestCall;
+  readonly #cache: SeriesStateCache;
+  readonly #bySid = new Map<string, CallEntry>();
+  /** Slots of series that came with a second state key (a name read as a part, then on its own). */
+  #others: Map<string, StateSlot> | undefined;
+  /** Per op, its series and (cumulative ops) its state slot. */
+  readonly entries: CallEntry[];
+  readonly slots: Array<StateSlot | undefined>;
+  /** The slots grouped by state key, in the order they came. */
+  readonly byKey = new Map<number, StateSlot[]>();
+
+  constructor(call: IngestCall, cache: SeriesStateCache) {
+    this.#call = call;
+    this.#cache = cache;
+    const ops = call.ops;
+    this.entries = new Array(ops.length);
+    this.slots = new Array(ops.length);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as IngestOp;
+      let entry = this.#bySid.get(op.sid);
+      if (entry === undefined) {
+        entry = { sid: op.sid, refused: false, mark: this.#needsMark(op.sid), slot: undefined };
+        this.#bySid.set(op.sid, entry);
       }
+      this.entries[i] = entry;
+      if (op.k === 'c') this.slots[i] = this.#slot(entry, op.sk);
     }
   }
-}
 
-/** Reads, one HMGET per state key and thousand series, the states neither this call nor the cache knows. */
-async function loadStates(
-  redis: RedisClient,
-  call: IngestCall,
-  cache: SeriesStateCache,
-  refused: ReadonlySet<string>,
-  known: Map<number, Map<string, StoredState | null>>,
-) {
-  const missing = new Map<number, Set<string>>();
-  for (const op of call.ops) {
-    if (op.k !== 'c' || refused.has(op.sid)) continue;
-    let states = known.get(op.sk);
-    if (states === undefined) {
-      states = new Map();
-      known.set(op.sk, states);
+  #needsMark(sid: string): boolean {
+    const at = this.#cache.markedAt(this.#call.rollout, sid);
+    const now = this.#call.nowMs;
+    return at === undefined || now - at >= MARK_REFRESH_MS || at > now;
+  }
+
+  #slot(entry: CallEntry, keyIndex: number): StateSlot {
+    if (entry.slot?.keyIndex === keyIndex) return entry.slot;
+    const other = `${keyIndex} ${entry.sid}`;
+    let slot = entry.slot === undefined ? undefined : this.#others?.get(other);
+    if (slot !== undefined) return slot;
+    const cached = this.#cache.state(this.#stateKey(keyIndex), entry.sid);
+    slot = {
+      sid: entry.sid,
+      entry,
+      keyIndex,
+      stored: cached,
+      point: undefined,
+      changed: false,
+      next: undefined,
+    };
+    if (entry.slot === undefined) entry.slot = slot;
+    else {
+      this.#others ??= new Map();
+      this.#others.set(other, slot);
     }
-    if (states.has(op.sid)) continue;
-    const cached = cache.state(stateKeyOf(call, op.sk), op.sid);
-    if (cached !== undefined) {
-      states.set(op.sid, cached);
-      continue;
-    }
-    let list = missing.get(op.sk);
+    let list = this.byKey.get(keyIndex);
     if (list === undefined) {
-      list = new Set();
-      missing.set(op.sk, list);
+      list = [];
+      this.byKey.set(keyIndex, list);
     }
-    list.add(op.sid);
+    list.push(slot);
+    return slot;
   }
-  await Promise.all(
-    [...missing].map(async ([keyIndex, sids]) => {
-      const loaded = await cache.load(redis, stateKeyOf(call, keyIndex), [...sids]);
-      const states = known.get(keyIndex) as Map<string, StoredState | null>;
-      for (const [sid, state] of loaded) states.set(sid, state);
-    }),
-  );
-}
 
-/** The key at a KEYS index (1-based, after the two fixed keys). */
-function stateKeyOf(call: IngestCall, keyIndex: number): string {
-  return call.keys[keyIndex - 3] as string;
+  /** The key at a KEYS index (1-based, after the two fixed keys). */
+  #stateKey(keyIndex: number): string {
+    return this.#call.keys[keyIndex - 3] as string;
+  }
+
+  /** Reads, one HMGET per state key and thousand series, the states neither this call nor the cache knows. */
+  async loadStates(redis: RedisClient) {
+    const reads: Array<Promise<void>> = [];
+    for (const [keyIndex, slots] of this.byKey) {
+      const missing = slots.filter((slot) => slot.stored === undefined && !slot.entry.refused);
+      if (missing.length === 0) continue;
+      reads.push(
+        this.#cache
+          .load(
+            redis,
+            this.#stateKey(keyIndex),
+            missing.map((slot) => slot.sid),
+          )
+          .then((loaded) => {
+            for (const slot of missing) slot.stored = loaded.get(slot.sid) ?? null;
+          }),
+      );
+    }
+    await Promise.all(reads);
+  }
+
+  refuse(sid: string) {
+    const entry = this.#bySid.get(sid);
+    if (entry !== undefined) entry.refused = true;
+  }
+
+  forgetMarks() {
+    this.#cache.forgetMarks(this.#call.rollout);
+    for (const entry of this.#bySid.values()) entry.mark = true;
+  }
+
+  forgetState(keyIndex: number, sid: string) {
+    this.#cache.forgetState(this.#stateKey(keyIndex), sid);
+    const entry = this.#bySid.get(sid);
+    if (entry === undefined) return;
+    const slot = entry.slot?.keyIndex === keyIndex ? entry.slot : this.#others?.get(`${keyIndex} ${sid}`);
+    if (slot !== undefined) slot.stored = undefined;
+  }
+
+  /** Each series once, in the order they came. */
+  series(): IterableIterator<CallEntry> {
+    return this.#bySid.values();
+  }
+
+  /** The script applied the call: the cache learns what it wrote. */
+  applied() {
+    for (const [keyIndex, slots] of this.byKey) {
+      const stateKey = this.#stateKey(keyIndex);
+      for (const slot of slots)
+        if (slot.next !== undefined) this.#cache.setState(stateKey, slot.sid, slot.next);
+    }
+    for (const entry of this.#bySid.values()) {
+      if (entry.mark && !entry.refused)
+        this.#cache.setMarked(this.#call.rollout, entry.sid, this.#call.nowMs);
+    }
+  }
 }
 
 /** Sums, minimum, maximum and latest value for one target group or one bucket key. */
@@ -233,68 +336,47 @@ interface Accumulator {
 
 interface Plan {
   args: Array<string | number>;
-  /** New states per state key index, to remember once the script applied them. */
-  written: Map<number, Map<string, StoredState>>;
-  marked: string[];
   accepted: number;
   refused: number;
   ignored: number;
 }
 
-interface SeriesEntry {
-  expected: string | Buffer;
-  point: CumulativePoint | undefined;
-  changed: boolean;
-}
-
 /** Every op in order (several points of one series each see the one before), then the arguments. */
-function planCall(
-  call: IngestCall,
-  cache: SeriesStateCache,
-  refused: ReadonlySet<string>,
-  known: ReadonlyMap<number, ReadonlyMap<string, StoredState | null>>,
-): Plan {
+function planCall(call: IngestCall, series: CallSeries): Plan {
   const groups: Array<Accumulator | undefined> = [];
-  const series = new Map<number, Map<string, SeriesEntry>>();
-  const marked: string[] = [];
-  const seen = new Set<string>();
   let accepted = 0;
   let refusedPoints = 0;
   let ignored = 0;
+  for (const slots of series.byKey.values()) {
+    for (const slot of slots) {
+      if (slot.stored === undefined && !slot.entry.refused) {
+        throw new Error(`series state of ${slot.sid} was not read before planning`);
+      }
+      slot.point = slot.stored?.point;
+      slot.changed = false;
+      slot.next = undefined;
+    }
+  }
 
-  for (const op of call.ops) {
+  const ops = call.ops;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as IngestOp;
     const np = op.np ?? 1;
-    if (refused.has(op.sid)) {
+    if ((series.entries[i] as CallEntry).refused) {
       refusedPoints += np;
       continue;
     }
-    if (!seen.has(op.sid)) {
-      seen.add(op.sid);
-      const at = cache.markedAt(call.rollout, op.sid);
-      if (at === undefined || call.nowMs - at >= MARK_REFRESH_MS || at > call.nowMs) marked.push(op.sid);
-    }
     let add: Readonly<Record<string, number>> | undefined = op.v;
     if (op.k === 'c') {
-      let entries = series.get(op.sk);
-      if (entries === undefined) {
-        entries = new Map();
-        series.set(op.sk, entries);
-      }
-      let entry = entries.get(op.sid);
-      if (entry === undefined) {
-        const stored = known.get(op.sk)?.get(op.sid);
-        if (stored === undefined) throw new Error(`series state of ${op.sid} was not read before planning`);
-        entry = { expected: stored?.raw ?? '', point: stored?.point, changed: false };
-        entries.set(op.sid, entry);
-      }
-      if (entry.point !== undefined && op.ts <= entry.point.ts) {
+      const slot = series.slots[i] as StateSlot;
+      if (slot.point !== undefined && op.ts <= slot.point.ts) {
         ignored += np;
         continue;
       }
       const point = { st: op.st, ts: op.ts, v: op.v };
-      add = increaseOf(point, entry.point, op.mono, call.freshAfterMs);
-      entry.point = point;
-      entry.changed = true;
+      add = increaseOf(point, slot.point, op.mono, call.freshAfterMs);
+      slot.point = point;
+      slot.changed = true;
     }
     let acc = groups[op.t];
     if (acc === undefined) {
@@ -307,31 +389,35 @@ function planCall(
   }
 
   // Everything per series goes in one JSON array (see ingest.lua): one argument instead of thousands.
-  const body: Array<string | number> = [...marked];
-  const written = new Map<number, Map<string, StoredState>>();
-  for (const [keyIndex, entries] of series) {
-    const ids: string[] = [];
-    const expected: string[] = [];
-    const next: string[] = [];
-    const states = new Map<string, StoredState>();
-    for (const [sid, entry] of entries) {
-      // A series whose points were all ignored as old is checked too (its state is written back as
-      // it was): they were judged old against the state this collector knows, which must be Redis's.
-      if (entry.changed && entry.point !== undefined) {
-        const state = encodeState(entry.point);
-        next.push(state.raw as string);
-        states.set(sid, state);
-      } else if (typeof entry.expected === 'string' && entry.expected !== '') next.push(entry.expected);
-      else continue;
-      ids.push(sid);
-      expected.push(expectedText(entry.expected));
+  const body: Array<string | number> = [];
+  let marks = 0;
+  for (const entry of series.series()) {
+    if (!entry.mark || entry.refused) continue;
+    body.push(entry.sid);
+    marks++;
+  }
+  let stateKeys = 0;
+  for (const [keyIndex, slots] of series.byKey) {
+    // A series whose points were all ignored as old is checked too (its state is written back as
+    // it was): they were judged old against the state this collector knows, which must be Redis's.
+    const sent = slots.filter(
+      (slot) =>
+        !slot.entry.refused &&
+        slot.stored !== undefined &&
+        ((slot.changed && slot.point !== undefined) ||
+          (typeof slot.stored?.raw === 'string' && slot.stored.raw !== '')),
+    );
+    if (sent.length === 0) continue;
+    stateKeys++;
+    body.push(keyIndex, sent.length);
+    for (const slot of sent) body.push(slot.sid);
+    for (const slot of sent) body.push(expectedText(slot.stored?.raw ?? ''));
+    for (const slot of sent) {
+      if (slot.changed && slot.point !== undefined) {
+        slot.next = encodeState(slot.point);
+        body.push(slot.next.raw as string);
+      } else body.push(slot.stored?.raw as string);
     }
-    if (ids.length === 0) continue;
-    written.set(keyIndex, states);
-    body.push(keyIndex, ids.length);
-    for (const x of ids) body.push(x);
-    for (const x of expected) body.push(x);
-    for (const x of next) body.push(x);
   }
 
   // Spread each group over its keys; a key shared by groups (the 5 min and 1 h buckets, the wave
@@ -369,12 +455,12 @@ function planCall(
     call.maxActiveSeries,
     call.activeSeriesMs,
     call.seriesStateSeconds,
-    marked.length,
-    written.size,
+    marks,
+    stateKeys,
     buckets.size,
     JSON.stringify(body),
   ];
-  return { args, written, marked, accepted, refused: refusedPoints, ignored };
+  return { args, accepted, refused: refusedPoints, ignored };
 }
 
 function addInto(target: Record<string, number>, add: Readonly<Record<string, number>>) {
