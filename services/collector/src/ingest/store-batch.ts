@@ -154,6 +154,7 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
 
 /** What a series' labels decide, for one matcher and one set of limits. */
 interface SeriesFacts {
+  readonly attributes: Attributes;
   readonly name: string;
   readonly series: string | undefined;
   readonly matcher: Matcher;
@@ -164,16 +165,18 @@ interface SeriesFacts {
 }
 
 /**
- * Per attributes record: the remote-write decoder hands out one record per label set, so a series
- * is matched, checked and hashed once per matcher (a refresh of the active rollouts) instead of
- * once per sample. Records are immutable once decoded; an entry goes with the last point holding it.
+ * Per series: remote write hands out a memo per series it recognises (and one attributes record per
+ * label set), so a series is matched, checked and hashed once per matcher (a refresh of the active
+ * rollouts) instead of once per sample; points without a memo are remembered by their attributes
+ * record. Records are immutable once decoded; an entry goes with the last point holding it.
  */
 const factsByRecord = new WeakMap<Attributes, SeriesFacts>();
 
 function seriesFacts(point: Point, matcher: Matcher, limits: IngestLimits): SeriesFacts {
-  const known = factsByRecord.get(point.attributes);
+  const known = (point.memo?.derived ?? factsByRecord.get(point.attributes)) as SeriesFacts | undefined;
   if (
     known !== undefined &&
+    known.attributes === point.attributes &&
     known.name === point.name &&
     known.series === point.series &&
     known.matcher === matcher &&
@@ -184,6 +187,7 @@ function seriesFacts(point: Point, matcher: Matcher, limits: IngestLimits): Seri
   const match = matcher.match(point.name, point.attributes);
   const wanted = match.matches.length > 0;
   const facts: SeriesFacts = {
+    attributes: point.attributes,
     name: point.name,
     series: point.series,
     matcher,
@@ -193,7 +197,8 @@ function seriesFacts(point: Point, matcher: Matcher, limits: IngestLimits): Seri
     // A histogram part counts for its metric but is a series of its own (`x_bucket{le}`, `x_count`).
     id: wanted ? seriesId(point.series ?? point.name, point.attributes) : '',
   };
-  factsByRecord.set(point.attributes, facts);
+  if (point.memo !== undefined) point.memo.derived = facts;
+  else factsByRecord.set(point.attributes, facts);
   return facts;
 }
 

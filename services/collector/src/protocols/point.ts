@@ -109,6 +109,17 @@ export interface Point {
    * for metric `x` but is a series of its own, with its own cumulative state.
    */
   readonly series?: string;
+  /** Given by decoders that recognise a series across requests (see `SeriesMemo`). */
+  readonly memo?: SeriesMemo | undefined;
+}
+
+/**
+ * One object per series for as long as a decoder recognises it across requests (remote write's
+ * label cache): the ingest path keeps there what it derives from the series (its matches, its id,
+ * its checks) instead of looking that up again for every point. Decoders only create and pass it.
+ */
+export class SeriesMemo {
+  derived: unknown = undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { BatchBuilder } from './decoded-batch.ts';
-import type { Attributes, Point, Quantile } from './point.ts';
+import type { Attributes, Point, Quantile, SeriesMemo } from './point.ts';
 import { seriesKey } from './point.ts';
 
 /** One Prometheus sample: a series (name + labels without `__name__`) at one time. */
@@ -8,6 +8,8 @@ export interface PromSample {
   readonly labels: Attributes;
   readonly value: number;
   readonly timeMs: number;
+  /** The series' memo, when the decoder recognises it across requests (see `Point.memo`). */
+  readonly memo?: SeriesMemo | undefined;
 }
 
 /** Metric family types, from remote-write metadata or `# TYPE` lines. */
@@ -273,25 +275,54 @@ function push(out: BatchBuilder, group: Group, value: Point['value']): void {
   out.points.push({ name: group.family, attributes: group.labels, timeMs: group.timeMs, value });
 }
 
-function standalone(s: PromSample, types: ReadonlyMap<string, PromType>, out: BatchBuilder): void {
+function standalone(
+  s: PromSample,
+  types: ReadonlyMap<string, PromType>,
+  out: BatchBuilder,
+  kind: StandaloneKind = standaloneKind(s.name, types),
+): void {
   if (!Number.isFinite(s.value)) {
     out.drop('non-finite-value');
     return;
   }
-  const family = s.name.endsWith('_total') ? s.name.slice(0, -'_total'.length) : undefined;
-  const type = types.get(s.name) ?? (family === undefined ? undefined : types.get(family));
-  let counter: boolean;
-  let monotonic = true;
-  if (type !== undefined && type !== 'unknown') {
-    counter = type === 'counter';
-  } else {
-    counter = s.name.endsWith('_total') || s.name.endsWith('_count') || s.name.endsWith('_sum');
-    monotonic = !s.name.endsWith('_sum');
-  }
-  const value: Point['value'] = counter
-    ? { kind: 'sum', value: s.value, monotonic, temporality: 'cumulative' }
+  const value: Point['value'] = kind.counter
+    ? { kind: 'sum', value: s.value, monotonic: kind.monotonic, temporality: 'cumulative' }
     : { kind: 'gauge', value: s.value };
-  out.points.push({ name: s.name, attributes: s.labels, timeMs: s.timeMs, value });
+  out.points.push({ name: s.name, attributes: s.labels, timeMs: s.timeMs, value, memo: s.memo });
+}
+
+interface StandaloneKind {
+  readonly counter: boolean;
+  readonly monotonic: boolean;
+}
+
+/** What a sample that is no histogram or summary part is: by its type, else by its name's suffix. */
+function standaloneKind(name: string, types: ReadonlyMap<string, PromType>): StandaloneKind {
+  const family = name.endsWith('_total') ? name.slice(0, -'_total'.length) : undefined;
+  const type = types.get(name) ?? (family === undefined ? undefined : types.get(family));
+  if (type !== undefined && type !== 'unknown') return { counter: type === 'counter', monotonic: true };
+  return {
+    counter: name.endsWith('_total') || name.endsWith('_count') || name.endsWith('_sum'),
+    monotonic: !name.endsWith('_sum'),
+  };
+}
+
+/** What a sample's name says in one request, worked out once per name (a request repeats a few names). */
+interface NameFacts {
+  readonly family: string | undefined;
+  readonly suffix: string;
+  readonly familyType: PromType | undefined;
+  readonly kind: StandaloneKind;
+}
+
+function nameFacts(name: string, types: ReadonlyMap<string, PromType>): NameFacts {
+  const family = familyName(name);
+  return {
+    family,
+    suffix: family === undefined ? '' : name.slice(family.length),
+    familyType: family === undefined ? undefined : types.get(family),
+    kind: standaloneKind(name, types),
+  };
 }
 
 /**
@@ -310,10 +341,14 @@ function partsToPoints(
   for (const s of samples) {
     if (s.name.endsWith('_bucket') && s.labels.le !== undefined) histogramFamilies.add(s.name.slice(0, -7));
   }
+  const names = new Map<string, NameFacts>();
   for (const s of samples) {
-    const family = familyName(s.name);
-    const suffix = family === undefined ? '' : s.name.slice(family.length);
-    const familyType = family === undefined ? undefined : types.get(family);
+    let facts = names.get(s.name);
+    if (facts === undefined) {
+      facts = nameFacts(s.name, types);
+      names.set(s.name, facts);
+    }
+    const { family, suffix, familyType } = facts;
     if (
       family !== undefined &&
       (familyType === 'gaugehistogram' || suffix === '_gcount' || suffix === '_gsum')
@@ -328,7 +363,7 @@ function partsToPoints(
         : partOf(s, family, suffix, familyType, types, histogramFamilies, readsMetric);
     if (part === undefined) {
       if (s.labels.quantile !== undefined && isSummary(s.name, types)) out.drop('summary-quantile');
-      else standalone(s, types, out);
+      else standalone(s, types, out, facts.kind);
       continue;
     }
     if (!Number.isFinite(s.value)) {
@@ -355,6 +390,7 @@ function partsToPoints(
           ? { kind: 'classicPart', part, value: s.value }
           : { kind: 'classicPart', part, le, value: s.value },
       series: s.name,
+      memo: s.memo,
     });
   }
 }

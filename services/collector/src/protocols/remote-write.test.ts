@@ -1,6 +1,7 @@
 import { compressSync } from 'snappy';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from './decode-error.ts';
+import { type Point, SeriesMemo } from './point.ts';
 import { decodeRemoteWrite, remoteWriteVersion } from './remote-write.ts';
 import { encodeWriteRequest } from './remote-write-schema.ts';
 import { unsnappy } from './snappy-block.ts';
@@ -17,6 +18,9 @@ function series(labels: Labels, samples: [value: number, timeMs?: number][]): Re
 
 const decode = (timeseries: unknown[], metadata: unknown[] = [], options = {}) =>
   decodeRemoteWrite(encodeWriteRequest({ timeseries, metadata }), options);
+
+/** Points as values: each carries its series' memo, an identity checked on its own below. */
+const withoutMemo = (points: readonly Point[]) => points.map(({ memo: _, ...point }) => point);
 
 describe('remoteWriteVersion', () => {
   it.each([
@@ -40,7 +44,7 @@ describe('decodeRemoteWrite', () => {
       ),
     );
     const batch = decodeRemoteWrite(await unsnappy(body, 1 << 20));
-    expect(batch.points).toEqual([
+    expect(withoutMemo(batch.points)).toEqual([
       {
         name: 'contacts_total',
         attributes: { job: 'api' },
@@ -107,7 +111,7 @@ describe('decodeRemoteWrite', () => {
       value: { kind: 'classicPart', ...value },
       series,
     });
-    expect(batch.points).toEqual([
+    expect(withoutMemo(batch.points)).toEqual([
       part('latency_seconds_bucket', { route: '/a', le: '0.5' }, { part: 'bucket', le: 0.5, value: 2 }),
       part('latency_seconds_bucket', { route: '/a', le: '+Inf' }, { part: 'bucket', le: Infinity, value: 6 }),
       part('latency_seconds_sum', { route: '/a' }, { part: 'sum', value: 3.5 }),
@@ -261,6 +265,18 @@ describe('decodeRemoteWrite', () => {
     ]);
   });
 
+  it('gives each series one memo for as long as its label set is known, and each series its own', () => {
+    const a = series({ __name__: 'g', a: '1' }, [[1]]);
+    const b = series({ __name__: 'g', a: '2' }, [[2]]);
+    const first = decode([a, b]).points.map((p) => p.memo);
+    const again = decode([b, a]).points.map((p) => p.memo);
+    expect(first[0]).toBeInstanceOf(SeriesMemo);
+    expect(first[0]).not.toBe(first[1]);
+    expect(again).toEqual([first[1], first[0]]);
+    expect(again[0]).toBe(first[1]);
+    expect(again[1]).toBe(first[0]);
+  });
+
   it('finds label sets sent in another order, or differing by one byte, as what they are', () => {
     const a = series({ __name__: 'g', a: '1' }, [[1]]);
     const b = series({ __name__: 'g', a: '2' }, [[2]]);
@@ -373,7 +389,7 @@ describe('native histograms', () => {
       }),
     );
     expect(batch.rejected).toEqual([]);
-    expect(batch.points).toEqual([
+    expect(withoutMemo(batch.points)).toEqual([
       {
         name: 'rpc_seconds',
         attributes: {},

@@ -1,6 +1,7 @@
 import { DecodeError } from './decode-error.ts';
 import { BatchBuilder, type DecodedBatch } from './decoded-batch.ts';
 import { nativeToExponential, readNativeHistogram } from './native-histogram.ts';
+import { SeriesMemo } from './point.ts';
 import type { PromSample, PromType } from './prom-samples.ts';
 import { samplesToPoints, wantsSample } from './prom-samples.ts';
 import { bytesEqual, WireReader } from './wire-reader.ts';
@@ -181,7 +182,7 @@ function readSeries(
   const labels = entry.labels;
   for (let i = 0; i < sampleCount; i += 2) {
     r.pos = scratch.samples[i] as number;
-    readSample(r, scratch.samples[i + 1] as number, name, labels, samples, out);
+    readSample(r, scratch.samples[i + 1] as number, name, entry, samples, out);
   }
   for (let i = 0; i < histogramCount; i += 2) {
     r.pos = scratch.histograms[i] as number;
@@ -189,7 +190,7 @@ function readSeries(
     const value = nativeToExponential(raw);
     if (value === 'stale-marker') out.drop('stale-marker');
     else if (typeof value === 'string') out.reject(value, `timeseries[${index}] ${name}`);
-    else out.points.push({ name, attributes: labels, timeMs: raw.timeMs, value });
+    else out.points.push({ name, attributes: labels, timeMs: raw.timeMs, value, memo: entry.memo });
   }
 }
 
@@ -236,6 +237,7 @@ interface LabelEntry {
   readonly key: Buffer;
   readonly name: string;
   readonly labels: Record<string, string>;
+  readonly memo: SeriesMemo;
   readonly generation: number;
   /** The label set that came after this one in the last request that held both. */
   next: LabelEntry | undefined;
@@ -266,7 +268,14 @@ function cachedLabels(r: WireReader, scratch: SeriesScratch, index: number, name
       labelCache = new Map();
       labelGeneration++;
     }
-    entry = { key: Buffer.from(text, 'latin1'), name, labels, generation: labelGeneration, next: undefined };
+    entry = {
+      key: Buffer.from(text, 'latin1'),
+      name,
+      labels,
+      memo: new SeriesMemo(),
+      generation: labelGeneration,
+      next: undefined,
+    };
     labelCache.set(text, entry);
   }
   return entry;
@@ -313,7 +322,7 @@ function readSample(
   r: WireReader,
   end: number,
   name: string,
-  labels: Record<string, string>,
+  entry: LabelEntry,
   samples: PromSample[],
   out: BatchBuilder,
 ): void {
@@ -335,7 +344,7 @@ function readSample(
   }
   if (r.pos !== end) r.fail('a sample overruns its length');
   if (stale) out.drop('stale-marker');
-  else samples.push({ name, labels, value, timeMs });
+  else samples.push({ name, labels: entry.labels, value, timeMs, memo: entry.memo });
 }
 
 function readMetadata(r: WireReader, end: number, types: Map<string, PromType>): void {
