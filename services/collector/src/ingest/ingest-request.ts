@@ -101,6 +101,9 @@ export async function ingestBatch(
     for (const r of batch.rejected)
       metrics.rejected.inc({ protocol, reason: reasonLabel(r.reason) }, r.count);
 
+    // Nothing below the store holds the decoded points: they can be collected while Redis works.
+    const decodeRejected = batch.rejected;
+    const decodeRejectedCount = batch.rejectedCount;
     const nowMs = deps.now?.() ?? Date.now();
     const digest = createHash('sha1').update(protocol).update(identity).digest('base64url');
     let outcome: Awaited<ReturnType<typeof storeBatch>>;
@@ -137,8 +140,8 @@ export async function ingestBatch(
       }
     }
     if (outcome.touched.length > 0) deps.onStored?.(outcome.touched, nowMs);
-    const rejected = [...batch.rejected, ...refusals];
-    return { rejected, rejectedCount: batch.rejectedCount + outcome.refused.total };
+    const rejected = [...decodeRejected, ...refusals];
+    return { rejected, rejectedCount: decodeRejectedCount + outcome.refused.total };
   } finally {
     inFlight.set(deps, (inFlight.get(deps) ?? 1) - 1);
   }

@@ -128,9 +128,34 @@ export interface StoredState {
  * (field names of the bucket scheme hold neither spaces nor `=`).
  */
 export function encodeState(point: CumulativePoint): StoredState {
-  let raw = `${point.st} ${point.ts}`;
-  for (const field in point.v) raw += ` ${field}=${point.v[field]}`;
+  let raw = stateHead(point.st, point.ts);
+  for (const field in point.v) raw += `${fieldHead(field)}${point.v[field]}`;
   return { raw, point };
+}
+
+/**
+ * `<start> <time>`, the same for every series of a request as senders stamp a batch with one time:
+ * the last one is kept, so a batch converts those two numbers to text once rather than per series.
+ */
+let lastHead = { st: Number.NaN, ts: Number.NaN, text: '' };
+
+function stateHead(st: number, ts: number): string {
+  if (lastHead.st !== st || lastHead.ts !== ts) lastHead = { st, ts, text: `${st} ${ts}` };
+  return lastHead.text;
+}
+
+/** ` <field>=` per field name, bounded (the bucket scheme's names are few per metric, not per point). */
+const FIELD_HEADS_LIMIT = 10_000;
+let fieldHeads = new Map<string, string>();
+
+function fieldHead(field: string): string {
+  let head = fieldHeads.get(field);
+  if (head === undefined) {
+    if (fieldHeads.size >= FIELD_HEADS_LIMIT) fieldHeads = new Map();
+    head = ` ${field}=`;
+    fieldHeads.set(field, head);
+  }
+  return head;
 }
 
 function decodeState(raw: Buffer): StoredState {
