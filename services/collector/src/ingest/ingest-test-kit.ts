@@ -28,6 +28,8 @@ export function useIngestRedis(): IngestRedis {
   beforeAll(async () => {
     suite.server = await startRedis();
     suite.redis = createRedis(suite.server.url, { role: 'producer' });
+    // A producer connection refuses commands until it is ready rather than queueing them.
+    await waitUntilReady(suite.redis);
   });
   afterAll(async () => {
     suite.redis.disconnect();
