@@ -169,7 +169,7 @@ function readSeries(
   if (nameStart < 0) {
     throw new DecodeError(`timeseries[${index}] has no __name__ label; every series needs a metric name`);
   }
-  let entry = expectedLabels(r, scratch);
+  let entry = expectedLabels(r, scratch, nameStart, nameEnd);
   const name = entry?.name ?? r.bytes.toString('utf8', nameStart, nameEnd);
   if (name === '') throw new DecodeError(`timeseries[${index}] has an empty __name__ label`);
   if (!wantsSample(name, options.wantsMetric)) {
@@ -247,9 +247,17 @@ let labelCache = new Map<string, LabelEntry>();
 let labelGeneration = 0;
 
 /** The cached label set that followed the previous series last time, when these are its bytes. */
-function expectedLabels(r: WireReader, scratch: SeriesScratch): LabelEntry | undefined {
+function expectedLabels(
+  r: WireReader,
+  scratch: SeriesScratch,
+  nameStart: number,
+  nameEnd: number,
+): LabelEntry | undefined {
   const hint = scratch.lastLabels?.next;
   if (hint === undefined || hint.generation !== labelGeneration) return undefined;
+  // The name first, in place: most series that are not the expected one (others no rollout reads,
+  // skipped unread) differ there.
+  if (!bytesEqual(r.bytes, nameStart, nameEnd, hint.name)) return undefined;
   const from = scratch.labelsFrom;
   const end = scratch.labels[scratch.labelCount - 1] as number;
   if (hint.key.length !== end - from || r.bytes.compare(hint.key, 0, hint.key.length, from, end) !== 0) {
