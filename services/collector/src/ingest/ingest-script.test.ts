@@ -51,7 +51,7 @@ function call(ops: IngestOp[], digest = '', overrides: Partial<IngestCall> = {})
   };
 }
 
-const counter = (sid: string, value: number, ts: number, st = 1): IngestOp => ({
+const counter = (sid: string, value: number, ts: number, st = 1): Extract<IngestOp, { k: 'c' }> => ({
   k: 'c',
   sk: 0,
   sid,
@@ -157,6 +157,37 @@ describe('the ingest script', () => {
     expect((await fields()).ci).toBe(10 + 4 + 5);
     await ingest(call([counter('s', 12, 640_000)], 'b2'));
     expect((await fields()).ci).toBe(10 + 4 + 5 + 3);
+  });
+
+  it('keeps one series id under two state keys apart within one call', async () => {
+    // `x_count` read as its own metric and as a part of `x`: one id, a state in each metric's hash.
+    const table = new KeyTable();
+    const bucket = table.indexOf(BUCKET);
+    const other = table.indexOf(OTHER);
+    const own = table.indexOf(seriesStateKey(ROLLOUT, 'x_count'));
+    const part = table.indexOf(seriesStateKey(ROLLOUT, 'x'));
+    const twoKeys = (points: [own: number, part: number, ts: number], digest: string): IngestCall => ({
+      ...call([], digest),
+      keys: table.keys,
+      targets: [[[bucket, 600]], [[other, 600]]],
+      ops: [
+        { ...counter('s', points[0], points[2], 600_000), sk: own, t: 0 },
+        { ...counter('s', points[1], points[2], 600_000), sk: part, t: 1 },
+      ],
+    });
+    expect(await ingest(twoKeys([100, 7, 610_000], 'b1'))).toMatchObject({ accepted: 2 });
+    expect(await ingest(twoKeys([130, 9, 620_000], 'b2'))).toMatchObject({ accepted: 2 });
+    expect((await fields()).ci).toBe(130);
+    expect((await fields(OTHER)).ci).toBe(9);
+    expect(await redis.hget(seriesStateKey(ROLLOUT, 'x_count'), 's')).toBe('600000 620000 ci=130');
+    expect(await redis.hget(seriesStateKey(ROLLOUT, 'x'), 's')).toBe('600000 620000 ci=9');
+    // A collector without this one's memory reads both states and goes on from them.
+    expect(await ingest(twoKeys([131, 12, 630_000], 'b3'), new SeriesStateCache())).toMatchObject({
+      accepted: 2,
+      retries: { changed: 0, cap: 0 },
+    });
+    expect((await fields()).ci).toBe(131);
+    expect((await fields(OTHER)).ci).toBe(12);
   });
 
   it('admits new series under the cap in the order they come, known ones always', async () => {
