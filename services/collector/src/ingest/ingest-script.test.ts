@@ -2,13 +2,8 @@ import type { RedisClient } from '@rollout-guard/shared/redis';
 import { bucketKey, seriesStateKey } from '@rollout-guard/shared/store';
 import type { TestRedis } from '@rollout-guard/shared/testing';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type IngestCall,
-  IngestContentionError,
-  type IngestOp,
-  KeyTable,
-  runIngestScript,
-} from './ingest-script.ts';
+import { type IngestCall, type IngestOp, KeyTable } from './ingest-call.ts';
+import { IngestContentionError, runIngestScript } from './ingest-script.ts';
 import { useIngestRedis } from './ingest-test-kit.ts';
 import { SeriesStateCache } from './series-state.ts';
 

@@ -12,7 +12,8 @@ import {
 } from '@rollout-guard/shared/store';
 import type { Attributes, Point } from '../protocols/point.ts';
 import { contributionsOf } from './contribution.ts';
-import { type IngestOp, type IngestResult, KeyTable, runIngestScript } from './ingest-script.ts';
+import { type IngestOp, KeyTable } from './ingest-call.ts';
+import { type IngestResult, runIngestScript } from './ingest-script.ts';
 import {
   describePoint,
   type IngestLimits,

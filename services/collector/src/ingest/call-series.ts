@@ -1,0 +1,171 @@
+import type { RedisClient } from '@rollout-guard/shared/redis';
+import type { CumulativePoint } from './cumulative.ts';
+import type { IngestCall, IngestOp } from './ingest-call.ts';
+import type { SeriesStateCache, StoredState } from './series-state.ts';
+
+/*
+ * The series of one ingest script call, with what the call knows and changes of each: whether the
+ * cap refused it, whether to mark it active, and its cumulative state per state key.
+ */
+
+/**
+ * A series this collector marked active less than this long ago is not sent to be marked again: the
+ * active set's window is an hour, so its "last seen" stays exact to a minute for a fraction of the work.
+ */
+const MARK_REFRESH_MS = 60_000;
+
+/** One series of a call: whether the cap refused it, and whether it is to be marked active. */
+export interface CallEntry {
+  readonly sid: string;
+  refused: boolean;
+  mark: boolean;
+  /** Its cumulative state in the first state key it came with (almost always its only one). */
+  slot: StateSlot | undefined;
+}
+
+/** One cumulative series' state in one state key, as this call knows and changes it. */
+export interface StateSlot {
+  readonly sid: string;
+  readonly entry: CallEntry;
+  /** KEYS index (1-based) of the state hash. */
+  readonly keyIndex: number;
+  /** As Redis holds it (null: none), undefined until read. */
+  stored: StoredState | null | undefined;
+  /** The last point planned so far, starting from the stored one. */
+  point: CumulativePoint | undefined;
+  changed: boolean;
+  /** What this call writes, kept for the cache once the script applied it. */
+  next: StoredState | undefined;
+}
+
+/**
+ * The series of one call, found once per op when the call begins: each attempt then walks the ops
+ * with their entries and slots at hand, without a lookup per op.
+ */
+export class CallSeries {
+  readonly #call: IngestCall;
+  readonly #cache: SeriesStateCache;
+  readonly #bySid = new Map<string, CallEntry>();
+  /** Slots of series that came with a second state key (a name read as a part, then on its own). */
+  #others: Map<string, StateSlot> | undefined;
+  /** Per op, its series and (cumulative ops) its state slot. */
+  readonly entries: CallEntry[];
+  readonly slots: Array<StateSlot | undefined>;
+  /** The slots grouped by state key, in the order they came. */
+  readonly byKey = new Map<number, StateSlot[]>();
+
+  constructor(call: IngestCall, cache: SeriesStateCache) {
+    this.#call = call;
+    this.#cache = cache;
+    const ops = call.ops;
+    this.entries = new Array(ops.length);
+    this.slots = new Array(ops.length);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as IngestOp;
+      let entry = this.#bySid.get(op.sid);
+      if (entry === undefined) {
+        entry = { sid: op.sid, refused: false, mark: this.#needsMark(op.sid), slot: undefined };
+        this.#bySid.set(op.sid, entry);
+      }
+      this.entries[i] = entry;
+      if (op.k === 'c') this.slots[i] = this.#slot(entry, op.sk);
+    }
+  }
+
+  #needsMark(sid: string): boolean {
+    const at = this.#cache.markedAt(this.#call.rollout, sid);
+    const now = this.#call.nowMs;
+    return at === undefined || now - at >= MARK_REFRESH_MS || at > now;
+  }
+
+  #slot(entry: CallEntry, keyIndex: number): StateSlot {
+    if (entry.slot?.keyIndex === keyIndex) return entry.slot;
+    const other = `${keyIndex} ${entry.sid}`;
+    let slot = entry.slot === undefined ? undefined : this.#others?.get(other);
+    if (slot !== undefined) return slot;
+    const cached = this.#cache.state(this.#stateKey(keyIndex), entry.sid);
+    slot = {
+      sid: entry.sid,
+      entry,
+      keyIndex,
+      stored: cached,
+      point: undefined,
+      changed: false,
+      next: undefined,
+    };
+    if (entry.slot === undefined) entry.slot = slot;
+    else {
+      this.#others ??= new Map();
+      this.#others.set(other, slot);
+    }
+    let list = this.byKey.get(keyIndex);
+    if (list === undefined) {
+      list = [];
+      this.byKey.set(keyIndex, list);
+    }
+    list.push(slot);
+    return slot;
+  }
+
+  /** The key at a KEYS index (1-based, after the two fixed keys). */
+  #stateKey(keyIndex: number): string {
+    return this.#call.keys[keyIndex - 3] as string;
+  }
+
+  /** Reads, one HMGET per state key and thousand series, the states neither this call nor the cache knows. */
+  async loadStates(redis: RedisClient) {
+    const reads: Array<Promise<void>> = [];
+    for (const [keyIndex, slots] of this.byKey) {
+      const missing = slots.filter((slot) => slot.stored === undefined && !slot.entry.refused);
+      if (missing.length === 0) continue;
+      reads.push(
+        this.#cache
+          .load(
+            redis,
+            this.#stateKey(keyIndex),
+            missing.map((slot) => slot.sid),
+          )
+          .then((loaded) => {
+            for (const slot of missing) slot.stored = loaded.get(slot.sid) ?? null;
+          }),
+      );
+    }
+    await Promise.all(reads);
+  }
+
+  refuse(sid: string) {
+    const entry = this.#bySid.get(sid);
+    if (entry !== undefined) entry.refused = true;
+  }
+
+  forgetMarks() {
+    this.#cache.forgetMarks(this.#call.rollout);
+    for (const entry of this.#bySid.values()) entry.mark = true;
+  }
+
+  forgetState(keyIndex: number, sid: string) {
+    this.#cache.forgetState(this.#stateKey(keyIndex), sid);
+    const entry = this.#bySid.get(sid);
+    if (entry === undefined) return;
+    const slot = entry.slot?.keyIndex === keyIndex ? entry.slot : this.#others?.get(`${keyIndex} ${sid}`);
+    if (slot !== undefined) slot.stored = undefined;
+  }
+
+  /** Each series once, in the order they came. */
+  series(): IterableIterator<CallEntry> {
+    return this.#bySid.values();
+  }
+
+  /** The script applied the call: the cache learns what it wrote. */
+  applied() {
+    for (const [keyIndex, slots] of this.byKey) {
+      const stateKey = this.#stateKey(keyIndex);
+      for (const slot of slots)
+        if (slot.next !== undefined) this.#cache.setState(stateKey, slot.sid, slot.next);
+    }
+    for (const entry of this.#bySid.values()) {
+      if (entry.mark && !entry.refused)
+        this.#cache.setMarked(this.#call.rollout, entry.sid, this.#call.nowMs);
+    }
+  }
+}

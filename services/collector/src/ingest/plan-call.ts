@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import type { CallEntry, CallSeries, StateSlot } from './call-series.ts';
+import { increaseOf } from './cumulative.ts';
+import type { IngestCall, IngestOp } from './ingest-call.ts';
+import { encodeState } from './series-state.ts';
+
+/*
+ * One attempt of an ingest script call, planned: the increases of cumulative series from the states
+ * this collector knows, the sums per bucket key, and the script's arguments (ingest.lua's ARGV).
+ */
+
+/** Sums, minimum, maximum and latest value for one target group or one bucket key. */
+interface Accumulator {
+  adds: Record<string, number>;
+  mn?: number;
+  mx?: number;
+  lv?: number;
+  lt?: number;
+}
+
+export interface Plan {
+  args: Array<string | number>;
+  accepted: number;
+  refused: number;
+  ignored: number;
+}
+
+/** Every op in order (several points of one series each see the one before), then the arguments. */
+export function planCall(call: IngestCall, series: CallSeries): Plan {
+  const groups: Array<Accumulator | undefined> = [];
+  let accepted = 0;
+  let refusedPoints = 0;
+  let ignored = 0;
+  for (const slots of series.byKey.values()) {
+    for (const slot of slots) {
+      if (slot.stored === undefined && !slot.entry.refused) {
+        throw new Error(`series state of ${slot.sid} was not read before planning`);
+      }
+      slot.point = slot.stored?.point;
+      slot.changed = false;
+      slot.next = undefined;
+    }
+  }
+
+  const ops = call.ops;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as IngestOp;
+    const np = op.np ?? 1;
+    if ((series.entries[i] as CallEntry).refused) {
+      refusedPoints += np;
+      continue;
+    }
+    let add: Readonly<Record<string, number>> | undefined = op.v;
+    if (op.k === 'c') {
+      const slot = series.slots[i] as StateSlot;
+      if (slot.point !== undefined && op.ts <= slot.point.ts) {
+        ignored += np;
+        continue;
+      }
+      const point = { st: op.st, ts: op.ts, v: op.v };
+      add = increaseOf(point, slot.point, op.mono, call.freshAfterMs);
+      slot.point = point;
+      slot.changed = true;
+    }
+    let acc = groups[op.t];
+    if (acc === undefined) {
+      acc = { adds: {} };
+      groups[op.t] = acc;
+    }
+    if (add !== undefined) addInto(acc.adds, add);
+    mergeExtremes(acc, op);
+    accepted += np;
+  }
+
+  // Everything per series goes in one JSON array (see ingest.lua): one argument instead of thousands.
+  const body: Array<string | number> = [];
+  let marks = 0;
+  for (const entry of series.series()) {
+    if (!entry.mark || entry.refused) continue;
+    body.push(entry.sid);
+    marks++;
+  }
+  let stateKeys = 0;
+  for (const [keyIndex, slots] of series.byKey) {
+    // A series whose points were all ignored as old is checked too (its state is written back as
+    // it was): they were judged old against the state this collector knows, which must be Redis's.
+    const sent = slots.filter(
+      (slot) =>
+        !slot.entry.refused &&
+        slot.stored !== undefined &&
+        ((slot.changed && slot.point !== undefined) ||
+          (typeof slot.stored?.raw === 'string' && slot.stored.raw !== '')),
+    );
+    if (sent.length === 0) continue;
+    stateKeys++;
+    body.push(keyIndex, sent.length);
+    for (const slot of sent) body.push(slot.sid);
+    for (const slot of sent) body.push(expectedText(slot.stored?.raw ?? ''));
+    for (const slot of sent) {
+      if (slot.changed && slot.point !== undefined) {
+        slot.next = encodeState(slot.point);
+        body.push(slot.next.raw as string);
+      } else body.push(slot.stored?.raw as string);
+    }
+  }
+
+  // Spread each group over its keys; a key shared by groups (the 5 min and 1 h buckets, the wave
+  // total) merges their sums, minima, maxima and latest values first.
+  const buckets = new Map<number, Accumulator & { ttl: number }>();
+  groups.forEach((acc, g) => {
+    if (acc === undefined) return;
+    for (const [keyIndex, ttl] of call.targets[g] ?? []) {
+      let bucket = buckets.get(keyIndex);
+      if (bucket === undefined) {
+        bucket = { adds: {}, ttl };
+        buckets.set(keyIndex, bucket);
+      }
+      if (ttl > bucket.ttl) bucket.ttl = ttl;
+      addInto(bucket.adds, acc.adds);
+      mergeExtremes(bucket, acc);
+    }
+  });
+  for (const [keyIndex, bucket] of buckets) {
+    const fields = Object.entries(bucket.adds).filter(([, v]) => v !== 0 && Number.isFinite(v));
+    body.push(keyIndex, bucket.ttl, fields.length);
+    for (const [field, v] of fields) body.push(field, String(v));
+    body.push(
+      text(bucket.mn),
+      text(bucket.mx),
+      text(bucket.lt === undefined ? undefined : bucket.lv),
+      text(bucket.lt),
+    );
+  }
+
+  const args = [
+    call.digest,
+    call.nowMs,
+    call.markerMs,
+    call.maxActiveSeries,
+    call.activeSeriesMs,
+    call.seriesStateSeconds,
+    marks,
+    stateKeys,
+    buckets.size,
+    JSON.stringify(body),
+  ];
+  return { args, accepted, refused: refusedPoints, ignored };
+}
+
+function addInto(target: Record<string, number>, add: Readonly<Record<string, number>>) {
+  for (const field in add) target[field] = (target[field] ?? 0) + (add[field] as number);
+}
+
+function mergeExtremes(
+  acc: Accumulator,
+  from: {
+    mn?: number | undefined;
+    mx?: number | undefined;
+    lv?: number | undefined;
+    lt?: number | undefined;
+  },
+) {
+  if (from.mn !== undefined && (acc.mn === undefined || from.mn < acc.mn)) acc.mn = from.mn;
+  if (from.mx !== undefined && (acc.mx === undefined || from.mx > acc.mx)) acc.mx = from.mx;
+  if (from.lt !== undefined && from.lv !== undefined && (acc.lt === undefined || from.lt >= acc.lt)) {
+    acc.lv = from.lv;
+    acc.lt = from.lt;
+  }
+}
+
+/** What the script compares a stored value with: itself, or the digest of bytes this version cannot read. */
+function expectedText(raw: string | Buffer): string {
+  return typeof raw === 'string' ? raw : `#${createHash('sha1').update(raw).digest('hex')}`;
+}
+
+function text(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? '' : String(x);
+}
