@@ -33,6 +33,7 @@ export interface StateSlot {
   stored: StoredState | null | undefined;
   /** The last point planned so far, starting from the stored one. */
   point: CumulativePoint | undefined;
+  /** A point of this call was planned: `point` is it, and the state to write. */
   changed: boolean;
   /** What this call writes, kept for the cache once the script applied it. */
   next: StoredState | undefined;
@@ -80,20 +81,20 @@ export class CallSeries {
 
   #slot(entry: CallEntry, keyIndex: number): StateSlot {
     if (entry.slot?.keyIndex === keyIndex) return entry.slot;
-    const other = `${keyIndex} ${entry.sid}`;
-    let slot = entry.slot === undefined ? undefined : this.#others?.get(other);
-    if (slot !== undefined) return slot;
-    const cached = this.#cache.state(this.#stateKey(keyIndex), entry.sid);
-    slot = {
+    // A second state key for one series is rare: only then is a key string built.
+    const other = entry.slot === undefined ? undefined : `${keyIndex} ${entry.sid}`;
+    const known = other === undefined ? undefined : this.#others?.get(other);
+    if (known !== undefined) return known;
+    const slot: StateSlot = {
       sid: entry.sid,
       entry,
       keyIndex,
-      stored: cached,
+      stored: this.#cache.state(this.#stateKey(keyIndex), entry.sid),
       point: undefined,
       changed: false,
       next: undefined,
     };
-    if (entry.slot === undefined) entry.slot = slot;
+    if (other === undefined) entry.slot = slot;
     else {
       this.#others ??= new Map();
       this.#others.set(other, slot);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CallEntry, CallSeries, StateSlot } from './call-series.ts';
-import { increaseOf } from './cumulative.ts';
+import { type CumulativePoint, increaseOf } from './cumulative.ts';
 import type { IngestCall, IngestOp } from './ingest-call.ts';
 import { encodeState } from './series-state.ts';
 
@@ -87,9 +87,7 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
     const sent = slots.filter(
       (slot) =>
         !slot.entry.refused &&
-        slot.stored !== undefined &&
-        ((slot.changed && slot.point !== undefined) ||
-          (typeof slot.stored?.raw === 'string' && slot.stored.raw !== '')),
+        (slot.changed || (typeof slot.stored?.raw === 'string' && slot.stored.raw !== '')),
     );
     if (sent.length === 0) continue;
     stateKeys++;
@@ -97,8 +95,8 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
     for (const slot of sent) body.push(slot.sid);
     for (const slot of sent) body.push(expectedText(slot.stored?.raw ?? ''));
     for (const slot of sent) {
-      if (slot.changed && slot.point !== undefined) {
-        slot.next = encodeState(slot.point);
+      if (slot.changed) {
+        slot.next = encodeState(slot.point as CumulativePoint);
         body.push(slot.next.raw as string);
       } else body.push(slot.stored?.raw as string);
     }
