@@ -1,7 +1,7 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import type { CumulativePoint } from './cumulative.ts';
 import type { IngestCall, IngestOp } from './ingest-call.ts';
-import type { SeriesStateCache, StoredState } from './series-state.ts';
+import type { SeriesCell, SeriesStateCache, StoredState } from './series-state.ts';
 
 /*
  * The series of one ingest script call, with what the call knows and changes of each: whether the
@@ -17,6 +17,8 @@ const MARK_REFRESH_MS = 60_000;
 /** One series of a call: whether the cap refused it, and whether it is to be marked active. */
 export interface CallEntry {
   readonly sid: string;
+  /** What the cache knows of it. */
+  readonly cell: SeriesCell;
   refused: boolean;
   mark: boolean;
   /** Its cumulative state in the first state key it came with (almost always its only one). */
@@ -65,7 +67,9 @@ export class CallSeries {
       const op = ops[i] as IngestOp;
       let entry = this.#bySid.get(op.sid);
       if (entry === undefined) {
-        entry = { sid: op.sid, refused: false, mark: this.#needsMark(op.sid), slot: undefined };
+        const hint = op.cell;
+        const cell = hint !== undefined && cache.holds(hint) ? hint : cache.cell(call.rollout, op.sid);
+        entry = { sid: op.sid, cell, refused: false, mark: this.#needsMark(cell), slot: undefined };
         this.#bySid.set(op.sid, entry);
       }
       this.entries[i] = entry;
@@ -73,8 +77,8 @@ export class CallSeries {
     }
   }
 
-  #needsMark(sid: string): boolean {
-    const at = this.#cache.markedAt(this.#call.rollout, sid);
+  #needsMark(cell: SeriesCell): boolean {
+    const at = cell.markedAt;
     const now = this.#call.nowMs;
     return at === undefined || now - at >= MARK_REFRESH_MS || at > now;
   }
@@ -89,7 +93,7 @@ export class CallSeries {
       sid: entry.sid,
       entry,
       keyIndex,
-      stored: this.#cache.state(this.#stateKey(keyIndex), entry.sid),
+      stored: entry.cell.state(this.#stateKey(keyIndex)),
       point: undefined,
       changed: false,
       next: undefined,
@@ -119,15 +123,20 @@ export class CallSeries {
     for (const [keyIndex, slots] of this.byKey) {
       const missing = slots.filter((slot) => slot.stored === undefined && !slot.entry.refused);
       if (missing.length === 0) continue;
+      const stateKey = this.#stateKey(keyIndex);
       reads.push(
         this.#cache
-          .load(
+          .readStates(
             redis,
-            this.#stateKey(keyIndex),
+            stateKey,
             missing.map((slot) => slot.sid),
           )
-          .then((loaded) => {
-            for (const slot of missing) slot.stored = loaded.get(slot.sid) ?? null;
+          .then((states) => {
+            missing.forEach((slot, i) => {
+              const state = states[i] ?? null;
+              slot.stored = state;
+              slot.entry.cell.setState(stateKey, state);
+            });
           }),
       );
     }
@@ -145,9 +154,9 @@ export class CallSeries {
   }
 
   forgetState(keyIndex: number, sid: string) {
-    this.#cache.forgetState(this.#stateKey(keyIndex), sid);
     const entry = this.#bySid.get(sid);
     if (entry === undefined) return;
+    entry.cell.forgetState(this.#stateKey(keyIndex));
     const slot = entry.slot?.keyIndex === keyIndex ? entry.slot : this.#others?.get(`${keyIndex} ${sid}`);
     if (slot !== undefined) slot.stored = undefined;
   }
@@ -161,12 +170,10 @@ export class CallSeries {
   applied() {
     for (const [keyIndex, slots] of this.byKey) {
       const stateKey = this.#stateKey(keyIndex);
-      for (const slot of slots)
-        if (slot.next !== undefined) this.#cache.setState(stateKey, slot.sid, slot.next);
+      for (const slot of slots) if (slot.next !== undefined) slot.entry.cell.setState(stateKey, slot.next);
     }
     for (const entry of this.#bySid.values()) {
-      if (entry.mark && !entry.refused)
-        this.#cache.setMarked(this.#call.rollout, entry.sid, this.#call.nowMs);
+      if (entry.mark && !entry.refused) entry.cell.markedAt = this.#call.nowMs;
     }
   }
 }

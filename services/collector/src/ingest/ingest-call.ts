@@ -1,3 +1,5 @@
+import type { SeriesCell } from './series-state.ts';
+
 /**
  * What one ingest script call carries for one rollout: its keys, target groups and ops, as
  * store-batch builds them and `runIngestScript` applies them.
@@ -35,6 +37,8 @@ interface OpBase {
   lt?: number | undefined;
   /** How many data points the op stands for (a histogram reassembled from many samples is one op). */
   np?: number;
+  /** The series' cell in the collector's cache, when the caller kept it from an earlier batch. */
+  cell?: SeriesCell | undefined;
 }
 
 export interface IngestCall {

@@ -360,11 +360,8 @@ describe('the ingest script', () => {
     // A collector whose copy never matches Redis (as if another writer changed the series between
     // every read and write): the script refuses each attempt and the batch fails, to be retried.
     class AlwaysStale extends SeriesStateCache {
-      override state() {
-        return encodeStale();
-      }
-      override async load() {
-        return new Map([['s', encodeStale()]]);
+      override async readStates(_redis: RedisClient, _key: string, sids: readonly string[]) {
+        return sids.map(encodeStale);
       }
     }
     const encodeStale = () => ({ raw: '1 1 ci=1', point: { st: 1, ts: 1, v: { ci: 1 } } });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeState, parseState, SeriesStateCache } from './series-state.ts';
+import { encodeState, parseState, type SeriesCell, SeriesStateCache } from './series-state.ts';
 
 describe('series states', () => {
   it('read back exactly what was written, whatever the numbers', () => {
@@ -37,12 +37,32 @@ describe('series states', () => {
 
   it('stay bounded: a full cache is dropped whole and refilled', () => {
     const cache = new SeriesStateCache(3);
-    for (const sid of ['a', 'b', 'c']) cache.setState('k', sid, null);
-    expect(cache.state('k', 'a')).toBeNull();
-    cache.setState('k', 'd', null);
-    expect(cache.state('k', 'a')).toBeUndefined();
-    expect(cache.state('k', 'd')).toBeNull();
-    cache.forgetState('k', 'd');
-    expect(cache.state('k', 'd')).toBeUndefined();
+    const [a] = ['a', 'b', 'c'].map((sid) => cache.cell('r', sid));
+    a?.setState('k', null);
+    expect(cache.cell('r', 'a')).toBe(a);
+    expect(cache.cell('r', 'a').state('k')).toBeNull();
+    const d = cache.cell('r', 'd');
+    expect(cache.holds(a as SeriesCell)).toBe(false);
+    expect(cache.holds(d)).toBe(true);
+    expect(cache.cell('r', 'a').state('k')).toBeUndefined();
+  });
+
+  it("keep a series apart per state key, and forget one state or a rollout's marks", () => {
+    const cache = new SeriesStateCache();
+    const cell = cache.cell('r', 's');
+    const other = cache.cell('q', 's');
+    const state = encodeState({ st: 1, ts: 2, v: { ci: 3 } });
+    cell.setState('x', state);
+    cell.setState('x_count', null);
+    expect(cell.state('x')).toBe(state);
+    expect(cell.state('x_count')).toBeNull();
+    cell.forgetState('x');
+    expect(cell.state('x')).toBeUndefined();
+    expect(cell.state('x_count')).toBeNull();
+    cell.markedAt = 5;
+    other.markedAt = 6;
+    cache.forgetMarks('r');
+    expect(cell.markedAt).toBeUndefined();
+    expect(other.markedAt).toBe(6);
   });
 });

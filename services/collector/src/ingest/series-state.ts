@@ -10,105 +10,106 @@ import type { CumulativePoint } from './cumulative.ts';
  * Redis lost data, an entry here is stale); the collector then reads the current states and computes
  * again. So a copy here saves Redis the reads and the decoding on every batch, and can never count
  * an increase twice. Bounded: when full it is dropped whole and refilled by reads, a batch at a time.
+ *
+ * What it knows of a series in a rollout is one `SeriesCell`, which callers may hold on to (the
+ * ingest path keeps it with the series' other facts): `holds` says whether it is still this cache's.
  */
 export class SeriesStateCache {
-  readonly #states: BoundedMaps<StoredState | null>;
-  readonly #marked: BoundedMaps<number>;
+  readonly #cells = new Map<string, Map<string, SeriesCell>>();
+  #size = 0;
+  #generation = 0;
 
-  constructor(readonly maxEntries = 100_000) {
-    this.#states = new BoundedMaps(maxEntries);
-    this.#marked = new BoundedMaps(maxEntries);
+  constructor(readonly maxEntries = 100_000) {}
+
+  /** The cell of series `sid` in `rollout`, made when new. */
+  cell(rollout: string, sid: string): SeriesCell {
+    let cells = this.#cells.get(rollout);
+    const known = cells?.get(sid);
+    if (known !== undefined) return known;
+    if (this.#size >= this.maxEntries) {
+      this.#cells.clear();
+      this.#size = 0;
+      this.#generation++;
+      cells = undefined;
+    }
+    if (cells === undefined) {
+      cells = new Map();
+      this.#cells.set(rollout, cells);
+    }
+    const cell = new SeriesCell(this, this.#generation, rollout, sid);
+    cells.set(sid, cell);
+    this.#size++;
+    return cell;
   }
 
-  /** The stored state of `sid` in `stateKey`, `null` when Redis has none, undefined when unknown here. */
-  state(stateKey: string, sid: string): StoredState | null | undefined {
-    return this.#states.get(stateKey, sid);
+  /** Whether `cell` is this cache's current cell of its series (not dropped with a full cache since). */
+  holds(cell: SeriesCell): boolean {
+    return cell.cache === this && cell.generation === this.#generation;
   }
 
-  setState(stateKey: string, sid: string, state: StoredState | null) {
-    this.#states.set(stateKey, sid, state);
-  }
-
-  /** Forgets one series' state: the next call reads it from Redis again. */
-  forgetState(stateKey: string, sid: string) {
-    this.#states.delete(stateKey, sid);
-  }
-
-  /** When `sid` was last marked active in `rollout`'s active-series set by this collector. */
-  markedAt(rollout: string, sid: string): number | undefined {
-    return this.#marked.get(rollout, sid);
-  }
-
-  setMarked(rollout: string, sid: string, atMs: number) {
-    this.#marked.set(rollout, sid, atMs);
-  }
-
-  /** Forgets what this collector believed of a rollout's active series (after Redis disagreed). */
+  /** Forgets when every series of a rollout was marked (after Redis disagreed with this collector). */
   forgetMarks(rollout: string) {
-    this.#marked.deleteAll(rollout);
+    const cells = this.#cells.get(rollout);
+    if (cells === undefined) return;
+    for (const cell of cells.values()) cell.markedAt = undefined;
   }
 
   /**
-   * Reads the stored states of `sids` in `stateKey` from Redis into the cache (one HMGET per
-   * thousand series). Raw bytes are kept as they are, so the script compares exactly what it holds.
+   * The stored states of `sids` in `stateKey`, from Redis (one HMGET per thousand series), `null`
+   * where there is none. Raw bytes are kept as they are, so the script compares exactly what it holds.
    */
-  async load(
+  async readStates(
     redis: RedisClient,
     stateKey: string,
     sids: readonly string[],
-  ): Promise<Map<string, StoredState | null>> {
-    const loaded = new Map<string, StoredState | null>();
+  ): Promise<Array<StoredState | null>> {
+    const states: Array<StoredState | null> = [];
     for (let i = 0; i < sids.length; i += LOAD_CHUNK) {
-      const chunk = sids.slice(i, i + LOAD_CHUNK);
-      const raws = await redis.hmgetBuffer(stateKey, ...chunk);
-      chunk.forEach((sid, j) => {
-        const raw = raws[j];
-        const state = raw === null || raw === undefined ? null : decodeState(raw);
-        this.setState(stateKey, sid, state);
-        loaded.set(sid, state);
-      });
+      const raws = await redis.hmgetBuffer(stateKey, ...sids.slice(i, i + LOAD_CHUNK));
+      for (const raw of raws) states.push(raw === null || raw === undefined ? null : decodeState(raw));
     }
-    return loaded;
+    return states;
   }
 }
 
 const LOAD_CHUNK = 1000;
 
-/** Values by (outer key, inner key), at most `max` in all; when full it is dropped whole. */
-class BoundedMaps<V> {
-  readonly #maps = new Map<string, Map<string, V>>();
-  #size = 0;
+/** What this collector knows of one series in one rollout: its cumulative state(s) and its last mark. */
+export class SeriesCell {
+  /** When this collector last marked the series active in the rollout's active-series set. */
+  markedAt: number | undefined = undefined;
+  /** The state key the series came with first, and its state there: almost always its only one. */
+  #stateKey: string | undefined = undefined;
+  #state: StoredState | null | undefined = undefined;
+  /** States in other state keys (a name read both on its own and as a histogram's part). */
+  #others: Map<string, StoredState | null> | undefined = undefined;
 
-  constructor(readonly max: number) {}
+  constructor(
+    readonly cache: SeriesStateCache,
+    readonly generation: number,
+    readonly rollout: string,
+    readonly sid: string,
+  ) {}
 
-  get(outer: string, inner: string): V | undefined {
-    return this.#maps.get(outer)?.get(inner);
+  /** The stored state in `stateKey`, `null` when Redis has none, undefined when unknown here. */
+  state(stateKey: string): StoredState | null | undefined {
+    return stateKey === this.#stateKey ? this.#state : this.#others?.get(stateKey);
   }
 
-  set(outer: string, inner: string, value: V) {
-    let map = this.#maps.get(outer);
-    if (map?.has(inner) !== true && this.#size >= this.max) {
-      this.#maps.clear();
-      this.#size = 0;
-      map = undefined;
+  setState(stateKey: string, state: StoredState | null) {
+    if (this.#stateKey === undefined || stateKey === this.#stateKey) {
+      this.#stateKey = stateKey;
+      this.#state = state;
+    } else {
+      this.#others ??= new Map();
+      this.#others.set(stateKey, state);
     }
-    if (map === undefined) {
-      map = new Map();
-      this.#maps.set(outer, map);
-    }
-    if (!map.has(inner)) this.#size++;
-    map.set(inner, value);
   }
 
-  delete(outer: string, inner: string) {
-    if (this.#maps.get(outer)?.delete(inner)) this.#size--;
-  }
-
-  deleteAll(outer: string) {
-    const map = this.#maps.get(outer);
-    if (map === undefined) return;
-    this.#size -= map.size;
-    this.#maps.delete(outer);
+  /** Forgets the state in `stateKey`: the next call reads it from Redis again. */
+  forgetState(stateKey: string) {
+    if (stateKey === this.#stateKey) this.#state = undefined;
+    else this.#others?.delete(stateKey);
   }
 }
 

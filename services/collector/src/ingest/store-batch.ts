@@ -13,7 +13,7 @@ import {
 import type { Attributes, Point } from '../protocols/point.ts';
 import { contributionsOf } from './contribution.ts';
 import { type IngestOp, KeyTable } from './ingest-call.ts';
-import { type IngestResult, runIngestScript } from './ingest-script.ts';
+import { type IngestResult, runIngestScript, seriesStateCacheOf } from './ingest-script.ts';
 import {
   describePoint,
   type IngestLimits,
@@ -23,6 +23,7 @@ import {
 } from './limits.ts';
 import type { Matcher, MatchResult, NoMatchReason } from './matcher.ts';
 import { seriesId } from './series-id.ts';
+import type { SeriesCell } from './series-state.ts';
 
 /** Phases whose data also adds to the running total of the current wave. */
 const WAVE_PHASES = new Set<ActiveRollout['phase']>(['wave', 'checkpoint', 'awaiting-approval', 'paused']);
@@ -73,6 +74,7 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
   const dropped: Partial<Record<NoMatchReason, number>> = {};
   const batches = new Map<string, RolloutBatch>();
   const seenSeries = new Set<string>();
+  const cache = seriesStateCacheOf(redis);
 
   for (const point of points) {
     const facts = seriesFacts(point, matcher, limits);
@@ -95,13 +97,20 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
       }
       seenSeries.add(id);
     }
-    for (const { rollout, cohort } of result.matches) {
+    const matches = result.matches;
+    for (let m = 0; m < matches.length; m++) {
+      const { rollout, cohort } = matches[m] as MatchResult['matches'][number];
       let batch = batches.get(rollout.name);
       if (batch === undefined) {
         batch = new RolloutBatch(rollout);
         batches.set(rollout.name, batch);
       }
-      batch.add(point, id, cohort);
+      let cell = facts.cells[m];
+      if (cell === undefined || !cache.holds(cell)) {
+        cell = cache.cell(rollout.name, id);
+        facts.cells[m] = cell;
+      }
+      batch.add(point, id, cohort, cell);
     }
   }
 
@@ -163,6 +172,8 @@ interface SeriesFacts {
   readonly match: MatchResult;
   readonly labelViolation: string | null;
   readonly id: string;
+  /** Per match, the series' cell in the collector's cache, once found. */
+  readonly cells: Array<SeriesCell | undefined>;
 }
 
 /**
@@ -197,6 +208,7 @@ function seriesFacts(point: Point, matcher: Matcher, limits: IngestLimits): Seri
     labelViolation: wanted ? labelLimitViolation(point.attributes, limits) : null,
     // A histogram part counts for its metric but is a series of its own (`x_bucket{le}`, `x_count`).
     id: wanted ? seriesId(point.series ?? point.name, point.attributes) : '',
+    cells: [],
   };
   if (point.memo !== undefined) point.memo.derived = facts;
   else factsByRecord.set(point.attributes, facts);
@@ -213,7 +225,7 @@ class RolloutBatch {
 
   constructor(readonly rollout: ActiveRollout) {}
 
-  add(point: Point, sid: string, cohort: Cohort) {
+  add(point: Point, sid: string, cohort: Cohort, cell: SeriesCell) {
     if (this.ops.length === 0) this.firstSeriesExample = describePoint(point);
     const group = this.#targetGroup(point.name, cohort, point.timeMs);
     const contributions = contributionsOf(point.value);
@@ -224,7 +236,18 @@ class RolloutBatch {
       const np = i > 0 ? 0 : 1;
       const lt = last === undefined ? undefined : point.timeMs;
       if (contribution.kind === 'delta') {
-        this.ops.push({ k: 'd', sid, t: group, v: contribution.fields, np, mn: min, mx: max, lv: last, lt });
+        this.ops.push({
+          k: 'd',
+          sid,
+          t: group,
+          v: contribution.fields,
+          np,
+          mn: min,
+          mx: max,
+          lv: last,
+          lt,
+          cell,
+        });
       } else {
         this.ops.push({
           k: 'c',
@@ -240,6 +263,7 @@ class RolloutBatch {
           st: point.startMs ?? 0,
           ts: point.timeMs,
           mono: contribution.monotonic,
+          cell,
         });
       }
     }
