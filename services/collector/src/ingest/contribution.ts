@@ -11,18 +11,15 @@ import {
 import type { ExponentialBuckets, PointValue } from '../protocols/point.ts';
 
 /**
- * What one point adds to a bucket, in the bucket field scheme (@rollout-guard/shared/store):
- * `delta` vectors are added as they are; `cumulative` vectors are running totals whose increase
- * since the series' previous point the ingest script adds (`monotonic`: a drop means a reset).
+ * What one point adds to a bucket, in the bucket field scheme (@rollout-guard/shared/store), told to
+ * a sink: `delta` vectors are added as they are; `cumulative` vectors are running totals whose
+ * increase since the series' previous point the ingest script adds (`monotonic`: a drop means a reset).
+ * A sink rather than a list: this runs for every point stored.
  */
-export type Contribution =
-  | { readonly kind: 'delta'; readonly fields: Record<string, number>; readonly extremes: Extremes }
-  | {
-      readonly kind: 'cumulative';
-      readonly fields: Record<string, number>;
-      readonly monotonic: boolean;
-      readonly extremes: Extremes;
-    };
+export interface ContributionSink {
+  delta(fields: Record<string, number>, extremes: Extremes, index: number): void;
+  cumulative(fields: Record<string, number>, monotonic: boolean, extremes: Extremes, index: number): void;
+}
 
 const NO_EXTREMES: Extremes = Object.freeze({});
 
@@ -34,23 +31,24 @@ export interface Extremes {
 }
 
 /**
- * One point's contributions: usually one; a cumulative up-down counter gives two (its net change as
- * a cumulative `ci`, and its level as a raw sample, since `last`/`mean` of a level are what users ask).
+ * One point's contributions (`index` 0, 1, …): usually one; a cumulative up-down counter gives two
+ * (its net change as a cumulative `ci`, and its level as a raw sample, since `last`/`mean` of a level
+ * are what users ask).
  */
-export function contributionsOf(value: PointValue): Contribution[] {
+export function eachContribution(value: PointValue, sink: ContributionSink): void {
   switch (value.kind) {
     case 'gauge':
-      return [{ kind: 'delta', fields: sampleFields(value.value), extremes: level(value.value) }];
+      sink.delta(sampleFields(value.value), level(value.value), 0);
+      return;
     case 'sum': {
       const change = { [FIELD.counterIncrease]: value.value };
-      if (value.temporality === 'delta') return [{ kind: 'delta', fields: change, extremes: NO_EXTREMES }];
-      if (value.monotonic) {
-        return [{ kind: 'cumulative', fields: change, monotonic: true, extremes: NO_EXTREMES }];
+      if (value.temporality === 'delta') sink.delta(change, NO_EXTREMES, 0);
+      else if (value.monotonic) sink.cumulative(change, true, NO_EXTREMES, 0);
+      else {
+        sink.cumulative(change, false, NO_EXTREMES, 0);
+        sink.delta(sampleFields(value.value), level(value.value), 1);
       }
-      return [
-        { kind: 'cumulative', fields: change, monotonic: false, extremes: NO_EXTREMES },
-        { kind: 'delta', fields: sampleFields(value.value), extremes: level(value.value) },
-      ];
+      return;
     }
     case 'histogram': {
       const fields: Record<string, number> = { [FIELD.count]: value.count };
@@ -62,7 +60,8 @@ export function contributionsOf(value: PointValue): Contribution[] {
           fields[explicitBucketField(layout, value.bounds[i] ?? Number.POSITIVE_INFINITY)] = count;
         });
       }
-      return [temporal(value.temporality, fields, extremesOf(value))];
+      temporal(sink, value.temporality, fields, extremesOf(value));
+      return;
     }
     case 'exponentialHistogram': {
       const fields: Record<string, number> = { [FIELD.count]: value.count };
@@ -70,7 +69,8 @@ export function contributionsOf(value: PointValue): Contribution[] {
       if (value.zeroCount > 0) fields[FIELD.zeroCount] = value.zeroCount;
       addExponential(fields, value.scale, 'p', value.positive);
       addExponential(fields, value.scale, 'n', value.negative);
-      return [temporal(value.temporality, fields, extremesOf(value))];
+      temporal(sink, value.temporality, fields, extremesOf(value));
+      return;
     }
     case 'classicPart': {
       // Each part is a running total on its own; its increase goes to the field its role says.
@@ -80,20 +80,13 @@ export function contributionsOf(value: PointValue): Contribution[] {
           : value.part === 'count'
             ? FIELD.count
             : FIELD.sum;
-      return [
-        { kind: 'cumulative', fields: { [field]: value.value }, monotonic: true, extremes: NO_EXTREMES },
-      ];
+      sink.cumulative({ [field]: value.value }, true, NO_EXTREMES, 0);
+      return;
     }
     case 'summary':
       // Quantiles of a summary cover a window the sender chose and cannot be merged: count and sum only.
-      return [
-        {
-          kind: 'cumulative',
-          fields: { [FIELD.count]: value.count, [FIELD.sum]: value.sum },
-          monotonic: true,
-          extremes: {},
-        },
-      ];
+      sink.cumulative({ [FIELD.count]: value.count, [FIELD.sum]: value.sum }, true, NO_EXTREMES, 0);
+      return;
   }
 }
 
@@ -116,13 +109,13 @@ function level(value: number): Extremes {
 }
 
 function temporal(
+  sink: ContributionSink,
   temporality: 'delta' | 'cumulative',
   fields: Record<string, number>,
   extremes: Extremes,
-): Contribution {
-  return temporality === 'delta'
-    ? { kind: 'delta', fields, extremes }
-    : { kind: 'cumulative', fields, monotonic: true, extremes };
+) {
+  if (temporality === 'delta') sink.delta(fields, extremes, 0);
+  else sink.cumulative(fields, true, extremes, 0);
 }
 
 function extremesOf(value: { min?: number; max?: number }): Extremes {

@@ -16,42 +16,54 @@ export interface CumulativePoint {
 /** The sum field may fall in a histogram of negative values; a drop there is no reset. */
 const SUM_FIELD = 's';
 
+/** A current value that counts in full: its increase is measured from nothing. */
+const FROM_NOTHING: Readonly<Record<string, number>> = Object.freeze({});
+
 /**
- * The increase of `cur` since `prev`, or undefined when there is nothing to count: a series seen
- * for the first time counts its whole value only when it started at or after `freshAfterMs`
- * (within the rollout); otherwise that first value is the reference. A new start time, or a
- * monotonic component that went down or vanished, is a reset: the new value counts in full.
+ * What the increase of `cur` since `prev` is measured from: `prev`'s totals, an empty vector when
+ * `cur` counts in full, or undefined when there is nothing to count. A series seen for the first
+ * time counts its whole value only when it started at or after `freshAfterMs` (within the rollout);
+ * otherwise that first value is the reference. A new start time, or a monotonic component that went
+ * down or vanished, is a reset: the new value counts in full.
  */
-export function increaseOf(
+export function increaseBase(
   cur: CumulativePoint,
   prev: CumulativePoint | undefined,
   monotonic: boolean,
   freshAfterMs: number,
-): Record<string, number> | undefined {
-  if (prev === undefined) return cur.st > 0 && cur.st >= freshAfterMs ? { ...cur.v } : undefined;
-  if (cur.st > 0 && prev.st > 0 && cur.st !== prev.st) return { ...cur.v };
+): Readonly<Record<string, number>> | undefined {
+  if (prev === undefined) return cur.st > 0 && cur.st >= freshAfterMs ? FROM_NOTHING : undefined;
+  if (cur.st > 0 && prev.st > 0 && cur.st !== prev.st) return FROM_NOTHING;
   let before = prev.v;
   const curScale = exponentialScaleOf(cur.v);
   const prevScale = exponentialScaleOf(before);
   if (curScale !== undefined && prevScale !== undefined && prevScale > curScale) {
     before = foldExponential(before, curScale);
   }
+  if (!monotonic) return before;
   // A histogram's sum may fall (negative observations) while its counts say there was no reset; a sum
   // alone (a Prometheus `_sum` series) is a counter like any other, as Prometheus' rate() takes it.
   const sumMayFall = hasSeveralFields(cur.v);
-  const increase: Record<string, number> = {};
   for (const field in cur.v) {
-    const d = (cur.v[field] as number) - (before[field] ?? 0);
-    if (d < 0 && monotonic && (field !== SUM_FIELD || !sumMayFall)) return { ...cur.v };
-    increase[field] = d;
-  }
-  if (monotonic) {
-    for (const field in before) {
-      if (cur.v[field] === undefined && (before[field] as number) > 0 && field !== SUM_FIELD)
-        return { ...cur.v };
+    if ((cur.v[field] as number) < (before[field] ?? 0) && (field !== SUM_FIELD || !sumMayFall)) {
+      return FROM_NOTHING;
     }
   }
-  return increase;
+  for (const field in before) {
+    if (cur.v[field] === undefined && (before[field] as number) > 0 && field !== SUM_FIELD)
+      return FROM_NOTHING;
+  }
+  return before;
+}
+
+/** Adds `cur − base`, field by field over `cur`'s fields, into `target`. */
+export function addIncrease(
+  target: Record<string, number>,
+  cur: Readonly<Record<string, number>>,
+  base: Readonly<Record<string, number>>,
+) {
+  for (const field in cur)
+    target[field] = (target[field] ?? 0) + ((cur[field] as number) - (base[field] ?? 0));
 }
 
 function hasSeveralFields(v: Readonly<Record<string, number>>): boolean {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CallEntry, CallSeries, StateSlot } from './call-series.ts';
-import { type CumulativePoint, increaseOf } from './cumulative.ts';
+import { addIncrease, type CumulativePoint, increaseBase } from './cumulative.ts';
 import type { IngestCall, IngestOp } from './ingest-call.ts';
 import { encodeState } from './series-state.ts';
 
@@ -50,16 +50,17 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
       refusedPoints += np;
       continue;
     }
-    let add: Readonly<Record<string, number>> | undefined = op.v;
+    // What the op adds: its fields as they are, or (cumulative) their increase since `base`.
+    let base: Readonly<Record<string, number>> | undefined;
     if (op.k === 'c') {
       const slot = series.slots[i] as StateSlot;
       if (slot.point !== undefined && op.ts <= slot.point.ts) {
         ignored += np;
         continue;
       }
-      const point = { st: op.st, ts: op.ts, v: op.v };
-      add = increaseOf(point, slot.point, op.mono, call.freshAfterMs);
-      slot.point = point;
+      base = increaseBase(op, slot.point, op.mono, call.freshAfterMs);
+      // The op is the series' latest point from here on (`encodeState` keeps a copy of it).
+      slot.point = op;
       slot.changed = true;
     }
     let acc = groups[op.t];
@@ -67,7 +68,8 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
       acc = { adds: {} };
       groups[op.t] = acc;
     }
-    if (add !== undefined) addInto(acc.adds, add);
+    if (op.k === 'd') addInto(acc.adds, op.v);
+    else if (base !== undefined) addIncrease(acc.adds, op.v, base);
     mergeExtremes(acc, op);
     accepted += np;
   }

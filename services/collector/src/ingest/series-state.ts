@@ -128,10 +128,11 @@ export interface StoredState {
  * what it writes): `<start> <time> <field>=<value> …`, numbers in JavaScript's shortest exact form
  * (field names of the bucket scheme hold neither spaces nor `=`).
  */
-export function encodeState(point: CumulativePoint): StoredState {
-  let raw = stateHead(point.st, point.ts);
-  for (const field in point.v) raw += `${fieldHead(field)}${point.v[field]}`;
-  return { raw, point };
+export function encodeState({ st, ts, v }: CumulativePoint): StoredState {
+  let raw = stateHead(st, ts);
+  for (const field in v) raw += `${fieldHead(field)}${v[field]}`;
+  // A copy of the three: the point given may be a larger object (an ingest op) not to be kept.
+  return { raw, point: { st, ts, v } };
 }
 
 /**

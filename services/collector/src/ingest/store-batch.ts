@@ -11,7 +11,7 @@ import {
   waveTotalKey,
 } from '@rollout-guard/shared/store';
 import type { Attributes, Point } from '../protocols/point.ts';
-import { contributionsOf } from './contribution.ts';
+import { type ContributionSink, type Extremes, eachContribution } from './contribution.ts';
 import { type IngestOp, KeyTable } from './ingest-call.ts';
 import { type IngestResult, runIngestScript, seriesStateCacheOf } from './ingest-script.ts';
 import {
@@ -216,7 +216,7 @@ function seriesFacts(point: Point, matcher: Matcher, limits: IngestLimits): Seri
 }
 
 /** One rollout's part of a batch: its keys, target groups and ops for the ingest script. */
-class RolloutBatch {
+class RolloutBatch implements ContributionSink {
   readonly table = new KeyTable();
   readonly targets: Array<Array<[number, number]>> = [];
   readonly ops: IngestOp[] = [];
@@ -227,46 +227,60 @@ class RolloutBatch {
 
   add(point: Point, sid: string, cohort: Cohort, cell: SeriesCell) {
     if (this.ops.length === 0) this.firstSeriesExample = describePoint(point);
-    const group = this.#targetGroup(point.name, cohort, point.timeMs);
-    const contributions = contributionsOf(point.value);
-    for (let i = 0; i < contributions.length; i++) {
-      const contribution = contributions[i]!;
-      const { min, max, last } = contribution.extremes;
-      // A point with two contributions (an up-down counter's change and level) is one point.
-      const np = i > 0 ? 0 : 1;
-      const lt = last === undefined ? undefined : point.timeMs;
-      if (contribution.kind === 'delta') {
-        this.ops.push({
-          k: 'd',
-          sid,
-          t: group,
-          v: contribution.fields,
-          np,
-          mn: min,
-          mx: max,
-          lv: last,
-          lt,
-          cell,
-        });
-      } else {
-        this.ops.push({
-          k: 'c',
-          sid,
-          t: group,
-          v: contribution.fields,
-          np,
-          mn: min,
-          mx: max,
-          lv: last,
-          lt,
-          sk: this.#seriesStateIndex(point.name),
-          st: point.startMs ?? 0,
-          ts: point.timeMs,
-          mono: contribution.monotonic,
-          cell,
-        });
-      }
-    }
+    this.#point = point;
+    this.#sid = sid;
+    this.#cell = cell;
+    this.#group = this.#targetGroup(point.name, cohort, point.timeMs);
+    eachContribution(point.value, this);
+    this.#point = undefined;
+  }
+
+  /** The point being added, its series and target group: what the contributions it tells of go with. */
+  #point: Point | undefined;
+  #sid = '';
+  #cell: SeriesCell | undefined;
+  #group = 0;
+
+  delta(fields: Record<string, number>, { min, max, last }: Extremes, index: number) {
+    const lt = last === undefined ? undefined : this.#point?.timeMs;
+    // A point with two contributions (an up-down counter's change and level) is one point.
+    this.ops.push({
+      k: 'd',
+      sid: this.#sid,
+      t: this.#group,
+      v: fields,
+      np: index > 0 ? 0 : 1,
+      mn: min,
+      mx: max,
+      lv: last,
+      lt,
+      cell: this.#cell,
+    });
+  }
+
+  cumulative(
+    fields: Record<string, number>,
+    monotonic: boolean,
+    { min, max, last }: Extremes,
+    index: number,
+  ) {
+    const point = this.#point as Point;
+    this.ops.push({
+      k: 'c',
+      sid: this.#sid,
+      t: this.#group,
+      v: fields,
+      np: index > 0 ? 0 : 1,
+      mn: min,
+      mx: max,
+      lv: last,
+      lt: last === undefined ? undefined : point.timeMs,
+      sk: this.#seriesStateIndex(point.name),
+      st: point.startMs ?? 0,
+      ts: point.timeMs,
+      mono: monotonic,
+      cell: this.#cell,
+    });
   }
 
   readonly #seriesState = new Map<string, number>();
