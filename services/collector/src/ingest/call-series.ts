@@ -14,17 +14,6 @@ import type { SeriesCell, SeriesStateCache, StoredState } from './series-state.t
  */
 const MARK_REFRESH_MS = 60_000;
 
-/** One series of a call: whether the cap refused it, and whether it is to be marked active. */
-export interface CallEntry {
-  readonly sid: string;
-  /** What the cache knows of it. */
-  readonly cell: SeriesCell;
-  refused: boolean;
-  mark: boolean;
-  /** Its cumulative state in the first state key it came with (almost always its only one). */
-  slot: StateSlot | undefined;
-}
-
 /** One cumulative series' state in one state key, as this call knows and changes it. */
 export interface StateSlot {
   readonly sid: string;
@@ -42,13 +31,44 @@ export interface StateSlot {
 }
 
 /**
+ * One series of a call: whether the cap refused it, and whether it is to be marked active. It is
+ * also the slot of the first state key it came with (almost always its only one): one object per
+ * series rather than two.
+ */
+export class CallEntry implements StateSlot {
+  readonly entry = this;
+  refused = false;
+  mark: boolean;
+  /** Its slot in the first state key it came with (itself), once it came with one. */
+  slot: StateSlot | undefined = undefined;
+  keyIndex = 0;
+  stored: StoredState | null | undefined = undefined;
+  point: CumulativePoint | undefined = undefined;
+  changed = false;
+  next: StoredState | undefined = undefined;
+
+  constructor(
+    readonly sid: string,
+    /** What the cache knows of it. */
+    readonly cell: SeriesCell,
+    mark: boolean,
+  ) {
+    this.mark = mark;
+  }
+}
+
+/**
  * The series of one call, found once per op when the call begins: each attempt then walks the ops
- * with their entries and slots at hand, without a lookup per op.
+ * with their entries and slots at hand, without a lookup per op. A series' cell says which entry
+ * this call made for it (`SeriesCell.claim`), so finding them takes no map either.
  */
 export class CallSeries {
   readonly #call: IngestCall;
   readonly #cache: SeriesStateCache;
-  readonly #bySid = new Map<string, CallEntry>();
+  /** Each series once, in the order they came. */
+  readonly #unique: CallEntry[] = [];
+  /** By series id, made when a retry names series. */
+  #bySid: Map<string, CallEntry> | undefined;
   /** Slots of series that came with a second state key (a name read as a part, then on its own). */
   #others: Map<string, StateSlot> | undefined;
   /** Per op, its series and (cumulative ops) its state slot. */
@@ -65,15 +85,22 @@ export class CallSeries {
     this.slots = new Array(ops.length);
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i] as IngestOp;
-      let entry = this.#bySid.get(op.sid);
+      const hint = op.cell;
+      const cell = hint !== undefined && cache.holds(hint) ? hint : cache.cell(call.rollout, op.sid);
+      let entry = cell.claim === this ? (cell.claimed as CallEntry) : undefined;
       if (entry === undefined) {
-        const hint = op.cell;
-        const cell = hint !== undefined && cache.holds(hint) ? hint : cache.cell(call.rollout, op.sid);
-        entry = { sid: op.sid, cell, refused: false, mark: this.#needsMark(cell), slot: undefined };
-        this.#bySid.set(op.sid, entry);
+        entry = new CallEntry(op.sid, cell, this.#needsMark(cell));
+        cell.claim = this;
+        cell.claimed = entry;
+        this.#unique.push(entry);
       }
       this.entries[i] = entry;
       if (op.k === 'c') this.slots[i] = this.#slot(entry, op.sk);
+    }
+    // Claims end with the constructor: a cell must not keep this call alive.
+    for (const entry of this.#unique) {
+      entry.cell.claim = undefined;
+      entry.cell.claimed = undefined;
     }
   }
 
@@ -85,21 +112,26 @@ export class CallSeries {
 
   #slot(entry: CallEntry, keyIndex: number): StateSlot {
     if (entry.slot?.keyIndex === keyIndex) return entry.slot;
-    // A second state key for one series is rare: only then is a key string built.
-    const other = entry.slot === undefined ? undefined : `${keyIndex} ${entry.sid}`;
-    const known = other === undefined ? undefined : this.#others?.get(other);
-    if (known !== undefined) return known;
-    const slot: StateSlot = {
-      sid: entry.sid,
-      entry,
-      keyIndex,
-      stored: entry.cell.state(this.#stateKey(keyIndex)),
-      point: undefined,
-      changed: false,
-      next: undefined,
-    };
-    if (other === undefined) entry.slot = slot;
-    else {
+    let slot: StateSlot;
+    if (entry.slot === undefined) {
+      entry.keyIndex = keyIndex;
+      entry.stored = entry.cell.state(this.#stateKey(keyIndex));
+      entry.slot = entry;
+      slot = entry;
+    } else {
+      // A second state key for one series is rare: only then is a key string built.
+      const other = `${keyIndex} ${entry.sid}`;
+      const known = this.#others?.get(other);
+      if (known !== undefined) return known;
+      slot = {
+        sid: entry.sid,
+        entry,
+        keyIndex,
+        stored: entry.cell.state(this.#stateKey(keyIndex)),
+        point: undefined,
+        changed: false,
+        next: undefined,
+      };
       this.#others ??= new Map();
       this.#others.set(other, slot);
     }
@@ -143,18 +175,23 @@ export class CallSeries {
     await Promise.all(reads);
   }
 
+  #entry(sid: string): CallEntry | undefined {
+    this.#bySid ??= new Map(this.#unique.map((entry) => [entry.sid, entry]));
+    return this.#bySid.get(sid);
+  }
+
   refuse(sid: string) {
-    const entry = this.#bySid.get(sid);
+    const entry = this.#entry(sid);
     if (entry !== undefined) entry.refused = true;
   }
 
   forgetMarks() {
     this.#cache.forgetMarks(this.#call.rollout);
-    for (const entry of this.#bySid.values()) entry.mark = true;
+    for (const entry of this.#unique) entry.mark = true;
   }
 
   forgetState(keyIndex: number, sid: string) {
-    const entry = this.#bySid.get(sid);
+    const entry = this.#entry(sid);
     if (entry === undefined) return;
     entry.cell.forgetState(this.#stateKey(keyIndex));
     const slot = entry.slot?.keyIndex === keyIndex ? entry.slot : this.#others?.get(`${keyIndex} ${sid}`);
@@ -162,8 +199,8 @@ export class CallSeries {
   }
 
   /** Each series once, in the order they came. */
-  series(): IterableIterator<CallEntry> {
-    return this.#bySid.values();
+  series(): readonly CallEntry[] {
+    return this.#unique;
   }
 
   /** The script applied the call: the cache learns what it wrote. */
@@ -172,7 +209,7 @@ export class CallSeries {
       const stateKey = this.#stateKey(keyIndex);
       for (const slot of slots) if (slot.next !== undefined) slot.entry.cell.setState(stateKey, slot.next);
     }
-    for (const entry of this.#bySid.values()) {
+    for (const entry of this.#unique) {
       if (entry.mark && !entry.refused) entry.cell.markedAt = this.#call.nowMs;
     }
   }
