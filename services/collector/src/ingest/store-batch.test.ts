@@ -234,6 +234,32 @@ describe('storeBatch', () => {
     ]);
   });
 
+  it('refuses series beyond the per-request limit, and counts a series once however many points it has', async () => {
+    const gauge = (pod: string): Point => ({
+      name: 'queue_depth',
+      attributes: { pod },
+      timeMs: NOW,
+      value: { kind: 'gauge', value: 1 },
+    });
+    const limits = { ...DEFAULT_LIMITS, maxSeriesPerRequest: 3 };
+    const send = (points: Point[], digest: string) =>
+      storeBatch(redis, { points, matcher: new Matcher([rollout()]), digest, nowMs: NOW, limits });
+    // Exactly the limit: every point stored.
+    expect((await send(['a', 'b', 'c'].map(gauge), 'b1')).stored).toBe(3);
+    // Five points of three series: within the limit.
+    expect((await send(['a', 'b', 'a', 'c', 'b'].map(gauge), 'b2')).stored).toBe(5);
+    // A fourth and fifth series: refused, the points of the first three kept.
+    const outcome = await send(['a', 'b', 'c', 'd', 'a', 'e'].map(gauge), 'b3');
+    expect(outcome.stored).toBe(4);
+    expect(outcome.refused.list()).toEqual([
+      {
+        reason: 'more than 3 series in one request',
+        count: 2,
+        example: expect.stringContaining('queue_depth'),
+      },
+    ]);
+  });
+
   it('writes each rollout its own share when a point counts for two', async () => {
     const other = rollout({
       name: 'search',

@@ -73,7 +73,8 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
   const refused = new Refusals();
   const dropped: Partial<Record<NoMatchReason, number>> = {};
   const batches = new Map<string, RolloutBatch>();
-  const seenSeries = new Set<string>();
+  // Each point is of one series: a batch of no more points than the limit cannot pass it.
+  const seenSeries = points.length > limits.maxSeriesPerRequest ? new Set<string>() : undefined;
   const cache = seriesStateCacheOf(redis);
 
   for (const point of points) {
@@ -90,7 +91,7 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
       continue;
     }
     const id = facts.id;
-    if (!seenSeries.has(id)) {
+    if (seenSeries !== undefined && !seenSeries.has(id)) {
       if (seenSeries.size >= limits.maxSeriesPerRequest) {
         refused.add(`more than ${limits.maxSeriesPerRequest} series in one request`, describePoint(point));
         continue;

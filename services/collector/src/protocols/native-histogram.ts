@@ -83,8 +83,7 @@ export function readNativeHistogram(r: WireReader, end: number): RawNativeHistog
         h.countFloat = r.double();
         break;
       case 3: {
-        const [high, low] = r.peekDoubleWords();
-        h.sumIsStale = high === 0x7ff00000 && low === 2;
+        h.sumIsStale = r.nextDoubleIs(0x7ff00000, 2);
         h.sum = r.double();
         break;
       }

@@ -341,8 +341,7 @@ function readSample(
     const tag = r.varint();
     const field = Math.floor(tag / 8);
     if (field === 1 && (tag & 7) === 1) {
-      const [high, low] = r.peekDoubleWords();
-      stale = high === STALE_HIGH && low === STALE_LOW;
+      stale = r.nextDoubleIs(STALE_HIGH, STALE_LOW);
       value = r.double();
     } else if (field === 2 && (tag & 7) === 0) {
       timeMs = r.int64();

@@ -62,10 +62,10 @@ export class WireReader {
     return v;
   }
 
-  /** The high and low words of the next double, read without moving on. */
-  peekDoubleWords(): [high: number, low: number] {
+  /** Whether the next double has exactly these high and low words (a NaN's payload), without moving on. */
+  nextDoubleIs(high: number, low: number): boolean {
     if (this.pos + 8 > this.bytes.length) this.fail('truncated double');
-    return [this.view.getUint32(this.pos + 4, true), this.view.getUint32(this.pos, true)];
+    return this.view.getUint32(this.pos + 4, true) === high && this.view.getUint32(this.pos, true) === low;
   }
 
   /** Reads a length prefix and returns the end offset of the delimited bytes. */
