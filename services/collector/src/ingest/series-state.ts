@@ -138,7 +138,21 @@ export function encodeState({ st, ts, v }: CumulativePoint): StoredState {
   let raw = stateHead(st, ts);
   for (const field in v) raw += `${fieldHead(field)}${v[field]}`;
   // A copy of the three: the point given may be a larger object (an ingest op) not to be kept.
-  return { raw, point: { st, ts, v } };
+  return new ReadableState(raw, st, ts, v);
+}
+
+/** A state this version reads: the stored text and the point it says, in one object (one per series). */
+class ReadableState implements StoredState, CumulativePoint {
+  constructor(
+    readonly raw: string,
+    readonly st: number,
+    readonly ts: number,
+    readonly v: Readonly<Record<string, number>>,
+  ) {}
+
+  get point(): CumulativePoint {
+    return this;
+  }
 }
 
 /**
@@ -170,7 +184,8 @@ function decodeState(raw: Buffer): StoredState {
   const text = raw.toString('utf8');
   // Only a value that encodes back to the very same bytes can be compared as a string.
   if (!Buffer.from(text).equals(raw)) return { raw, point: undefined };
-  return { raw: text, point: parseState(text) };
+  const point = parseState(text);
+  return point === undefined ? { raw: text, point } : new ReadableState(text, point.st, point.ts, point.v);
 }
 
 /** The point a stored state says, or undefined when it is not one this version wrote. */
