@@ -154,7 +154,7 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
     if (result.refusedByCap > 0) {
       refused.add(
         `rollout "${batch.rollout.name}" is at its cap of ${limits.maxActiveSeriesPerRollout} active series`,
-        batch.firstSeriesExample,
+        describePoint(batch.firstPoint as Point),
         result.refusedByCap,
       );
     }
@@ -222,12 +222,13 @@ class RolloutBatch implements ContributionSink {
   readonly targets: Array<Array<[number, number]>> = [];
   readonly ops: IngestOp[] = [];
   readonly #groups = new Map<string, number>();
-  firstSeriesExample = '';
+  /** The batch's first point: the example a refusal by the cap names. */
+  firstPoint: Point | undefined;
 
   constructor(readonly rollout: ActiveRollout) {}
 
   add(point: Point, sid: string, cohort: Cohort, cell: SeriesCell) {
-    if (this.ops.length === 0) this.firstSeriesExample = describePoint(point);
+    this.firstPoint ??= point;
     this.#point = point;
     this.#sid = sid;
     this.#cell = cell;
@@ -287,13 +288,19 @@ class RolloutBatch implements ContributionSink {
   readonly #seriesState = new Map<string, number>();
 
   #seriesStateIndex(metric: string): number {
+    // A request's points mostly share a metric: the last one is tried first.
+    const last = this.#lastState;
+    if (last !== undefined && last.metric === metric) return last.index;
     let index = this.#seriesState.get(metric);
     if (index === undefined) {
       index = this.table.indexOf(seriesStateKey(this.rollout.name, metric));
       this.#seriesState.set(metric, index);
     }
+    this.#lastState = { metric, index };
     return index;
   }
+
+  #lastState: { metric: string; index: number } | undefined;
 
   /** The bucket keys a point of this metric, cohort and time adds to: every resolution, wave and baseline. */
   #targetGroup(metric: string, cohort: Cohort, timeMs: number): number {
