@@ -27,8 +27,24 @@ export function rolloutKey(rollout: string, ...parts: string[]): string {
   return [`${KEY_ROOT}:{${rollout}}`, ...parts].join(':');
 }
 
+/** Built once per rollout name: the ingest path asks for a rollout's keys several times per batch. */
+const KEYS_CACHE_LIMIT = 10_000;
+const keysByRollout = new Map<string, RolloutKeys>();
+
 /** The per-rollout keys known so far; features add theirs here, through `rolloutKey`. */
-export function rolloutKeys(rollout: string) {
+export function rolloutKeys(rollout: string): RolloutKeys {
+  let keys = keysByRollout.get(rollout);
+  if (keys === undefined) {
+    keys = Object.freeze(buildRolloutKeys(rollout));
+    if (keysByRollout.size >= KEYS_CACHE_LIMIT) keysByRollout.clear();
+    keysByRollout.set(rollout, keys);
+  }
+  return keys;
+}
+
+export type RolloutKeys = Readonly<ReturnType<typeof buildRolloutKeys>>;
+
+function buildRolloutKeys(rollout: string) {
   const key = (...parts: Array<string | number>) => rolloutKey(rollout, ...parts.map(String));
   return {
     /** The stored spec (JSON) and its version. */
