@@ -74,36 +74,6 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
     accepted += np;
   }
 
-  // Everything per series goes in one JSON array (see ingest.lua): one argument instead of thousands.
-  const body: Array<string | number> = [];
-  let marks = 0;
-  for (const entry of series.series()) {
-    if (!entry.mark || entry.refused) continue;
-    body.push(entry.sid);
-    marks++;
-  }
-  let stateKeys = 0;
-  for (const [keyIndex, slots] of series.byKey) {
-    // A series whose points were all ignored as old is checked too (its state is written back as
-    // it was): they were judged old against the state this collector knows, which must be Redis's.
-    const sent = slots.filter(
-      (slot) =>
-        !slot.entry.refused &&
-        (slot.changed || (typeof slot.stored?.raw === 'string' && slot.stored.raw !== '')),
-    );
-    if (sent.length === 0) continue;
-    stateKeys++;
-    body.push(keyIndex, sent.length);
-    for (const slot of sent) body.push(slot.sid);
-    for (const slot of sent) body.push(expectedText(slot.stored?.raw ?? ''));
-    for (const slot of sent) {
-      if (slot.changed) {
-        slot.next = encodeState(slot.point as CumulativePoint);
-        body.push(slot.next.raw as string);
-      } else body.push(slot.stored?.raw as string);
-    }
-  }
-
   // Spread each group over its keys; a key shared by groups (the 5 min and 1 h buckets, the wave
   // total) merges their sums, minima, maxima and latest values first.
   const buckets = new Map<number, Accumulator & { ttl: number }>();
@@ -120,17 +90,60 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
       mergeExtremes(bucket, acc);
     }
   });
-  for (const [keyIndex, bucket] of buckets) {
-    const fields = Object.entries(bucket.adds).filter(([, v]) => v !== 0 && Number.isFinite(v));
-    body.push(keyIndex, bucket.ttl, fields.length);
-    for (const [field, v] of fields) body.push(field, String(v));
-    body.push(
-      text(bucket.mn),
-      text(bucket.mx),
-      text(bucket.lt === undefined ? undefined : bucket.lv),
-      text(bucket.lt),
+  const bucketFields = [...buckets.values()].map((bucket) =>
+    Object.entries(bucket.adds).filter(([, v]) => v !== 0 && Number.isFinite(v)),
+  );
+
+  // A series whose points were all ignored as old is checked too (its state is written back as it
+  // was): they were judged old against the state this collector knows, which must be Redis's.
+  const sentByKey: Array<[number, StateSlot[]]> = [];
+  for (const [keyIndex, slots] of series.byKey) {
+    const sent = slots.filter(
+      (slot) =>
+        !slot.entry.refused &&
+        (slot.changed || (typeof slot.stored?.raw === 'string' && slot.stored.raw !== '')),
     );
+    if (sent.length > 0) sentByKey.push([keyIndex, sent]);
   }
+  let marks = 0;
+  for (const entry of series.series()) if (entry.mark && !entry.refused) marks++;
+
+  // Everything per series goes in one JSON array (see ingest.lua): one argument instead of thousands.
+  // Its length is known: it is made at that size rather than grown element by element.
+  let length = marks;
+  for (const [, sent] of sentByKey) length += 2 + 3 * sent.length;
+  for (const fields of bucketFields) length += 3 + 2 * fields.length + 4;
+  const body: Array<string | number> = new Array(length);
+  let at = 0;
+  for (const entry of series.series()) if (entry.mark && !entry.refused) body[at++] = entry.sid;
+  for (const [keyIndex, sent] of sentByKey) {
+    body[at++] = keyIndex;
+    body[at++] = sent.length;
+    for (const slot of sent) body[at++] = slot.sid;
+    for (const slot of sent) body[at++] = expectedText(slot.stored?.raw ?? '');
+    for (const slot of sent) {
+      if (slot.changed) {
+        slot.next = encodeState(slot.point as CumulativePoint);
+        body[at++] = slot.next.raw as string;
+      } else body[at++] = slot.stored?.raw as string;
+    }
+  }
+  let b = 0;
+  for (const [keyIndex, bucket] of buckets) {
+    const fields = bucketFields[b++] ?? [];
+    body[at++] = keyIndex;
+    body[at++] = bucket.ttl;
+    body[at++] = fields.length;
+    for (const [field, v] of fields) {
+      body[at++] = field;
+      body[at++] = String(v);
+    }
+    body[at++] = text(bucket.mn);
+    body[at++] = text(bucket.mx);
+    body[at++] = text(bucket.lt === undefined ? undefined : bucket.lv);
+    body[at++] = text(bucket.lt);
+  }
+  if (at !== length) throw new Error(`ingest script argument: ${at} elements written, ${length} counted`);
 
   const args = [
     call.digest,
@@ -140,7 +153,7 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
     call.activeSeriesMs,
     call.seriesStateSeconds,
     marks,
-    stateKeys,
+    sentByKey.length,
     buckets.size,
     JSON.stringify(body),
   ];
