@@ -74,12 +74,37 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
     accepted += np;
   }
 
-  // Spread each group over its keys; a key shared by groups (the 5 min and 1 h buckets, the wave
-  // total) merges their sums, minima, maxima and latest values first.
-  const buckets = new Map<number, Accumulator & { ttl: number }>();
+  const buckets = spreadGroups(groups, call.targets);
+  const { body, marks, stateKeys } = scriptBody(series, buckets);
+  const args = [
+    call.digest,
+    call.nowMs,
+    call.markerMs,
+    call.maxActiveSeries,
+    call.activeSeriesMs,
+    call.seriesStateSeconds,
+    marks,
+    stateKeys,
+    buckets.size,
+    JSON.stringify(body),
+  ];
+  return { args, accepted, refused: refusedPoints, ignored };
+}
+
+type Bucket = Accumulator & { ttl: number };
+
+/**
+ * Spreads each group over its keys; a key shared by groups (the 5 min and 1 h buckets, the wave
+ * total) merges their sums, minima, maxima and latest values first.
+ */
+function spreadGroups(
+  groups: ReadonlyArray<Accumulator | undefined>,
+  targets: IngestCall['targets'],
+): Map<number, Bucket> {
+  const buckets = new Map<number, Bucket>();
   groups.forEach((acc, g) => {
     if (acc === undefined) return;
-    for (const [keyIndex, ttl] of call.targets[g] ?? []) {
+    for (const [keyIndex, ttl] of targets[g] ?? []) {
       let bucket = buckets.get(keyIndex);
       if (bucket === undefined) {
         bucket = { adds: {}, ttl };
@@ -90,10 +115,21 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
       mergeExtremes(bucket, acc);
     }
   });
+  return buckets;
+}
+
+/**
+ * Everything per series and bucket in one JSON array (see ingest.lua): one argument instead of
+ * thousands. Its length is counted first: it is made at that size rather than grown element by element.
+ * Each changed slot's `next` is set here to the state the call writes.
+ */
+function scriptBody(
+  series: CallSeries,
+  buckets: ReadonlyMap<number, Bucket>,
+): { body: Array<string | number>; marks: number; stateKeys: number } {
   const bucketFields = [...buckets.values()].map((bucket) =>
     Object.entries(bucket.adds).filter(([, v]) => v !== 0 && Number.isFinite(v)),
   );
-
   // A series whose points were all ignored as old is checked too (its state is written back as it
   // was): they were judged old against the state this collector knows, which must be Redis's.
   const sentByKey: Array<[number, StateSlot[]]> = [];
@@ -108,8 +144,6 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
   let marks = 0;
   for (const entry of series.series()) if (entry.mark && !entry.refused) marks++;
 
-  // Everything per series goes in one JSON array (see ingest.lua): one argument instead of thousands.
-  // Its length is known: it is made at that size rather than grown element by element.
   let length = marks;
   for (const [, sent] of sentByKey) length += 2 + 3 * sent.length;
   for (const fields of bucketFields) length += 3 + 2 * fields.length + 4;
@@ -144,20 +178,7 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
     body[at++] = text(bucket.lt);
   }
   if (at !== length) throw new Error(`ingest script argument: ${at} elements written, ${length} counted`);
-
-  const args = [
-    call.digest,
-    call.nowMs,
-    call.markerMs,
-    call.maxActiveSeries,
-    call.activeSeriesMs,
-    call.seriesStateSeconds,
-    marks,
-    sentByKey.length,
-    buckets.size,
-    JSON.stringify(body),
-  ];
-  return { args, accepted, refused: refusedPoints, ignored };
+  return { body, marks, stateKeys: sentByKey.length };
 }
 
 function addInto(target: Record<string, number>, add: Readonly<Record<string, number>>) {
