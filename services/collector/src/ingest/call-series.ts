@@ -86,7 +86,10 @@ export class CallSeries {
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i] as IngestOp;
       const hint = op.cell;
-      const cell = hint !== undefined && cache.holds(hint) ? hint : cache.cell(call.rollout, op.sid);
+      const cell =
+        hint !== undefined && cache.holds(hint) && hint.sid === op.sid && hint.rollout === call.rollout
+          ? hint
+          : cache.cell(call.rollout, op.sid);
       let entry = cell.claim === this ? (cell.claimed as CallEntry) : undefined;
       if (entry === undefined) {
         entry = new CallEntry(op.sid, cell, this.#needsMark(cell));
