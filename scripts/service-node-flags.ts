@@ -10,6 +10,7 @@
  * did not lower the peak beyond the noise, and the semi-space caps still cost OTLP throughput, so
  * the cap stays as it was. Flags given later on the command line
  * win, so a deployment that needs more heap passes its own `--max-old-space-size` after these.
+ * (The collector also sets V8's heap growing factor itself, at start: services/collector/src/main.ts.)
  */
 export const SERVICE_NODE_FLAGS: Readonly<Record<'collector' | 'evaluator', readonly string[]>> = {
   collector: ['--max-old-space-size=192'],
