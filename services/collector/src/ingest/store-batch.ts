@@ -243,46 +243,48 @@ class RolloutBatch implements ContributionSink {
   #cell: SeriesCell | undefined;
   #group = 0;
 
-  delta(fields: Record<string, number>, { min, max, last }: Extremes, index: number) {
-    const lt = last === undefined ? undefined : this.#point?.timeMs;
-    // A point with two contributions (an up-down counter's change and level) is one point.
-    this.ops.push({
-      k: 'd',
-      sid: this.#sid,
-      t: this.#group,
-      v: fields,
-      np: index > 0 ? 0 : 1,
-      mn: min,
-      mx: max,
-      lv: last,
-      lt,
-      cell: this.#cell,
-    });
+  delta(fields: Record<string, number>, extremes: Extremes, index: number) {
+    this.#push(fields, extremes, index, undefined);
   }
 
-  cumulative(
-    fields: Record<string, number>,
-    monotonic: boolean,
+  cumulative(fields: Record<string, number>, monotonic: boolean, extremes: Extremes, index: number) {
+    this.#push(fields, extremes, index, monotonic);
+  }
+
+  /** One op of the current point: delta when `monotonic` is undefined, else cumulative. */
+  #push(
+    v: Record<string, number>,
     { min, max, last }: Extremes,
     index: number,
+    monotonic: boolean | undefined,
   ) {
     const point = this.#point as Point;
-    this.ops.push({
-      k: 'c',
-      sid: this.#sid,
-      t: this.#group,
-      v: fields,
-      np: index > 0 ? 0 : 1,
-      mn: min,
-      mx: max,
-      lv: last,
-      lt: last === undefined ? undefined : point.timeMs,
-      sk: this.#seriesStateIndex(point.name),
-      st: point.startMs ?? 0,
-      ts: point.timeMs,
-      mono: monotonic,
-      cell: this.#cell,
-    });
+    const sid = this.#sid;
+    const t = this.#group;
+    const cell = this.#cell;
+    // A point with two contributions (an up-down counter's change and level) is one point.
+    const np = index > 0 ? 0 : 1;
+    const lt = last === undefined ? undefined : point.timeMs;
+    this.ops.push(
+      monotonic === undefined
+        ? { k: 'd', sid, t, v, np, mn: min, mx: max, lv: last, lt, cell }
+        : {
+            k: 'c',
+            sid,
+            t,
+            v,
+            np,
+            mn: min,
+            mx: max,
+            lv: last,
+            lt,
+            cell,
+            sk: this.#seriesStateIndex(point.name),
+            st: point.startMs ?? 0,
+            ts: point.timeMs,
+            mono: monotonic,
+          },
+    );
   }
 
   readonly #seriesState = new Map<string, number>();
