@@ -59,16 +59,13 @@ export class CallEntry implements StateSlot {
 
 /**
  * The series of one call, found once per op when the call begins: each attempt then walks the ops
- * with their entries and slots at hand, without a lookup per op. A series' cell says which entry
- * this call made for it (`SeriesCell.claim`), so finding them takes no map either.
+ * with their entries and slots at hand, without a lookup per op.
  */
 export class CallSeries {
   readonly #call: IngestCall;
   readonly #cache: SeriesStateCache;
   /** Each series once, in the order they came. */
-  readonly #unique: CallEntry[] = [];
-  /** By series id, made when a retry names series. */
-  #bySid: Map<string, CallEntry> | undefined;
+  readonly #bySid = new Map<string, CallEntry>();
   /** Slots of series that came with a second state key (a name read as a part, then on its own). */
   #others: Map<string, StateSlot> | undefined;
   /** Per op, its series and (cumulative ops) its state slot. */
@@ -90,20 +87,13 @@ export class CallSeries {
         hint !== undefined && cache.holds(hint) && hint.sid === op.sid && hint.rollout === call.rollout
           ? hint
           : cache.cell(call.rollout, op.sid);
-      let entry = cell.claim === this ? (cell.claimed as CallEntry) : undefined;
+      let entry = this.#bySid.get(op.sid);
       if (entry === undefined) {
         entry = new CallEntry(op.sid, cell, this.#needsMark(cell));
-        cell.claim = this;
-        cell.claimed = entry;
-        this.#unique.push(entry);
+        this.#bySid.set(op.sid, entry);
       }
       this.entries[i] = entry;
       if (op.k === 'c') this.slots[i] = this.#slot(entry, op.sk);
-    }
-    // Claims end with the constructor: a cell must not keep this call alive.
-    for (const entry of this.#unique) {
-      entry.cell.claim = undefined;
-      entry.cell.claimed = undefined;
     }
   }
 
@@ -178,23 +168,18 @@ export class CallSeries {
     await Promise.all(reads);
   }
 
-  #entry(sid: string): CallEntry | undefined {
-    this.#bySid ??= new Map(this.#unique.map((entry) => [entry.sid, entry]));
-    return this.#bySid.get(sid);
-  }
-
   refuse(sid: string) {
-    const entry = this.#entry(sid);
+    const entry = this.#bySid.get(sid);
     if (entry !== undefined) entry.refused = true;
   }
 
   forgetMarks() {
     this.#cache.forgetMarks(this.#call.rollout);
-    for (const entry of this.#unique) entry.mark = true;
+    for (const entry of this.#bySid.values()) entry.mark = true;
   }
 
   forgetState(keyIndex: number, sid: string) {
-    const entry = this.#entry(sid);
+    const entry = this.#bySid.get(sid);
     if (entry === undefined) return;
     entry.cell.forgetState(this.#stateKey(keyIndex));
     const slot = entry.slot?.keyIndex === keyIndex ? entry.slot : this.#others?.get(`${keyIndex} ${sid}`);
@@ -202,8 +187,8 @@ export class CallSeries {
   }
 
   /** Each series once, in the order they came. */
-  series(): readonly CallEntry[] {
-    return this.#unique;
+  series(): IterableIterator<CallEntry> {
+    return this.#bySid.values();
   }
 
   /** The script applied the call: the cache learns what it wrote. */
@@ -212,7 +197,7 @@ export class CallSeries {
       const stateKey = this.#stateKey(keyIndex);
       for (const slot of slots) if (slot.next !== undefined) slot.entry.cell.setState(stateKey, slot.next);
     }
-    for (const entry of this.#unique) {
+    for (const entry of this.#bySid.values()) {
       if (entry.mark && !entry.refused) entry.cell.markedAt = this.#call.nowMs;
     }
   }

@@ -142,14 +142,14 @@ function scriptBody(
     if (sent.length > 0) sentByKey.push([keyIndex, sent]);
   }
   let marks = 0;
-  for (const entry of series.series()) if (entry.mark && !entry.refused) marks++;
+  for (const entry of series.series()) if (toMark(entry)) marks++;
 
   let length = marks;
   for (const [, sent] of sentByKey) length += 2 + 3 * sent.length;
   for (const fields of bucketFields) length += 3 + 2 * fields.length + 4;
   const body: Array<string | number> = new Array(length);
   let at = 0;
-  for (const entry of series.series()) if (entry.mark && !entry.refused) body[at++] = entry.sid;
+  for (const entry of series.series()) if (toMark(entry)) body[at++] = entry.sid;
   for (const [keyIndex, sent] of sentByKey) {
     body[at++] = keyIndex;
     body[at++] = sent.length;
@@ -179,6 +179,11 @@ function scriptBody(
   }
   if (at !== length) throw new Error(`ingest script argument: ${at} elements written, ${length} counted`);
   return { body, marks, stateKeys: sentByKey.length };
+}
+
+/** A series the script is to mark active: due for a mark, and not refused by the cap. */
+function toMark(entry: CallEntry): boolean {
+  return entry.mark && !entry.refused;
 }
 
 function addInto(target: Record<string, number>, add: Readonly<Record<string, number>>) {

@@ -78,12 +78,6 @@ const LOAD_CHUNK = 1000;
 export class SeriesCell {
   /** When this collector last marked the series active in the rollout's active-series set. */
   markedAt: number | undefined = undefined;
-  /**
-   * The caller holding a claim on the series, and what it keeps for it: an ingest call finds its own
-   * entry per series here instead of in a map of its own. Claims are made and released synchronously.
-   */
-  claim: object | undefined = undefined;
-  claimed: unknown = undefined;
   /** The state key the series came with first, and its state there: almost always its only one. */
   #stateKey: string | undefined = undefined;
   #state: StoredState | null | undefined = undefined;
