@@ -281,19 +281,46 @@ function standalone(
   out: BatchBuilder,
   kind: StandaloneKind = standaloneKind(s.name, types),
 ): void {
-  if (!Number.isFinite(s.value)) {
+  pushStandalone(out, kind, s.name, s.labels, s.timeMs, s.value, s.memo);
+}
+
+/** A sample that is no histogram or summary part, as a gauge or a cumulative sum (`kind` says which). */
+export function pushStandalone(
+  out: BatchBuilder,
+  kind: StandaloneKind,
+  name: string,
+  labels: Attributes,
+  timeMs: number,
+  sample: number,
+  memo: SeriesMemo | undefined,
+): void {
+  if (!Number.isFinite(sample)) {
     out.drop('non-finite-value');
     return;
   }
   const value: Point['value'] = kind.counter
-    ? { kind: 'sum', value: s.value, monotonic: kind.monotonic, temporality: 'cumulative' }
-    : { kind: 'gauge', value: s.value };
-  out.points.push({ name: s.name, attributes: s.labels, timeMs: s.timeMs, value, memo: s.memo });
+    ? { kind: 'sum', value: sample, monotonic: kind.monotonic, temporality: 'cumulative' }
+    : { kind: 'gauge', value: sample };
+  out.points.push({ name, attributes: labels, timeMs, value, memo });
 }
 
-interface StandaloneKind {
+export interface StandaloneKind {
   readonly counter: boolean;
   readonly monotonic: boolean;
+}
+
+/**
+ * Remote write: what a series is when nothing else in its request can change it (see
+ * `partsToPoints`): a name without a histogram suffix, with no `quantile` label, is a gauge or a
+ * counter by its type or its name alone. Undefined for the rest: the whole request decides those.
+ */
+export function aloneKind(
+  name: string,
+  labels: Attributes,
+  types: ReadonlyMap<string, PromType>,
+): StandaloneKind | undefined {
+  if (labels.quantile !== undefined || familyName(name) !== undefined) return undefined;
+  return standaloneKind(name, types);
 }
 
 /** What a sample that is no histogram or summary part is: by its type, else by its name's suffix. */

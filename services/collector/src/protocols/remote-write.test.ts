@@ -83,6 +83,14 @@ describe('decodeRemoteWrite', () => {
     expect(decode([series({ __name__: metric }, [[5]])], metadata).points[0]?.value).toEqual(value);
   });
 
+  it("reads a series by each request's own metadata, though its labels are remembered across requests", () => {
+    const kindOf = (metadata: unknown[]) =>
+      decode([series({ __name__: 'odd_total', job: 'a' }, [[5]])], metadata).points[0]?.value.kind;
+    expect(kindOf([])).toBe('sum');
+    expect(kindOf([{ type: 'GAUGE', metricFamilyName: 'odd_total' }])).toBe('gauge');
+    expect(kindOf([])).toBe('sum');
+  });
+
   it('keeps every sample of a series, unsorted labels sorted out, empty label values dropped', () => {
     const batch = decode([
       series({ zone: 'b', __name__: 'g', empty: '', a: 'x' }, [
@@ -229,10 +237,11 @@ describe('decodeRemoteWrite', () => {
       [],
       { wantsMetric: (name: string) => name === 'h' || name === 'wanted' },
     );
+    // Points of different series in any order: parts come after the series read as they came.
     expect(batch.points.map((p) => [p.name, p.series])).toEqual([
+      ['wanted', undefined],
       ['h', 'h_bucket'],
       ['h', 'h_count'],
-      ['wanted', undefined],
     ]);
     expect(batch.dropped).toEqual({ 'unwanted-metric': 2 });
   });

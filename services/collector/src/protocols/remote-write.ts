@@ -2,8 +2,8 @@ import { DecodeError } from './decode-error.ts';
 import { BatchBuilder, type DecodedBatch } from './decoded-batch.ts';
 import { nativeToExponential, readNativeHistogram } from './native-histogram.ts';
 import { SeriesMemo } from './point.ts';
-import type { PromSample, PromType } from './prom-samples.ts';
-import { samplesToPoints, wantsSample } from './prom-samples.ts';
+import type { PromSample, PromType, StandaloneKind } from './prom-samples.ts';
+import { aloneKind, pushStandalone, samplesToPoints, wantsSample } from './prom-samples.ts';
 import { bytesEqual, WireReader } from './wire-reader.ts';
 
 export interface RemoteWriteOptions {
@@ -61,8 +61,10 @@ const STALE_LOW = 0x00000002;
 export function decodeRemoteWrite(body: Uint8Array, options: RemoteWriteOptions = {}): DecodedBatch {
   const r = new WireReader(body);
   const out = new BatchBuilder();
+  const types = readTypes(body);
+  // Samples whose kind their request as a whole decides (histogram and summary parts): the rest
+  // become points as they are read.
   const samples: PromSample[] = [];
-  const types = new Map<string, PromType>();
   const scratch: SeriesScratch = {
     labels: [],
     labelCount: 0,
@@ -82,11 +84,7 @@ export function decodeRemoteWrite(body: Uint8Array, options: RemoteWriteOptions 
     const wireType = tag & 7;
     if (field === 1 && wireType === 2) {
       const end = r.delimitedEnd();
-      readSeries(r, end, index++, options, scratch, samples, out);
-      r.pos = end;
-    } else if (field === 3 && wireType === 2) {
-      const end = r.delimitedEnd();
-      readMetadata(r, end, types);
+      readSeries(r, end, index++, options, types, scratch, samples, out);
       r.pos = end;
     } else {
       r.skip(wireType);
@@ -95,6 +93,33 @@ export function decodeRemoteWrite(body: Uint8Array, options: RemoteWriteOptions 
   // Each series of a classic histogram on its own: Prometheus' shards split them between requests.
   samplesToPoints(samples, types, out, { parts: true, readsMetric: options.readsMetric });
   return out.build();
+}
+
+const NO_TYPES: ReadonlyMap<string, PromType> = new Map();
+
+/**
+ * The request's metadata (metric types by family), read before its series so that a series whose
+ * kind they settle becomes a point as it is read. Prometheus sends metadata in requests of its own,
+ * so most requests have none; the other fields are skipped unread.
+ */
+function readTypes(body: Uint8Array): ReadonlyMap<string, PromType> {
+  const r = new WireReader(body);
+  let types: Map<string, PromType> | undefined;
+  while (r.pos < body.length) {
+    const tag = r.varint();
+    const wireType = tag & 7;
+    if (wireType !== 2) {
+      r.skip(wireType);
+      continue;
+    }
+    const end = r.delimitedEnd();
+    if (Math.floor(tag / 8) === 3) {
+      types ??= new Map();
+      readMetadata(r, end, types);
+    }
+    r.pos = end;
+  }
+  return types ?? NO_TYPES;
 }
 
 /**
@@ -121,6 +146,7 @@ function readSeries(
   end: number,
   index: number,
   options: RemoteWriteOptions,
+  types: ReadonlyMap<string, PromType>,
   scratch: SeriesScratch,
   samples: PromSample[],
   out: BatchBuilder,
@@ -180,9 +206,10 @@ function readSeries(
   if (scratch.lastLabels !== undefined) scratch.lastLabels.next = entry;
   scratch.lastLabels = entry;
   const labels = entry.labels;
+  const kind = sampleCount > 0 ? entryKind(entry, types) : undefined;
   for (let i = 0; i < sampleCount; i += 2) {
     r.pos = scratch.samples[i] as number;
-    readSample(r, scratch.samples[i + 1] as number, name, entry, samples, out);
+    readSample(r, scratch.samples[i + 1] as number, entry, kind, samples, out);
   }
   for (let i = 0; i < histogramCount; i += 2) {
     r.pos = scratch.histograms[i] as number;
@@ -241,6 +268,17 @@ interface LabelEntry {
   readonly generation: number;
   /** The label set that came after this one in the last request that held both. */
   next: LabelEntry | undefined;
+  /** The series' kind under `kindTypes` (`aloneKind`): kept while requests come without metadata. */
+  kind: StandaloneKind | undefined;
+  kindTypes: ReadonlyMap<string, PromType> | undefined;
+}
+
+function entryKind(entry: LabelEntry, types: ReadonlyMap<string, PromType>): StandaloneKind | undefined {
+  if (entry.kindTypes !== types) {
+    entry.kind = aloneKind(entry.name, entry.labels, types);
+    entry.kindTypes = types;
+  }
+  return entry.kind;
 }
 
 let labelCache = new Map<string, LabelEntry>();
@@ -283,6 +321,8 @@ function cachedLabels(r: WireReader, scratch: SeriesScratch, index: number, name
       memo: new SeriesMemo(),
       generation: labelGeneration,
       next: undefined,
+      kind: undefined,
+      kindTypes: undefined,
     };
     labelCache.set(text, entry);
   }
@@ -329,8 +369,8 @@ function readLabels(
 function readSample(
   r: WireReader,
   end: number,
-  name: string,
   entry: LabelEntry,
+  kind: StandaloneKind | undefined,
   samples: PromSample[],
   out: BatchBuilder,
 ): void {
@@ -351,7 +391,8 @@ function readSample(
   }
   if (r.pos !== end) r.fail('a sample overruns its length');
   if (stale) out.drop('stale-marker');
-  else samples.push({ name, labels: entry.labels, value, timeMs, memo: entry.memo });
+  else if (kind !== undefined) pushStandalone(out, kind, entry.name, entry.labels, timeMs, value, entry.memo);
+  else samples.push({ name: entry.name, labels: entry.labels, value, timeMs, memo: entry.memo });
 }
 
 function readMetadata(r: WireReader, end: number, types: Map<string, PromType>): void {
