@@ -4,14 +4,13 @@ import { loadEnv } from './env.ts';
 import { startCollector } from './server.ts';
 
 /*
- * The old generation may grow by half between full collections. Ingest promotes tens of MB/s (every
- * batch's series states go into the collector's state cache; the previous ones die in old space), and
- * for a heap this small V8 sets the next limit only a few MB above the live heap: a full mark of the
- * ≈ 40 MB live heap every couple of hundred milliseconds, a fifth of the main thread under full
- * remote-write load. Growing by half saves about a fifth of the CPU per sample for ≈ 20 MB of RSS;
- * doubling saved a little more but took the RSS peak to the 256 MB target (BENCHMARKS.md). V8 reads
- * the factor whenever it sets the next limit, so setting it here, before any load, applies throughout.
+ * Objects stay in the young generation where they are made. Otherwise V8 starts making the objects of
+ * a literal straight in old space ("pretenuring") once most of them survive a young collection, and an
+ * ingest request's objects do: they live across its Redis round trip. They die with the request, so
+ * in old space they only fill it: under full remote-write load, a full mark-compact of the ≈ 40 MB
+ * live heap every ≈ 250 ms (32 in one run, 9 without pretenuring; BENCHMARKS.md). V8 consults the flag
+ * whenever it weighs pretenuring, so setting it here, before any load, applies throughout.
  */
-setFlagsFromString('--heap-growing-percent=50');
+setFlagsFromString('--no-allocation-site-pretenuring');
 
 await runService({ service: 'collector', loadEnv: () => loadEnv(), start: startCollector });
