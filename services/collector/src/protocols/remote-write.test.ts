@@ -286,6 +286,51 @@ describe('decodeRemoteWrite', () => {
     expect(again[1]).toBe(first[0]);
   });
 
+  describe('with fields in an order encoders do not write', () => {
+    // Raw protobuf: a Label, Sample or TimeSeries is a length-delimited field.
+    const varint = (n: number): number[] =>
+      n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...varint(Math.floor(n / 128))];
+    const field = (no: number, bytes: number[]) => [(no << 3) | 2, ...varint(bytes.length), ...bytes];
+    const text = (s: string) => [...Buffer.from(s)];
+    const label = (name: string, value: string) =>
+      field(1, [...field(1, text(name)), ...field(2, text(value))]);
+    const sample = (value: number) => {
+      const double = Buffer.alloc(8);
+      double.writeDoubleLE(value);
+      return field(2, [0x09, ...double, 0x10, ...varint(T)]);
+    };
+    const request = (...timeseries: number[][]) =>
+      decodeRemoteWrite(Uint8Array.from(timeseries.flatMap((fields) => field(1, fields))));
+    const read = (batch: ReturnType<typeof request>) =>
+      batch.points.map((p) => [p.attributes, p.value.kind === 'gauge' ? p.value.value : undefined]);
+    const a = [...label('__name__', 'order_g'), ...label('a', '1'), ...sample(1)];
+
+    it('reads a label after the samples, where the labels before it are the ones expected', () => {
+      const b = [...label('__name__', 'order_g'), ...label('a', '2'), ...sample(2)];
+      expect(read(request(a, b))).toEqual([
+        [{ a: '1' }, 1],
+        [{ a: '2' }, 2],
+      ]);
+      expect(read(request(a, [...b, ...label('z', 'late')]))).toEqual([
+        [{ a: '1' }, 1],
+        [{ a: '2', z: 'late' }, 2],
+      ]);
+    });
+
+    it('reads every sample of a series whose labels have samples between them, every time', () => {
+      const c = [...label('__name__', 'order_g'), ...sample(3), ...label('a', '3')];
+      expect(read(request(a, c))).toEqual([
+        [{ a: '1' }, 1],
+        [{ a: '3' }, 3],
+      ]);
+      expect(read(request(a, [...c, ...sample(4)]))).toEqual([
+        [{ a: '1' }, 1],
+        [{ a: '3' }, 3],
+        [{ a: '3' }, 4],
+      ]);
+    });
+  });
+
   it('finds label sets sent in another order, or differing by one byte, as what they are', () => {
     const a = series({ __name__: 'g', a: '1' }, [[1]]);
     const b = series({ __name__: 'g', a: '2' }, [[2]]);

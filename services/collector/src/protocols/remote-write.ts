@@ -75,6 +75,7 @@ export function decodeRemoteWrite(body: Uint8Array, options: RemoteWriteOptions 
     valueStart: 0,
     valueEnd: 0,
     labelsFrom: -1,
+    labelsInterleaved: false,
     lastLabels: undefined,
   };
   let index = 0;
@@ -137,6 +138,8 @@ interface SeriesScratch {
   valueEnd: number;
   /** Where the first label's tag starts: the label-cache key must include every length prefix. */
   labelsFrom: number;
+  /** Other fields came between the labels: the key holds more than labels. */
+  labelsInterleaved: boolean;
   /** The cached label set of the previous wanted series: its successor is the likely next one. */
   lastLabels: LabelEntry | undefined;
 }
@@ -151,58 +154,23 @@ function readSeries(
   samples: PromSample[],
   out: BatchBuilder,
 ): void {
-  // First pass: where each label, sample and histogram sits; nothing is decoded yet.
-  let labelCount = 0;
-  let sampleCount = 0;
-  let histogramCount = 0;
-  let nameStart = -1;
-  let nameEnd = -1;
-  scratch.labelsFrom = -1;
-  while (r.pos < end) {
-    const fieldStart = r.pos;
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    const wireType = tag & 7;
-    if (wireType === 2 && field >= 1 && field <= 4) {
-      const subEnd = r.delimitedEnd();
-      if (subEnd > end) r.fail('a field runs past its series');
-      if (field === 1) {
-        if (scratch.labelsFrom < 0) scratch.labelsFrom = fieldStart;
-        scratch.labels[labelCount++] = r.pos;
-        scratch.labels[labelCount++] = subEnd;
-        // Only until found: a second __name__ is caught when the labels are decoded.
-        if (nameStart < 0 && labelIsName(r, subEnd, scratch)) {
-          nameStart = scratch.valueStart;
-          nameEnd = scratch.valueEnd;
-        }
-      } else if (field === 2) {
-        scratch.samples[sampleCount++] = r.pos;
-        scratch.samples[sampleCount++] = subEnd;
-      } else if (field === 4) {
-        scratch.histograms[histogramCount++] = r.pos;
-        scratch.histograms[histogramCount++] = subEnd;
-      }
-      r.pos = subEnd;
-    } else {
-      r.skip(wireType);
-    }
+  const start = r.pos;
+  let entry = expectedSeries(r, end, scratch);
+  let name: string;
+  let nameAt = -1;
+  if (entry !== undefined) name = entry.name;
+  else {
+    r.pos = start;
+    nameAt = locateFields(r, end, index, scratch);
+    name = r.bytes.toString('utf8', nameAt, scratch.valueEnd);
+    if (name === '') throw new DecodeError(`timeseries[${index}] has an empty __name__ label`);
   }
-  if (r.pos !== end) r.fail('a series overruns its length');
-  scratch.labelCount = labelCount;
-  scratch.sampleCount = sampleCount;
-  scratch.histogramCount = histogramCount;
-  const count = (sampleCount + histogramCount) / 2;
-  if (nameStart < 0) {
-    throw new DecodeError(`timeseries[${index}] has no __name__ label; every series needs a metric name`);
-  }
-  let entry = expectedLabels(r, scratch, nameStart, nameEnd);
-  const name = entry?.name ?? r.bytes.toString('utf8', nameStart, nameEnd);
-  if (name === '') throw new DecodeError(`timeseries[${index}] has an empty __name__ label`);
+  const { sampleCount, histogramCount } = scratch;
   if (!wantsSample(name, options.wantsMetric)) {
-    out.drop('unwanted-metric', count);
+    out.drop('unwanted-metric', (sampleCount + histogramCount) / 2);
     return;
   }
-  entry ??= cachedLabels(r, scratch, index, name);
+  entry ??= cachedLabels(r, scratch, index, name, nameAt);
   if (scratch.lastLabels !== undefined) scratch.lastLabels.next = entry;
   scratch.lastLabels = entry;
   const labels = entry.labels;
@@ -219,6 +187,62 @@ function readSeries(
     else if (typeof value === 'string') out.reject(value, `timeseries[${index}] ${name}`);
     else out.points.push({ name, attributes: labels, timeMs: raw.timeMs, value, memo: entry.memo });
   }
+}
+
+/**
+ * The series as a whole, in one pass: where each label, sample and histogram sits (nothing is decoded
+ * yet). Returns where the `__name__` value starts (it ends at `scratch.valueEnd`).
+ */
+function locateFields(r: WireReader, end: number, index: number, scratch: SeriesScratch): number {
+  let labelCount = 0;
+  let sampleCount = 0;
+  let histogramCount = 0;
+  let nameStart = -1;
+  let nameEnd = -1;
+  let otherField = false;
+  scratch.labelsFrom = -1;
+  scratch.labelsInterleaved = false;
+  while (r.pos < end) {
+    const fieldStart = r.pos;
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    const wireType = tag & 7;
+    if (wireType === 2 && field >= 1 && field <= 4) {
+      const subEnd = r.delimitedEnd();
+      if (subEnd > end) r.fail('a field runs past its series');
+      if (field === 1) {
+        if (scratch.labelsFrom < 0) scratch.labelsFrom = fieldStart;
+        else if (otherField) scratch.labelsInterleaved = true;
+        scratch.labels[labelCount++] = r.pos;
+        scratch.labels[labelCount++] = subEnd;
+        // Only until found: a second __name__ is caught when the labels are decoded.
+        if (nameStart < 0 && labelIsName(r, subEnd, scratch)) {
+          nameStart = scratch.valueStart;
+          nameEnd = scratch.valueEnd;
+        }
+      } else if (field === 2) {
+        scratch.samples[sampleCount++] = r.pos;
+        scratch.samples[sampleCount++] = subEnd;
+      } else if (field === 4) {
+        scratch.histograms[histogramCount++] = r.pos;
+        scratch.histograms[histogramCount++] = subEnd;
+      }
+      if (field !== 1 && scratch.labelsFrom >= 0) otherField = true;
+      r.pos = subEnd;
+    } else {
+      if (scratch.labelsFrom >= 0) otherField = true;
+      r.skip(wireType);
+    }
+  }
+  if (r.pos !== end) r.fail('a series overruns its length');
+  scratch.labelCount = labelCount;
+  scratch.sampleCount = sampleCount;
+  scratch.histogramCount = histogramCount;
+  if (nameStart < 0) {
+    throw new DecodeError(`timeseries[${index}] has no __name__ label; every series needs a metric name`);
+  }
+  scratch.valueEnd = nameEnd;
+  return nameStart;
 }
 
 /** Whether this Label is `__name__`; its value's offsets go to scratch. Builds no strings. */
@@ -251,9 +275,9 @@ function labelIsName(r: WireReader, end: number, scratch: SeriesScratch): boolea
 
 /**
  * Senders repeat the same series in every request, in the same order, so a label set is decoded
- * once and then found by its raw bytes: first by comparing them with the label set that followed
- * the previous series last time (one native compare, no string), else by a map lookup on the bytes
- * as a string. Only valid label sets of wanted series are cached; the cache is dropped whole when
+ * once and then found by its raw bytes: first by comparing the series' first bytes with the label
+ * set that followed the previous series last time (one native compare; no label is walked, no
+ * string made), else by a map lookup on the label bytes as a string. Only valid label sets of wanted series are cached; the cache is dropped whole when
  * full, which bounds its memory (an entry of an older generation is not trusted as a hint, so
  * chains of them die).
  */
@@ -263,6 +287,12 @@ interface LabelEntry {
   /** The series' label fields as sent, from the first label's tag to the last label's end. */
   readonly key: Buffer;
   readonly name: string;
+  /**
+   * Where the `__name__` value sits in `key`, and its length in bytes; -1 when other fields came
+   * between the labels (the key is then no series' labels alone, and never expected).
+   */
+  readonly nameAt: number;
+  readonly nameLength: number;
   readonly labels: Record<string, string>;
   readonly memo: SeriesMemo;
   readonly generation: number;
@@ -284,27 +314,67 @@ function entryKind(entry: LabelEntry, types: ReadonlyMap<string, PromType>): Sta
 let labelCache = new Map<string, LabelEntry>();
 let labelGeneration = 0;
 
-/** The cached label set that followed the previous series last time, when these are its bytes. */
-function expectedLabels(
-  r: WireReader,
-  scratch: SeriesScratch,
-  nameStart: number,
-  nameEnd: number,
-): LabelEntry | undefined {
+/**
+ * The cached label set that followed the previous series last time, when this series starts with its
+ * very bytes and has no other label: then only its samples and histograms are located (in scratch),
+ * and no label is walked. Undefined otherwise, wherever the reader stopped.
+ */
+function expectedSeries(r: WireReader, end: number, scratch: SeriesScratch): LabelEntry | undefined {
   const hint = scratch.lastLabels?.next;
-  if (hint === undefined || hint.generation !== labelGeneration) return undefined;
-  // The name first, in place: most series that are not the expected one (others no rollout reads,
-  // skipped unread) differ there.
-  if (!bytesEqual(r.bytes, nameStart, nameEnd, hint.name)) return undefined;
-  const from = scratch.labelsFrom;
-  const end = scratch.labels[scratch.labelCount - 1] as number;
-  if (hint.key.length !== end - from || r.bytes.compare(hint.key, 0, hint.key.length, from, end) !== 0) {
+  if (hint === undefined || hint.generation !== labelGeneration || hint.nameAt < 0) return undefined;
+  const from = r.pos;
+  const labelsEnd = from + hint.key.length;
+  if (labelsEnd > end) return undefined;
+  // Three bytes first, in place: most series that are not the expected one (others no rollout reads,
+  // skipped unread) differ in their name's length, first or last byte.
+  const { key, nameAt } = hint;
+  const bytes = r.bytes;
+  const last = nameAt + hint.nameLength - 1;
+  if (
+    bytes[from + nameAt - 1] !== key[nameAt - 1] ||
+    bytes[from + nameAt] !== key[nameAt] ||
+    bytes[from + last] !== key[last]
+  ) {
     return undefined;
   }
+  if (bytes.compare(key, 0, key.length, from, labelsEnd) !== 0) return undefined;
+  let sampleCount = 0;
+  let histogramCount = 0;
+  r.pos = labelsEnd;
+  while (r.pos < end) {
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    const wireType = tag & 7;
+    if (wireType !== 2) {
+      r.skip(wireType);
+      continue;
+    }
+    // Another label: a different label set, read in full by the caller.
+    if (field === 1) return undefined;
+    const subEnd = r.delimitedEnd();
+    if (subEnd > end) r.fail('a field runs past its series');
+    if (field === 2) {
+      scratch.samples[sampleCount++] = r.pos;
+      scratch.samples[sampleCount++] = subEnd;
+    } else if (field === 4) {
+      scratch.histograms[histogramCount++] = r.pos;
+      scratch.histograms[histogramCount++] = subEnd;
+    }
+    r.pos = subEnd;
+  }
+  if (r.pos !== end) r.fail('a series overruns its length');
+  scratch.sampleCount = sampleCount;
+  scratch.histogramCount = histogramCount;
   return hint;
 }
 
-function cachedLabels(r: WireReader, scratch: SeriesScratch, index: number, name: string): LabelEntry {
+function cachedLabels(
+  r: WireReader,
+  scratch: SeriesScratch,
+  index: number,
+  name: string,
+  nameAt: number,
+): LabelEntry {
   // From the first label's tag to the last label's end: bytes that parse one way only.
   const text = r.bytes.toString('latin1', scratch.labelsFrom, scratch.labels[scratch.labelCount - 1]);
   let entry = labelCache.get(text);
@@ -317,6 +387,8 @@ function cachedLabels(r: WireReader, scratch: SeriesScratch, index: number, name
     entry = {
       key: Buffer.from(text, 'latin1'),
       name,
+      nameAt: scratch.labelsInterleaved ? -1 : nameAt - scratch.labelsFrom,
+      nameLength: scratch.valueEnd - nameAt,
       labels,
       memo: new SeriesMemo(),
       generation: labelGeneration,
