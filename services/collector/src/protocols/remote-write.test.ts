@@ -246,6 +246,18 @@ describe('decodeRemoteWrite', () => {
     expect(batch.dropped).toEqual({ 'unwanted-metric': 2 });
   });
 
+  it('asks each new prefilter about a series it knows, wanted before or not', () => {
+    const request = [
+      series({ __name__: 'kept', a: '1' }, [[1]]),
+      series({ __name__: 'later', a: '1' }, [[2]]),
+    ];
+    const names = (wantsMetric: (name: string) => boolean) =>
+      decode(request, [], { wantsMetric }).points.map((p) => p.name);
+    expect(names(() => true)).toEqual(['kept', 'later']);
+    expect(names((name) => name === 'kept')).toEqual(['kept']);
+    expect(names(() => true)).toEqual(['kept', 'later']);
+  });
+
   it('passes far-past and far-future timestamps through for the route to judge', () => {
     const batch = decode([
       series({ __name__: 'g' }, [

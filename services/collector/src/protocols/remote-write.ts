@@ -166,11 +166,15 @@ function readSeries(
     if (name === '') throw new DecodeError(`timeseries[${index}] has an empty __name__ label`);
   }
   const { sampleCount, histogramCount } = scratch;
-  if (!wantsSample(name, options.wantsMetric)) {
-    out.drop('unwanted-metric', (sampleCount + histogramCount) / 2);
-    return;
+  const { wantsMetric } = options;
+  if (entry?.wantedBy !== wantsMetric || entry === undefined) {
+    if (!wantsSample(name, wantsMetric)) {
+      out.drop('unwanted-metric', (sampleCount + histogramCount) / 2);
+      return;
+    }
+    entry ??= cachedLabels(r, scratch, index, name, nameAt);
+    entry.wantedBy = wantsMetric;
   }
-  entry ??= cachedLabels(r, scratch, index, name, nameAt);
   if (scratch.lastLabels !== undefined) scratch.lastLabels.next = entry;
   scratch.lastLabels = entry;
   const labels = entry.labels;
@@ -298,6 +302,8 @@ interface LabelEntry {
   readonly generation: number;
   /** The label set that came after this one in the last request that held both. */
   next: LabelEntry | undefined;
+  /** The prefilter that last said yes to this series: while it is the one asked, it is not asked again. */
+  wantedBy: ((name: string) => boolean) | undefined;
   /** The series' kind under `kindTypes` (`aloneKind`): kept while requests come without metadata. */
   kind: StandaloneKind | undefined;
   kindTypes: ReadonlyMap<string, PromType> | undefined;
@@ -393,6 +399,7 @@ function cachedLabels(
       memo: new SeriesMemo(),
       generation: labelGeneration,
       next: undefined,
+      wantedBy: undefined,
       kind: undefined,
       kindTypes: undefined,
     };
