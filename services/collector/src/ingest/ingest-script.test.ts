@@ -374,8 +374,12 @@ describe('the ingest script', () => {
     expect(await redis.zscore('rg:{checkout}:batches', 'b1')).toBeNull();
   });
 
-  it('starts a series over when its stored state is not one it can read', async () => {
-    await redis.hset(seriesStateKey(ROLLOUT, 'requests_total'), 's', Buffer.from([0x83, 0xa2, 0xff, 0x00]));
+  it.each([
+    ['bytes that are no text', Buffer.from([0x83, 0xa2, 0xff, 0x00])],
+    // A newline parts the script's argument: such a text is compared by its digest.
+    ['a text with a newline', '1 500000 c\ni=5'],
+  ])('starts a series over when its stored state is %s', async (_what, stored) => {
+    await redis.hset(seriesStateKey(ROLLOUT, 'requests_total'), 's', stored);
     expect(await ingest(call([counter('s', 100, 600_000)], 'b1'))).toMatchObject({
       applied: true,
       accepted: 1,

@@ -12,7 +12,8 @@
 -- KEYS[2]  active series (ZSET series id -> last marked ms): the cardinality cap
 -- KEYS[3+] series-state hashes and bucket hashes, referenced by index
 -- ARGV     1 digest ('' for none), 2 now ms, 3 marker ms, 4 cap (0: none), 5 active ms,
---          6 state ttl s, 7 #mark, 8 #state keys, 9 #buckets, 10 a JSON array holding
+--          6 state ttl s, 7 #mark, 8 #state keys, 9 #buckets, 10 a list, its elements separated
+--          by newlines (none holds one), holding
 --          #mark series ids to mark active, in the order they came;
 --          per state key: key index, n, n series ids, n expected states ('' none, '#<sha1 hex>' a
 --          value the collector could not read), n new states;
@@ -27,9 +28,24 @@ if digest ~= '' and redis.call('ZSCORE', markers, digest) then return { 0 } end
 local now, marker_ms, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local active_ms, state_ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
 local n_mark, n_states, n_buckets = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
--- Everything per series comes as one JSON array: thousands of separate arguments cost the collector
--- (building and writing the command) several times what decoding one costs Redis.
-local A = cjson.decode(ARGV[10])
+-- Everything per series comes as one argument: thousands of separate arguments cost the collector
+-- (building and writing the command) several times what splitting one costs Redis. Newlines part it:
+-- the collector joins a list in a third of the time it takes to write it as JSON.
+local A = {}
+do
+  local list, find, sub = ARGV[10], string.find, string.sub
+  local at, n = 1, 0
+  while list ~= '' do
+    local stop = find(list, '\n', at, true)
+    n = n + 1
+    if not stop then
+      A[n] = sub(list, at)
+      break
+    end
+    A[n] = sub(list, at, stop - 1)
+    at = stop + 1
+  end
+end
 
 -- Each redis.call costs microseconds: arguments go a thousand at a time, straight from A.
 local CHUNK = 1000

@@ -86,7 +86,10 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
     marks,
     stateKeys,
     buckets.size,
-    JSON.stringify(body),
+    // Newline-separated rather than JSON: joining costs a third of JSON.stringify here, and no element
+    // holds a newline (series ids are base64url, field names are the bucket scheme's, numbers are
+    // numbers, and a stored state with a newline is compared by its digest).
+    body.join('\n'),
   ];
   return { args, accepted, refused: refusedPoints, ignored };
 }
@@ -119,7 +122,7 @@ function spreadGroups(
 }
 
 /**
- * Everything per series and bucket in one JSON array (see ingest.lua): one argument instead of
+ * Everything per series and bucket in one list, sent as one argument (see ingest.lua) instead of
  * thousands. Its length is counted first: it is made at that size rather than grown element by element.
  * Each changed slot's `next` is set here to the state the call writes.
  */
@@ -207,9 +210,14 @@ function mergeExtremes(
   }
 }
 
-/** What the script compares a stored value with: itself, or the digest of bytes this version cannot read. */
+/**
+ * What the script compares a stored value with: itself, or the digest of bytes this version cannot
+ * read (and of any text with a newline, which would part the script's argument).
+ */
 function expectedText(raw: string | Buffer): string {
-  return typeof raw === 'string' ? raw : `#${createHash('sha1').update(raw).digest('hex')}`;
+  return typeof raw === 'string' && !raw.includes('\n')
+    ? raw
+    : `#${createHash('sha1').update(raw).digest('hex')}`;
 }
 
 function text(x: number | undefined): string {

@@ -184,6 +184,8 @@ function decodeState(raw: Buffer): StoredState {
 
 /** The point a stored state says, or undefined when it is not one this version wrote. */
 export function parseState(text: string): CumulativePoint | undefined {
+  // A newline parts the ingest script's argument (plan-call.ts): no state this version writes has one.
+  if (text.includes('\n')) return undefined;
   const parts = text.split(' ');
   if (parts.length < 2) return undefined;
   const st = Number(parts[0]);
