@@ -21,7 +21,7 @@ import {
   Refusals,
   timeLimitViolation,
 } from './limits.ts';
-import type { Matcher, MatchResult, NoMatchReason } from './matcher.ts';
+import type { Matcher, NoMatchReason } from './matcher.ts';
 import { seriesId } from './series-id.ts';
 import type { SeriesCell } from './series-state.ts';
 
@@ -77,11 +77,13 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
   const seenSeries = points.length > limits.maxSeriesPerRequest ? new Set<string>() : undefined;
   const cache = seriesStateCacheOf(redis);
 
+  // Points of a request mostly go to one rollout: its batch is kept at hand.
+  let lastBatch: RolloutBatch | undefined;
   for (const point of points) {
     const facts = seriesFacts(point, matcher, limits);
-    const result = facts.match;
-    if (result.matches.length === 0) {
-      const reason = result.reason ?? 'no-match';
+    const targets = facts.targets;
+    if (targets.length === 0) {
+      const reason = facts.reason ?? 'no-match';
       dropped[reason] = (dropped[reason] ?? 0) + 1;
       continue;
     }
@@ -98,20 +100,21 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
       }
       seenSeries.add(id);
     }
-    const matches = result.matches;
-    for (let m = 0; m < matches.length; m++) {
-      const { rollout, cohort } = matches[m] as MatchResult['matches'][number];
-      let batch = batches.get(rollout.name);
+    for (let m = 0; m < targets.length; m++) {
+      const target = targets[m] as SeriesTarget;
+      const rollout = target.rollout;
+      let batch = lastBatch?.rollout === rollout ? lastBatch : batches.get(rollout.name);
       if (batch === undefined) {
         batch = new RolloutBatch(rollout);
         batches.set(rollout.name, batch);
       }
-      let cell = facts.cells[m];
+      lastBatch = batch;
+      let cell = target.cell;
       if (cell === undefined || !cache.holds(cell)) {
         cell = cache.cell(rollout.name, id);
-        facts.cells[m] = cell;
+        target.cell = cell;
       }
-      batch.add(point, id, cohort, cell);
+      batch.add(point, id, target.cohort, cell);
     }
   }
 
@@ -170,11 +173,18 @@ interface SeriesFacts {
   readonly series: string | undefined;
   readonly matcher: Matcher;
   readonly limits: IngestLimits;
-  readonly match: MatchResult;
+  /** The rollouts the series goes to; none when `reason` says why. */
+  readonly targets: readonly SeriesTarget[];
+  readonly reason: NoMatchReason | undefined;
   readonly labelViolation: string | null;
   readonly id: string;
-  /** Per match, the series' cell in the collector's cache, once found. */
-  readonly cells: Array<SeriesCell | undefined>;
+}
+
+/** One rollout a series goes to: its cohort there and, once found, its cell in the collector's cache. */
+interface SeriesTarget {
+  readonly rollout: ActiveRollout;
+  readonly cohort: Cohort;
+  cell: SeriesCell | undefined;
 }
 
 /**
@@ -205,11 +215,11 @@ function seriesFacts(point: Point, matcher: Matcher, limits: IngestLimits): Seri
     series: point.series,
     matcher,
     limits,
-    match,
+    targets: match.matches.map(({ rollout, cohort }) => ({ rollout, cohort, cell: undefined })),
+    reason: match.reason,
     labelViolation: wanted ? labelLimitViolation(point.attributes, limits) : null,
     // A histogram part counts for its metric but is a series of its own (`x_bucket{le}`, `x_count`).
     id: wanted ? seriesId(point.series ?? point.name, point.attributes) : '',
-    cells: [],
   };
   if (point.memo !== undefined) point.memo.derived = facts;
   else factsByRecord.set(point.attributes, facts);
