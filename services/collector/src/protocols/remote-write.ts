@@ -167,7 +167,7 @@ function readSeries(
   }
   const { sampleCount, histogramCount } = scratch;
   const { wantsMetric } = options;
-  if (entry?.wantedBy !== wantsMetric || entry === undefined) {
+  if (entry === undefined || entry.wantedBy !== wantsMetric) {
     if (!wantsSample(name, wantsMetric)) {
       out.drop('unwanted-metric', (sampleCount + histogramCount) / 2);
       return;
@@ -199,8 +199,8 @@ function readSeries(
  */
 function locateFields(r: WireReader, end: number, index: number, scratch: SeriesScratch): number {
   let labelCount = 0;
-  let sampleCount = 0;
-  let histogramCount = 0;
+  scratch.sampleCount = 0;
+  scratch.histogramCount = 0;
   let nameStart = -1;
   let nameEnd = -1;
   let otherField = false;
@@ -224,14 +224,10 @@ function locateFields(r: WireReader, end: number, index: number, scratch: Series
           nameStart = scratch.valueStart;
           nameEnd = scratch.valueEnd;
         }
-      } else if (field === 2) {
-        scratch.samples[sampleCount++] = r.pos;
-        scratch.samples[sampleCount++] = subEnd;
-      } else if (field === 4) {
-        scratch.histograms[histogramCount++] = r.pos;
-        scratch.histograms[histogramCount++] = subEnd;
+      } else {
+        notePart(scratch, field, r.pos, subEnd);
+        if (scratch.labelsFrom >= 0) otherField = true;
       }
-      if (field !== 1 && scratch.labelsFrom >= 0) otherField = true;
       r.pos = subEnd;
     } else {
       if (scratch.labelsFrom >= 0) otherField = true;
@@ -240,8 +236,6 @@ function locateFields(r: WireReader, end: number, index: number, scratch: Series
   }
   if (r.pos !== end) r.fail('a series overruns its length');
   scratch.labelCount = labelCount;
-  scratch.sampleCount = sampleCount;
-  scratch.histogramCount = histogramCount;
   if (nameStart < 0) {
     throw new DecodeError(`timeseries[${index}] has no __name__ label; every series needs a metric name`);
   }
@@ -281,9 +275,9 @@ function labelIsName(r: WireReader, end: number, scratch: SeriesScratch): boolea
  * Senders repeat the same series in every request, in the same order, so a label set is decoded
  * once and then found by its raw bytes: first by comparing the series' first bytes with the label
  * set that followed the previous series last time (one native compare; no label is walked, no
- * string made), else by a map lookup on the label bytes as a string. Only valid label sets of wanted series are cached; the cache is dropped whole when
- * full, which bounds its memory (an entry of an older generation is not trusted as a hint, so
- * chains of them die).
+ * string made), else by a map lookup on the label bytes as a string. Only valid label sets of
+ * wanted series are cached; the cache is dropped whole when full, which bounds its memory (an
+ * entry of an older generation is not trusted as a hint, so chains of them die).
  */
 const LABEL_CACHE_LIMIT = 50_000;
 
@@ -344,8 +338,8 @@ function expectedSeries(r: WireReader, end: number, scratch: SeriesScratch): Lab
     return undefined;
   }
   if (bytes.compare(key, 0, key.length, from, labelsEnd) !== 0) return undefined;
-  let sampleCount = 0;
-  let histogramCount = 0;
+  scratch.sampleCount = 0;
+  scratch.histogramCount = 0;
   r.pos = labelsEnd;
   while (r.pos < end) {
     const tag = r.varint();
@@ -359,19 +353,22 @@ function expectedSeries(r: WireReader, end: number, scratch: SeriesScratch): Lab
     if (field === 1) return undefined;
     const subEnd = r.delimitedEnd();
     if (subEnd > end) r.fail('a field runs past its series');
-    if (field === 2) {
-      scratch.samples[sampleCount++] = r.pos;
-      scratch.samples[sampleCount++] = subEnd;
-    } else if (field === 4) {
-      scratch.histograms[histogramCount++] = r.pos;
-      scratch.histograms[histogramCount++] = subEnd;
-    }
+    notePart(scratch, field, r.pos, subEnd);
     r.pos = subEnd;
   }
   if (r.pos !== end) r.fail('a series overruns its length');
-  scratch.sampleCount = sampleCount;
-  scratch.histogramCount = histogramCount;
   return hint;
+}
+
+/** Notes where a sample (field 2) or a native histogram (field 4) of the series sits; other fields are not kept. */
+function notePart(scratch: SeriesScratch, field: number, start: number, end: number): void {
+  if (field === 2) {
+    scratch.samples[scratch.sampleCount++] = start;
+    scratch.samples[scratch.sampleCount++] = end;
+  } else if (field === 4) {
+    scratch.histograms[scratch.histogramCount++] = start;
+    scratch.histograms[scratch.histogramCount++] = end;
+  }
 }
 
 function cachedLabels(
