@@ -12,12 +12,13 @@
 -- KEYS[2]  active series (ZSET series id -> last marked ms): the cardinality cap
 -- KEYS[3+] series-state hashes and bucket hashes, referenced by index
 -- ARGV     1 digest ('' for none), 2 now ms, 3 marker ms, 4 cap (0: none), 5 active ms,
---          6 state ttl s, 7 #mark, 8 #state keys, 9 #buckets, 10 a list, its elements separated
---          by newlines (none holds one), holding
---          #mark series ids to mark active, in the order they came;
---          per state key: key index, n, n series ids, n expected states ('' none, '#<sha1 hex>' a
---          value the collector could not read), n new states;
---          per bucket: key index, ttl s, #fields, #fields × (field, amount), mn, mx, lv, lt ('' none)
+--          6 state ttl s, 7 #mark, 8 #state keys, 9 #buckets,
+--          10 a list, its elements separated by newlines (none holds one), holding
+--             #mark series ids to mark active, in the order they came;
+--             per state key: key index, n, n × (series id, new state);
+--             per bucket: key index, ttl s, #fields, #fields × (field, amount), mn, mx, lv, lt ('' none);
+--          10 + s, per state key s in the list's order: the states expected of its n series, in order,
+--             joined by newlines ('' none, '#<sha1 hex>' a value the collector could not read)
 --
 -- Returns {1} applied, {0} seen before, {2, id…} refused by the cap, {3, key index, id, …} changed.
 
@@ -28,26 +29,27 @@ if digest ~= '' and redis.call('ZSCORE', markers, digest) then return { 0 } end
 local now, marker_ms, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local active_ms, state_ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
 local n_mark, n_states, n_buckets = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
--- Everything per series comes as one argument: thousands of separate arguments cost the collector
--- (building and writing the command) several times what splitting one costs Redis. Newlines part it:
--- the collector joins a list in a third of the time it takes to write it as JSON.
-local A = {}
-do
-  local list, find, sub = ARGV[10], string.find, string.sub
+-- Splits a newline-separated list. Everything per series comes as such a list: thousands of
+-- separate arguments cost the collector (building and writing the command) several times what
+-- splitting one costs Redis, and the collector joins a list in a third of the time JSON takes.
+local function split(list)
+  local parts, find, sub = {}, string.find, string.sub
   local at, n = 1, 0
   while list ~= '' do
     local stop = find(list, '\n', at, true)
     n = n + 1
     if not stop then
-      A[n] = sub(list, at)
+      parts[n] = sub(list, at)
       break
     end
-    A[n] = sub(list, at, stop - 1)
+    parts[n] = sub(list, at, stop - 1)
     at = stop + 1
   end
+  return parts
 end
+local A = split(ARGV[10])
 
--- Each redis.call costs microseconds: arguments go a thousand at a time, straight from A.
+-- Each redis.call costs microseconds: arguments go a thousand at a time.
 local CHUNK = 1000
 
 redis.call('ZREMRANGEBYSCORE', active, '-inf', '(' .. (now - active_ms))
@@ -80,21 +82,29 @@ local sections = {}
 local changed = { 3 }
 for s = 1, n_states do
   local key_index, n = tonumber(A[at]), tonumber(A[at + 1])
-  local ids, expected = at + 2, at + 2 + n
-  sections[s] = { key_index, n, ids, expected + n }
+  local first = at + 2
+  sections[s] = { key_index, n, first }
+  local have = {}
   for i = 0, n - 1, CHUNK do
     local last = math.min(i + CHUNK, n) - 1
-    local stored = redis.call('HMGET', KEYS[key_index], unpack(A, ids + i, ids + last))
-    for j = 0, last - i do
-      local want, have = A[expected + i + j], stored[j + 1] or ''
-      -- '#<sha1 hex>': a stored value the collector could not read, compared by its digest.
-      if have ~= want and not (string.byte(want, 1) == 35 and redis.sha1hex(have) == string.sub(want, 2)) then
+    local ids = {}
+    for j = 0, last - i do ids[j + 1] = A[first + 2 * (i + j)] end
+    local stored = redis.call('HMGET', KEYS[key_index], unpack(ids))
+    for j = 1, #ids do have[i + j] = stored[j] or '' end
+  end
+  -- One comparison of the whole list: no expected state holds a newline, so equal joins mean
+  -- equal states. Only when they differ is each one compared, to say which.
+  if table.concat(have, '\n') ~= ARGV[10 + s] then
+    local expected = split(ARGV[10 + s])
+    for i = 1, n do
+      local want, got = expected[i] or '', have[i]
+      if got ~= want and not (string.byte(want, 1) == 35 and redis.sha1hex(got) == string.sub(want, 2)) then
         changed[#changed + 1] = key_index
-        changed[#changed + 1] = A[ids + i + j]
+        changed[#changed + 1] = A[first + 2 * (i - 1)]
       end
     end
   end
-  at = at + 2 + 3 * n
+  at = first + 2 * n
 end
 if #changed > 1 then return changed end
 
@@ -114,17 +124,11 @@ end
 redis.call('PEXPIRE', active, active_ms * 2)
 
 for _, sec in ipairs(sections) do
-  local key, n, ids, news = KEYS[sec[1]], sec[2], sec[3], sec[4]
-  local pairs_list = {}
-  for i = 0, n - 1 do
-    pairs_list[#pairs_list + 1] = A[ids + i]
-    pairs_list[#pairs_list + 1] = A[news + i]
-    if #pairs_list >= 2 * CHUNK then
-      redis.call('HSET', key, unpack(pairs_list))
-      pairs_list = {}
-    end
+  local key, n, first = KEYS[sec[1]], sec[2], sec[3]
+  for i = 0, n - 1, CHUNK do
+    local last = math.min(i + CHUNK, n) - 1
+    redis.call('HSET', key, unpack(A, first + 2 * i, first + 2 * last + 1))
   end
-  if #pairs_list > 0 then redis.call('HSET', key, unpack(pairs_list)) end
   if n > 0 then redis.call('EXPIRE', key, state_ttl) end
 end
 

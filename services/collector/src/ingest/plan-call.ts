@@ -75,7 +75,7 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
   }
 
   const buckets = spreadGroups(groups, call.targets);
-  const { body, marks, stateKeys } = scriptBody(series, buckets);
+  const { body, expected, marks } = scriptBody(series, buckets);
   const args = [
     call.digest,
     call.nowMs,
@@ -84,12 +84,13 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
     call.activeSeriesMs,
     call.seriesStateSeconds,
     marks,
-    stateKeys,
+    expected.length,
     buckets.size,
     // Newline-separated rather than JSON: joining costs a third of JSON.stringify here, and no element
     // holds a newline (series ids are base64url, field names are the bucket scheme's, numbers are
     // numbers, and a stored state with a newline is compared by its digest).
     body.join('\n'),
+    ...expected,
   ];
   return { args, accepted, refused: refusedPoints, ignored };
 }
@@ -123,13 +124,15 @@ function spreadGroups(
 
 /**
  * Everything per series and bucket in one list, sent as one argument (see ingest.lua) instead of
- * thousands. Its length is counted first: it is made at that size rather than grown element by element.
- * Each changed slot's `next` is set here to the state the call writes.
+ * thousands; and per state key, the states expected of its series joined in one text, which the
+ * script compares with what it holds at once. The list's length is counted first: it is made at that
+ * size rather than grown element by element. Each changed slot's `next` is set here to the state the
+ * call writes.
  */
 function scriptBody(
   series: CallSeries,
   buckets: ReadonlyMap<number, Bucket>,
-): { body: Array<string | number>; marks: number; stateKeys: number } {
+): { body: Array<string | number>; expected: string[]; marks: number } {
   const bucketFields = [...buckets.values()].map((bucket) =>
     Object.entries(bucket.adds).filter(([, v]) => v !== 0 && Number.isFinite(v)),
   );
@@ -148,23 +151,26 @@ function scriptBody(
   for (const entry of series.series()) if (toMark(entry)) marks++;
 
   let length = marks;
-  for (const [, sent] of sentByKey) length += 2 + 3 * sent.length;
+  for (const [, sent] of sentByKey) length += 2 + 2 * sent.length;
   for (const fields of bucketFields) length += 3 + 2 * fields.length + 4;
   const body: Array<string | number> = new Array(length);
+  const expected: string[] = new Array(sentByKey.length);
   let at = 0;
   for (const entry of series.series()) if (toMark(entry)) body[at++] = entry.sid;
-  for (const [keyIndex, sent] of sentByKey) {
+  sentByKey.forEach(([keyIndex, sent], s) => {
     body[at++] = keyIndex;
     body[at++] = sent.length;
-    for (const slot of sent) body[at++] = slot.sid;
-    for (const slot of sent) body[at++] = expectedText(slot.stored?.raw ?? '');
-    for (const slot of sent) {
+    const wants: string[] = new Array(sent.length);
+    sent.forEach((slot, i) => {
+      wants[i] = expectedText(slot.stored?.raw ?? '');
+      body[at++] = slot.sid;
       if (slot.changed) {
         slot.next = encodeState(slot.point as CumulativePoint);
         body[at++] = slot.next.raw as string;
       } else body[at++] = slot.stored?.raw as string;
-    }
-  }
+    });
+    expected[s] = wants.join('\n');
+  });
   let b = 0;
   for (const [keyIndex, bucket] of buckets) {
     const fields = bucketFields[b++] ?? [];
@@ -181,7 +187,7 @@ function scriptBody(
     body[at++] = text(bucket.lt);
   }
   if (at !== length) throw new Error(`ingest script argument: ${at} elements written, ${length} counted`);
-  return { body, marks, stateKeys: sentByKey.length };
+  return { body, expected, marks };
 }
 
 /** A series the script is to mark active: due for a mark, and not refused by the cap. */
