@@ -1,5 +1,6 @@
 import { closeQueues, createQueues, defaultQueuePrefix, type Queues } from '@rollout-guard/shared/jobs';
 import { createLogger } from '@rollout-guard/shared/observability';
+import { createRedis } from '@rollout-guard/shared/redis';
 import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -23,8 +24,9 @@ const silent = createLogger({ service: 'test', level: 'silent' });
 
 /** The enqueues that reached Redis (the queue is emptied before each test): each adds a job or is deduplicated, and says so in the queue's events. */
 async function asks(): Promise<number> {
-  const client = await queues.evaluate.client;
+  const client = createRedis(redis.url, { role: 'worker' });
   const events = await client.xrange(queues.evaluate.keys.events as string, '-', '+');
+  client.disconnect();
   return events.filter(([, fields]) => {
     const event = fields[fields.indexOf('event') + 1];
     return event === 'added' || event === 'deduplicated';
