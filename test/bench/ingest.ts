@@ -4,6 +4,11 @@
  * series per request, 4 concurrent senders each owning its series, when every series matches a
  * rollout and when 1% do; OTLP protobuf ingest of the collector the same way; the collector's RSS.
  * Loopback only; every loop is bounded in count and in time.
+ *
+ * Remote write runs in rounds (BENCH_ROUNDS, default 3), each the collector and Prometheus back to back
+ * on the same payloads, in alternating order: a shared machine's speed drifts by tens of percent within
+ * minutes, and a pair of runs a few seconds apart sees the same machine. The ratio reported is the
+ * median of the rounds' ratios.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -15,6 +20,7 @@ import { type Stack, startStack } from '../../scripts/demo/stack.ts';
 import {
   machine,
   machineText,
+  median,
   percentile,
   printTable,
   processCpuMs,
@@ -36,6 +42,7 @@ const SERIES_PER_REQUEST = Number(process.env.BENCH_SERIES ?? 1_500);
 const REQUESTS_PER_SENDER = Number(process.env.BENCH_REQUESTS ?? 150);
 const WARMUP_REQUESTS = 5;
 const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_MS ?? 30_000);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 // BENCH_ONLY=collector skips Prometheus (for profiling runs).
 const ONLY = process.env.BENCH_ONLY;
 /**
@@ -49,6 +56,8 @@ const wanted = (protocol: 'rw' | 'rw2' | 'otlp', matching: '100%' | '1%') =>
 
 interface RunResult {
   target: string;
+  /** The round of a remote-write pair (1-based); undefined for runs without a Prometheus counterpart. */
+  round?: number;
   protocol: string;
   matching: string;
   requests: number;
@@ -102,9 +111,20 @@ async function withServerTimes(
 ): Promise<RunResult> {
   const names = ['rollout_guard_ingest_request_duration_seconds', 'rollout_guard_ingest_redis_write_seconds'];
   const before = await Promise.all(names.map((n) => histogramTotals(collectorUrl, n)));
+  if (process.env.BENCH_REDIS_STATS) {
+    const r = createRedis(redisUrl, { role: 'worker' });
+    await r.config('RESETSTAT');
+    r.disconnect();
+  }
   const cpuBefore = await redisCpuMs(redisUrl);
   const result = await run();
   const cpuAfter = await redisCpuMs(redisUrl);
+  // BENCH_REDIS_STATS=1: Redis's time per command over the run (INFO commandstats), to see where it goes.
+  if (process.env.BENCH_REDIS_STATS) {
+    const r = createRedis(redisUrl, { role: 'worker' });
+    console.log(await r.info('commandstats'));
+    r.disconnect();
+  }
   const after = await Promise.all(names.map((n) => histogramTotals(collectorUrl, n)));
   const mean = (i: number) => {
     const sum = (after[i]?.sum ?? 0) - (before[i]?.sum ?? 0);
@@ -218,8 +238,8 @@ const REMOTE_WRITE_HEADERS = {
 };
 const OTLP_HEADERS = { 'content-type': 'application/x-protobuf' };
 
-/** The same remote-write payloads into Prometheus' own receiver; returns its RSS. */
-async function benchPrometheus(results: RunResult[], rwAll: Buffer[][], rwOne: Buffer[][]) {
+/** Prometheus with its remote-write receiver, for the same payloads as the collector. */
+async function startPrometheus() {
   const prometheus = await runBinary(
     'prometheus',
     (port, dir) => [
@@ -230,32 +250,20 @@ async function benchPrometheus(results: RunResult[], rwAll: Buffer[][], rwOne: B
     ],
     { 'prometheus.yml': () => 'global: { scrape_interval: 1m }\n' },
   );
-  let prometheusRss = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
-  try {
-    const sampler = prometheus.pid === undefined ? undefined : sampleRss(prometheus.pid);
-    for (const [matching, payloads] of [
-      ['100%', rwAll],
-      ['1%', rwOne],
-    ] as const) {
-      if (!wanted('rw', matching)) continue;
-      process.stdout.write(`prometheus, remote write, ${matching} of the series named as the rollout's…\n`);
-      results.push(
-        await drive(
-          { target: 'prometheus', protocol: 'remote write', matching },
-          `http://127.0.0.1:${prometheus.port}/api/v1/write`,
-          payloads,
-          REMOTE_WRITE_HEADERS,
-          [prometheus.pid],
-        ),
-      );
-    }
-    if (sampler !== undefined) prometheusRss = sampler.stop();
-  } finally {
-    await prometheus.stop();
-  }
-
-  return prometheusRss;
+  const sampler = prometheus.pid === undefined ? undefined : sampleRss(prometheus.pid);
+  return {
+    url: `http://127.0.0.1:${prometheus.port}/api/v1/write`,
+    pid: prometheus.pid,
+    /** Stops it; returns its RSS over the runs. */
+    async stop() {
+      const rss = sampler?.stop() ?? NO_RSS;
+      await prometheus.stop();
+      return rss;
+    },
+  };
 }
+
+const NO_RSS = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
 
 /**
  * A second collector process on the same Redis; senders 0 and 2 go to the first, 1 and 3 to the
@@ -297,23 +305,29 @@ async function benchTwoCollectors(results: RunResult[], first: Stack, payloads: 
 async function main() {
   const info = machine();
   process.stdout.write(`machine: ${machineText(info)}\n`);
-  const startMs = Date.now() - (REQUESTS_PER_SENDER + 120) * 1_000;
-  const plan = (scenario: string, matchingShare: number): PayloadPlan => ({
+  // Requests are a second apart, each round's following the round before, all in the past.
+  const startMs = Date.now() - (ROUNDS * REQUESTS_PER_SENDER + 120) * 1_000;
+  const plan = (scenario: string, matchingShare: number, round = 0): PayloadPlan => ({
     scenario,
     senders: SENDERS,
     seriesPerRequest: SERIES_PER_REQUEST,
     requestsPerSender: REQUESTS_PER_SENDER,
     matchingShare,
     startMs,
+    firstRequest: round * REQUESTS_PER_SENDER,
   });
   process.stdout.write('encoding payloads…\n');
-  const rwAll = remoteWritePayloads(plan('all', 1));
-  const rwOne = remoteWritePayloads(plan('one', 0.01));
-  const otlpAll = otlpPayloads(plan('otlp-all', 1));
-  const otlpOne = otlpPayloads(plan('otlp-one', 0.01));
+  // The same series in every round, later in time each round (as a sender's next minutes would be).
+  const rounds = Array.from({ length: ROUNDS }, (_, r) => ({
+    '100%': wanted('rw', '100%') ? remoteWritePayloads(plan('all', 1, r)) : [],
+    '1%': wanted('rw', '1%') ? remoteWritePayloads(plan('one', 0.01, r)) : [],
+  }));
+  const otlpAll = wanted('otlp', '100%') ? otlpPayloads(plan('otlp-all', 1)) : [];
+  const otlpOne = wanted('otlp', '1%') ? otlpPayloads(plan('otlp-one', 0.01)) : [];
   // Fresh series for the two-collector run: the single collector's runs already stored these times.
   const rwAll2 = wanted('rw2', '100%') ? remoteWritePayloads(plan('all-two', 1)) : [];
-  const bodyKiB = Math.round((rwAll[0]?.[0]?.length ?? 0) / 1024);
+  const someBody = rounds[0]?.['100%'][0]?.[0] ?? rounds[0]?.['1%'][0]?.[0] ?? rwAll2[0]?.[0];
+  const bodyKiB = Math.round((someBody?.length ?? 0) / 1024);
 
   const results: RunResult[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'rg-bench-ingest-'));
@@ -335,8 +349,9 @@ async function main() {
       ],
     },
   });
-  let rss = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
-  let rss2 = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
+  let rss = NO_RSS;
+  let rss2 = NO_RSS;
+  let prometheusRss = NO_RSS;
   try {
     const api = apiClient(stack.collectorUrl);
     await api.putSpec('bench-ingest', benchSpec);
@@ -346,29 +361,51 @@ async function main() {
     const sampler = collectorPid === undefined ? undefined : sampleRss(collectorPid);
     const rw = `${stack.collectorUrl}/api/v1/write`;
     const otlp = `${stack.collectorUrl}/v1/metrics`;
-    for (const [matching, payloads] of [
-      ['100%', rwAll],
-      ['1%', rwOne],
-    ] as const) {
-      if (!wanted('rw', matching)) continue;
-      process.stdout.write(`collector, remote write, ${matching} matching…\n`);
-      results.push(
-        await withServerTimes(stack.collectorUrl, stack.redisUrl, () =>
-          drive(
-            { target: 'collector', protocol: 'remote write', matching },
-            rw,
-            payloads,
-            REMOTE_WRITE_HEADERS,
-            [collectorPid],
-          ),
-        ),
-      );
+
+    const pairs = rounds.some((round) => round['100%'].length > 0 || round['1%'].length > 0);
+    const prometheus = ONLY !== 'collector' && pairs ? await startPrometheus() : undefined;
+    try {
+      for (const [r, round] of rounds.entries()) {
+        for (const matching of ['100%', '1%'] as const) {
+          const payloads = round[matching];
+          if (payloads.length === 0) continue;
+          const label = { protocol: 'remote write', matching, round: r + 1 };
+          const ours = async () => {
+            process.stdout.write(`round ${r + 1}: collector, remote write, ${matching} matching…\n`);
+            results.push(
+              await withServerTimes(stack.collectorUrl, stack.redisUrl, () =>
+                drive({ target: 'collector', ...label }, rw, payloads, REMOTE_WRITE_HEADERS, [collectorPid]),
+              ),
+            );
+          };
+          const theirs = async () => {
+            if (prometheus === undefined) return;
+            process.stdout.write(
+              `round ${r + 1}: prometheus, remote write, ${matching} of the series named as the rollout's…\n`,
+            );
+            results.push(
+              await drive(
+                { target: 'prometheus', ...label },
+                prometheus.url,
+                payloads,
+                REMOTE_WRITE_HEADERS,
+                [prometheus.pid],
+              ),
+            );
+          };
+          // Alternating order: a machine speeding up or slowing down over the rounds favours neither.
+          for (const run of r % 2 === 0 ? [ours, theirs] : [theirs, ours]) await run();
+        }
+      }
+    } finally {
+      if (prometheus !== undefined) prometheusRss = await prometheus.stop();
     }
+
     for (const [matching, payloads] of [
       ['100%', otlpAll],
       ['1%', otlpOne],
     ] as const) {
-      if (!wanted('otlp', matching)) continue;
+      if (payloads.length === 0) continue;
       process.stdout.write(`collector, OTLP protobuf, ${matching} matching…\n`);
       results.push(
         await withServerTimes(stack.collectorUrl, stack.redisUrl, () =>
@@ -379,18 +416,16 @@ async function main() {
       );
     }
     if (sampler !== undefined) rss = sampler.stop();
-    if (wanted('rw2', '100%')) rss2 = await benchTwoCollectors(results, stack, rwAll2);
+    if (rwAll2.length > 0) rss2 = await benchTwoCollectors(results, stack, rwAll2);
   } finally {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  let prometheusRss = { peakMiB: Number.NaN, lastMiB: Number.NaN, samples: 0 };
-  if (ONLY !== 'collector') prometheusRss = await benchPrometheus(results, rwAll, rwOne);
-
   printTable(
     `remote-write and OTLP ingest — ${SENDERS} senders × ${SERIES_PER_REQUEST} series/request (${bodyKiB} KiB snappy), ${REQUESTS_PER_SENDER - WARMUP_REQUESTS} measured requests each`,
     results.map((r) => ({
+      round: r.round ?? '',
       target: r.target,
       protocol: r.protocol,
       matching: r.matching,
@@ -405,27 +440,42 @@ async function main() {
       'redis cpu ms/req': r.redisCpuMs ?? Number.NaN,
     })),
   );
-  const ratios = (
-    [
-      ['collector', '100%'],
-      ['collector', '1%'],
-      ['collector ×2', '100%'],
-    ] as const
-  ).map(([target, matching]) => {
-    const ours = results.find(
-      (r) => r.target === target && r.protocol === 'remote write' && r.matching === matching,
+  // Per round, the collector's samples/s over Prometheus' in the same round; then the median per case.
+  const paired = results.flatMap((ours) => {
+    if (ours.target !== 'collector' || ours.round === undefined) return [];
+    const theirs = results.find(
+      (r) => r.target === 'prometheus' && r.round === ours.round && r.matching === ours.matching,
     );
-    const theirs = results.find((r) => r.target === 'prometheus' && r.matching === matching);
-    return {
-      target,
-      matching,
-      'collector samples/s': ours?.samplesPerSecond ?? 0,
-      'prometheus samples/s': theirs?.samplesPerSecond ?? 0,
-      'collector / prometheus':
-        theirs === undefined ? Number.NaN : (ours?.samplesPerSecond ?? 0) / theirs.samplesPerSecond,
-    };
+    if (theirs === undefined) return [];
+    return [
+      {
+        round: ours.round,
+        matching: ours.matching,
+        'collector samples/s': ours.samplesPerSecond,
+        'prometheus samples/s': theirs.samplesPerSecond,
+        'collector / prometheus': ours.samplesPerSecond / theirs.samplesPerSecond,
+        'collector cpu µs/sample': ours.cpuUsPerSample,
+        'prometheus cpu µs/sample': theirs.cpuUsPerSample,
+      },
+    ];
   });
-  printTable('remote write: collector vs Prometheus 2.42 receiver', ratios);
+  const ratios = (['100%', '1%'] as const).flatMap((matching) => {
+    const of = paired.filter((p) => p.matching === matching);
+    if (of.length === 0) return [];
+    return [
+      {
+        matching,
+        rounds: of.length,
+        'median collector / prometheus': median(of.map((p) => p['collector / prometheus'])),
+        lowest: Math.min(...of.map((p) => p['collector / prometheus'])),
+        highest: Math.max(...of.map((p) => p['collector / prometheus'])),
+        'median collector samples/s': Math.round(median(of.map((p) => p['collector samples/s']))),
+        'median prometheus samples/s': Math.round(median(of.map((p) => p['prometheus samples/s']))),
+      },
+    ];
+  });
+  printTable('remote write: collector vs Prometheus 2.42 receiver, round by round', paired);
+  printTable('remote write: collector / Prometheus over the rounds', ratios);
   printTable('resident memory under the runs above (MiB)', [
     { process: 'collector', peak: rss.peakMiB, last: rss.lastMiB },
     { process: 'collector ×2 (largest)', peak: rss2.peakMiB, last: rss2.lastMiB },
@@ -437,8 +487,17 @@ async function main() {
   }
   const file = writeResults('ingest', {
     machine: info,
-    settings: { SENDERS, SERIES_PER_REQUEST, REQUESTS_PER_SENDER, WARMUP_REQUESTS, RUN_LIMIT_MS, bodyKiB },
+    settings: {
+      SENDERS,
+      SERIES_PER_REQUEST,
+      REQUESTS_PER_SENDER,
+      WARMUP_REQUESTS,
+      RUN_LIMIT_MS,
+      ROUNDS,
+      bodyKiB,
+    },
     results,
+    paired,
     ratios,
     rss: { collector: rss, collectorOfTwo: rss2, prometheus: prometheusRss },
   });

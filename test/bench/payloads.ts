@@ -14,8 +14,13 @@ export interface PayloadPlan {
   readonly requestsPerSender: number;
   /** Share of each request's series that an active rollout reads (1 or 0.01). */
   readonly matchingShare: number;
-  /** Timestamp (ms) of the first request; each next request is one second later. */
+  /** Timestamp (ms) of request 0; each next request is one second later. */
   readonly startMs: number;
+  /**
+   * The first request's number (default 0): a plan that goes on where another of the same series
+   * ended starts at its `requestsPerSender`, so times and counters carry on rising.
+   */
+  readonly firstRequest?: number;
 }
 
 /** One series' labels, sorted by name as remote write requires, `__name__` first. */
@@ -40,7 +45,8 @@ export function remoteWritePayloads(plan: PayloadPlan): Buffer[][] {
     const labels = Array.from({ length: plan.seriesPerRequest }, (_, i) =>
       seriesLabels(plan, sender, i).map(([name, value]) => ({ name, value })),
     );
-    return Array.from({ length: plan.requestsPerSender }, (_, r) => {
+    return Array.from({ length: plan.requestsPerSender }, (_, n) => {
+      const r = (plan.firstRequest ?? 0) + n;
       const timestamp = plan.startMs + r * 1_000;
       const body = encodeWriteRequest({
         timeseries: labels.map((l, i) => ({ labels: l, samples: [{ value: r * 10 + (i % 10), timestamp }] })),
