@@ -43,6 +43,8 @@ const REQUESTS_PER_SENDER = Number(process.env.BENCH_REQUESTS ?? 150);
 const WARMUP_REQUESTS = 5;
 const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_MS ?? 30_000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+// BENCH_REDIS_STATS=1: Redis's time per command over each collector run (INFO commandstats).
+const REDIS_STATS = process.env.BENCH_REDIS_STATS === '1';
 // BENCH_ONLY=collector skips Prometheus (for profiling runs).
 const ONLY = process.env.BENCH_ONLY;
 /**
@@ -88,16 +90,21 @@ async function histogramTotals(baseUrl: string, name: string): Promise<{ sum: nu
   return { sum, count };
 }
 
-/** Redis's own CPU time so far (user + system), in ms, from INFO. */
-async function redisCpuMs(redisUrl: string): Promise<number> {
+/** Runs one command sequence on a connection of its own. */
+async function withRedis<T>(redisUrl: string, use: (redis: ReturnType<typeof createRedis>) => Promise<T>) {
   const redis = createRedis(redisUrl, { role: 'worker' });
   try {
-    const info = await redis.info('cpu');
-    const field = (name: string) => Number(new RegExp(`^used_cpu_${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
-    return (field('user') + field('sys')) * 1000;
+    return await use(redis);
   } finally {
     redis.disconnect();
   }
+}
+
+/** Redis's own CPU time so far (user + system), in ms, from INFO. */
+async function redisCpuMs(redisUrl: string): Promise<number> {
+  const info = await withRedis(redisUrl, (redis) => redis.info('cpu'));
+  const field = (name: string) => Number(new RegExp(`^used_cpu_${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
+  return (field('user') + field('sys')) * 1000;
 }
 
 /**
@@ -111,19 +118,13 @@ async function withServerTimes(
 ): Promise<RunResult> {
   const names = ['rollout_guard_ingest_request_duration_seconds', 'rollout_guard_ingest_redis_write_seconds'];
   const before = await Promise.all(names.map((n) => histogramTotals(collectorUrl, n)));
-  if (process.env.BENCH_REDIS_STATS) {
-    const r = createRedis(redisUrl, { role: 'worker' });
-    await r.config('RESETSTAT');
-    r.disconnect();
-  }
+  if (REDIS_STATS) await withRedis(redisUrl, (redis) => redis.config('RESETSTAT'));
   const cpuBefore = await redisCpuMs(redisUrl);
   const result = await run();
   const cpuAfter = await redisCpuMs(redisUrl);
-  // BENCH_REDIS_STATS=1: Redis's time per command over the run (INFO commandstats), to see where it goes.
-  if (process.env.BENCH_REDIS_STATS) {
-    const r = createRedis(redisUrl, { role: 'worker' });
-    console.log(await r.info('commandstats'));
-    r.disconnect();
+  if (REDIS_STATS) {
+    const stats = await withRedis(redisUrl, (redis) => redis.info('commandstats'));
+    process.stdout.write(`Redis's time per command over the run:\n${stats}\n`);
   }
   const after = await Promise.all(names.map((n) => histogramTotals(collectorUrl, n)));
   const mean = (i: number) => {
