@@ -1,6 +1,7 @@
 import { operate } from '@rollout-guard/shared/store';
 import type { ApiTestApp } from './api-test-kit.ts';
 import { specYaml } from './api-test-kit.ts';
+import { breachEvent } from './controller-states.ts';
 
 /** The clock of the controller tests: waves start at T0 and bake for an hour (specYaml's default). */
 export const T0 = Date.parse('2026-11-21T10:00:00Z');
@@ -60,18 +61,6 @@ export async function checkpoint(api: ApiTestApp, name: string, outcome: Checkpo
 
 /** A breach of the `error-rate` guardrail (at most 3%) in the current wave: rollout-guard rolls back. */
 export async function breach(api: ApiTestApp, name: string) {
-  const result = await api.deps.store.applyEvent(
-    name,
-    {
-      type: 'evaluation',
-      measurements: {
-        'error-rate': {
-          window: { from: T0, to: T0 + 60_000, label: 'wave' },
-          treatment: { samples: 5120, value: 0.041, interval: [0.036, 0.046] },
-        },
-      },
-    },
-    T0 + 60_000,
-  );
+  const result = await api.deps.store.applyEvent(name, breachEvent(T0), T0 + 60_000);
   if (!result.ok) throw new Error(result.reason);
 }
