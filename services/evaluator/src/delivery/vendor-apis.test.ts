@@ -3,7 +3,12 @@ import { type AttemptRecord, attemptDelivery, nextStep } from './attempt.ts';
 import { secretResolver } from './secret.ts';
 import type { FlagsmithTarget, LaunchDarklyTarget } from './targets.ts';
 import { advanceEvent, rollbackEvent } from './test-events.ts';
-import { startFlagsmith, startLaunchDarkly, type VendorServer } from './vendor-test-servers.ts';
+import {
+  launchDarklyTarget,
+  startFlagsmith,
+  startLaunchDarkly,
+  type VendorServer,
+} from './vendor-test-servers.ts';
 
 // Every launchdarkly and flagsmith request against a server that enforces the vendor's published API
 // definition (vendor-apis/) and answers as the vendor does, rate limits included.
@@ -38,12 +43,11 @@ describe('launchdarkly against LaunchDarkly’s semantic patch API', () => {
   });
   afterAll(() => ld.close());
   const target = (overrides: Partial<LaunchDarklyTarget> = {}): LaunchDarklyTarget => ({
-    format: 'launchdarkly',
-    url: ld.url,
-    token: { env: 'LD_TOKEN' },
-    project: 'support',
-    environment: 'production',
-    variations: { treatment: 'var-treatment-1', control: 'var-control-0' },
+    ...launchDarklyTarget(ld.url, {
+      project: 'support',
+      environment: 'production',
+      variations: { treatment: 'var-treatment-1', control: 'var-control-0' },
+    }),
     ...overrides,
   });
 

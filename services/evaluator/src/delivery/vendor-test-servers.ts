@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { semanticPatchType } from './formats/launchdarkly.ts';
+import type { LaunchDarklyTarget } from './targets.ts';
 import { type CapturedRequest, startReceiver, type TestReceiver } from './test-receiver.ts';
 
 // Loopback stand-ins for LaunchDarkly's and Flagsmith's APIs in the delivery tests: each refuses any
@@ -66,6 +67,16 @@ async function vendorServer(
       limitedLeft = count;
     },
   };
+}
+
+/** A `launchdarkly` target for the server `url` stands in for, its token read from `env:LD_TOKEN`. */
+export function launchDarklyTarget(
+  url: string,
+  options: Pick<LaunchDarklyOptions, 'project' | 'environment'> & {
+    variations: { treatment: string; control: string };
+  },
+): LaunchDarklyTarget {
+  return { format: 'launchdarkly', url, token: { env: 'LD_TOKEN' }, ...options };
 }
 
 /** PATCH /api/v2/flags/{project}/{flag} with a semantic patch, as LaunchDarkly validates and answers it. */
