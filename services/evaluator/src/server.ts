@@ -3,7 +3,7 @@ import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/obser
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { healthRoutes, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
 import { Hono } from 'hono';
-import { deliveryLogRetentionMs, type EvaluatorEnv } from './env.ts';
+import { auditLogRetentionMs, deliveryLogRetentionMs, type EvaluatorEnv } from './env.ts';
 import { startEvaluatorCore } from './evaluator.ts';
 
 /**
@@ -45,6 +45,7 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
     ...(env.DELIVERY_ALLOWED_HOSTS.length === 0 ? {} : { allowedHosts: env.DELIVERY_ALLOWED_HOSTS }),
     tickEveryMs: env.TICK_MS,
     deliveryLogRetentionMs: deliveryLogRetentionMs(env),
+    auditLogRetentionMs: auditLogRetentionMs(env),
   });
   const http = await startHttpServer(app, { host: env.HOST, port: env.HEALTH_PORT });
   logger.info(

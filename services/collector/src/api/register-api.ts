@@ -3,6 +3,7 @@ import type { App } from '../app.ts';
 import { registerDashboard } from '../dashboard/register-dashboard.ts';
 import { AppError } from '../errors.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { registerAuditFeed } from './audit-feed.ts';
 import { registerDecisions } from './decisions.ts';
 import { registerDeliveries } from './deliveries.ts';
 import { registerDiffVersions } from './diff-versions.ts';
@@ -11,6 +12,7 @@ import { registerListRollouts } from './list-rollouts.ts';
 import { registerOpenApi } from './openapi-doc.ts';
 import { registerPutRollout } from './put-rollout.ts';
 import { registerRolloutActions } from './rollout-actions.ts';
+import { registerRolloutAudit } from './rollout-audit.ts';
 import { registerSeries } from './series.ts';
 import { registerValidate } from './validate.ts';
 import { registerVersions } from './versions.ts';
@@ -40,6 +42,8 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerDecisions(app, deps);
   registerSeries(app, deps);
   registerDeliveries(app, deps);
+  registerRolloutAudit(app, deps);
+  registerAuditFeed(app, deps);
   registerDashboard(app, deps);
   registerOpenApi(app, deps);
 }
