@@ -243,4 +243,25 @@ spec:
     const deliveries = await run(['deliveries', '--rollout', 'cli-e2e']);
     expect(deliveries.stdout).toMatch(/rollout\.rollback\s+delivered/);
   }, 120_000);
+
+  it('prints the audit log, follows it, and stops cleanly on Ctrl-C', async () => {
+    const log = await run(['log', 'cli-e2e']);
+    expect(log.code).toBe(0);
+    expect(log.stdout).toMatch(
+      /cli-e2e {2}cli {2}approve {2}awaiting-approval 1 → wave 2 {2}spec v1 {2}why: "numbers look fine"/,
+    );
+    expect(log.stdout).toMatch(/cli-e2e {2}system {2}evaluation: .*decided rollback rollback/);
+    const operators = await run(['log', '--actor', 'cli', '--kind', 'transition', '-o', 'json']);
+    const entries = JSON.parse(operators.stdout) as Array<{ action: string; rollout: string }>;
+    expect(entries.map((e) => e.action)).toEqual(['start', 'approve']);
+    expect((await run(['log', 'no-such-rollout'])).code).toBe(1);
+
+    const follow = cli(['log', 'cli-e2e', '--follow', '--interval', '0.2']);
+    await follow.waitForLine((line) => line.includes('decided rollback rollback'));
+    expect((await run(['approve', 'cli-e2e', '-r', 'too late'])).code).toBe(1);
+    await follow.waitForLine((line) => line.includes('approve refused') && line.includes('"too late"'));
+    follow.child.kill('SIGINT');
+    expect(await follow.exited).toBe(0);
+    expect(follow.lines.filter((line) => line.includes('"too late"'))).toHaveLength(1);
+  }, 60_000);
 });

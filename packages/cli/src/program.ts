@@ -6,6 +6,7 @@ import { registerActions } from './commands/actions.ts';
 import { registerApply } from './commands/apply.ts';
 import { registerDecisions } from './commands/decisions.ts';
 import { registerDeliveries } from './commands/deliveries.ts';
+import { registerLog } from './commands/log.ts';
 import { registerRollouts } from './commands/rollouts.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerVersions } from './commands/versions.ts';
@@ -98,6 +99,7 @@ function buildProgram(io: CliIo, colors: Colors): Command {
   registerActions(program, ctx);
   registerDecisions(program, ctx, () => options().server.replace(/\/+$/, ''));
   registerDeliveries(program, ctx);
+  registerLog(program, ctx);
   registerVersions(program, ctx);
   // Every subcommand reports errors the same way and has --help.
   for (const command of program.commands) {
