@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -244,7 +244,7 @@ spec:
     expect(deliveries.stdout).toMatch(/rollout\.rollback\s+delivered/);
   }, 120_000);
 
-  it('prints the audit log, follows it, and stops cleanly on Ctrl-C', async () => {
+  it('prints the audit log, downloads an evidence pack, follows the log and stops cleanly on Ctrl-C', async () => {
     const log = await run(['log', 'cli-e2e']);
     expect(log.code).toBe(0);
     expect(log.stdout).toMatch(
@@ -255,6 +255,27 @@ spec:
     const entries = JSON.parse(operators.stdout) as Array<{ action: string; rollout: string }>;
     expect(entries.map((e) => e.action)).toEqual(['start', 'approve']);
     expect((await run(['log', 'no-such-rollout'])).code).toBe(1);
+
+    // The go verdict's evidence pack, downloaded as JSON and as printable HTML.
+    const decisions = JSON.parse((await run(['decisions', 'cli-e2e', '-o', 'json'])).stdout) as Array<{
+      id: string;
+      outcome: string;
+    }>;
+    const go = decisions.find((d) => d.outcome === 'go')!;
+    const file = join(dir, 'gate.json');
+    expect(await run(['evidence', 'cli-e2e', go.id, '--file', file])).toMatchObject({
+      code: 0,
+      stdout: `evidence pack of ${go.id} written to ${file}`,
+    });
+    const pack = JSON.parse(readFileSync(file, 'utf8')) as {
+      decision: { id: string };
+      approvals: Array<{ reason: string }>;
+    };
+    expect(pack.decision.id).toBe(go.id);
+    expect(pack.approvals.map((a) => a.reason)).toEqual(['numbers look fine']);
+    const html = await run(['evidence', 'cli-e2e', go.id, '--html', '--file', '-']);
+    expect(html.stdout).toContain('Evidence pack of a rollout-guard decision');
+    expect((await run(['evidence', 'cli-e2e', 'dec_nope'])).code).toBe(1);
 
     const follow = cli(['log', 'cli-e2e', '--follow', '--interval', '0.2']);
     await follow.waitForLine((line) => line.includes('decided rollback rollback'));

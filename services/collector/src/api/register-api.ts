@@ -7,6 +7,7 @@ import { registerAuditFeed } from './audit-feed.ts';
 import { registerDecisions } from './decisions.ts';
 import { registerDeliveries } from './deliveries.ts';
 import { registerDiffVersions } from './diff-versions.ts';
+import { registerEvidence } from './evidence.ts';
 import { registerGetRollout } from './get-rollout.ts';
 import { registerListRollouts } from './list-rollouts.ts';
 import { registerOpenApi } from './openapi-doc.ts';
@@ -40,6 +41,7 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerDiffVersions(app, deps);
   registerRolloutActions(app, deps);
   registerDecisions(app, deps);
+  registerEvidence(app, deps);
   registerSeries(app, deps);
   registerDeliveries(app, deps);
   registerRolloutAudit(app, deps);
