@@ -55,6 +55,18 @@ export const EvaluatorEnv = z.object({
       error: (issue) =>
         `"${String(issue.input)}" is not a retention of at least an hour; expected a duration like "30d", "72h" or "90d"`,
     }),
+  /**
+   * How long the audit log (every spec change, operator action, transition and decision, per rollout and for
+   * all) keeps an entry, deleted rollouts' included: `365d` by default, the record a post-incident review or
+   * an audit asks for, at a few hundred bytes per entry. Trimmed by the evaluator's outbox sweep.
+   */
+  AUDIT_LOG_RETENTION: z
+    .string()
+    .default('365d')
+    .refine((text) => (parseDuration(text)?.ms ?? 0) >= 86_400_000, {
+      error: (issue) =>
+        `"${String(issue.input)}" is not a retention of at least a day; expected a duration like "365d" or "90d"`,
+    }),
   /** On SIGTERM, how long running jobs may finish before the process stops without them (BullMQ retries them). */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
 });
@@ -64,6 +76,11 @@ export type EvaluatorEnv = z.output<typeof EvaluatorEnv>;
 /** `DELIVERY_LOG_RETENTION` in milliseconds (the schema has checked it is a duration). */
 export function deliveryLogRetentionMs(env: Pick<EvaluatorEnv, 'DELIVERY_LOG_RETENTION'>): number {
   return parseDuration(env.DELIVERY_LOG_RETENTION)?.ms ?? 30 * 86_400_000;
+}
+
+/** `AUDIT_LOG_RETENTION` in milliseconds (the schema has checked it is a duration). */
+export function auditLogRetentionMs(env: Pick<EvaluatorEnv, 'AUDIT_LOG_RETENTION'>): number {
+  return parseDuration(env.AUDIT_LOG_RETENTION)?.ms ?? 365 * 86_400_000;
 }
 
 export function loadEnv(source: Record<string, string | undefined> = process.env): EvaluatorEnv {
