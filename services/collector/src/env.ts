@@ -1,4 +1,5 @@
 import { host, logLevel, parseEnv, port, positiveInteger, redisUrl } from '@rollout-guard/shared/config';
+import { DEFAULT_SPEC_SHAPE_LIMITS } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -21,6 +22,10 @@ export const CollectorEnv = z.object({
   INGEST_MAX_DECOMPRESSED_BYTES: positiveInteger(64 * MiB, 'bytes'),
   /** Largest API body (a rollout spec), in bytes. */
   API_MAX_BODY_BYTES: positiveInteger(1 * MiB, 'bytes'),
+  /** Keys and list items a spec may hold, all levels counted; a rollout spec has a few hundred. Parsing stays linear below it. */
+  SPEC_MAX_KEYS: positiveInteger(DEFAULT_SPEC_SHAPE_LIMITS.maxKeys, 'keys'),
+  /** Levels of nesting a spec may have; a rollout spec needs about 7. Deeper texts are refused before parsing. */
+  SPEC_MAX_DEPTH: positiveInteger(DEFAULT_SPEC_SHAPE_LIMITS.maxDepth, 'levels'),
   /** How long one Redis command may take on a request path before the request fails with 503. */
   REDIS_COMMAND_TIMEOUT_MS: positiveInteger(2000, 'milliseconds'),
   /** A YAML/JSON file `scrape: [{ url, interval?, timeout?, headers?, format? }]` of endpoints scraped whatever rollouts are active; read at start, a bad one stops it. */

@@ -70,6 +70,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     jobs,
     logger,
     maxBodyBytes: env.API_MAX_BODY_BYTES,
+    specLimits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
     now: Date.now,
   });
 

@@ -237,6 +237,16 @@ describe('the rollouts API', () => {
       problems: [expect.objectContaining({ path: 'spec.guardrails[0].allowed.max' })],
     });
     expect(await api.deps.store.listRollouts()).toEqual([]);
+    const deep = await api.call('POST', '/api/v1/validate', {
+      token: 'reader',
+      body: `${'['.repeat(10_000)}${']'.repeat(10_000)}`,
+      type: 'application/json',
+    });
+    expect(deep.status).toBe(200);
+    expect((await deep.json()) as Loose).toMatchObject({
+      valid: false,
+      problems: [{ path: '', message: expect.stringContaining('SPEC_MAX_DEPTH'), line: 1, column: 34 }],
+    });
     expect(
       (await api.call('POST', '/api/v1/validate', { token: null, body: '{}', type: 'application/json' }))
         .status,
