@@ -26,6 +26,10 @@ export const CollectorEnv = z.object({
   SPEC_MAX_KEYS: positiveInteger(DEFAULT_SPEC_SHAPE_LIMITS.maxKeys, 'keys'),
   /** Levels of nesting a spec may have; a rollout spec needs about 7. Deeper texts are refused before parsing. */
   SPEC_MAX_DEPTH: positiveInteger(DEFAULT_SPEC_SHAPE_LIMITS.maxDepth, 'levels'),
+  /** Lines two spec versions may differ in for `…/diff` to include a text patch; beyond, it lists field changes only. */
+  DIFF_MAX_CHANGED_LINES: positiveInteger(2000, 'lines'),
+  /** How long computing one text patch may take before it is given up (the field changes are still listed). */
+  DIFF_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
   /** How long one Redis command may take on a request path before the request fails with 503. */
   REDIS_COMMAND_TIMEOUT_MS: positiveInteger(2000, 'milliseconds'),
   /** A YAML/JSON file `scrape: [{ url, interval?, timeout?, headers?, format? }]` of endpoints scraped whatever rollouts are active; read at start, a bad one stops it. */

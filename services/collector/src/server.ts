@@ -71,6 +71,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     logger,
     maxBodyBytes: env.API_MAX_BODY_BYTES,
     specLimits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
+    diffLimits: { maxChangedLines: env.DIFF_MAX_CHANGED_LINES, timeoutMs: env.DIFF_TIMEOUT_MS },
     now: Date.now,
   });
 

@@ -22,5 +22,7 @@ export interface ApiDeps {
   maxBodyBytes: number;
   /** Keys and nesting a spec may have (SPEC_MAX_KEYS, SPEC_MAX_DEPTH). */
   specLimits: SpecShapeLimits;
+  /** How large a text patch between two versions may be (DIFF_MAX_CHANGED_LINES, DIFF_TIMEOUT_MS). */
+  diffLimits: { readonly maxChangedLines: number; readonly timeoutMs: number };
   now: () => number;
 }

@@ -66,6 +66,7 @@ export async function startApiApp(
     logger,
     maxBodyBytes: 64 * 1024,
     specLimits: DEFAULT_SPEC_SHAPE_LIMITS,
+    diffLimits: { maxChangedLines: 2000, timeoutMs: 1000 },
     now: options.now ?? Date.now,
   };
   registerApi(app, deps);
