@@ -20,6 +20,15 @@ export const CollectorEnv = z.object({
   INGEST_MAX_BODY_BYTES: positiveInteger(8 * MiB, 'bytes'),
   /** Largest ingest body once gunzipped or snappy-decoded, in bytes: a bound against decompression bombs. */
   INGEST_MAX_DECOMPRESSED_BYTES: positiveInteger(64 * MiB, 'bytes'),
+  /**
+   * Bytes of ingest bodies, as read and once decompressed, held at once across every request in flight;
+   * past it senders are asked to retry (429/503), and a body that alone needs more is refused (413).
+   * Decoding OTLP/JSON takes about 4.5 bytes of heap per decompressed byte: 32 MiB stays well inside
+   * the collector's 192 MiB old space (scripts/service-node-flags.ts).
+   */
+  INGEST_DECODE_BUDGET_BYTES: positiveInteger(32 * MiB, 'bytes'),
+  /** How long reading one ingest body may take before the request is answered 408. */
+  INGEST_BODY_TIMEOUT_MS: positiveInteger(10_000, 'milliseconds'),
   /** Largest API body (a rollout spec), in bytes. */
   API_MAX_BODY_BYTES: positiveInteger(1 * MiB, 'bytes'),
   /** Keys and list items a spec may hold, all levels counted; a rollout spec has a few hundred. Parsing stays linear below it. */

@@ -12,6 +12,7 @@ import { loadTokens } from './auth/load-tokens.ts';
 import { createRateLimiter } from './auth/rate-limit.ts';
 import type { CollectorEnv } from './env.ts';
 import { watchActiveRollouts } from './ingest/active-rollouts.ts';
+import { DecodeBudget } from './ingest/decode-budget.ts';
 import { limitsFromEnv } from './ingest/limits.ts';
 import { evaluateOnStored } from './ingest/notify-evaluator.ts';
 import { registerOtlpMetrics } from './ingest/otlp-metrics.ts';
@@ -55,6 +56,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     metrics,
     activeRollouts,
     limits,
+    decodeBudget: new DecodeBudget(limits.decodeBudgetBytes),
     onStored,
     ...(verifyToken === undefined ? {} : { verifyToken }),
   };
