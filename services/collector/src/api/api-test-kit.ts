@@ -1,6 +1,7 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { createLogger } from '@rollout-guard/shared/observability';
 import { createRedis, type RedisClient, waitUntilReady } from '@rollout-guard/shared/redis';
+import { DEFAULT_SPEC_SHAPE_LIMITS } from '@rollout-guard/shared/spec';
 import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
 import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { Registry } from 'prom-client';
@@ -66,6 +67,8 @@ export async function startApiApp(
     jobs,
     logger,
     maxBodyBytes: 64 * 1024,
+    specLimits: DEFAULT_SPEC_SHAPE_LIMITS,
+    diffLimits: { maxChangedLines: 2000, timeoutMs: 1000 },
     now: options.now ?? Date.now,
   };
   registerApi(app, deps);
