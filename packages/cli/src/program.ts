@@ -6,6 +6,7 @@ import { registerActions } from './commands/actions.ts';
 import { registerApply } from './commands/apply.ts';
 import { registerDecisions } from './commands/decisions.ts';
 import { registerDeliveries } from './commands/deliveries.ts';
+import { registerRemove } from './commands/remove.ts';
 import { registerRollouts } from './commands/rollouts.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerVersions } from './commands/versions.ts';
@@ -96,6 +97,7 @@ function buildProgram(io: CliIo, colors: Colors): Command {
   registerApply(program, ctx);
   registerRollouts(program, ctx);
   registerActions(program, ctx);
+  registerRemove(program, ctx);
   registerDecisions(program, ctx, () => options().server.replace(/\/+$/, ''));
   registerDeliveries(program, ctx);
   registerVersions(program, ctx);

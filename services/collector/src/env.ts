@@ -6,6 +6,7 @@ import {
   port,
   positiveInteger,
   redisUrl,
+  retentionEnv,
 } from '@rollout-guard/shared/config';
 import { z } from 'zod';
 
@@ -49,6 +50,7 @@ export const CollectorEnv = z.object({
   /** API requests a token may make at once after being idle. */
   API_RATE_LIMIT_BURST: positiveInteger(100, 'requests'),
   ...egressEnv,
+  ...retentionEnv,
   /** On SIGTERM, how long in-flight requests may finish before their connections are cut. */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { egressPolicyFromEnv } from '@rollout-guard/shared/config';
+import { egressPolicyFromEnv, retentionPolicyFromEnv } from '@rollout-guard/shared/config';
 import { createEgress } from '@rollout-guard/shared/egress';
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
@@ -73,6 +73,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     logger,
     maxBodyBytes: env.API_MAX_BODY_BYTES,
     now: Date.now,
+    auditRetentionMs: retentionPolicyFromEnv(env).auditMs,
   });
 
   const egress = createEgress(egressPolicyFromEnv(env));

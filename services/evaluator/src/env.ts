@@ -7,6 +7,7 @@ import {
   port,
   positiveInteger,
   redisUrl,
+  retentionEnv,
 } from '@rollout-guard/shared/config';
 import { parseDuration } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
@@ -40,6 +41,7 @@ export const EvaluatorEnv = z.object({
   /** Largest PromQL answer read, in bytes: a query returning far more than one series per cohort fails instead of filling the heap. */
   PROMQL_MAX_RESPONSE_BYTES: positiveInteger(4 * 1024 * 1024, 'bytes'),
   ...egressEnv,
+  ...retentionEnv,
   /** How often every active rollout is evaluated even without new data (time-based transitions, no-data states). */
   TICK_MS: positiveInteger(2000, 'milliseconds'),
   /**

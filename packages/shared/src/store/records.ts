@@ -27,7 +27,7 @@ export interface Position {
   readonly wave: number;
 }
 
-export type AuditKind = 'created' | 'spec' | 'transition' | 'refused';
+export type AuditKind = 'created' | 'spec' | 'transition' | 'refused' | 'archived' | 'deleted';
 
 /** One line of the append-only audit log of a rollout. */
 export interface AuditEntry {
@@ -44,7 +44,8 @@ export interface AuditEntry {
   readonly event:
     | RolloutEvent
     | { readonly type: 'spec-stored'; readonly version: number; readonly note: string }
-    | { readonly type: 'system-decision'; readonly kind: string; readonly reason: string };
+    | { readonly type: 'system-decision'; readonly kind: string; readonly reason: string }
+    | { readonly type: 'rollout-archived' | 'rollout-deleted'; readonly reason?: string };
   readonly from: Position | null;
   readonly to: Position | null;
   /** Ids of the decisions taken (their evidence is in the decision records). */

@@ -129,6 +129,8 @@ export async function putSpec(
     if (result[0] !== 1) continue;
     const rev = Number(result[2]);
     await redis.sadd(globalKeys.rollouts, name);
+    // A new version of an archived rollout brings it back.
+    await redis.srem(globalKeys.archived, name);
     const storedState: StoredState =
       state === null && existing !== null ? existing : { rev, updatedAt: now, state: state! };
     const running = await ctx.getSpec(name, storedState.state.specVersion);

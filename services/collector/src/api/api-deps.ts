@@ -20,4 +20,6 @@ export interface ApiDeps {
   /** Largest spec body in bytes (API_MAX_BODY_BYTES). */
   maxBodyBytes: number;
   now: () => number;
+  /** How long a deleted rollout's audit log is kept (AUDIT_LOG_RETENTION; default 365 days). */
+  auditRetentionMs?: number;
 }

@@ -10,6 +10,7 @@ import { registerGetRollout } from './get-rollout.ts';
 import { registerListRollouts } from './list-rollouts.ts';
 import { registerOpenApi } from './openapi-doc.ts';
 import { registerPutRollout } from './put-rollout.ts';
+import { registerRemoveRollout } from './remove-rollout.ts';
 import { registerRolloutActions } from './rollout-actions.ts';
 import { registerSeries } from './series.ts';
 import { registerValidate } from './validate.ts';
@@ -37,6 +38,7 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerVersions(app, deps);
   registerDiffVersions(app, deps);
   registerRolloutActions(app, deps);
+  registerRemoveRollout(app, deps);
   registerDecisions(app, deps);
   registerSeries(app, deps);
   registerDeliveries(app, deps);
