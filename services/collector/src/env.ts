@@ -28,6 +28,19 @@ export const CollectorEnv = z.object({
   INGEST_MAX_BODY_BYTES: positiveInteger(8 * MiB, 'bytes'),
   /** Largest ingest body once gunzipped or snappy-decoded, in bytes: a bound against decompression bombs. */
   INGEST_MAX_DECOMPRESSED_BYTES: positiveInteger(64 * MiB, 'bytes'),
+  /**
+   * Replicas that must confirm a batch (Redis `WAIT`) before ingest answers 2xx; 0: none, the default for speed.
+   * Without it, a batch acknowledged in the last moments before a master fails can be lost with it.
+   */
+  INGEST_WAIT_REPLICAS: z
+    .string()
+    .default('0')
+    .refine((text) => /^\d+$/.test(text), {
+      error: (issue) => `"${String(issue.input)}" is not a number of replicas; expected 0 (off), 1, 2…`,
+    })
+    .transform(Number),
+  /** How long ingest waits for those replicas; fewer by then answers 503, and the sender's retry counts once. */
+  INGEST_WAIT_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
   /** Largest API body (a rollout spec), in bytes. */
   API_MAX_BODY_BYTES: positiveInteger(1 * MiB, 'bytes'),
   /** How long one Redis command may take on a request path before the request fails with 503. */

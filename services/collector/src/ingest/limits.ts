@@ -17,6 +17,10 @@ export interface IngestLimits {
   readonly maxPastMs: number;
   /** Points further ahead than this are refused: a clock that far off would skew every window. */
   readonly maxFutureMs: number;
+  /** Replicas that must confirm a batch's writes (WAIT) before it is acknowledged; 0 or absent: none. */
+  readonly waitReplicas?: number;
+  /** How long WAIT may take; fewer replicas by then answers 503 (the sender's retry counts once). */
+  readonly waitTimeoutMs?: number;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -102,10 +106,14 @@ export function describePoint(point: Point): string {
 export function limitsFromEnv(env: {
   readonly INGEST_MAX_BODY_BYTES: number;
   readonly INGEST_MAX_DECOMPRESSED_BYTES: number;
+  readonly INGEST_WAIT_REPLICAS?: number;
+  readonly INGEST_WAIT_TIMEOUT_MS?: number;
 }): IngestLimits {
   return {
     ...DEFAULT_LIMITS,
     maxRequestBytes: env.INGEST_MAX_BODY_BYTES,
     maxDecodedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES,
+    ...(env.INGEST_WAIT_REPLICAS === undefined ? {} : { waitReplicas: env.INGEST_WAIT_REPLICAS }),
+    ...(env.INGEST_WAIT_TIMEOUT_MS === undefined ? {} : { waitTimeoutMs: env.INGEST_WAIT_TIMEOUT_MS }),
   };
 }
