@@ -44,7 +44,8 @@ export async function spawnService(
   const ready = service === 'collector' ? 'collector listening' : 'evaluator health server listening';
   // The readiness line is logged at info: wait for the health endpoint instead of the log.
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Generous: four services starting at once under tsx take a while on a busy machine.
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (started.child.exitCode !== null) {
       throw new Error(`the ${service} exited before it was ready:\n${started.lines.slice(-20).join('\n')}`);
@@ -54,7 +55,7 @@ export async function spawnService(
       () => false,
     );
     if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the ${service} was not ready (${ready}) within 30 s`);
+    if (Date.now() > deadline) throw new Error(`the ${service} was not ready (${ready}) within 90 s`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { process: started, url };
