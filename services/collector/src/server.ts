@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { egressPolicyFromEnv } from '@rollout-guard/shared/config';
+import { egressPolicyFromEnv, retentionPolicyFromEnv } from '@rollout-guard/shared/config';
 import { createEgress } from '@rollout-guard/shared/egress';
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
@@ -77,6 +77,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     specLimits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
     diffLimits: { maxChangedLines: env.DIFF_MAX_CHANGED_LINES, timeoutMs: env.DIFF_TIMEOUT_MS },
     now: Date.now,
+    auditRetentionMs: retentionPolicyFromEnv(env).auditMs,
   });
 
   const egress = createEgress(egressPolicyFromEnv(env));

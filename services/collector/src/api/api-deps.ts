@@ -25,4 +25,6 @@ export interface ApiDeps {
   /** How large a text patch between two versions may be (DIFF_MAX_CHANGED_LINES, DIFF_TIMEOUT_MS). */
   diffLimits: { readonly maxChangedLines: number; readonly timeoutMs: number };
   now: () => number;
+  /** How long a deleted rollout's audit log is kept (AUDIT_LOG_RETENTION; default 365 days). */
+  auditRetentionMs?: number;
 }

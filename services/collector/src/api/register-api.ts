@@ -13,6 +13,7 @@ import { registerGetRollout } from './get-rollout.ts';
 import { registerListRollouts } from './list-rollouts.ts';
 import { registerOpenApi } from './openapi-doc.ts';
 import { registerPutRollout } from './put-rollout.ts';
+import { registerRemoveRollout } from './remove-rollout.ts';
 import { registerRolloutActions } from './rollout-actions.ts';
 import { registerRolloutAudit } from './rollout-audit.ts';
 import { registerSeries } from './series.ts';
@@ -43,6 +44,7 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerVersions(app, deps);
   registerDiffVersions(app, deps);
   registerRolloutActions(app, deps);
+  registerRemoveRollout(app, deps);
   registerDecisions(app, deps);
   registerEvidence(app, deps);
   registerSeries(app, deps);
