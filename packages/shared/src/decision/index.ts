@@ -47,6 +47,7 @@ export type {
   MeasurementWindow,
   Reference,
 } from './measurement.ts';
+export { actionsFor } from './operator-actions.ts';
 export type { ReferenceChoice } from './reference.ts';
 export { referenceFor } from './reference.ts';
 export type { GuardrailState, PauseRecord, Phase, RolloutState, WaveRecord } from './state.ts';

@@ -28,6 +28,7 @@ export type {
   StoredSpec,
   StoredState,
 } from './records.ts';
+export { type RedeliveryRequest, recordRedelivery } from './redelivery-audit.ts';
 export {
   type ApplyContext,
   type ApplyResult,

@@ -27,13 +27,13 @@ export interface Position {
   readonly wave: number;
 }
 
-export type AuditKind = 'created' | 'spec' | 'transition' | 'refused';
+export type AuditKind = 'created' | 'spec' | 'transition' | 'refused' | 'redelivery';
 
 /** One line of the append-only audit log of a rollout. */
 export interface AuditEntry {
   /** The stream id (`<ms>-<seq>`): the log's own order. */
   readonly id: string;
-  /** The state rev this entry produced (for `refused`, the rev it was refused against). */
+  /** The state rev this entry produced (for `refused` and `redelivery`, the rev it was asked against). */
   readonly rev: number;
   readonly at: number;
   readonly kind: AuditKind;
@@ -44,7 +44,13 @@ export interface AuditEntry {
   readonly event:
     | RolloutEvent
     | { readonly type: 'spec-stored'; readonly version: number; readonly note: string }
-    | { readonly type: 'system-decision'; readonly kind: string; readonly reason: string };
+    | { readonly type: 'system-decision'; readonly kind: string; readonly reason: string }
+    | {
+        readonly type: 'redeliver';
+        readonly delivery: string;
+        readonly webhook: string;
+        readonly reason?: string;
+      };
   readonly from: Position | null;
   readonly to: Position | null;
   /** Ids of the decisions taken (their evidence is in the decision records). */

@@ -2,7 +2,9 @@ import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { createLogger } from '@rollout-guard/shared/observability';
 import { createRedis, type RedisClient, waitUntilReady } from '@rollout-guard/shared/redis';
 import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
+import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { Registry } from 'prom-client';
+import { afterAll, beforeAll } from 'vitest';
 import { type App, createApp } from '../app.ts';
 import { createRateLimiter } from '../auth/rate-limit.ts';
 import { parseTokensEnv } from '../auth/token-config.ts';
@@ -109,4 +111,22 @@ ${percents.map((p) => `    - { percent: ${p}, bake: ${options.bake ?? '1h'}, min
   actions:
     rollback: [{ url: "http://127.0.0.1:9/hooks/rollback" }]
 `;
+}
+
+/** A throwaway Redis and the API app on it for one suite: started before its tests, stopped after. */
+export function apiAppForSuite(): () => ApiTestApp {
+  let redis: TestRedis | undefined;
+  let api: ApiTestApp | undefined;
+  beforeAll(async () => {
+    redis = await startRedis({ appendonly: false });
+    api = await startApiApp(redis.url);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await redis?.stop();
+  });
+  return () => {
+    if (api === undefined) throw new Error('the suite’s API app is not started yet');
+    return api;
+  };
 }

@@ -12,6 +12,7 @@ import { registerOpenApi } from './openapi-doc.ts';
 import { registerPutRollout } from './put-rollout.ts';
 import { registerRolloutActions } from './rollout-actions.ts';
 import { registerSeries } from './series.ts';
+import { registerTokenScopes } from './token-scopes.ts';
 import { registerValidate } from './validate.ts';
 import { registerVersions } from './versions.ts';
 
@@ -40,6 +41,7 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerDecisions(app, deps);
   registerSeries(app, deps);
   registerDeliveries(app, deps);
+  registerTokenScopes(app, deps);
   registerDashboard(app, deps);
   registerOpenApi(app, deps);
 }

@@ -118,15 +118,59 @@ describe('the dashboard in a browser', () => {
     expect(await report.locator('body').textContent()).toContain('0.041');
   }, 60_000);
 
-  it('says that approving needs the operate scope when the token only reads', async () => {
+  it('disables every action, saying why, when the token only reads', async () => {
     await page.goto(`${base}/?refresh=1#/rollouts/pricing-page`);
     await waitForText('#attention', 'awaiting approval');
-    await page.locator('#approve').click();
-    await waitForText('#approve', 'Click again');
-    await page.locator('#approve').click();
-    await waitForText('.actions [role="status"]', /Not approved: .*needs operate/);
+    const approve = page.locator('#actions button[data-action="approve"]');
+    await approve.waitFor();
+    expect(await approve.isDisabled()).toBe(true);
+    expect(await approve.getAttribute('title')).toContain('operate scope');
+    // The banner's own button too, and every other action the phase allows.
+    expect(await page.locator('#attention button[data-action="approve"]').isDisabled()).toBe(true);
+    const actions = await page
+      .locator('#actions button')
+      .evaluateAll((buttons) =>
+        buttons.map((b) => [b.getAttribute('data-action'), (b as { disabled?: boolean }).disabled]),
+      );
+    expect(actions).toEqual([
+      ['approve', true],
+      ['pause', true],
+      ['rollback', true],
+      ['abort', true],
+    ]);
+    await waitForText(
+      '#actions-note',
+      'Actions need a token with the operate scope; token “reader” has read',
+    );
     const view = await (await api.call('GET', '/api/v1/rollouts/pricing-page', { token: 'reader' })).json();
     expect((view as { phase: string }).phase).toBe('awaiting-approval');
+  }, 60_000);
+
+  it('offers resume and rollback in the no-go banner, and resumes from there', async () => {
+    const operator = await page
+      .context()
+      .browser()!
+      .newPage({ viewport: { width: 1400, height: 1000 } });
+    await operator.goto(`${base}/?refresh=1#/rollouts/search-v2`);
+    await typeToken(operator, TOKENS.operator);
+    await waitOn(operator, '#attention', 'no-go at the wave 1 checkpoint: holding at 25% — resume re-bakes');
+    const banner = operator.locator('#attention');
+    expect(
+      await banner.locator('button').evaluateAll((b) => b.map((x) => x.getAttribute('data-action'))),
+    ).toEqual(['resume', 'rollback']);
+    await banner.locator('button[data-action="resume"]').click();
+    await waitOn(operator, '#action-effect', 'Bakes wave 1 again from the start, at 25% of traffic');
+    await operator.locator('#action-reason').fill('latency fix deployed');
+    await operator.locator('#action-confirm').fill('search-v2');
+    await operator.locator('#action-submit').click();
+    await waitOn(operator, '#rollout h1 [data-state]', /^wave$/);
+    expect(await operator.locator('#attention').count()).toBe(0);
+    const resumed = (await api.deps.store.readAudit('search-v2')).at(-1);
+    expect(resumed).toMatchObject({
+      actor: 'operator',
+      event: { type: 'resume', reason: 'latency fix deployed' },
+    });
+    await operator.close();
   }, 60_000);
 
   it('says the API is unreachable when the collector stops answering', async () => {

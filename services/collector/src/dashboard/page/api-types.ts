@@ -8,3 +8,4 @@ export type { ListRolloutsResponse } from '../../api/list-rollouts.ts';
 export type { ActionResponse } from '../../api/rollout-actions.ts';
 export type { CheckView, RolloutView } from '../../api/rollout-view.ts';
 export type { SeriesResponse } from '../../api/series.ts';
+export type { TokenScopes } from '../../api/token-scopes.ts';
