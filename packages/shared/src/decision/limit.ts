@@ -41,36 +41,23 @@ export type QuantityFor = (kind: BoundKind) => Interval | undefined;
 
 export function placeInAllowed(allowed: Allowed, quantityFor: QuantityFor): Placement {
   const placements: Placement[] = [];
-  if (allowed.max !== undefined) {
-    const bound = boundOf(allowed.max);
+  for (const side of ['max', 'min'] as const) {
+    const limit = allowed[side];
+    if (limit === undefined) continue;
+    const bound = boundOf(limit);
     const interval = quantityFor(bound.kind);
-    placements.push(
-      interval === undefined
-        ? 'unknown'
-        : interval[0] > bound.value
-          ? 'outside'
-          : interval[1] <= bound.value
-            ? 'inside'
-            : 'straddles',
-    );
-  }
-  if (allowed.min !== undefined) {
-    const bound = boundOf(allowed.min);
-    const interval = quantityFor(bound.kind);
-    placements.push(
-      interval === undefined
-        ? 'unknown'
-        : interval[1] < bound.value
-          ? 'outside'
-          : interval[0] >= bound.value
-            ? 'inside'
-            : 'straddles',
-    );
+    placements.push(interval === undefined ? 'unknown' : placeBound(side, bound.value, interval));
   }
   if (placements.includes('outside')) return 'outside';
   if (placements.includes('unknown')) return 'unknown';
   if (placements.includes('straddles')) return 'straddles';
   return 'inside';
+}
+
+/** Where an interval lies relative to one inclusive bound: above a max or below a min is outside. */
+export function placeBound(side: 'min' | 'max', bound: number, interval: Interval): Placement {
+  if (side === 'max') return interval[0] > bound ? 'outside' : interval[1] <= bound ? 'inside' : 'straddles';
+  return interval[1] < bound ? 'outside' : interval[0] >= bound ? 'inside' : 'straddles';
 }
 
 /**

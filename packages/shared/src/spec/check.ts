@@ -8,6 +8,8 @@ export const COMPARES = ['absolute', 'baseline', 'control'] as const;
 export type Compare = (typeof COMPARES)[number];
 export const ON_BREACH = ['rollback', 'pause', 'alert'] as const;
 export const NO_DATA = ['ignore', 'alert'] as const;
+export const JUDGES = ['interval', 'value'] as const;
+export type Judge = (typeof JUDGES)[number];
 
 export const CHECK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 // Wave percents as YAML/JSON keys: "25", "0.5", "100".
@@ -51,6 +53,10 @@ const checkFields = {
     })
     .default('wave')
     .meta({ description: '"wave" (default): since the current wave began; a duration: a trailing window.' }),
+  judge: z.enum(JUDGES, { error: 'expected interval or value' }).default('interval').meta({
+    description:
+      'interval (default): acts when the whole always-valid interval lies outside allowed; value: when the value crosses a bound (a hard line, at a cost in false rollbacks; see STATISTICS.md).',
+  }),
   consecutive: z
     .int({ error: 'expected a whole number of evaluations, 1 or more' })
     .min(1, { error: 'expected a whole number of evaluations, 1 or more' })

@@ -68,6 +68,7 @@ describe('the PRODUCT.md spec, resolved', () => {
       allowed: { max: { relativePercent: 5 } },
       allowedByWave: {},
       window: { ms: 3_600_000, text: '1h' },
+      judge: 'interval',
       consecutive: 1,
       noData: 'ignore',
       confidence: 0.95,

@@ -31,6 +31,10 @@ export const WebhookReason = z.object({
   allowed: Allowed,
   samples: z.object({ treatment: z.number().int().nonnegative(), control: z.number().int().nonnegative() }),
   window: z.string().min(1),
+  /** What the check was judged on: its always-valid `interval`, or its `value` (`judge: value`, or no interval). */
+  judgedBy: z.enum(['interval', 'value']).optional(),
+  /** The rule that fired, with its numbers: "the whole interval [0.031, 0.042] lies above max 0.03". */
+  explanation: z.string().optional(),
 });
 export type WebhookReason = z.infer<typeof WebhookReason>;
 

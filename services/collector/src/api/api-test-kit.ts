@@ -113,20 +113,19 @@ ${percents.map((p) => `    - { percent: ${p}, bake: ${options.bake ?? '1h'}, min
 `;
 }
 
-/** A throwaway Redis and the API app on it for one suite: started before its tests, stopped after. */
-export function apiAppForSuite(): () => ApiTestApp {
-  let redis: TestRedis | undefined;
-  let api: ApiTestApp | undefined;
+/**
+ * For a `describe`: a private Redis and the API app on it, started before its tests and stopped after;
+ * read `suite.api` inside the tests.
+ */
+export function useApiSuite(): { api: ApiTestApp } {
+  const suite = {} as { api: ApiTestApp; redis: TestRedis };
   beforeAll(async () => {
-    redis = await startRedis({ appendonly: false });
-    api = await startApiApp(redis.url);
+    suite.redis = await startRedis({ appendonly: false });
+    suite.api = await startApiApp(suite.redis.url);
   });
   afterAll(async () => {
-    await api?.close();
-    await redis?.stop();
+    await suite.api.close();
+    await suite.redis.stop();
   });
-  return () => {
-    if (api === undefined) throw new Error('the suite’s API app is not started yet');
-    return api;
-  };
+  return suite;
 }

@@ -112,11 +112,12 @@ describe('the delivery log API', () => {
       actor: 'operator',
       event: {
         type: 'redeliver',
+        actor: 'operator',
         delivery: 'd1.rollback.0',
-        webhook: 'rollout.rollback',
         reason: 'the flag service was down until 10:05',
       },
       decisions: ['d1'],
+      deliveries: ['d1.rollback.0'],
       summary: expect.stringContaining('the flag service was down until 10:05'),
     });
     expect((await api.deps.deliveries.get('d1.rollback.0'))?.note).toContain('the flag service was down');

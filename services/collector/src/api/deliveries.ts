@@ -1,4 +1,4 @@
-import { FINAL_STATUSES, recordRedelivery } from '@rollout-guard/shared/store';
+import { FINAL_STATUSES } from '@rollout-guard/shared/store';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import { AppError } from '../errors.ts';
@@ -122,14 +122,18 @@ export function registerDeliveries(app: App, deps: ApiDeps): void {
       redeliveries,
       note: `redelivery ${redeliveries} asked for by ${actor}${reason === undefined ? '' : `: ${reason}`}`,
     });
-    await recordRedelivery(deps.redis, record.rollout, {
-      delivery: id,
-      decisionId: record.decisionId,
-      webhook: record.webhook,
-      actor,
-      redeliveries,
+    // The record of who asked for it again and why; it changes no state.
+    await deps.store.appendAudit(record.rollout, {
       at: deps.now(),
-      ...(reason === undefined ? {} : { reason }),
+      kind: 'redelivery',
+      actor,
+      specVersion: record.specVersion,
+      event: { type: 'redeliver', actor, delivery: id, ...(reason === undefined ? {} : { reason }) },
+      from: null,
+      to: null,
+      decisions: [record.decisionId],
+      deliveries: [id],
+      summary: `${actor} asked for ${record.webhook} delivery ${id} again (redelivery ${redeliveries})${reason === undefined ? '' : `: ${reason}`}`,
     });
     await deps.jobs.redeliver(id, record.rollout, redeliveries);
     return c.json({ id, status: 'pending' as const, redeliveries }, 202);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { apiAppForSuite } from './api-test-kit.ts';
+import { useApiSuite } from './api-test-kit.ts';
 
 describe('GET /api/v1/token', () => {
-  const app = apiAppForSuite();
+  const suite = useApiSuite();
 
   it.each([
     ['admin', ['admin', 'read', 'operate']],
@@ -10,7 +10,7 @@ describe('GET /api/v1/token', () => {
     ['reader', ['read']],
     ['ingester', ['ingest']],
   ] as const)('says the %s token has the scopes %j', async (token, scopes) => {
-    const res = await app().call('GET', '/api/v1/token', { token });
+    const res = await suite.api.call('GET', '/api/v1/token', { token });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { name: string; scopes: string[]; open: boolean };
     expect(body).toEqual({ name: token, scopes: expect.any(Array), open: false });
@@ -18,6 +18,6 @@ describe('GET /api/v1/token', () => {
   });
 
   it('answers 401 without a known token', async () => {
-    expect((await app().call('GET', '/api/v1/token', { token: null })).status).toBe(401);
+    expect((await suite.api.call('GET', '/api/v1/token', { token: null })).status).toBe(401);
   });
 });
