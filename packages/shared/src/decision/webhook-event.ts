@@ -56,6 +56,7 @@ export function webhookEvent(webhook: WebhookType, decision: Decision, baseUrl: 
     reasons: decision.checks.map(webhookReason),
     evidenceUrl: evidenceUrl(baseUrl, decision),
     summary: decision.reason,
+    ...(decision.shadow === true && { shadow: true as const }),
   };
   const timestamp = new Date(decision.at).toISOString();
   switch (webhook) {

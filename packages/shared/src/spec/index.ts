@@ -16,6 +16,8 @@ export {
   type GuardrailInput,
   JUDGES,
   type Judge,
+  MODES,
+  type Mode,
   type SuccessCriterionInput,
 } from './check.ts';
 export { allChecks, allowedForWave, checkKind, minSamplesFor } from './check-helpers.ts';

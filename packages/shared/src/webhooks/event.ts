@@ -58,6 +58,12 @@ const EventData = z.object({
   evidenceUrl: z.url(),
   /** The decision in one or two sentences a person can act on (an operator's reason included). */
   summary: z.string().optional(),
+  /**
+   * Present (true) when the decision was taken in shadow mode: recorded as for real, but nothing acted. A
+   * shadow rollback reaches the alert targets as a `rollout.alert`; no shadow decision sends a rollback or an
+   * advance.
+   */
+  shadow: z.literal(true).optional(),
 });
 
 const timestamp = z.iso.datetime({ offset: true });

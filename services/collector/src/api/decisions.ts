@@ -25,7 +25,11 @@ export const DecisionRecord = z
     phase: z.object({ from: z.string(), to: z.string() }),
     checks: z.array(z.record(z.string(), z.unknown())).meta({
       description:
-        'Evidence per check: value, interval, limit for the wave, samples per cohort, window, rule',
+        'Evidence per check: value, interval, limit for the wave, samples per cohort, window, rule; `shadow: true` on a shadow check',
+    }),
+    shadow: z.boolean().meta({
+      description:
+        'Taken in shadow mode (a shadow rollout, or a shadow check acting): recorded as for real, but no flag turned and no wave moved',
     }),
   })
   .meta({ id: 'Decision' });

@@ -12,7 +12,13 @@ function during(wave: WebhookEvent['data']['wave']): string {
   return wave === null ? waveText(wave) : `in ${waveText(wave)}`;
 }
 
+/** A shadow decision says so first: nothing acted, and a reader must not think it did. */
 export function headline(event: WebhookEvent): string {
+  const text = actionHeadline(event);
+  return event.data.shadow === true ? `[shadow, nothing acted] ${text}` : text;
+}
+
+function actionHeadline(event: WebhookEvent): string {
   const { rollout, flag, wave } = event.data;
   switch (event.type) {
     case 'rollout.rollback':

@@ -1,3 +1,4 @@
+import { createEgress, defaultEgressPolicy } from '@rollout-guard/shared/egress';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AttemptRecord, attemptDelivery, nextStep } from './attempt.ts';
 import { secretResolver } from './secret.ts';
@@ -14,11 +15,14 @@ import {
 // definition (vendor-apis/) and answers as the vendor does, rate limits included.
 
 const env = { LD_TOKEN: 'api-0f1e2d3c-launchdarkly', FLAGSMITH_TOKEN: 'flagsmith-org-api-token' };
+const egress = createEgress({ ...defaultEgressPolicy, allowLoopback: true });
+afterAll(() => egress.close());
 const deliver = (event: typeof rollbackEvent, target: LaunchDarklyTarget | FlagsmithTarget) =>
   attemptDelivery(event, target, {
     resolveSecret: secretResolver(env),
     path: 'actions.x[0]',
     timeoutMs: 2_000,
+    egress,
   });
 
 /** The delay nextStep schedules after `record`, with the least jitter: the floor the vendor asked for shows. */
