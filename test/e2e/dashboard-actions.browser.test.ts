@@ -169,6 +169,20 @@ describe('operator actions from the dashboard, on the running system', () => {
     await expect
       .poll(async () => (await row.textContent()) ?? '', { timeout: WAIT })
       .toContain('redelivered 1×');
+    // The timeline has the whole story, each action with who and why, the rollback with its delivery.
+    await waitForText(
+      page,
+      '#timeline li[data-action="rollback"]',
+      'rollback by ops · wave (wave 1) → rolled-back (wave 1)',
+    );
+    await waitForText(
+      page,
+      '#timeline li[data-action="rollback"] .reason',
+      '“checkout errors reported by support”',
+    );
+    await waitForText(page, '#timeline li[data-action="rollback"] [data-delivery]', 'delivered');
+    await waitForText(page, '#timeline li[data-kind="redelivery"]', 'the flag service lost the first call');
+    await waitForText(page, '#timeline li[data-action="pause"] .reason', '“holding over the weekend”');
     await screenshot(page, 'actions-rolled-back');
 
     const audit = await createRolloutStore(redis).readAudit('pricing-page');

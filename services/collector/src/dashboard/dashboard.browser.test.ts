@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiTestApp } from '../api/api-test-kit.ts';
@@ -77,7 +78,7 @@ describe('the dashboard in a browser', () => {
     expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(0);
     expect(await chart.locator('.u-legend').textContent()).toContain('allowed max 0.03');
     await page.locator('#charts figure[data-check="latency"] .uplot').waitFor();
-    await waitForText('#decisions li', 'advance');
+    await waitForText('#timeline li', 'advance');
 
     // The guardrail is breached: the evaluator's rollback decision and its webhook delivery appear.
     const now = Date.now();
@@ -108,14 +109,49 @@ describe('the dashboard in a browser', () => {
     await waitForText('#rollout h1 [data-state]', 'rolled-back');
     await waitForText('#checks tr[data-check="error-rate"] [data-role="value"]', '0.041 [0.036, 0.046]');
     await waitForText('#checks tr[data-check="error-rate"]', 'breached');
-    await waitForText(`#decisions li[data-decision="${rollback!.id}"]`, 'rollback');
+    await waitForText(`#timeline li[data-decision="${rollback!.id}"]`, 'rollback');
     await waitForText(`#deliveries tr[data-delivery="${rollback!.id}.rollback.0"]`, 'rollout.rollback');
+    // The timeline tells the story: the spec stored, who started it and why, the rollback the evaluation
+    // decided with the webhook delivery it caused, newest first.
+    const item = page.locator(`#timeline li[data-decision="${rollback!.id}"]`);
+    expect(await item.locator(`[data-delivery="${rollback!.id}.rollback.0"]`).textContent()).toContain(
+      'rollout.rollback → standard 127.0.0.1:9',
+    );
+    const kinds = await page
+      .locator('#timeline > li')
+      .evaluateAll((items) =>
+        items.map((li) => `${li.getAttribute('data-kind')}:${li.getAttribute('data-action')}`),
+      );
+    expect(kinds.at(0)).toBe('transition:evaluation');
+    expect(kinds).toEqual(expect.arrayContaining(['transition:start', 'created:spec-stored']));
+    await waitForText('#timeline li[data-action="start"]', 'start by ana');
+    await waitForText('#timeline li[data-action="start"] .reason', '“wave 1”');
 
     // Its report, the collector's HTML decision report, opens from the timeline.
-    await page.locator(`#decisions li[data-decision="${rollback!.id}"] a`).click();
+    await page.locator(`#timeline li[data-decision="${rollback!.id}"] a[data-link="report"]`).click();
     const report = page.frameLocator('#report iframe');
     await report.locator('body').filter({ hasText: 'error-rate' }).waitFor();
     expect(await report.locator('body').textContent()).toContain('0.041');
+  }, 60_000);
+
+  it('downloads the evidence pack of a checkpoint decision from the timeline, with the token', async () => {
+    await page.goto(`${base}/?refresh=1#/rollouts/pricing-page`);
+    const verdict = page.locator('#timeline .decision', { hasText: 'verdict' }).first();
+    await verdict.waitFor();
+    for (const [extension, content] of [
+      ['html', '<html'],
+      ['json', '"decision"'],
+    ] as const) {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        verdict.locator(`button[data-evidence="${extension}"]`).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(
+        new RegExp(`^pricing-page-dec_[0-9a-f]+-evidence\\.${extension}$`),
+      );
+      const path = await download.path();
+      expect(readFileSync(path, 'utf8')).toContain(content);
+    }
   }, 60_000);
 
   it('disables every action, saying why, when the token only reads', async () => {

@@ -1,6 +1,7 @@
 import type { OperatorAction } from '@rollout-guard/shared/display';
 import type {
   ActionResponse,
+  AuditPage,
   DecisionList,
   DeliveryList,
   ListRolloutsResponse,
@@ -112,6 +113,21 @@ export class ApiClient {
 
   series(name: string, check: string): Promise<SeriesResponse> {
     return this.json(`${rolloutPath(name)}/series?check=${encodeURIComponent(check)}`);
+  }
+
+  /** The rollout's audit log, newest first. */
+  audit(name: string, limit: number): Promise<AuditPage> {
+    return this.json(`${rolloutPath(name)}/audit?limit=${limit}`);
+  }
+
+  /** A decision's evidence pack as a file (the API serves it as an attachment). */
+  async evidencePack(name: string, id: string, extension: 'html' | 'json'): Promise<Blob> {
+    const accept = extension === 'html' ? 'text/html' : 'application/json';
+    return (
+      await this.send(`${rolloutPath(name)}/decisions/${encodeURIComponent(id)}/evidence.${extension}`, {
+        accept,
+      })
+    ).blob();
   }
 
   decisionReport(name: string, id: string): Promise<string> {

@@ -2,6 +2,7 @@
  * What the page reads from the API, as the API's zod schemas say (types only: nothing of zod or the
  * server is bundled for the browser).
  */
+export type { AuditEntryView, AuditPage } from '../../api/api-schemas.ts';
 export type { DecisionList } from '../../api/decisions.ts';
 export type { DeliveryList, RedeliverResponse } from '../../api/deliveries.ts';
 export type { ListRolloutsResponse } from '../../api/list-rollouts.ts';

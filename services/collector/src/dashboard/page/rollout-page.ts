@@ -3,7 +3,6 @@ import type { ApiClient } from './api-client.ts';
 import type { RolloutView } from './api-types.ts';
 import { RolloutCharts } from './charts.ts';
 import { checksTable } from './checks-table.ts';
-import { decisionsTimeline } from './decisions-timeline.ts';
 import { deliveriesTable } from './deliveries-table.ts';
 import { append, type Child, h } from './dom.ts';
 import { time } from './format.ts';
@@ -11,6 +10,8 @@ import { type OperatorAccess, operatorAccess } from './operator-access.ts';
 import { redeliverButton } from './redeliver.ts';
 import { actionButton, actionsBar } from './rollout-actions.ts';
 import { attention, bake, waveText } from './rollout-facts.ts';
+import { mergeTimeline } from './timeline.ts';
+import { timelineView } from './timeline-view.ts';
 import { badge } from './tone.ts';
 
 /**
@@ -24,7 +25,7 @@ export class RolloutPage {
   private readonly actionResult = h('p', { id: 'action-result', role: 'status' });
   private readonly dialog: ActionDialog;
   private readonly checks = h('section', { class: 'scroll' });
-  private readonly decisions = h('section', {});
+  private readonly timeline = h('section', {});
   private readonly deliveries = h('section', { class: 'scroll' });
   private readonly charts: RolloutCharts;
 
@@ -48,8 +49,8 @@ export class RolloutPage {
       this.checks,
       h('h2', {}, 'Over time (value, confidence interval, allowed limit)'),
       this.charts.container,
-      h('h2', {}, 'Decisions'),
-      this.decisions,
+      h('h2', {}, 'Timeline: actions, decisions, spec changes, deliveries'),
+      this.timeline,
       h('h2', {}, 'Webhook deliveries'),
       this.deliveries,
     );
@@ -107,10 +108,11 @@ export class RolloutPage {
    * the page on screen (before the charts, which take their width from it).
    */
   async refresh(isCurrent: () => boolean, mount: (root: HTMLElement) => void): Promise<void> {
-    const [view, { decisions }, { deliveries }, token] = await Promise.all([
+    const [view, { decisions }, { deliveries }, { entries }, token] = await Promise.all([
       this.api.rollout(this.name),
       this.api.decisions(this.name, 50),
       this.api.deliveries(this.name, 25),
+      this.api.audit(this.name, 100),
       this.api.tokenScopes(),
     ]);
     if (!isCurrent()) return;
@@ -119,7 +121,9 @@ export class RolloutPage {
     append(this.summary, this.summaryOf(view, access));
     this.summary.dataset.phase = view.phase;
     this.checks.replaceChildren(checksTable(view));
-    this.decisions.replaceChildren(decisionsTimeline(this.name, decisions));
+    this.timeline.replaceChildren(
+      timelineView(this.api, this.name, mergeTimeline(entries, decisions, deliveries)),
+    );
     this.deliveries.replaceChildren(
       deliveriesTable(deliveries, (d) => redeliverButton(this.api, d, access, this.open)),
     );
