@@ -34,7 +34,7 @@ export type AuditKind = 'created' | 'spec' | 'transition' | 'refused' | 'redeliv
 export interface AuditEntry {
   /** The stream id (`<ms>-<seq>`): the log's own order. */
   readonly id: string;
-  /** The state rev this entry produced (for `refused`, the rev it was refused against). */
+  /** The state rev this entry produced (for `refused` and `redelivery`, the rev it was asked against). */
   readonly rev: number;
   readonly at: number;
   readonly kind: AuditKind;

@@ -17,6 +17,7 @@ import { registerRemoveRollout } from './remove-rollout.ts';
 import { registerRolloutActions } from './rollout-actions.ts';
 import { registerRolloutAudit } from './rollout-audit.ts';
 import { registerSeries } from './series.ts';
+import { registerTokenScopes } from './token-scopes.ts';
 import { registerValidate } from './validate.ts';
 import { registerVerdict } from './verdict.ts';
 import { registerVersions } from './versions.ts';
@@ -51,6 +52,7 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerVerdict(app, deps);
   registerFlagger(app, deps);
   registerDeliveries(app, deps);
+  registerTokenScopes(app, deps);
   registerRolloutAudit(app, deps);
   registerAuditFeed(app, deps);
   registerDashboard(app, deps);
