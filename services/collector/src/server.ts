@@ -70,6 +70,10 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     jobs,
     logger,
     maxBodyBytes: env.API_MAX_BODY_BYTES,
+    rolloutMetrics: {
+      maxRollouts: env.ROLLOUT_METRICS_MAX_ROLLOUTS,
+      timeoutMs: env.ROLLOUT_METRICS_TIMEOUT_MS,
+    },
     now: Date.now,
   });
 

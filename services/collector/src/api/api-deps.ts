@@ -19,5 +19,7 @@ export interface ApiDeps {
   logger: Logger;
   /** Largest spec body in bytes (API_MAX_BODY_BYTES). */
   maxBodyBytes: number;
+  /** `/metrics/rollouts`: active rollouts exposed at most, and how long a scrape may read (default 1000, 2 s). */
+  rolloutMetrics?: { maxRollouts: number; timeoutMs: number };
   now: () => number;
 }
