@@ -56,6 +56,8 @@ export interface CheckEvidence {
   } | null;
   outcome: string;
   explanation: string;
+  /** A shadow check: judged and shown, never acting, not counted in go/no-go. */
+  shadow?: true;
 }
 
 export interface Decision {
@@ -70,6 +72,8 @@ export interface Decision {
   at: number;
   phase: { from: string; to: string };
   checks: CheckEvidence[];
+  /** Taken in shadow mode: recorded as for real, but nothing acted. */
+  shadow: boolean;
 }
 
 export interface Delivery {

@@ -1,4 +1,12 @@
-import { host, logLevel, parseEnv, port, positiveInteger, redisUrl } from '@rollout-guard/shared/config';
+import {
+  egressEnv,
+  host,
+  logLevel,
+  parseEnv,
+  port,
+  positiveInteger,
+  redisUrl,
+} from '@rollout-guard/shared/config';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -47,6 +55,7 @@ export const CollectorEnv = z.object({
   ROLLOUT_METRICS_MAX_ROLLOUTS: positiveInteger(1000, 'rollouts'),
   /** How long one scrape of `/metrics/rollouts` may read Redis before it answers 503. */
   ROLLOUT_METRICS_TIMEOUT_MS: positiveInteger(2000, 'milliseconds'),
+  ...egressEnv,
   /** On SIGTERM, how long in-flight requests may finish before their connections are cut. */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
 });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { egressPolicyFromEnv } from '@rollout-guard/shared/config';
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { healthRoutes, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
@@ -42,7 +43,8 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
     deliverConcurrency: env.DELIVERY_CONCURRENCY,
     evidenceBaseUrl: env.EVIDENCE_BASE_URL,
     deliveryTimeoutMs: env.DELIVERY_TIMEOUT_MS,
-    ...(env.DELIVERY_ALLOWED_HOSTS.length === 0 ? {} : { allowedHosts: env.DELIVERY_ALLOWED_HOSTS }),
+    egressPolicy: egressPolicyFromEnv(env),
+    promqlMaxResponseBytes: env.PROMQL_MAX_RESPONSE_BYTES,
     tickEveryMs: env.TICK_MS,
     deliveryLogRetentionMs: deliveryLogRetentionMs(env),
     auditLogRetentionMs: auditLogRetentionMs(env),

@@ -78,6 +78,8 @@ function buildRolloutKeys(rollout: string) {
     batchMarkers: key('batches'),
     /** The rollout's active series with their last-seen time, for the cardinality cap. */
     activeSeries: key('active-series'),
+    /** Flagger's traffic steps granted for a canary revision (HASH `checksum`, `steps`). */
+    flaggerSteps: key('flagger'),
   };
 }
 

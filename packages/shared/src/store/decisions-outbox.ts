@@ -77,7 +77,13 @@ export async function getDecision(
   id: string,
 ): Promise<Decision | null> {
   const text = await redis.hget(rolloutKeys(name).decisions, id);
-  return text === null ? null : (JSON.parse(text) as Decision);
+  return text === null ? null : readDecision(text);
+}
+
+/** A stored decision; one stored before shadow mode existed was taken for real. */
+function readDecision(text: string): Decision {
+  const decision = JSON.parse(text) as Decision;
+  return { ...decision, shadow: decision.shadow === true };
 }
 
 /** The newest decisions first. */
@@ -90,7 +96,7 @@ export async function listDecisions(
   const ids = await redis.zrevrange(keys.decisionIndex, 0, limit - 1);
   if (ids.length === 0) return [];
   const texts = await redis.hmget(keys.decisions, ...ids);
-  return texts.flatMap((text) => (text === null ? [] : [JSON.parse(text) as Decision]));
+  return texts.flatMap((text) => (text === null ? [] : [readDecision(text)]));
 }
 
 /** What is still to be enqueued, oldest first. */

@@ -1,3 +1,4 @@
+import { PHASES } from '@rollout-guard/shared/decision';
 import { z } from 'zod';
 import { ErrorBody } from '../errors.ts';
 
@@ -34,17 +35,7 @@ export const SpecInput = z
   .record(z.string(), z.unknown())
   .meta({ id: 'RolloutSpecInput', description: 'A rollout spec (PRODUCT.md §1), as YAML or JSON.' });
 
-export const Phase = z.enum([
-  'pending',
-  'baseline',
-  'wave',
-  'checkpoint',
-  'awaiting-approval',
-  'paused',
-  'completed',
-  'rolled-back',
-  'aborted',
-]);
+export const Phase = z.enum(PHASES);
 
 export const IntervalPair = z.tuple([z.number().nullable(), z.number().nullable()]);
 

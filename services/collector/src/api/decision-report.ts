@@ -39,7 +39,7 @@ function checkRow(evidence: CheckEvidence): SafeHtml {
       : `${evidence.windowSpec}: ${time(evidence.window.from)} → ${time(evidence.window.to)}`;
   const reference = evidence.reference ?? (evidence.compare === 'absolute' ? 'none (absolute)' : 'no data');
   return html`<tr class="outcome-${evidence.outcome}">
-  <th scope="row">${evidence.check}<div class="sub">${evidence.role}, compare ${evidence.compare}</div></th>
+  <th scope="row">${evidence.check}<div class="sub">${evidence.role}, compare ${evidence.compare}${evidence.shadow === true ? ', shadow: not counted, never acts' : ''}</div></th>
   <td class="num">${number(reason.value)}</td>
   <td class="num">${interval(reason.interval)}<div class="sub">${evidence.confidence * 100}% confidence</div></td>
   <td>${allowedText(evidence)}<div class="sub">from ${evidence.limitSource}</div></td>
@@ -79,7 +79,9 @@ export function renderDecisionReport(
 ): string {
   const wave =
     decision.wave === null ? 'before wave 1' : `wave ${decision.wave.index} (${decision.wave.percent}%)`;
-  const title = extras.title ?? `${decision.rollout}: ${decision.kind} ${decision.outcome}`;
+  const shadow = decision.shadow === true;
+  const title =
+    extras.title ?? `${decision.rollout}: ${shadow ? 'shadow ' : ''}${decision.kind} ${decision.outcome}`;
   const rows = decision.checks.map(checkRow);
   const page = html`<!doctype html>
 <html lang="en">
@@ -98,6 +100,7 @@ export function renderDecisionReport(
   thead th { border-bottom: 2px solid #111; }
   td.num { font-variant-numeric: tabular-nums; }
   .sub { color: #555; font-size: .85em; }
+  .shadow { border-left: 4px solid #777; padding-left: .6rem; }
   tr.detail td { color: #333; font-size: .9em; border-bottom: 1px solid #999; }
   .outcome-breached strong, .outcome-fail strong { color: #a00; }
   .outcome-ok strong, .outcome-pass strong { color: #060; }
@@ -107,7 +110,8 @@ ${extras.styles ?? ''}
 </head>
 <body>
 ${extras.kicker === undefined ? '' : html`<p class="sub">${extras.kicker}</p>`}<h1>${decision.rollout} — ${decision.kind}</h1>
-<p class="verdict">${decision.outcome}</p>
+<p class="verdict">${decision.outcome}${shadow ? ' (shadow)' : ''}</p>
+${shadow ? html`<p class="shadow"><strong>Shadow decision:</strong> judged exactly as for real and recorded, but nothing acted — no flag was turned and no wave moved.</p>` : ''}
 <p>${decision.reason}</p>
 <dl>
   <dt>Decided</dt><dd>${time(decision.at)}</dd>

@@ -20,6 +20,7 @@ const decision: Decision = {
   reason: 'go for wave 1 (25%): every success criterion passed and no guardrail is breached',
   at,
   phase: { from: 'checkpoint', to: 'awaiting-approval' },
+  shadow: false,
   checks: [],
 };
 

@@ -9,6 +9,7 @@ import { registerDecisions } from './decisions.ts';
 import { registerDeliveries } from './deliveries.ts';
 import { registerDiffVersions } from './diff-versions.ts';
 import { registerEvidence } from './evidence.ts';
+import { registerFlagger } from './flagger.ts';
 import { registerGetRollout } from './get-rollout.ts';
 import { registerListRollouts } from './list-rollouts.ts';
 import { registerOpenApi } from './openapi-doc.ts';
@@ -17,6 +18,7 @@ import { registerRolloutActions } from './rollout-actions.ts';
 import { registerRolloutAudit } from './rollout-audit.ts';
 import { registerSeries } from './series.ts';
 import { registerValidate } from './validate.ts';
+import { registerVerdict } from './verdict.ts';
 import { registerVersions } from './versions.ts';
 
 /** The HTTP API of PRODUCT.md §2 (everything but ingest) and the dashboard on it, one register call per route file. */
@@ -34,6 +36,7 @@ export function registerApi(app: App, deps: ApiDeps): void {
   app.use('/api/v1/rollouts/*', limit);
   app.use('/api/v1/validate', limit);
   app.use('/api/v1/deliveries/*', limit);
+  app.use('/api/v1/flagger/*', limit);
   registerValidate(app, deps);
   registerListRollouts(app, deps);
   registerPutRollout(app, deps);
@@ -44,6 +47,8 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerDecisions(app, deps);
   registerEvidence(app, deps);
   registerSeries(app, deps);
+  registerVerdict(app, deps);
+  registerFlagger(app, deps);
   registerDeliveries(app, deps);
   registerRolloutAudit(app, deps);
   registerAuditFeed(app, deps);

@@ -19,6 +19,7 @@ describe('limitValue', () => {
 const view: RolloutView = {
   name: 'copilot',
   flag: 'copilot-assist',
+  mode: 'enforce',
   phase: 'wave',
   wave: { index: 2, percent: 50, of: 3 },
   specVersion: 4,
@@ -32,6 +33,7 @@ const view: RolloutView = {
     {
       name: 'handle-time',
       role: 'guardrail',
+      mode: 'enforce',
       metric: 'contact_handle_time_seconds',
       compare: 'control',
       allowed: { max: '+5%' },
@@ -46,6 +48,7 @@ const view: RolloutView = {
     {
       name: 'csat',
       role: 'criterion',
+      mode: 'enforce',
       metric: 'csat_score',
       compare: 'control',
       allowed: { min: -1 },
