@@ -2,6 +2,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { App } from '../app.ts';
 import { registerDashboard } from '../dashboard/register-dashboard.ts';
 import { AppError } from '../errors.ts';
+import { registerRolloutMetrics } from '../rollout-metrics/register-rollout-metrics.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { registerAuditFeed } from './audit-feed.ts';
 import { registerDecisions } from './decisions.ts';
@@ -55,6 +56,7 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerTokenScopes(app, deps);
   registerRolloutAudit(app, deps);
   registerAuditFeed(app, deps);
+  registerRolloutMetrics(app, deps);
   registerDashboard(app, deps);
   registerOpenApi(app, deps);
 }
