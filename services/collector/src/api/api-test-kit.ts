@@ -57,6 +57,9 @@ export async function startApiApp(
     isShuttingDown: () => false,
   });
   const jobs = createApiJobs(redis);
+  // BullMQ's queues send their first commands on this connection; a test that then keeps the event loop
+  // busy past the 2 s command timeout (validating the OpenAPI document) would time them out.
+  await jobs.evaluateQueue.waitUntilReady();
   const deps: ApiDeps = {
     redis,
     store: createRolloutStore(redis),
