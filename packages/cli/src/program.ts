@@ -6,6 +6,7 @@ import { registerActions } from './commands/actions.ts';
 import { registerApply } from './commands/apply.ts';
 import { registerDecisions } from './commands/decisions.ts';
 import { registerDeliveries } from './commands/deliveries.ts';
+import { registerPlan } from './commands/plan.ts';
 import { registerRollouts } from './commands/rollouts.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerVersions } from './commands/versions.ts';
@@ -93,6 +94,7 @@ function buildProgram(io: CliIo, colors: Colors): Command {
   };
 
   registerValidate(program, ctx);
+  registerPlan(program, ctx);
   registerApply(program, ctx);
   registerRollouts(program, ctx);
   registerActions(program, ctx);

@@ -30,7 +30,7 @@ export const checkExpectationSchema = z
         'Guardrails: the compared quantity under the breach to detect. Default: as far beyond the limit as the expected value lies inside it.',
     }),
     samplesPerRequest: positive('a number of observations per request', '1')
-      .default(1)
+      .optional()
       .meta({ description: 'Observations of the metric per request. Default 1.' }),
   })
   .meta({ description: "What one check's metric is expected to look like." });
@@ -53,3 +53,32 @@ export type CheckExpectation = z.output<typeof checkExpectationSchema>;
 export type CheckExpectationInput = z.input<typeof checkExpectationSchema>;
 export type PlanAssumptions = z.output<typeof planAssumptionsSchema>;
 export type PlanAssumptionsInput = z.input<typeof planAssumptionsSchema>;
+
+const CHECK_KEYS = ['value', 'sd', 'effect', 'breach', 'samplesPerRequest'] as const;
+export const CHECK_OPTION_HINT = `expected NAME:KEY=NUMBER[,KEY=NUMBER…] with KEY one of ${CHECK_KEYS.join(', ')}, like errors:value=0.01,breach=0.02`;
+
+/**
+ * One check's expectations written on one line, as the CLI's `--check` and the API's `check` query take
+ * them: `errors:value=0.01,breach=0.02` → ["errors", { value: 0.01, breach: 0.02 }].
+ */
+export function parseCheckOption(
+  text: string,
+): { ok: true; name: string; fields: Record<string, number> } | { ok: false; message: string } {
+  const colon = text.indexOf(':');
+  if (colon <= 0) return { ok: false, message: `${text}: ${CHECK_OPTION_HINT}` };
+  const fields: Record<string, number> = {};
+  for (const pair of text.slice(colon + 1).split(',')) {
+    const [key = '', value = '', ...rest] = pair.split('=');
+    const number = Number(value);
+    if (
+      !(CHECK_KEYS as readonly string[]).includes(key) ||
+      value === '' ||
+      rest.length > 0 ||
+      !Number.isFinite(number)
+    ) {
+      return { ok: false, message: `${text}: "${pair}" is not KEY=NUMBER; ${CHECK_OPTION_HINT}` };
+    }
+    fields[key] = number;
+  }
+  return { ok: true, name: text.slice(0, colon), fields };
+}

@@ -183,7 +183,8 @@ export function planCheck(ctx: PlanContext, check: Check): CheckPlan {
     assumptions,
     verdict: null,
     breach: null,
-    warnings: [`${check.name} in ${where}: not planned — ${note}`],
+    // Said once for the whole plan (planRollout), not once per wave.
+    warnings: [],
   });
 
   if (reference.design === null) {

@@ -57,7 +57,24 @@ export function planRollout(spec: RolloutSpec, assumptions: PlanAssumptions): Pl
       rollout: spec.metadata.name,
       traffic: assumptions.traffic,
       waves,
-      warnings: waves.flatMap((w) => w.checks.flatMap((c) => c.warnings)),
+      warnings: [...unplannedWarnings(waves), ...waves.flatMap((w) => w.checks.flatMap((c) => c.warnings))],
     },
   };
+}
+
+/** One line per check the planner could not plan, naming the waves, rather than one per wave. */
+function unplannedWarnings(waves: readonly WavePlan[]): string[] {
+  const byNote = new Map<string, number[]>();
+  for (const wave of waves) {
+    for (const check of wave.checks) {
+      if (check.method !== 'unplanned') continue;
+      const key = `${check.check}: not planned — ${check.note}`;
+      byNote.set(key, [...(byNote.get(key) ?? []), wave.index]);
+    }
+  }
+  return [...byNote].map(([text, indexes]) => {
+    const [name, rest] = [text.slice(0, text.indexOf(':')), text.slice(text.indexOf(':'))];
+    const where = indexes.length === waves.length ? 'in every wave' : `in wave ${indexes.join(', ')}`;
+    return `${name} ${where}${rest}`;
+  });
 }

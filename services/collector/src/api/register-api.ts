@@ -9,6 +9,7 @@ import { registerDiffVersions } from './diff-versions.ts';
 import { registerGetRollout } from './get-rollout.ts';
 import { registerListRollouts } from './list-rollouts.ts';
 import { registerOpenApi } from './openapi-doc.ts';
+import { registerPlan } from './plan.ts';
 import { registerPutRollout } from './put-rollout.ts';
 import { registerRolloutActions } from './rollout-actions.ts';
 import { registerSeries } from './series.ts';
@@ -29,8 +30,10 @@ export function registerApi(app: App, deps: ApiDeps): void {
   });
   app.use('/api/v1/rollouts/*', limit);
   app.use('/api/v1/validate', limit);
+  app.use('/api/v1/plan', limit);
   app.use('/api/v1/deliveries/*', limit);
   registerValidate(app, deps);
+  registerPlan(app, deps);
   registerListRollouts(app, deps);
   registerPutRollout(app, deps);
   registerGetRollout(app, deps);
