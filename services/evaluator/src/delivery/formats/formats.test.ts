@@ -209,41 +209,7 @@ describe('alertmanager', () => {
   });
 });
 
-describe('unleash', () => {
-  const target = (url: string) =>
-    ({
-      format: 'unleash',
-      url,
-      token: { env: 'UNLEASH_TOKEN' },
-      project: 'default',
-      environment: 'production',
-      strategyId: '3f4bf713-696c-43a4-8ce7-d6c607108858',
-    }) as const;
-
-  it("turns the flag's environment off on rollback", async () => {
-    const sent = await capture(rollbackEvent, target(`${receiver.url}/`));
-    expect([sent.method, sent.path]).toEqual([
-      'POST',
-      '/api/admin/projects/default/features/copilot-assist/environments/production/off',
-    ]);
-    expect(sent.headers).toEqual({ authorization: env.UNLEASH_TOKEN, 'user-agent': ua });
-    expect(sent.body).toBe('');
-  });
-
-  it("patches the flexibleRollout strategy's rollout on advance", async () => {
-    const sent = await capture(advanceEvent, target(receiver.url));
-    expect([sent.method, sent.path]).toEqual([
-      'PATCH',
-      '/api/admin/projects/default/features/copilot-assist/environments/production/strategies/3f4bf713-696c-43a4-8ce7-d6c607108858',
-    ]);
-    expect(sent.headers).toEqual({
-      authorization: env.UNLEASH_TOKEN,
-      'content-type': 'application/json',
-      'user-agent': ua,
-    });
-    expect(sent.json).toEqual([{ op: 'replace', path: '/parameters/rollout', value: '100' }]);
-  });
-});
+// unleash: against a real Unleash server in test/flags/unleash.test.ts.
 
 describe('launchdarkly', () => {
   const target = (url: string) =>
