@@ -3,6 +3,7 @@ import { addDecision, type Draft, SYSTEM } from './draft.ts';
 import type { EvaluationEvent } from './events.ts';
 import type { CheckEvidence } from './evidence.ts';
 import { judgeGuardrail } from './guardrail.ts';
+import { resolveGuardrail } from './resolution.ts';
 import type { GuardrailState, Phase, RolloutState } from './state.ts';
 import { endRollout } from './wave-flow.ts';
 
@@ -32,6 +33,7 @@ export function applyEvaluation(
     throw new RangeError(`wave ${state.wave} does not exist in ${state.spec.metadata.name}`);
   const guardrails: Record<string, GuardrailState> = {};
   const acting: { rule: Guardrail; evidence: CheckEvidence }[] = [];
+  const recovered: CheckEvidence[] = [];
   const lostData: CheckEvidence[] = [];
   for (const rule of state.spec.spec.guardrails) {
     const previous = state.guardrails[rule.name] ?? {
@@ -46,6 +48,7 @@ export function applyEvaluation(
       evidence: judged.evidence,
     };
     if (judged.acts) acting.push({ rule, evidence: judged.evidence });
+    if (previous.outcome === 'breached' && judged.outcome === 'ok') recovered.push(judged.evidence);
     // Alert when data stops, not on every evaluation without it, and not before any data ever arrived
     // (every wave starts empty).
     const hadData =
@@ -105,6 +108,7 @@ export function applyEvaluation(
       checks: [a.evidence],
     });
   }
+  for (const evidence of recovered) resolveGuardrail(state, draft, now, evidence, result.phase);
   for (const evidence of lostData) {
     addDecision(draft, state, now, {
       kind: 'alert',
