@@ -1,3 +1,4 @@
+import { createEgress, defaultEgressPolicy } from '@rollout-guard/shared/egress';
 import { enqueueEvaluate } from '@rollout-guard/shared/jobs';
 import { parseSpec } from '@rollout-guard/shared/spec';
 import { createRolloutStore, operate, type RolloutStore } from '@rollout-guard/shared/store';
@@ -20,10 +21,15 @@ import { startUnleash, type TestUnleash } from './unleash-kit.ts';
 // Unleash's Admin API and through its Node SDK evaluating the flag for thousands of user ids.
 
 let unleash: TestUnleash;
+// Unleash runs on loopback here; the default policy refuses loopback.
+const egress = createEgress({ ...defaultEgressPolicy, allowLoopback: true });
 beforeAll(async () => {
   unleash = await startUnleash('production');
 }, 120_000);
-afterAll(() => unleash?.stop());
+afterAll(async () => {
+  await egress.close();
+  await unleash?.stop();
+});
 
 /**
  * The share a user sees is the strategy's rollout, within what 4,000 hashed user ids can show. The server
@@ -46,6 +52,7 @@ describe('unleash delivery', () => {
       resolveSecret: secretResolver({ UNLEASH_TOKEN: unleash.adminToken }),
       path: 'actions.advance[0]',
       timeoutMs: 5_000,
+      egress,
     });
   const advance = (flag: string, percent: number) =>
     ({

@@ -1,4 +1,12 @@
-import { host, logLevel, parseEnv, port, positiveInteger, redisUrl } from '@rollout-guard/shared/config';
+import {
+  egressEnv,
+  host,
+  logLevel,
+  parseEnv,
+  port,
+  positiveInteger,
+  redisUrl,
+} from '@rollout-guard/shared/config';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -40,6 +48,7 @@ export const CollectorEnv = z.object({
   API_RATE_LIMIT_PER_SECOND: positiveInteger(20, 'requests per second'),
   /** API requests a token may make at once after being idle. */
   API_RATE_LIMIT_BURST: positiveInteger(100, 'requests'),
+  ...egressEnv,
   /** On SIGTERM, how long in-flight requests may finish before their connections are cut. */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
 });

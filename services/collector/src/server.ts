@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { egressPolicyFromEnv } from '@rollout-guard/shared/config';
+import { createEgress } from '@rollout-guard/shared/egress';
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { type HttpServer, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
@@ -73,7 +75,9 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     now: Date.now,
   });
 
+  const egress = createEgress(egressPolicyFromEnv(env));
   const scraper = startScraping({
+    egress,
     redis,
     logger,
     metrics,
@@ -99,6 +103,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     },
     shutdownSteps: () => [
       { name: 'scraper', run: () => scraper.stop() },
+      { name: 'outbound connections', run: () => egress.close() },
       { name: 'http server', run: () => http.close(env.SHUTDOWN_TIMEOUT_MS) },
       { name: 'active rollouts', run: () => activeRollouts.close() },
       { name: 'evaluations being enqueued', run: () => onStored.settled() },

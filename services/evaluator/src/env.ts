@@ -1,4 +1,13 @@
-import { host, logLevel, parseEnv, port, positiveInteger, redisUrl } from '@rollout-guard/shared/config';
+import {
+  EnvError,
+  egressEnv,
+  host,
+  logLevel,
+  parseEnv,
+  port,
+  positiveInteger,
+  redisUrl,
+} from '@rollout-guard/shared/config';
 import { parseDuration } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
 
@@ -28,16 +37,9 @@ export const EvaluatorEnv = z.object({
     .default('http://127.0.0.1:4318'),
   /** How long one webhook attempt may take (connect, answer, redirects) before it counts as failed and is retried. */
   DELIVERY_TIMEOUT_MS: positiveInteger(10_000, 'milliseconds'),
-  /** Comma-separated hosts webhooks may go to (`hooks.slack.com,*.internal,10.0.0.5:8080`); empty: any host. */
-  DELIVERY_ALLOWED_HOSTS: z
-    .string()
-    .default('')
-    .transform((text) =>
-      text
-        .split(',')
-        .map((host) => host.trim())
-        .filter((host) => host !== ''),
-    ),
+  /** Largest PromQL answer read, in bytes: a query returning far more than one series per cohort fails instead of filling the heap. */
+  PROMQL_MAX_RESPONSE_BYTES: positiveInteger(4 * 1024 * 1024, 'bytes'),
+  ...egressEnv,
   /** How often every active rollout is evaluated even without new data (time-based transitions, no-data states). */
   TICK_MS: positiveInteger(2000, 'milliseconds'),
   /**
@@ -53,6 +55,18 @@ export const EvaluatorEnv = z.object({
       error: (issue) =>
         `"${String(issue.input)}" is not a retention of at least an hour; expected a duration like "30d", "72h" or "90d"`,
     }),
+  /**
+   * How long the audit log (every spec change, operator action, transition and decision, per rollout and for
+   * all) keeps an entry, deleted rollouts' included: `365d` by default, the record a post-incident review or
+   * an audit asks for, at a few hundred bytes per entry. Trimmed by the evaluator's outbox sweep.
+   */
+  AUDIT_LOG_RETENTION: z
+    .string()
+    .default('365d')
+    .refine((text) => (parseDuration(text)?.ms ?? 0) >= 86_400_000, {
+      error: (issue) =>
+        `"${String(issue.input)}" is not a retention of at least a day; expected a duration like "365d" or "90d"`,
+    }),
   /** On SIGTERM, how long running jobs may finish before the process stops without them (BullMQ retries them). */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
 });
@@ -64,6 +78,22 @@ export function deliveryLogRetentionMs(env: Pick<EvaluatorEnv, 'DELIVERY_LOG_RET
   return parseDuration(env.DELIVERY_LOG_RETENTION)?.ms ?? 30 * 86_400_000;
 }
 
+/** `AUDIT_LOG_RETENTION` in milliseconds (the schema has checked it is a duration). */
+export function auditLogRetentionMs(env: Pick<EvaluatorEnv, 'AUDIT_LOG_RETENTION'>): number {
+  return parseDuration(env.AUDIT_LOG_RETENTION)?.ms ?? 365 * 86_400_000;
+}
+
 export function loadEnv(source: Record<string, string | undefined> = process.env): EvaluatorEnv {
+  // The webhooks' allowlist before the egress policy: starting without the restriction its operator
+  // asked for would be worse than not starting.
+  if ((source.DELIVERY_ALLOWED_HOSTS ?? '') !== '') {
+    throw new EnvError('evaluator', [
+      {
+        variable: 'DELIVERY_ALLOWED_HOSTS',
+        message:
+          'replaced by EGRESS_ALLOWLIST (hosts, "*.suffix", addresses and CIDRs, for webhooks, PromQL and scrapes alike); move its entries there, without ports',
+      },
+    ]);
+  }
   return parseEnv('evaluator', EvaluatorEnv, source);
 }

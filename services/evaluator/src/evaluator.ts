@@ -1,3 +1,4 @@
+import { createEgress, defaultEgressPolicy, type EgressPolicy } from '@rollout-guard/shared/egress';
 import { closeQueues, createQueues, defaultQueuePrefix } from '@rollout-guard/shared/jobs';
 import {
   type ConnectionLogger,
@@ -23,7 +24,13 @@ export interface EvaluatorCoreOptions {
   evidenceBaseUrl?: string;
   /** Per delivery attempt (default 10 s). */
   deliveryTimeoutMs?: number;
-  allowedHosts?: readonly string[];
+  /**
+   * Where webhooks and PromQL queries may go. Default: the variables' defaults (loopback and
+   * link-local refused); a test with local receivers allows loopback (evaluator-test-kit.ts does).
+   */
+  egressPolicy?: EgressPolicy;
+  /** Largest PromQL answer read (default 4 MiB). */
+  promqlMaxResponseBytes?: number;
   /** Where `env:NAME` secrets are read (default: the process environment). */
   env?: Readonly<Record<string, string | undefined>>;
   retryPolicy?: RetryPolicy;
@@ -31,6 +38,8 @@ export interface EvaluatorCoreOptions {
   sweepEveryMs?: number;
   /** How long an ended delivery stays in the delivery log (default 30 days); trimmed by the outbox sweep. */
   deliveryLogRetentionMs?: number;
+  /** How long the audit log keeps an entry (default a year); trimmed by the outbox sweep. */
+  auditLogRetentionMs?: number;
   prefix?: string;
   now?: () => number;
 }
@@ -53,10 +62,14 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
     name: 'evaluator',
     logger: options.log,
   });
+  const egress = createEgress(options.egressPolicy ?? defaultEgressPolicy);
   const queues = createQueues({ connection: redis, prefix: options.prefix ?? defaultQueuePrefix });
   const ctx: WorkerContext = {
     redis,
-    store: createRolloutStore(redis),
+    store: createRolloutStore(
+      redis,
+      options.auditLogRetentionMs === undefined ? {} : { auditRetentionMs: options.auditLogRetentionMs },
+    ),
     deliveryLog: createDeliveryLog(redis, {
       ...(options.deliveryLogRetentionMs === undefined
         ? {}
@@ -67,9 +80,10 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
     metrics: createEvaluatorMetrics(options.registry),
     log: options.log,
     now: options.now ?? Date.now,
+    egress,
+    promqlMaxResponseBytes: options.promqlMaxResponseBytes ?? 4 * 1024 * 1024,
     delivery: {
       timeoutMs: options.deliveryTimeoutMs ?? 10_000,
-      ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
       resolveSecret: secretResolver(options.env ?? process.env),
       evidenceBaseUrl: options.evidenceBaseUrl ?? 'http://127.0.0.1:4318',
       random: Math.random,
@@ -93,6 +107,7 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
       await workers.close(timeoutMs);
       await closeQueues(queues);
       await closeRedis(redis);
+      await egress.close();
     },
   };
 }

@@ -1,2 +1,3 @@
+export { type EgressEnv, egressEnv, egressPolicyFromEnv } from './egress-env.ts';
 export { host, LOG_LEVELS, logLevel, port, positiveInteger, redisUrl } from './env-fields.ts';
 export { EnvError, parseEnv } from './parse-env.ts';

@@ -33,6 +33,7 @@ export function resolveGuardrail(
     reason: `guardrail ${evidence.check} is back within its limit in wave ${state.wave} (${percent}%): ${evidence.explanation}`,
     to,
     checks: [evidence],
+    shadow: evidence.shadow === true,
   });
 }
 

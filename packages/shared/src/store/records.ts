@@ -27,7 +27,8 @@ export interface Position {
   readonly wave: number;
 }
 
-export type AuditKind = 'created' | 'spec' | 'transition' | 'refused';
+/** `redelivery`: an operator asked for a delivery again (no transition; see `appendAudit`). */
+export type AuditKind = 'created' | 'spec' | 'transition' | 'refused' | 'redelivery';
 
 /** One line of the append-only audit log of a rollout. */
 export interface AuditEntry {
@@ -44,11 +45,19 @@ export interface AuditEntry {
   readonly event:
     | RolloutEvent
     | { readonly type: 'spec-stored'; readonly version: number; readonly note: string }
-    | { readonly type: 'system-decision'; readonly kind: string; readonly reason: string };
+    | { readonly type: 'system-decision'; readonly kind: string; readonly reason: string }
+    | {
+        readonly type: 'redeliver';
+        readonly actor: string;
+        readonly delivery: string;
+        readonly reason?: string;
+      };
   readonly from: Position | null;
   readonly to: Position | null;
   /** Ids of the decisions taken (their evidence is in the decision records). */
   readonly decisions: readonly string[];
+  /** Ids of the webhook deliveries it caused (the delivery log's ids); absent in entries written before. */
+  readonly deliveries?: readonly string[];
   /** Refused: why. Otherwise a one-line summary. */
   readonly summary: string;
 }

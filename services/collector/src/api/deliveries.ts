@@ -35,6 +35,7 @@ export type DeliveryList = z.infer<typeof DeliveryList>;
 export const RedeliverResponse = z
   .object({ id: z.string(), status: z.literal('pending'), redeliveries: z.number().int() })
   .meta({ id: 'RedeliverResponse' });
+export type RedeliverResponse = z.infer<typeof RedeliverResponse>;
 
 const IdParams = z.object({
   id: z.string().meta({ description: 'Delivery id: <decisionId>.<action>.<targetIndex>' }),

@@ -1,3 +1,4 @@
+import type { Egress } from '@rollout-guard/shared/egress';
 import type { Queues } from '@rollout-guard/shared/jobs';
 import type { DeliveryLog, RedisConnection, RolloutStore } from '@rollout-guard/shared/store';
 import type { RetryPolicy } from '../delivery/backoff.ts';
@@ -14,9 +15,12 @@ export interface WorkerContext {
   readonly log: WorkerLog;
   /** The clock every decision is taken by (tests may move it). */
   readonly now: () => number;
+  /** Every outbound request (webhooks, PromQL) goes through it: the egress policy. */
+  readonly egress: Egress;
+  /** Largest PromQL answer read, in bytes. */
+  readonly promqlMaxResponseBytes: number;
   readonly delivery: {
     readonly timeoutMs: number;
-    readonly allowedHosts?: readonly string[];
     readonly resolveSecret: ResolveSecret;
     /** Base of the evidence links in webhooks: the collector's public URL. */
     readonly evidenceBaseUrl: string;
