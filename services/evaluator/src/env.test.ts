@@ -1,6 +1,6 @@
 import { EnvError } from '@rollout-guard/shared/config';
 import { describe, expect, it } from 'vitest';
-import { deliveryLogRetentionMs, loadEnv } from './env.ts';
+import { auditLogRetentionMs, deliveryLogRetentionMs, loadEnv } from './env.ts';
 
 describe('evaluator loadEnv', () => {
   it('defaults to loopback on the exporter port', () => {
@@ -54,6 +54,16 @@ describe('evaluator loadEnv', () => {
       EVALUATOR_CONCURRENCY: 64,
       LOG_LEVEL: 'warn',
     });
+  });
+
+  it('reads the audit log retention as a duration of at least a day', () => {
+    expect(auditLogRetentionMs(loadEnv({}))).toBe(365 * 86_400_000);
+    expect(auditLogRetentionMs(loadEnv({ AUDIT_LOG_RETENTION: '90d' }))).toBe(90 * 86_400_000);
+    for (const text of ['365', '12h', '0d']) {
+      expect(() => loadEnv({ AUDIT_LOG_RETENTION: text })).toThrow(
+        `AUDIT_LOG_RETENTION: "${text}" is not a retention of at least a day`,
+      );
+    }
   });
 
   it('reads the delivery log retention as a duration of at least an hour', () => {

@@ -68,6 +68,11 @@ export function deliveryLogRetentionMs(env: Pick<EvaluatorEnv, 'DELIVERY_LOG_RET
   return parseDuration(env.DELIVERY_LOG_RETENTION)?.ms ?? 30 * 86_400_000;
 }
 
+/** `AUDIT_LOG_RETENTION` in milliseconds (the schema has checked it is a duration). */
+export function auditLogRetentionMs(env: Pick<EvaluatorEnv, 'AUDIT_LOG_RETENTION'>): number {
+  return parseDuration(env.AUDIT_LOG_RETENTION)?.ms ?? 365 * 86_400_000;
+}
+
 export function loadEnv(source: Record<string, string | undefined> = process.env): EvaluatorEnv {
   // The webhooks' allowlist before the egress policy: starting without the restriction its operator
   // asked for would be worse than not starting.

@@ -47,6 +47,8 @@ export interface EvaluatorCoreOptions {
   sweepEveryMs?: number;
   /** How long an ended delivery stays in the delivery log (default 30 days); trimmed by the outbox sweep. */
   deliveryLogRetentionMs?: number;
+  /** How long the audit log keeps an entry (default a year); trimmed by the outbox sweep. */
+  auditLogRetentionMs?: number;
   prefix?: string;
   now?: () => number;
 }
@@ -73,7 +75,10 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
   const queues = createQueues({ connection: redis, prefix: options.prefix ?? defaultQueuePrefix });
   const ctx: WorkerContext = {
     redis,
-    store: createRolloutStore(redis),
+    store: createRolloutStore(
+      redis,
+      options.auditLogRetentionMs === undefined ? {} : { auditRetentionMs: options.auditLogRetentionMs },
+    ),
     deliveryLog: createDeliveryLog(redis, {
       ...(options.deliveryLogRetentionMs === undefined
         ? {}

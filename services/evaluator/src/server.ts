@@ -4,7 +4,7 @@ import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/obser
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { healthRoutes, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
 import { Hono } from 'hono';
-import { deliveryLogRetentionMs, type EvaluatorEnv } from './env.ts';
+import { auditLogRetentionMs, deliveryLogRetentionMs, type EvaluatorEnv } from './env.ts';
 import { startEvaluatorCore } from './evaluator.ts';
 
 /**
@@ -48,6 +48,7 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
     promqlMaxResponseBytes: env.PROMQL_MAX_RESPONSE_BYTES,
     tickEveryMs: env.TICK_MS,
     deliveryLogRetentionMs: deliveryLogRetentionMs(env),
+    auditLogRetentionMs: auditLogRetentionMs(env),
   });
   const http = await startHttpServer(app, { host: env.HOST, port: env.HEALTH_PORT });
   logger.info(

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { createLogger } from '@rollout-guard/shared/observability';
 import { createRedis, type RedisClient, waitUntilReady } from '@rollout-guard/shared/redis';
+import { DEFAULT_SPEC_SHAPE_LIMITS } from '@rollout-guard/shared/spec';
 import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
 import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { Registry } from 'prom-client';
@@ -66,6 +67,8 @@ export async function startApiApp(
     jobs,
     logger,
     maxBodyBytes: 64 * 1024,
+    specLimits: DEFAULT_SPEC_SHAPE_LIMITS,
+    diffLimits: { maxChangedLines: 2000, timeoutMs: 1000 },
     now: options.now ?? Date.now,
   };
   registerApi(app, deps);
@@ -145,4 +148,21 @@ ${percents.map((p) => `    - { percent: ${p}, bake: ${options.bake ?? '1h'}, min
   actions:
     rollback: [{ url: "http://127.0.0.1:9/hooks/rollback" }]
 `;
+}
+
+/**
+ * For a `describe`: a private Redis and the API app on it, started before its tests and stopped after;
+ * read `suite.api` inside the tests.
+ */
+export function useApiSuite(): { api: ApiTestApp } {
+  const suite = {} as { api: ApiTestApp; redis: TestRedis };
+  beforeAll(async () => {
+    suite.redis = await startRedis({ appendonly: false });
+    suite.api = await startApiApp(suite.redis.url);
+  });
+  afterAll(async () => {
+    await suite.api.close();
+    await suite.redis.stop();
+  });
+  return suite;
 }

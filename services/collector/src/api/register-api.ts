@@ -3,17 +3,23 @@ import type { App } from '../app.ts';
 import { registerDashboard } from '../dashboard/register-dashboard.ts';
 import { AppError } from '../errors.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { registerAuditFeed } from './audit-feed.ts';
 import { registerDecisions } from './decisions.ts';
 import { registerDeliveries } from './deliveries.ts';
 import { registerDiffVersions } from './diff-versions.ts';
+import { registerEvidence } from './evidence.ts';
+import { registerFlagger } from './flagger.ts';
 import { registerGetRollout } from './get-rollout.ts';
 import { registerListRollouts } from './list-rollouts.ts';
 import { registerOpenApi } from './openapi-doc.ts';
 import { registerPutRollout } from './put-rollout.ts';
 import { registerRemoveRollout } from './remove-rollout.ts';
 import { registerRolloutActions } from './rollout-actions.ts';
+import { registerRolloutAudit } from './rollout-audit.ts';
 import { registerSeries } from './series.ts';
+import { registerTokenScopes } from './token-scopes.ts';
 import { registerValidate } from './validate.ts';
+import { registerVerdict } from './verdict.ts';
 import { registerVersions } from './versions.ts';
 
 /** The HTTP API of PRODUCT.md §2 (everything but ingest) and the dashboard on it, one register call per route file. */
@@ -31,6 +37,7 @@ export function registerApi(app: App, deps: ApiDeps): void {
   app.use('/api/v1/rollouts/*', limit);
   app.use('/api/v1/validate', limit);
   app.use('/api/v1/deliveries/*', limit);
+  app.use('/api/v1/flagger/*', limit);
   registerValidate(app, deps);
   registerListRollouts(app, deps);
   registerPutRollout(app, deps);
@@ -40,8 +47,14 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerRolloutActions(app, deps);
   registerRemoveRollout(app, deps);
   registerDecisions(app, deps);
+  registerEvidence(app, deps);
   registerSeries(app, deps);
+  registerVerdict(app, deps);
+  registerFlagger(app, deps);
   registerDeliveries(app, deps);
+  registerTokenScopes(app, deps);
+  registerRolloutAudit(app, deps);
+  registerAuditFeed(app, deps);
   registerDashboard(app, deps);
   registerOpenApi(app, deps);
 }

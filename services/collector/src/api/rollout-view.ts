@@ -28,6 +28,9 @@ export const CheckView = z
     window: z.string(),
     consecutive: z.object({ count: z.number(), required: z.number() }).optional(),
     explanation: z.string().nullable(),
+    mode: z.enum(['enforce', 'shadow']).meta({
+      description: 'shadow: judged and shown, never acting, not counted in go/no-go',
+    }),
   })
   .meta({ id: 'CheckView' });
 export type CheckView = z.infer<typeof CheckView>;
@@ -40,6 +43,9 @@ export const RolloutSummary = z
     wave: z.object({ index: z.number(), percent: z.number().nullable(), of: z.number() }),
     specVersion: z.number(),
     updatedAt: z.number(),
+    mode: z.enum(['enforce', 'shadow']).meta({
+      description: 'shadow: every decision is recorded and marked shadow; no rollback or advance acts',
+    }),
   })
   .meta({ id: 'RolloutSummary' });
 export type RolloutSummary = z.infer<typeof RolloutSummary>;
@@ -78,6 +84,7 @@ export function summaryOf(spec: StoredSpec, state: StoredState): RolloutSummary 
     },
     specVersion: spec.version,
     updatedAt: state.updatedAt,
+    mode: s.spec.spec.mode ?? 'enforce',
   };
 }
 
@@ -98,6 +105,7 @@ export function checkView(
     limitSource: limit.source,
     state,
     window: windowText(check),
+    mode: check.mode ?? 'enforce',
   };
   if (evidence === null) {
     return {

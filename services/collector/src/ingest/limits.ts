@@ -6,6 +6,10 @@ export interface IngestLimits {
   readonly maxRequestBytes: number;
   /** Body size once decompressed, in bytes; over it 413 (a bound against decompression bombs). */
   readonly maxDecodedBytes: number;
+  /** Bytes of bodies, as read and decompressed, held at once across all requests in flight. */
+  readonly decodeBudgetBytes: number;
+  /** How long reading one body may take; past it 408. */
+  readonly bodyReadMs: number;
   /** Distinct series in one request; points of further series are refused. */
   readonly maxSeriesPerRequest: number;
   readonly maxLabelsPerSeries: number;
@@ -26,6 +30,8 @@ export interface IngestLimits {
 export const DEFAULT_LIMITS: IngestLimits = {
   maxRequestBytes: 8 * 1024 * 1024,
   maxDecodedBytes: 64 * 1024 * 1024,
+  decodeBudgetBytes: 32 * 1024 * 1024,
+  bodyReadMs: 10_000,
   maxSeriesPerRequest: 50_000,
   maxLabelsPerSeries: 64,
   maxLabelNameLength: 256,
@@ -102,10 +108,12 @@ export function describePoint(point: Point): string {
   return `${point.name}{${labels}} at ${time}`;
 }
 
-/** The limits with the body sizes the collector's environment sets (INGEST_MAX_*_BYTES). */
+/** The limits the collector's environment sets (INGEST_*). */
 export function limitsFromEnv(env: {
   readonly INGEST_MAX_BODY_BYTES: number;
   readonly INGEST_MAX_DECOMPRESSED_BYTES: number;
+  readonly INGEST_DECODE_BUDGET_BYTES: number;
+  readonly INGEST_BODY_TIMEOUT_MS: number;
   readonly INGEST_WAIT_REPLICAS?: number;
   readonly INGEST_WAIT_TIMEOUT_MS?: number;
 }): IngestLimits {
@@ -113,6 +121,8 @@ export function limitsFromEnv(env: {
     ...DEFAULT_LIMITS,
     maxRequestBytes: env.INGEST_MAX_BODY_BYTES,
     maxDecodedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES,
+    decodeBudgetBytes: env.INGEST_DECODE_BUDGET_BYTES,
+    bodyReadMs: env.INGEST_BODY_TIMEOUT_MS,
     ...(env.INGEST_WAIT_REPLICAS === undefined ? {} : { waitReplicas: env.INGEST_WAIT_REPLICAS }),
     ...(env.INGEST_WAIT_TIMEOUT_MS === undefined ? {} : { waitTimeoutMs: env.INGEST_WAIT_TIMEOUT_MS }),
   };

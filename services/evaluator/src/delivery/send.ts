@@ -1,7 +1,7 @@
 import { type Egress, EgressRefusedError, type EgressResponse } from '@rollout-guard/shared/egress';
 import { redact } from './redact.ts';
 import type { DeliveryRequest } from './request.ts';
-import { parseRetryAfter } from './retry-after.ts';
+import { parseRateLimitReset, parseRetryAfter } from './retry-after.ts';
 
 /** What one attempt did; this, never the request, is what the delivery log stores. */
 export interface AttemptResult {
@@ -87,7 +87,10 @@ export async function send(request: DeliveryRequest, options: SendOptions): Prom
       error: describeFailure(error, options.timeoutMs),
     });
   }
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+  // Retry-After first; LaunchDarkly's route limits send only X-Ratelimit-Reset (epoch ms).
+  const retryAfterMs =
+    parseRetryAfter(response.headers.get('retry-after'), Date.now()) ??
+    parseRateLimitReset(response.headers.get('x-ratelimit-reset'), Date.now());
   const status = response.status;
   if (status >= 200 && status < 300) return finish({ outcome: 'delivered', status, responseExcerpt });
   if (status === 410) {

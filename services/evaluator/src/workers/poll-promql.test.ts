@@ -222,6 +222,7 @@ describe('promqlMeasurement', () => {
     ).toEqual({
       samples: 100,
       value: 0.05,
+      noInterval: 'a PromQL value has no confidence interval',
     });
     expect(
       promqlMeasurement(check, wave, { treatment: { value: 0.05, at: 10_000 } }, 14_000),
@@ -240,5 +241,6 @@ describe('promqlMeasurement', () => {
     expect(m?.difference?.absolute?.estimate).toBeCloseTo(0.02, 12);
     expect(m?.difference?.relative?.estimate).toBeCloseTo(0.5, 12);
     expect(m?.referenceKind).toBe('control');
+    expect(m?.difference?.absolute?.noInterval).toBe('a PromQL value has no confidence interval');
   });
 });

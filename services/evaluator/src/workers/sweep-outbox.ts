@@ -8,7 +8,8 @@ export const ORPHAN_AFTER_MS = 5_000;
 
 /**
  * Re-enqueues outbox entries whose evaluator died between storing a decision and enqueueing its jobs,
- * repairs the collector's matcher view of each rollout and the PromQL polling schedule, and trims the
+ * repairs the collector's matcher view of each rollout and the PromQL polling schedule, copies audit entries
+ * a writer stored but did not copy to the audit log, removes audit entries past their retention, and trims the
  * delivery log of deliveries that ended longer ago than its retention (at most 1,000 per sweep: a sweep
  * runs every 10 s, far more often than webhooks are sent). Racing a live evaluator is harmless: job ids are
  * the delivery and timer ids, so the second enqueue adds nothing, and a trim removes a record only if it
@@ -44,8 +45,13 @@ export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
       swept += orphans.length;
     }
     await ctx.store.syncActive(rollout);
+    const copied = await ctx.store.copyAudit(rollout);
+    if (copied > 0)
+      ctx.log.warn({ rollout, entries: copied }, 'audit entries copied to the log by the sweeper');
   }
   await syncPromqlSchedulers(ctx);
+  const expired = await ctx.store.trimAuditLog(now);
+  if (expired > 0) ctx.log.info({ entries: expired }, 'audit entries past retention removed from the log');
   const trimmed = await ctx.deliveryLog.trim({ now });
   if (trimmed > 0)
     ctx.log.info({ deliveries: trimmed }, 'ended deliveries past retention removed from the log');

@@ -1,5 +1,5 @@
 import { checkpointJobId, deliverJobId } from '@rollout-guard/shared/jobs';
-import { globalKeys } from '@rollout-guard/shared/redis';
+import { globalKeys, rolloutKeys } from '@rollout-guard/shared/redis';
 import { DEFAULT_RETENTION, operate, testSpec } from '@rollout-guard/shared/store';
 import { describe, expect, it } from 'vitest';
 import { useEvaluatorTestBed } from '../evaluator-test-kit.ts';
@@ -39,6 +39,43 @@ describe('outbox sweeper', () => {
     const delayed = await evaluator.ctx.queues.checkpoint.getJob(checkpointJobId(timer.id));
     expect(delayed?.data).toMatchObject({ rollout: 'orphan', event: 'bake-elapsed', wave: 1 });
     expect(await evaluator.ctx.queues.deliver.getJob(deliverJobId(advance.id))).toBeDefined();
+  });
+});
+
+describe('audit log', () => {
+  it('gets what a writer stored but did not copy from the sweep, and loses entries past retention', async () => {
+    const evaluator = await bed.startEvaluator({ tickEveryMs: HOUR, sweepEveryMs: HOUR });
+    await bed.store.putSpec({
+      spec: testSpec('crashed'),
+      source: '',
+      contentType: 'application/json',
+      actor: 'ana',
+    });
+    // As if a collector died between storing an operator's action with the state and copying it to the log.
+    await evaluator.ctx.redis.xadd(
+      rolloutKeys('crashed').audit,
+      '*',
+      'rev',
+      '2',
+      'entry',
+      JSON.stringify({
+        at: Date.now(),
+        kind: 'transition',
+        actor: 'ana',
+        specVersion: 1,
+        event: { type: 'pause', actor: 'ana', reason: 'checking' },
+        from: null,
+        to: null,
+        decisions: [],
+        summary: 'pause',
+      }),
+    );
+    const read = () => bed.store.readAuditLog({ order: 'asc', limit: 10 });
+    expect((await read()).entries.map((e) => e.event.type)).toEqual(['spec-stored']);
+    await sweepOutbox(evaluator.ctx);
+    expect((await read()).entries.map((e) => e.event.type)).toEqual(['spec-stored', 'pause']);
+    await sweepOutbox(evaluator.ctx);
+    expect((await read()).entries).toHaveLength(2);
   });
 });
 

@@ -325,7 +325,6 @@ describe('flagsmith', () => {
     expect(sent.json).toEqual({
       feature: { name: 'copilot-assist' },
       enabled: false,
-      value: { type: 'boolean', value: 'false' },
     });
   });
 
@@ -338,13 +337,7 @@ describe('flagsmith', () => {
     expect(sent.headers).toEqual(headers);
     expect(sent.json).toEqual({
       feature: { name: 'copilot-assist' },
-      multivariate_feature_state_values: [
-        {
-          multivariate_feature_option: 991,
-          percentage_allocation: 100,
-          value: { type: 'string', value: 'on' },
-        },
-      ],
+      multivariate_options: [{ id: 991, percentage_allocation: 100 }],
     });
   });
 });
