@@ -50,9 +50,9 @@ export function blockKitProblems(message: SlackMessage): string[] {
         if (block.text !== undefined) over(`${at}.text`, block.text.text.length, SLACK_LIMITS.sectionText);
         if (block.fields !== undefined) {
           over(`${at}.fields`, block.fields.length, SLACK_LIMITS.sectionFields);
-          block.fields.forEach((f, j) =>
-            over(`${at}.fields[${j}]`, f.text.length, SLACK_LIMITS.sectionFieldText),
-          );
+          block.fields.forEach((f, j) => {
+            over(`${at}.fields[${j}]`, f.text.length, SLACK_LIMITS.sectionFieldText);
+          });
         }
         break;
       case 'header':
