@@ -16,10 +16,13 @@ describe('the dashboard bundle', () => {
       .map((input) => input.replace(/^node_modules\/.*\/node_modules\//, 'node_modules/'));
     expect(outside.sort()).toEqual([
       'node_modules/uplot/dist/uPlot.esm.js',
+      'packages/shared/src/decision/events.ts',
       'packages/shared/src/decision/limit-text.ts',
+      'packages/shared/src/decision/operator-actions.ts',
       'packages/shared/src/decision/state.ts',
       'packages/shared/src/display/index.ts',
       'packages/shared/src/spec/limit-value.ts',
+      'packages/shared/src/store/delivery-status.ts',
     ]);
     // One module with nothing left to import: the collector serves it alone.
     expect(code).not.toMatch(/\bimport\s*[{("'*]/);

@@ -107,8 +107,11 @@ export async function seedRunning(api: ApiTestApp, name: string, start: number):
   );
 }
 
-/** A rollout whose wave 1 baked and passed its checkpoint: it waits for a human to approve wave 2. */
-export async function seedAwaitingApproval(api: ApiTestApp, name: string): Promise<void> {
+/**
+ * A rollout whose wave 1 baked and reached its checkpoint with `latency` at `value`: under its limit of 2
+ * it passes (awaiting approval of wave 2), over it fails (a no-go: paused at wave 1).
+ */
+export async function seedCheckpoint(api: ApiTestApp, name: string, value: number): Promise<void> {
   const began = Date.now() - 2 * 3_600_000;
   await api.call('PUT', `/api/v1/rollouts/${name}`, { body: specYaml(name), type: 'application/yaml' });
   await operate(api.deps.store, name, 'start', 'ana', 'wave 1', began);
@@ -116,7 +119,10 @@ export async function seedAwaitingApproval(api: ApiTestApp, name: string): Promi
   await apply(
     api,
     name,
-    { type: 'checkpoint', measurements: { latency: measured(1.2, [1.1, 1.3], began, Date.now()) } },
+    {
+      type: 'checkpoint',
+      measurements: { latency: measured(value, [value - 0.1, value + 0.1], began, Date.now()) },
+    },
     Date.now() - 1000,
   );
 }
@@ -139,7 +145,8 @@ export async function startDashboard(viewport: { width: number; height: number }
   let http: HttpServer | undefined = await startHttpServer(api.app, { host: '127.0.0.1', port: 0 });
   const start = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE;
   await seedRunning(api, 'checkout-v2', start);
-  await seedAwaitingApproval(api, 'pricing-page');
+  await seedCheckpoint(api, 'pricing-page', 1.2);
+  await seedCheckpoint(api, 'search-v2', 3);
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport });
   page.setDefaultTimeout(WAIT);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiTestApp } from '../api/api-test-kit.ts';
@@ -77,7 +78,7 @@ describe('the dashboard in a browser', () => {
     expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(0);
     expect(await chart.locator('.u-legend').textContent()).toContain('allowed max 0.03');
     await page.locator('#charts figure[data-check="latency"] .uplot').waitFor();
-    await waitForText('#decisions li', 'advance');
+    await waitForText('#timeline li', 'advance');
 
     // The guardrail is breached: the evaluator's rollback decision and its webhook delivery appear.
     const now = Date.now();
@@ -108,25 +109,104 @@ describe('the dashboard in a browser', () => {
     await waitForText('#rollout h1 [data-state]', 'rolled-back');
     await waitForText('#checks tr[data-check="error-rate"] [data-role="value"]', '0.041 [0.036, 0.046]');
     await waitForText('#checks tr[data-check="error-rate"]', 'breached');
-    await waitForText(`#decisions li[data-decision="${rollback!.id}"]`, 'rollback');
+    await waitForText(`#timeline li[data-decision="${rollback!.id}"]`, 'rollback');
     await waitForText(`#deliveries tr[data-delivery="${rollback!.id}.rollback.0"]`, 'rollout.rollback');
+    // The timeline tells the story: the spec stored, who started it and why, the rollback the evaluation
+    // decided with the webhook delivery it caused, newest first.
+    const item = page.locator(`#timeline li[data-decision="${rollback!.id}"]`);
+    expect(await item.locator(`[data-delivery="${rollback!.id}.rollback.0"]`).textContent()).toContain(
+      'rollout.rollback → standard 127.0.0.1:9',
+    );
+    const kinds = await page
+      .locator('#timeline > li')
+      .evaluateAll((items) =>
+        items.map((li) => `${li.getAttribute('data-kind')}:${li.getAttribute('data-action')}`),
+      );
+    expect(kinds.at(0)).toBe('transition:evaluation');
+    expect(kinds).toEqual(expect.arrayContaining(['transition:start', 'created:spec-stored']));
+    await waitForText('#timeline li[data-action="start"]', 'start by ana');
+    await waitForText('#timeline li[data-action="start"] .reason', '“wave 1”');
 
     // Its report, the collector's HTML decision report, opens from the timeline.
-    await page.locator(`#decisions li[data-decision="${rollback!.id}"] a`).click();
+    await page.locator(`#timeline li[data-decision="${rollback!.id}"] a[data-link="report"]`).click();
     const report = page.frameLocator('#report iframe');
     await report.locator('body').filter({ hasText: 'error-rate' }).waitFor();
     expect(await report.locator('body').textContent()).toContain('0.041');
   }, 60_000);
 
-  it('says that approving needs the operate scope when the token only reads', async () => {
+  it('downloads the evidence pack of a checkpoint decision from the timeline, with the token', async () => {
+    await page.goto(`${base}/?refresh=1#/rollouts/pricing-page`);
+    const verdict = page.locator('#timeline .decision', { hasText: 'verdict' }).first();
+    await verdict.waitFor();
+    for (const [extension, content] of [
+      ['html', '<html'],
+      ['json', '"decision"'],
+    ] as const) {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        verdict.locator(`button[data-evidence="${extension}"]`).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(
+        new RegExp(`^pricing-page-dec_[0-9a-f]+-evidence\\.${extension}$`),
+      );
+      const path = await download.path();
+      expect(readFileSync(path, 'utf8')).toContain(content);
+    }
+  }, 60_000);
+
+  it('disables every action, saying why, when the token only reads', async () => {
     await page.goto(`${base}/?refresh=1#/rollouts/pricing-page`);
     await waitForText('#attention', 'awaiting approval');
-    await page.locator('#approve').click();
-    await waitForText('#approve', 'Click again');
-    await page.locator('#approve').click();
-    await waitForText('.actions [role="status"]', /Not approved: .*needs operate/);
+    const approve = page.locator('#actions button[data-action="approve"]');
+    await approve.waitFor();
+    expect(await approve.isDisabled()).toBe(true);
+    expect(await approve.getAttribute('title')).toContain('operate scope');
+    // The banner's own button too, and every other action the phase allows.
+    expect(await page.locator('#attention button[data-action="approve"]').isDisabled()).toBe(true);
+    const actions = await page
+      .locator('#actions button')
+      .evaluateAll((buttons) =>
+        buttons.map((b) => [b.getAttribute('data-action'), (b as { disabled?: boolean }).disabled]),
+      );
+    expect(actions).toEqual([
+      ['approve', true],
+      ['pause', true],
+      ['rollback', true],
+      ['abort', true],
+    ]);
+    await waitForText(
+      '#actions-note',
+      'Actions need a token with the operate scope; token “reader” has read',
+    );
     const view = await (await api.call('GET', '/api/v1/rollouts/pricing-page', { token: 'reader' })).json();
     expect((view as { phase: string }).phase).toBe('awaiting-approval');
+  }, 60_000);
+
+  it('offers resume and rollback in the no-go banner, and resumes from there', async () => {
+    const operator = await page
+      .context()
+      .browser()!
+      .newPage({ viewport: { width: 1400, height: 1000 } });
+    await operator.goto(`${base}/?refresh=1#/rollouts/search-v2`);
+    await typeToken(operator, TOKENS.operator);
+    await waitOn(operator, '#attention', 'no-go at the wave 1 checkpoint: holding at 25% — resume re-bakes');
+    const banner = operator.locator('#attention');
+    expect(
+      await banner.locator('button').evaluateAll((b) => b.map((x) => x.getAttribute('data-action'))),
+    ).toEqual(['resume', 'rollback']);
+    await banner.locator('button[data-action="resume"]').click();
+    await waitOn(operator, '#action-effect', 'Bakes wave 1 again from the start, at 25% of traffic');
+    await operator.locator('#action-reason').fill('latency fix deployed');
+    await operator.locator('#action-confirm').fill('search-v2');
+    await operator.locator('#action-submit').click();
+    await waitOn(operator, '#rollout h1 [data-state]', /^wave$/);
+    expect(await operator.locator('#attention').count()).toBe(0);
+    const resumed = (await api.deps.store.readAudit('search-v2')).at(-1);
+    expect(resumed).toMatchObject({
+      actor: 'operator',
+      event: { type: 'resume', reason: 'latency fix deployed' },
+    });
+    await operator.close();
   }, 60_000);
 
   it('says the API is unreachable when the collector stops answering', async () => {

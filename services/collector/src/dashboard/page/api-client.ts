@@ -1,10 +1,14 @@
+import type { OperatorAction } from '@rollout-guard/shared/display';
 import type {
   ActionResponse,
+  AuditPage,
   DecisionList,
   DeliveryList,
   ListRolloutsResponse,
+  RedeliverResponse,
   RolloutView,
   SeriesResponse,
+  TokenScopes,
 } from './api-types.ts';
 
 /** A failed API call: the HTTP status (0 when the collector could not be reached) and the API's message. */
@@ -43,6 +47,8 @@ export const rolloutPath = (name: string): string => `/api/v1/rollouts/${encodeU
 
 /** The API as the page calls it: each call typed by the route's schema, with the user's token. */
 export class ApiClient {
+  private scopes: { readonly token: string | null; readonly answer: Promise<TokenScopes> } | null = null;
+
   constructor(
     readonly token: TokenKeeper,
     private readonly host: string = location.host,
@@ -109,11 +115,47 @@ export class ApiClient {
     return this.json(`${rolloutPath(name)}/series?check=${encodeURIComponent(check)}`);
   }
 
+  /** The rollout's audit log, newest first. */
+  audit(name: string, limit: number): Promise<AuditPage> {
+    return this.json(`${rolloutPath(name)}/audit?limit=${limit}`);
+  }
+
+  /** A decision's evidence pack as a file (the API serves it as an attachment). */
+  async evidencePack(name: string, id: string, extension: 'html' | 'json'): Promise<Blob> {
+    const accept = extension === 'html' ? 'text/html' : 'application/json';
+    return (
+      await this.send(`${rolloutPath(name)}/decisions/${encodeURIComponent(id)}/evidence.${extension}`, {
+        accept,
+      })
+    ).blob();
+  }
+
   decisionReport(name: string, id: string): Promise<string> {
     return this.html(`${rolloutPath(name)}/decisions/${encodeURIComponent(id)}`);
   }
 
-  approve(name: string, reason: string): Promise<ActionResponse> {
-    return this.json(`${rolloutPath(name)}/approve`, { method: 'POST', body: { reason } });
+  act(name: string, action: OperatorAction, reason: string): Promise<ActionResponse> {
+    return this.json(`${rolloutPath(name)}/${action}`, { method: 'POST', body: { reason } });
+  }
+
+  redeliver(id: string, reason: string): Promise<RedeliverResponse> {
+    return this.json(`/api/v1/deliveries/${encodeURIComponent(id)}/redeliver`, {
+      method: 'POST',
+      body: { reason },
+    });
+  }
+
+  /** The token's name and scopes, asked once per token (a new token is asked again). */
+  tokenScopes(): Promise<TokenScopes> {
+    const token = this.token.get();
+    if (this.scopes === null || this.scopes.token !== token) {
+      const answer = this.json<TokenScopes>('/api/v1/token');
+      this.scopes = { token, answer };
+      // A failed answer is not kept: the next refresh asks again.
+      answer.catch(() => {
+        if (this.scopes?.answer === answer) this.scopes = null;
+      });
+    }
+    return this.scopes.answer;
   }
 }

@@ -1,9 +1,10 @@
+import { FINAL_STATUSES } from '@rollout-guard/shared/display';
 import type { DeliveryList } from './api-types.ts';
 import { h } from './dom.ts';
 import { ago, time } from './format.ts';
 import { badge } from './tone.ts';
 
-type Delivery = DeliveryList['deliveries'][number];
+export type Delivery = DeliveryList['deliveries'][number];
 
 const HEADINGS = [
   'Created',
@@ -14,9 +15,13 @@ const HEADINGS = [
   'Last attempt',
   'Next attempt',
   'Note',
+  '',
 ];
 
-function row(d: Delivery): HTMLElement {
+/** Makes the button that sends an ended delivery again. */
+export type RedeliverButton = (delivery: Delivery) => HTMLButtonElement;
+
+function row(d: Delivery, redeliver: RedeliverButton): HTMLElement {
   const cells: (string | Node)[] = [
     time(d.createdAt),
     d.webhook,
@@ -26,6 +31,7 @@ function row(d: Delivery): HTMLElement {
     d.lastAttemptAt ? ago(d.lastAttemptAt) : '—',
     d.nextAttemptAt ? time(d.nextAttemptAt) : '—',
     d.note ?? '',
+    FINAL_STATUSES.includes(d.status) ? redeliver(d) : '',
   ];
   return h(
     'tr',
@@ -33,7 +39,10 @@ function row(d: Delivery): HTMLElement {
     cells.map((content, i) =>
       h(
         'td',
-        { 'data-label': HEADINGS[i] ?? '', class: i === 7 ? 'muted' : i === 0 || i >= 4 ? 'num' : '' },
+        {
+          'data-label': HEADINGS[i] ?? '',
+          class: i === 7 ? 'muted' : i === 0 || (i >= 4 && i < 7) ? 'num' : '',
+        },
         content,
       ),
     ),
@@ -41,7 +50,7 @@ function row(d: Delivery): HTMLElement {
 }
 
 /** The rollout's webhook deliveries, newest first. */
-export function deliveriesTable(deliveries: readonly Delivery[]): HTMLElement {
+export function deliveriesTable(deliveries: readonly Delivery[], redeliver: RedeliverButton): HTMLElement {
   if (deliveries.length === 0) return h('p', { class: 'muted' }, 'No webhook deliveries yet.');
   return h(
     'table',
@@ -55,6 +64,10 @@ export function deliveriesTable(deliveries: readonly Delivery[]): HTMLElement {
         HEADINGS.map((t) => h('th', {}, t)),
       ),
     ),
-    h('tbody', {}, deliveries.map(row)),
+    h(
+      'tbody',
+      {},
+      deliveries.map((d) => row(d, redeliver)),
+    ),
   );
 }

@@ -1,3 +1,4 @@
+import type { OperatorAction } from '@rollout-guard/shared/display';
 import type { RolloutView } from './api-types.ts';
 import { h } from './dom.ts';
 import { duration, time } from './format.ts';
@@ -17,6 +18,8 @@ export function nextWave(view: Pick<RolloutView, 'wave'>): string {
 export interface Attention {
   readonly level: Extract<Tone, 'bad' | 'warn'>;
   readonly text: string;
+  /** What the text tells the user to do, offered right there. */
+  readonly actions: readonly OperatorAction[];
 }
 
 const ENDED = ['rolled-back', 'aborted', 'completed'];
@@ -27,23 +30,26 @@ export function attention(view: RolloutView): Attention | null {
     return {
       level: 'warn',
       text: `awaiting approval: wave ${view.wave.index} passed its checkpoint; approve to go on to ${nextWave(view)}`,
+      actions: ['approve'],
     };
   }
   if (view.phase === 'paused' && view.paused?.cause === 'no-go') {
     return {
       level: 'bad',
       text: `no-go at the wave ${view.wave.index} checkpoint: holding at ${view.wave.percent}% — resume re-bakes, rollback turns the flag off`,
+      actions: ['resume', 'rollback'],
     };
   }
   if (view.phase === 'paused') {
     return {
       level: 'warn',
       text: `paused (${view.paused?.cause ?? 'operator'}) since ${time(view.paused?.at)}`,
+      actions: ['resume', 'rollback'],
     };
   }
   const breached = view.checks.filter((c) => c.state === 'breached').map((c) => c.name);
   if (breached.length > 0 && !ENDED.includes(view.phase)) {
-    return { level: 'bad', text: `breached: ${breached.join(', ')}` };
+    return { level: 'bad', text: `breached: ${breached.join(', ')}`, actions: ['rollback', 'pause'] };
   }
   return null;
 }
