@@ -92,7 +92,7 @@ export async function removeRollout(
         : `${result[2]} deliveries or timers are still waiting in its outbox; try again in a few seconds`;
     return { ok: false, code: 'CONFLICT', message: `Cannot ${mode} rollout "${name}": ${why}` };
   }
-  // The archived/deleted entry joins the all-rollouts audit log, which outlives the rollout.
+  // The removal's own entry joins the audit log, which outlives the rollout (the sweep only sees listed rollouts).
   await copyAuditSoon(redis, name);
   await redis.srem(globalKeys.rollouts, name);
   if (mode === 'archive') await redis.sadd(globalKeys.archived, name);
