@@ -80,6 +80,13 @@ export const CollectorEnv = z.object({
   API_RATE_LIMIT_PER_SECOND: positiveInteger(20, 'requests per second'),
   /** API requests a token may make at once after being idle. */
   API_RATE_LIMIT_BURST: positiveInteger(100, 'requests'),
+  /**
+   * `/metrics/rollouts` exposes at most this many active rollouts (by name), so a scrape stays bounded in
+   * series and in Redis reads; past it `rollout_guard_rollout_metrics_truncated` is 1.
+   */
+  ROLLOUT_METRICS_MAX_ROLLOUTS: positiveInteger(1000, 'rollouts'),
+  /** How long one scrape of `/metrics/rollouts` may read Redis before it answers 503. */
+  ROLLOUT_METRICS_TIMEOUT_MS: positiveInteger(2000, 'milliseconds'),
   ...egressEnv,
   ...retentionEnv,
   /** On SIGTERM, how long in-flight requests may finish before their connections are cut. */

@@ -76,6 +76,10 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     maxBodyBytes: env.API_MAX_BODY_BYTES,
     specLimits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
     diffLimits: { maxChangedLines: env.DIFF_MAX_CHANGED_LINES, timeoutMs: env.DIFF_TIMEOUT_MS },
+    rolloutMetrics: {
+      maxRollouts: env.ROLLOUT_METRICS_MAX_ROLLOUTS,
+      timeoutMs: env.ROLLOUT_METRICS_TIMEOUT_MS,
+    },
     now: Date.now,
     auditRetentionMs: retentionPolicyFromEnv(env).auditMs,
   });

@@ -157,7 +157,7 @@ ${percents.map((p) => `    - { percent: ${p}, bake: ${options.bake ?? '1h'}, min
  * For a `describe`: a private Redis and the API app on it, started before its tests and stopped after;
  * read `suite.api` inside the tests.
  */
-export function useApiSuite(): { api: ApiTestApp } {
+export function useApiSuite(): { api: ApiTestApp; redis: TestRedis } {
   const suite = {} as { api: ApiTestApp; redis: TestRedis };
   beforeAll(async () => {
     suite.redis = await startRedis({ appendonly: false });
@@ -168,4 +168,16 @@ export function useApiSuite(): { api: ApiTestApp } {
     await suite.redis.stop();
   });
   return suite;
+}
+
+/** An evaluation of the `error-rate` guardrail of `specYaml`'s rollouts: its treatment's value over the wave so far. */
+export function errorRateEvaluation(
+  from: number,
+  to: number,
+  treatment: { samples: number; value: number; interval: [number, number] },
+) {
+  return {
+    type: 'evaluation' as const,
+    measurements: { 'error-rate': { window: { from, to, label: 'wave' as const }, treatment } },
+  };
 }

@@ -2,6 +2,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { App } from '../app.ts';
 import { registerDashboard } from '../dashboard/register-dashboard.ts';
 import { AppError } from '../errors.ts';
+import { registerRolloutMetrics } from '../rollout-metrics/register-rollout-metrics.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { registerAuditFeed } from './audit-feed.ts';
 import { registerDecisions } from './decisions.ts';
@@ -12,6 +13,7 @@ import { registerFlagger } from './flagger.ts';
 import { registerGetRollout } from './get-rollout.ts';
 import { registerListRollouts } from './list-rollouts.ts';
 import { registerOpenApi } from './openapi-doc.ts';
+import { registerPlan } from './plan.ts';
 import { registerPutRollout } from './put-rollout.ts';
 import { registerRemoveRollout } from './remove-rollout.ts';
 import { registerRolloutActions } from './rollout-actions.ts';
@@ -36,9 +38,11 @@ export function registerApi(app: App, deps: ApiDeps): void {
   });
   app.use('/api/v1/rollouts/*', limit);
   app.use('/api/v1/validate', limit);
+  app.use('/api/v1/plan', limit);
   app.use('/api/v1/deliveries/*', limit);
   app.use('/api/v1/flagger/*', limit);
   registerValidate(app, deps);
+  registerPlan(app, deps);
   registerListRollouts(app, deps);
   registerPutRollout(app, deps);
   registerGetRollout(app, deps);
@@ -55,6 +59,7 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerTokenScopes(app, deps);
   registerRolloutAudit(app, deps);
   registerAuditFeed(app, deps);
+  registerRolloutMetrics(app, deps);
   registerDashboard(app, deps);
   registerOpenApi(app, deps);
 }
