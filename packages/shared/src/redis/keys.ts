@@ -78,7 +78,7 @@ function buildRolloutKeys(rollout: string) {
     batchMarkers: key('batches'),
     /** The rollout's active series with their last-seen time, for the cardinality cap. */
     activeSeries: key('active-series'),
-    /** Flagger's traffic steps granted for a canary revision (HASH `checksum`, `steps`). */
+    /** Flagger's traffic steps granted to a canary revision in a run of the rollout (HASH `checksum`, `run`, `steps`). */
     flaggerSteps: key('flagger'),
   };
 }

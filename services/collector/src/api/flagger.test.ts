@@ -1,7 +1,8 @@
+import { operate } from '@rollout-guard/shared/store';
 import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiTestApp, type Loose, startApiApp, TOKENS } from './api-test-kit.ts';
-import { breach, checkpoint, putRollout, startRollout } from './controller-test-kit.ts';
+import { breach, checkpoint, putRollout, startRollout, T0 } from './controller-test-kit.ts';
 import { FlaggerAnswer } from './flagger.ts';
 import type { FlaggerHook } from './flagger-gate.ts';
 
@@ -139,13 +140,27 @@ describe('POST /api/v1/flagger/{hook} (Flagger webhooks)', () => {
     }
   });
 
-  it('counts steps per canary revision: a new checksum starts at wave 1 again', async () => {
+  it('counts steps per canary revision and run: a new checksum or a restarted rollout starts at wave 1', async () => {
     await startRollout(api, 'checkout-redesign');
     expect((await hook('confirm-traffic-increase')).answer.steps).toBe(1);
     expect((await hook('confirm-traffic-increase', { checksum: 'a-new-revision' })).answer).toMatchObject({
       open: true,
       steps: 1,
     });
+
+    await breach(api, 'checkout-redesign');
+    await putRollout(api, 'checkout-redesign', 'auto'); // a changed spec: the ended rollout starts afresh
+    const restarted = await operate(
+      api.deps.store,
+      'checkout-redesign',
+      'start',
+      'operator',
+      'again',
+      T0 + 86_400_000,
+    );
+    expect(restarted.ok).toBe(true);
+    const again = await hook('confirm-traffic-increase', { checksum: 'a-new-revision' });
+    expect(again).toMatchObject({ status: 200, answer: { steps: 1, gate: 'wave 1 has begun' } });
   });
 
   it('names the rollout by the Canary when metadata has no rollout, and refuses bad calls', async () => {

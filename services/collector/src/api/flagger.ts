@@ -94,10 +94,24 @@ function authorize(deps: ApiDeps, c: Context, payload: FlaggerPayload, scope: Sc
   return principal.name;
 }
 
-/** Steps granted to this canary revision; a new revision (checksum) starts from 0. */
-async function stepsGranted(deps: ApiDeps, rollout: string, checksum: string): Promise<number> {
-  const stored = await deps.redis.hmget(rolloutKeys(rollout).flaggerSteps, 'checksum', 'steps');
-  return stored[0] === checksum ? Number(stored[1] ?? 0) : 0;
+/**
+ * Steps granted to this canary revision in this run of the rollout; a new revision (Flagger's checksum) or
+ * a new run (the rollout started again after it ended) starts from 0.
+ */
+async function stepsGranted(deps: ApiDeps, rollout: string, counter: StepCounter): Promise<number> {
+  const [checksum, run, steps] = await deps.redis.hmget(
+    rolloutKeys(rollout).flaggerSteps,
+    'checksum',
+    'run',
+    'steps',
+  );
+  return checksum === counter.checksum && run === counter.run ? Number(steps ?? 0) : 0;
+}
+
+interface StepCounter {
+  readonly checksum: string;
+  /** When the rollout's first wave began: tells runs of the same rollout apart. */
+  readonly run: string;
 }
 
 /**
@@ -147,8 +161,11 @@ export function registerFlagger(app: App, deps: ApiDeps): void {
         message: `${error.message}; or name the rollout of Canary ${payload.namespace}/${payload.name} in the webhook's metadata.rollout`,
       });
     });
-    const checksum = payload.checksum ?? '';
-    const steps = STEP_HOOKS.includes(hook) ? await stepsGranted(deps, name, checksum) : 0;
+    const counter: StepCounter = {
+      checksum: payload.checksum ?? '',
+      run: String(state.state.history[0]?.startedAt ?? 0),
+    };
+    const steps = STEP_HOOKS.includes(hook) ? await stepsGranted(deps, name, counter) : 0;
     const decisions = await deps.store.listDecisions(name, { limit: VERDICT_DECISIONS });
     const gate = flaggerGate(hook, state.state, decisions, steps);
     let after = state;
@@ -171,7 +188,7 @@ export function registerFlagger(app: App, deps: ApiDeps): void {
     }
     const granted = gate.open && STEP_HOOKS.includes(hook) ? steps + 1 : steps;
     if (granted !== steps) {
-      await deps.redis.hset(rolloutKeys(name).flaggerSteps, { checksum, steps: String(granted) });
+      await deps.redis.hset(rolloutKeys(name).flaggerSteps, { ...counter, steps: String(granted) });
     }
     const body: FlaggerAnswer = {
       ...verdictAnswer(after, gate.verdict),
