@@ -8,6 +8,7 @@ import { registerDecisions } from './commands/decisions.ts';
 import { registerDeliveries } from './commands/deliveries.ts';
 import { registerEvidence } from './commands/evidence.ts';
 import { registerLog } from './commands/log.ts';
+import { registerRemove } from './commands/remove.ts';
 import { registerRollouts } from './commands/rollouts.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerVersions } from './commands/versions.ts';
@@ -100,6 +101,7 @@ function buildProgram(io: CliIo, colors: Colors): Command {
   registerApply(program, ctx);
   registerRollouts(program, ctx);
   registerActions(program, ctx);
+  registerRemove(program, ctx);
   registerDecisions(program, ctx, () => options().server.replace(/\/+$/, ''));
   registerDeliveries(program, ctx);
   registerLog(program, ctx);

@@ -19,9 +19,12 @@ describe('evaluator loadEnv', () => {
       EGRESS_ALLOW_LINK_LOCAL: 'false',
       EGRESS_ALLOW_PRIVATE: 'true',
       EGRESS_ALLOWLIST: [],
+      AUDIT_LOG_RETENTION: '365d',
+      DECISION_RETENTION: '90d',
+      SPEC_VERSIONS_KEPT: 100,
+      SERIES_STATE_RETENTION: '8d',
       TICK_MS: 2000,
       DELIVERY_LOG_RETENTION: '30d',
-      AUDIT_LOG_RETENTION: '365d',
       READINESS_TIMEOUT_MS: 1000,
       SHUTDOWN_TIMEOUT_MS: 3000,
     });

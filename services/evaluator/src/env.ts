@@ -7,6 +7,7 @@ import {
   port,
   positiveInteger,
   redisUrl,
+  retentionEnv,
 } from '@rollout-guard/shared/config';
 import { parseDuration } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
@@ -40,6 +41,7 @@ export const EvaluatorEnv = z.object({
   /** Largest PromQL answer read, in bytes: a query returning far more than one series per cohort fails instead of filling the heap. */
   PROMQL_MAX_RESPONSE_BYTES: positiveInteger(4 * 1024 * 1024, 'bytes'),
   ...egressEnv,
+  ...retentionEnv,
   /** How often every active rollout is evaluated even without new data (time-based transitions, no-data states). */
   TICK_MS: positiveInteger(2000, 'milliseconds'),
   /**
@@ -54,18 +56,6 @@ export const EvaluatorEnv = z.object({
     .refine((text) => (parseDuration(text)?.ms ?? 0) >= 3_600_000, {
       error: (issue) =>
         `"${String(issue.input)}" is not a retention of at least an hour; expected a duration like "30d", "72h" or "90d"`,
-    }),
-  /**
-   * How long the audit log (every spec change, operator action, transition and decision, per rollout and for
-   * all) keeps an entry, deleted rollouts' included: `365d` by default, the record a post-incident review or
-   * an audit asks for, at a few hundred bytes per entry. Trimmed by the evaluator's outbox sweep.
-   */
-  AUDIT_LOG_RETENTION: z
-    .string()
-    .default('365d')
-    .refine((text) => (parseDuration(text)?.ms ?? 0) >= 86_400_000, {
-      error: (issue) =>
-        `"${String(issue.input)}" is not a retention of at least a day; expected a duration like "365d" or "90d"`,
     }),
   /** On SIGTERM, how long running jobs may finish before the process stops without them (BullMQ retries them). */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),

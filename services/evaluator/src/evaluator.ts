@@ -6,7 +6,12 @@ import {
   createRedis,
   type RedisClient,
 } from '@rollout-guard/shared/redis';
-import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
+import {
+  createDeliveryLog,
+  createRolloutStore,
+  DEFAULT_RETENTION,
+  type RetentionPolicy,
+} from '@rollout-guard/shared/store';
 import type { Registry } from 'prom-client';
 import type { RetryPolicy } from './delivery/backoff.ts';
 import { secretResolver } from './delivery/secret.ts';
@@ -29,6 +34,10 @@ export interface EvaluatorCoreOptions {
    * link-local refused); a test with local receivers allows loopback (evaluator-test-kit.ts does).
    */
   egressPolicy?: EgressPolicy;
+  /** How long rollouts' records are kept (default: the variables' defaults). */
+  retention?: RetentionPolicy;
+  /** How often this process trims rollouts to the retention (default 10 minutes). */
+  retentionEveryMs?: number;
   /** Largest PromQL answer read (default 4 MiB). */
   promqlMaxResponseBytes?: number;
   /** Where `env:NAME` secrets are read (default: the process environment). */
@@ -81,6 +90,11 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
     log: options.log,
     now: options.now ?? Date.now,
     egress,
+    retention: {
+      policy: options.retention ?? DEFAULT_RETENTION,
+      everyMs: options.retentionEveryMs ?? 600_000,
+      nextAt: 0,
+    },
     promqlMaxResponseBytes: options.promqlMaxResponseBytes ?? 4 * 1024 * 1024,
     delivery: {
       timeoutMs: options.deliveryTimeoutMs ?? 10_000,

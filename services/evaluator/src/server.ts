@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { egressPolicyFromEnv } from '@rollout-guard/shared/config';
+import { egressPolicyFromEnv, retentionPolicyFromEnv } from '@rollout-guard/shared/config';
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { healthRoutes, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
@@ -44,6 +44,7 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
     evidenceBaseUrl: env.EVIDENCE_BASE_URL,
     deliveryTimeoutMs: env.DELIVERY_TIMEOUT_MS,
     egressPolicy: egressPolicyFromEnv(env),
+    retention: retentionPolicyFromEnv(env),
     promqlMaxResponseBytes: env.PROMQL_MAX_RESPONSE_BYTES,
     tickEveryMs: env.TICK_MS,
     deliveryLogRetentionMs: deliveryLogRetentionMs(env),

@@ -89,6 +89,8 @@ export const globalKeys = {
   rollouts: `${KEY_ROOT}:rollouts`,
   /** name → the collector's matcher view of each rollout that collects data (HASH). */
   active: `${KEY_ROOT}:active`,
+  /** Names of archived rollouts (SET): out of `rollouts`, their record kept, their metric data gone. */
+  archived: `${KEY_ROOT}:archived`,
   /** Pub/sub channel: a rollout's name is published when its phase, wave or spec changes. */
   changes: `${KEY_ROOT}:changes`,
   /** Delivery ids by creation time (ZSET): the webhook delivery log. */

@@ -37,6 +37,18 @@ export type {
   StoredState,
 } from './records.ts';
 export {
+  type RemovalInput,
+  type RemovalMode,
+  type RemovalResult,
+  removeRollout,
+} from './remove-rollout.ts';
+export {
+  DEFAULT_RETENTION,
+  type RetentionPolicy,
+  type RetentionTrimmed,
+  trimRetention,
+} from './retention.ts';
+export {
   type ApplyContext,
   type ApplyResult,
   ContentionError,

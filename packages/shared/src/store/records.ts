@@ -28,7 +28,7 @@ export interface Position {
 }
 
 /** `redelivery`: an operator asked for a delivery again (no transition; see `appendAudit`). */
-export type AuditKind = 'created' | 'spec' | 'transition' | 'refused' | 'redelivery';
+export type AuditKind = 'created' | 'spec' | 'transition' | 'refused' | 'redelivery' | 'archived' | 'deleted';
 
 /** One line of the append-only audit log of a rollout. */
 export interface AuditEntry {
@@ -51,7 +51,8 @@ export interface AuditEntry {
         readonly actor: string;
         readonly delivery: string;
         readonly reason?: string;
-      };
+      }
+    | { readonly type: 'rollout-archived' | 'rollout-deleted'; readonly reason?: string };
   readonly from: Position | null;
   readonly to: Position | null;
   /** Ids of the decisions taken (their evidence is in the decision records). */

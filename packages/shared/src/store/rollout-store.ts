@@ -53,6 +53,8 @@ export interface RolloutStore {
   getSpec(name: string, version?: number): Promise<StoredSpec | null>;
   listSpecVersions(name: string): Promise<Array<Omit<StoredSpec, 'spec' | 'source'>>>;
   listRollouts(): Promise<string[]>;
+  /** Archived rollouts' names (out of `listRollouts`; readable by name). */
+  listArchived(): Promise<string[]>;
   getState(name: string): Promise<StoredState | null>;
   /** The spec version the running state judges by, with the state. */
   getRollout(name: string): Promise<{ spec: StoredSpec; state: StoredState } | null>;
@@ -109,6 +111,9 @@ export function createRolloutStore(redis: RedisConnection, options: RolloutStore
     listSpecVersions: (name) => listSpecVersions(redis, name),
     async listRollouts() {
       return (await redis.smembers(globalKeys.rollouts)).sort();
+    },
+    async listArchived() {
+      return (await redis.smembers(globalKeys.archived)).sort();
     },
     getState,
     getRollout,

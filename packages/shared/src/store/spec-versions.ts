@@ -131,6 +131,8 @@ export async function putSpec(
     const rev = Number(result[2]);
     await redis.sadd(globalKeys.rollouts, name);
     await copyAuditSoon(redis, name);
+    // A new version of an archived rollout brings it back.
+    await redis.srem(globalKeys.archived, name);
     const storedState: StoredState =
       state === null && existing !== null ? existing : { rev, updatedAt: now, state: state! };
     const running = await ctx.getSpec(name, storedState.state.specVersion);

@@ -157,6 +157,15 @@ describe('POST /api/v1/flagger/{hook} (Flagger webhooks)', () => {
     expect(((await byName.json()) as Loose).rollout).toBe('checkout');
 
     expect((await hook('confirm-rollout', { metadata: { rollout: 'nope' } })).status).toBe(404);
+    const unnamed = JSON.stringify({ name: 'Shop.Web', namespace: 'shop', phase: 'Waiting' });
+    const unknownCanary = await api.call('POST', '/api/v1/flagger/rollback', {
+      token: 'reader',
+      body: unnamed,
+    });
+    expect(unknownCanary.status).toBe(404);
+    expect(((await unknownCanary.json()) as Loose).message).toContain(
+      "name the rollout of Canary shop/Shop.Web in the webhook's metadata.rollout",
+    );
     const unknownHook = await hook('pre-rollout');
     expect(unknownHook.status).toBe(404);
     expect(unknownHook.answer.message).toContain('confirm-rollout, confirm-traffic-increase');

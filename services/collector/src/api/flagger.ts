@@ -140,7 +140,13 @@ export function registerFlagger(app: App, deps: ApiDeps): void {
     const payload = await payloadOf(c);
     const actor = authorize(deps, c, payload, HOOK_SCOPE[hook]);
     const name = payload.metadata?.rollout ?? payload.name;
-    const { state } = await rolloutOr404(deps, name);
+    const { state } = await rolloutOr404(deps, name).catch((error: unknown) => {
+      if (!(error instanceof AppError) || payload.metadata?.rollout !== undefined) throw error;
+      throw new AppError({
+        code: 'NOT_FOUND',
+        message: `${error.message}; or name the rollout of Canary ${payload.namespace}/${payload.name} in the webhook's metadata.rollout`,
+      });
+    });
     const checksum = payload.checksum ?? '';
     const steps = STEP_HOOKS.includes(hook) ? await stepsGranted(deps, name, checksum) : 0;
     const decisions = await deps.store.listDecisions(name, { limit: VERDICT_DECISIONS });

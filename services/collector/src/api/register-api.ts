@@ -2,6 +2,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { App } from '../app.ts';
 import { registerDashboard } from '../dashboard/register-dashboard.ts';
 import { AppError } from '../errors.ts';
+import { registerRolloutMetrics } from '../rollout-metrics/register-rollout-metrics.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { registerAuditFeed } from './audit-feed.ts';
 import { registerDecisions } from './decisions.ts';
@@ -13,6 +14,7 @@ import { registerGetRollout } from './get-rollout.ts';
 import { registerListRollouts } from './list-rollouts.ts';
 import { registerOpenApi } from './openapi-doc.ts';
 import { registerPutRollout } from './put-rollout.ts';
+import { registerRemoveRollout } from './remove-rollout.ts';
 import { registerRolloutActions } from './rollout-actions.ts';
 import { registerRolloutAudit } from './rollout-audit.ts';
 import { registerSeries } from './series.ts';
@@ -44,6 +46,7 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerVersions(app, deps);
   registerDiffVersions(app, deps);
   registerRolloutActions(app, deps);
+  registerRemoveRollout(app, deps);
   registerDecisions(app, deps);
   registerEvidence(app, deps);
   registerSeries(app, deps);
@@ -53,6 +56,7 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerTokenScopes(app, deps);
   registerRolloutAudit(app, deps);
   registerAuditFeed(app, deps);
+  registerRolloutMetrics(app, deps);
   registerDashboard(app, deps);
   registerOpenApi(app, deps);
 }

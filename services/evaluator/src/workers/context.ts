@@ -1,6 +1,11 @@
 import type { Egress } from '@rollout-guard/shared/egress';
 import type { Queues } from '@rollout-guard/shared/jobs';
-import type { DeliveryLog, RedisConnection, RolloutStore } from '@rollout-guard/shared/store';
+import type {
+  DeliveryLog,
+  RedisConnection,
+  RetentionPolicy,
+  RolloutStore,
+} from '@rollout-guard/shared/store';
 import type { RetryPolicy } from '../delivery/backoff.ts';
 import type { ResolveSecret } from '../delivery/secret.ts';
 import type { EvaluatorMetrics } from '../metrics/evaluator-metrics.ts';
@@ -17,6 +22,8 @@ export interface WorkerContext {
   readonly now: () => number;
   /** Every outbound request (webhooks, PromQL) goes through it: the egress policy. */
   readonly egress: Egress;
+  /** How long rollouts' records are kept, and when this process trims them next (epoch ms). */
+  readonly retention: { readonly policy: RetentionPolicy; readonly everyMs: number; nextAt: number };
   /** Largest PromQL answer read, in bytes. */
   readonly promqlMaxResponseBytes: number;
   readonly delivery: {

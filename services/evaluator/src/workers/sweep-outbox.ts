@@ -1,3 +1,4 @@
+import { trimRetention } from '@rollout-guard/shared/store';
 import type { WorkerContext } from './context.ts';
 import { dispatchOutbox } from './dispatch.ts';
 import { syncPromqlSchedulers } from './poll-promql.ts';
@@ -14,6 +15,20 @@ export const ORPHAN_AFTER_MS = 5_000;
  * the delivery and timer ids, so the second enqueue adds nothing, and a trim removes a record only if it
  * is unchanged since it was judged old.
  */
+/**
+ * Trims every rollout's record, archived ones included, to the retention (audit, decisions, spec
+ * versions, series states); each call does a bounded amount per rollout, and the next goes on.
+ */
+async function trimRollouts(ctx: WorkerContext, now: number): Promise<void> {
+  const names = [...(await ctx.store.listRollouts()), ...(await ctx.store.listArchived())];
+  for (const name of names) {
+    const trimmed = await trimRetention(ctx.redis, name, ctx.retention.policy, now);
+    if (Object.values(trimmed).some((count) => count > 0)) {
+      ctx.log.info({ rollout: name, ...trimmed }, 'records past retention removed');
+    }
+  }
+}
+
 export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
   const now = ctx.now();
   let swept = 0;
@@ -40,5 +55,9 @@ export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
   const trimmed = await ctx.deliveryLog.trim({ now });
   if (trimmed > 0)
     ctx.log.info({ deliveries: trimmed }, 'ended deliveries past retention removed from the log');
+  if (now >= ctx.retention.nextAt) {
+    ctx.retention.nextAt = now + ctx.retention.everyMs;
+    await trimRollouts(ctx, now);
+  }
   return swept;
 }

@@ -1,6 +1,6 @@
 import { checkpointJobId, deliverJobId } from '@rollout-guard/shared/jobs';
-import { rolloutKeys } from '@rollout-guard/shared/redis';
-import { operate, testSpec } from '@rollout-guard/shared/store';
+import { globalKeys, rolloutKeys } from '@rollout-guard/shared/redis';
+import { DEFAULT_RETENTION, operate, testSpec } from '@rollout-guard/shared/store';
 import { describe, expect, it } from 'vitest';
 import { useEvaluatorTestBed } from '../evaluator-test-kit.ts';
 import { sweepOutbox } from './sweep-outbox.ts';
@@ -109,6 +109,24 @@ describe('delivery log retention', () => {
     expect((await log.list({ rollout: 'kept' })).map((r) => [r.id, r.status])).toEqual([
       ['pending.rollback.0', 'pending'],
     ]);
+  });
+});
+
+describe('rollout retention', () => {
+  it('is trimmed by the periodic sweep, archived rollouts included', async () => {
+    const put = (name: string) =>
+      bed.store.putSpec({ spec: testSpec(name), source: '', contentType: 'application/json', actor: 'ana' });
+    for (let i = 0; i < 3; i++) await put('many-versions');
+    for (let i = 0; i < 3; i++) await put('archived-one');
+    await bed.redis.smove(globalKeys.rollouts, globalKeys.archived, 'archived-one');
+    await bed.startEvaluator({
+      retention: { ...DEFAULT_RETENTION, specVersions: 1 },
+      retentionEveryMs: 200,
+      sweepEveryMs: 100,
+    });
+    const versions = async (name: string) => (await bed.store.listSpecVersions(name)).map((v) => v.version);
+    await expect.poll(() => versions('many-versions'), { timeout: 10_000 }).toEqual([3]);
+    await expect.poll(() => versions('archived-one'), { timeout: 10_000 }).toEqual([3]);
   });
 });
 
