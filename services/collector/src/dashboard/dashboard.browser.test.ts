@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { operate } from '@rollout-guard/shared/store';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiTestApp } from '../api/api-test-kit.ts';
@@ -164,6 +165,25 @@ describe('the dashboard in a browser', () => {
     const report = page.frameLocator('#report iframe');
     await report.locator('body').filter({ hasText: 'error-rate' }).waitFor();
     expect(await report.locator('body').textContent()).toContain('0.041');
+  }, 60_000);
+
+  it('marks a decision taken in shadow mode in the timeline', async () => {
+    // shadow-run (stored in shadow mode by the list test) breaches its guardrail: recorded, marked shadow.
+    await operate(api.deps.store, 'shadow-run', 'start', 'ana', 'trying the limits', Date.now() - 60_000);
+    const result = await apply(
+      api,
+      'shadow-run',
+      {
+        type: 'evaluation',
+        measurements: { 'error-rate': measured(0.041, [0.036, 0.046], Date.now() - 60_000, Date.now()) },
+      },
+      Date.now(),
+    );
+    const decision = result.decisions.find((d) => d.kind === 'rollback');
+    expect(decision?.shadow).toBe(true);
+    await page.goto(`${base}/?refresh=1#/rollouts/shadow-run`);
+    await waitForText(`#timeline .decision[data-decision="${decision!.id}"] [data-state="shadow"]`, 'shadow');
+    await waitForText('#rollout h1 [data-state="shadow"]', 'shadow');
   }, 60_000);
 
   it('downloads the evidence pack of a checkpoint decision from the timeline, with the token', async () => {
