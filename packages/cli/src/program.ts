@@ -8,6 +8,7 @@ import { registerDecisions } from './commands/decisions.ts';
 import { registerDeliveries } from './commands/deliveries.ts';
 import { registerEvidence } from './commands/evidence.ts';
 import { registerLog } from './commands/log.ts';
+import { registerPlan } from './commands/plan.ts';
 import { registerRemove } from './commands/remove.ts';
 import { registerRollouts } from './commands/rollouts.ts';
 import { registerValidate } from './commands/validate.ts';
@@ -98,6 +99,7 @@ function buildProgram(io: CliIo, colors: Colors): Command {
   };
 
   registerValidate(program, ctx);
+  registerPlan(program, ctx);
   registerApply(program, ctx);
   registerRollouts(program, ctx);
   registerActions(program, ctx);

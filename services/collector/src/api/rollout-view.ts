@@ -57,6 +57,10 @@ export const RolloutView = RolloutSummary.extend({
   checkpointAt: z.number().nullable().meta({ description: 'When the bake ends (epoch ms), if baking' }),
   paused: z.object({ from: Phase, at: z.number(), cause: z.string() }).nullable(),
   checks: z.array(CheckView),
+  planUrl: z.string().meta({
+    description: 'The wave planner for the spec this rollout runs by; add ?traffic=<requests per minute>',
+    example: '/api/v1/rollouts/checkout/plan',
+  }),
 }).meta({ id: 'RolloutView' });
 export type RolloutView = z.infer<typeof RolloutView>;
 
@@ -156,5 +160,6 @@ export function rolloutView(
     checkpointAt: s.deadline,
     paused: s.paused === null ? null : { from: s.paused.from, at: s.paused.at, cause: s.paused.cause },
     checks: [...guardrails, ...criteria],
+    planUrl: `/api/v1/rollouts/${encodeURIComponent(s.spec.metadata.name)}/plan`,
   };
 }

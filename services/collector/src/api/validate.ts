@@ -3,6 +3,7 @@ import type { App } from '../app.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { errorResponses, SpecInput, SpecProblem } from './api-schemas.ts';
 import { guard } from './guard.ts';
+import { PlanQuery, planAssumptionsOf, planOr400 } from './plan-query.ts';
 import { readSpecBody } from './spec-body.ts';
 
 export const ValidateResponse = z
@@ -13,6 +14,10 @@ export const ValidateResponse = z
       .record(z.string(), z.unknown())
       .optional()
       .meta({ description: 'The spec with defaults applied, when valid' }),
+    planWarnings: z.array(z.string()).optional().meta({
+      description:
+        'With ?traffic=: the wave planner’s warnings (bakes that can never be conclusive, guardrails too slow to act); GET …/plan or POST /api/v1/plan give the numbers',
+    }),
   })
   .meta({ id: 'ValidateResponse' });
 export type ValidateResponse = z.infer<typeof ValidateResponse>;
@@ -25,6 +30,7 @@ export function registerValidate(app: App, deps: ApiDeps): void {
     summary: 'Validate a spec without storing it',
     tags: ['specs'],
     request: {
+      query: PlanQuery.partial(),
       body: {
         required: true,
         content: { 'application/yaml': { schema: SpecInput }, 'application/json': { schema: SpecInput } },
@@ -40,6 +46,7 @@ export function registerValidate(app: App, deps: ApiDeps): void {
   });
 
   app.post('/api/v1/validate', ...guard(deps, 'read'), async function validate(c) {
+    const assumptions = c.req.query('traffic') === undefined ? null : planAssumptionsOf(c);
     const { result } = await readSpecBody(c, deps.specLimits);
     return c.json(
       result.ok
@@ -47,6 +54,9 @@ export function registerValidate(app: App, deps: ApiDeps): void {
             valid: true,
             problems: [],
             spec: result.spec as unknown as Record<string, unknown>,
+            ...(assumptions === null
+              ? {}
+              : { planWarnings: [...planOr400(result.spec, assumptions).warnings] }),
           } satisfies ValidateResponse)
         : ({ valid: false, problems: result.problems } satisfies ValidateResponse),
     );

@@ -29,6 +29,7 @@ const view: RolloutView = {
   waveStartedAt: 1_000,
   checkpointAt: 7_000,
   paused: null,
+  planUrl: '/api/v1/rollouts/copilot/plan',
   checks: [
     {
       name: 'handle-time',
