@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiTestApp, type Loose, specYaml, startApiApp } from '../api/api-test-kit.ts';
@@ -51,6 +52,21 @@ describe('the dashboard routes', () => {
       expect(res.headers.get('content-type'), file).toBe(type);
       expect(await res.text(), file).toContain(content);
     }
+  });
+
+  it('gzips its files for a client that accepts it', async () => {
+    const plain = await api.call('GET', '/dashboard/dashboard.js', { token: null });
+    const text = await plain.text();
+    const res = await api.app.request('/dashboard/dashboard.js', {
+      headers: { 'accept-encoding': 'gzip, br' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(res.headers.get('vary')).toBe('accept-encoding');
+    const body = new Uint8Array(await res.arrayBuffer());
+    expect(body.length).toBeLessThan(text.length / 2);
+    expect(gunzipSync(body).toString('utf8')).toBe(text);
+    expect(plain.headers.get('content-encoding')).toBeNull();
   });
 
   it('answers 404 for any other file, not a file from elsewhere on disk', async () => {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { operate } from '@rollout-guard/shared/store';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiTestApp } from '../api/api-test-kit.ts';
-import { TOKENS } from '../api/api-test-kit.ts';
+import { specYaml, TOKENS } from '../api/api-test-kit.ts';
 import {
   addCounter,
   apply,
@@ -67,6 +68,38 @@ describe('the dashboard in a browser', () => {
     await waitForText('#attention li[data-rollout="pricing-page"]', 'awaiting approval');
     expect(await page.locator('#rollouts tr[data-rollout="pricing-page"].attention').count()).toBe(1);
     expect(await page.locator('#attention li[data-rollout="checkout-v2"]').count()).toBe(0);
+
+    // A rollout in shadow mode says so on its row; a check in shadow mode on its line.
+    const shadowRollout = specYaml('shadow-run').replace('spec:\n', 'spec:\n  mode: shadow\n');
+    const shadowCheck = specYaml('shadow-check').replace(
+      '- name: error-rate\n',
+      '- name: error-rate\n      mode: shadow\n',
+    );
+    for (const [name, body] of [
+      ['shadow-run', shadowRollout],
+      ['shadow-check', shadowCheck],
+    ] as const) {
+      const put = await api.call('PUT', `/api/v1/rollouts/${name}`, { body, type: 'application/yaml' });
+      expect(put.status, await put.text()).toBe(201);
+    }
+    await waitForText(
+      '#rollouts tr[data-rollout="shadow-run"] td[data-label="Phase"] [data-state="shadow"]',
+      'shadow',
+    );
+    await waitForText(
+      '#rollouts tr[data-rollout="shadow-check"] li[data-check="error-rate"] [data-state="shadow"]',
+      'shadow',
+    );
+    expect(
+      await page
+        .locator('#rollouts tr[data-rollout="shadow-check"] td[data-label="Phase"] [data-state="shadow"]')
+        .count(),
+    ).toBe(0);
+    expect(
+      await page
+        .locator('#rollouts tr[data-rollout="shadow-check"] li[data-check="latency"] [data-state="shadow"]')
+        .count(),
+    ).toBe(0);
   }, 60_000);
 
   it('shows a rollout’s checks with a chart each, then follows new data and a rollback as they happen', async () => {
@@ -132,6 +165,25 @@ describe('the dashboard in a browser', () => {
     const report = page.frameLocator('#report iframe');
     await report.locator('body').filter({ hasText: 'error-rate' }).waitFor();
     expect(await report.locator('body').textContent()).toContain('0.041');
+  }, 60_000);
+
+  it('marks a decision taken in shadow mode in the timeline', async () => {
+    // shadow-run (stored in shadow mode by the list test) breaches its guardrail: recorded, marked shadow.
+    await operate(api.deps.store, 'shadow-run', 'start', 'ana', 'trying the limits', Date.now() - 60_000);
+    const result = await apply(
+      api,
+      'shadow-run',
+      {
+        type: 'evaluation',
+        measurements: { 'error-rate': measured(0.041, [0.036, 0.046], Date.now() - 60_000, Date.now()) },
+      },
+      Date.now(),
+    );
+    const decision = result.decisions.find((d) => d.kind === 'rollback');
+    expect(decision?.shadow).toBe(true);
+    await page.goto(`${base}/?refresh=1#/rollouts/shadow-run`);
+    await waitForText(`#timeline .decision[data-decision="${decision!.id}"] [data-state="shadow"]`, 'shadow');
+    await waitForText('#rollout h1 [data-state="shadow"]', 'shadow');
   }, 60_000);
 
   it('downloads the evidence pack of a checkpoint decision from the timeline, with the token', async () => {

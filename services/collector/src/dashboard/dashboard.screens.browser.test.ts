@@ -67,4 +67,21 @@ describe.each(Object.entries(VIEWPORTS))('the dashboard on a %s', (screen, viewp
     if (screen === 'wall') expect(second?.top).toBe(first?.top);
     else expect(second!.top).toBeGreaterThan(first!.top);
   });
+
+  it('opens an action’s dialog within the screen, and the timeline reads without scrolling sideways', async () => {
+    await page.goto(`${fixture.base}/?refresh=1#/rollouts/pricing-page`);
+    await page.locator('#attention button[data-action="approve"]').click();
+    const dialog = page.locator('#action-dialog');
+    await dialog.waitFor({ state: 'visible' });
+    const box = await dialog.boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(viewport.width);
+    await screenshot(page, `${screen}-dialog`);
+    await page.locator('#action-cancel').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await waitForText(page, '#timeline li[data-action="start"]', 'start by ana');
+    await screenshot(page, `${screen}-timeline`);
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+  });
 });

@@ -1,7 +1,7 @@
 import type { RolloutView } from './api-types.ts';
 import { h } from './dom.ts';
 import { allowedText, checkValue } from './format.ts';
-import { badge, toneOf } from './tone.ts';
+import { badge, shadowBadge, toneOf } from './tone.ts';
 
 const HEADINGS = [
   'Check',
@@ -42,6 +42,8 @@ export function checksTable(view: RolloutView): HTMLElement {
             0,
             {},
             h('strong', {}, check.name),
+            ' ',
+            shadowBadge(check.mode),
             h('div', { class: 'muted' }, `${check.role} · ${check.metric}`),
           ),
           cell(

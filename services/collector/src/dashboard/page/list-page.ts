@@ -3,7 +3,7 @@ import type { RolloutView } from './api-types.ts';
 import { h } from './dom.ts';
 import { allowedText, checkValue } from './format.ts';
 import { attention, bake, waveText } from './rollout-facts.ts';
-import { badge } from './tone.ts';
+import { badge, shadowBadge } from './tone.ts';
 
 /** `#/`: every rollout, those that need a human first. */
 
@@ -18,6 +18,7 @@ function checksMini(view: RolloutView): HTMLElement {
         'li',
         { 'data-check': check.name },
         badge(check.state),
+        shadowBadge(check.mode),
         h('strong', {}, check.name),
         h('span', { class: 'num', 'data-role': 'value' }, checkValue(check)),
         h('span', { class: 'muted' }, `allowed ${allowedText(check.allowed)} · ${check.window}`),
@@ -68,6 +69,8 @@ function rolloutRow(view: RolloutView): HTMLElement {
       'td',
       { 'data-label': 'Phase' },
       badge(view.phase),
+      ' ',
+      shadowBadge(view.mode),
       view.paused ? h('div', { class: 'muted' }, view.paused.cause) : null,
     ),
     h('td', { class: 'num', 'data-label': 'Wave' }, waveText(view)),

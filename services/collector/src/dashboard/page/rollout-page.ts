@@ -12,7 +12,7 @@ import { actionButton, actionsBar } from './rollout-actions.ts';
 import { attention, bake, waveText } from './rollout-facts.ts';
 import { mergeTimeline } from './timeline.ts';
 import { timelineView } from './timeline-view.ts';
-import { badge } from './tone.ts';
+import { badge, shadowBadge } from './tone.ts';
 
 /**
  * `#/rollouts/{name}`: one rollout's summary, checks, charts, decisions and deliveries. The page is built
@@ -92,7 +92,7 @@ export class RolloutPage {
       ['Updated', time(view.updatedAt)],
     ];
     return [
-      h('h1', {}, view.name, ' ', badge(view.phase)),
+      h('h1', {}, view.name, ' ', badge(view.phase), ' ', shadowBadge(view.mode)),
       banner,
       h(
         'dl',

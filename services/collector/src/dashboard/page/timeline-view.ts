@@ -5,7 +5,7 @@ import type { Delivery } from './deliveries-table.ts';
 import { type Child, h } from './dom.ts';
 import { time } from './format.ts';
 import type { Decision, TimelineItem } from './timeline.ts';
-import { badge, toneOf } from './tone.ts';
+import { badge, shadowBadge, toneOf } from './tone.ts';
 
 export const reportHref = (name: string, id: string) =>
   `#/rollouts/${encodeURIComponent(name)}/decisions/${encodeURIComponent(id)}`;
@@ -46,7 +46,7 @@ function decisionLine(api: ApiClient, name: string, decision: Decision): HTMLEle
     'div',
     { class: 'decision', 'data-decision': decision.id },
     badge(decision.outcome),
-    decision.shadow ? h('span', { class: 'badge shadow', 'data-state': 'shadow' }, 'shadow') : null,
+    shadowBadge(decision.shadow ? 'shadow' : 'enforce'),
     ' ',
     h('strong', {}, decision.kind),
     decision.wave ? ` · wave ${decision.wave.index} (${decision.wave.percent}%)` : '',

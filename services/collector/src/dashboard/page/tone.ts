@@ -43,3 +43,13 @@ export function toneOf(state: string): Tone | undefined {
 export function badge(state: string): HTMLSpanElement {
   return h('span', { class: `badge ${toneOf(state) ?? ''}`, 'data-state': state }, state);
 }
+
+/** Marks what runs in shadow mode: judged and shown as for real, never acting. */
+export function shadowBadge(mode: 'enforce' | 'shadow'): HTMLSpanElement | null {
+  if (mode !== 'shadow') return null;
+  return h(
+    'span',
+    { class: 'badge shadow', 'data-state': 'shadow', title: 'shadow mode: judged and recorded, never acts' },
+    'shadow',
+  );
+}
