@@ -58,4 +58,5 @@ export {
   scrapeTargetInput,
 } from './scrape.ts';
 export { resolveSecret, type Secret } from './secret.ts';
+export { judgedByValueBecause, specWarnings } from './warnings.ts';
 export { DEFAULT_BAKE, DEFAULT_MIN_SAMPLES, DEFAULT_WAVE_PERCENTS, type WaveInput } from './wave.ts';
