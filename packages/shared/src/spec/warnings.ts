@@ -30,7 +30,9 @@ export function specWarnings(spec: RolloutSpec): Problem[] {
     const fix =
       because === 'judge: value'
         ? 'remove judge: value to act on the whole interval, or set consecutive: 3 or more'
-        : 'set consecutive: 3 or more, or use an aggregate with an interval (mean, a quantile, a ratio, a rate)';
+        : guardrail.metric.kind === 'promql'
+          ? 'set consecutive: 3 or more, or send the metric to rollout-guard (OTLP or remote write) to judge it by its interval'
+          : 'set consecutive: 3 or more, or use an aggregate with an interval (mean, a quantile, a ratio, a rate)';
     return [
       {
         path: formatPath(['spec', 'guardrails', index, 'consecutive']),
