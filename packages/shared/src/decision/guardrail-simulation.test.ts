@@ -83,6 +83,15 @@ describe('A/A with absolute limits: the truth at two thirds of the limit, a deci
     expect(result.value).toBeGreaterThan(0.15);
   }, 300_000);
 
+  it('errors at exactly the limit (the hardest A/A): the whole interval crosses it in ≤ 1 − confidence of runs', () => {
+    const result = absoluteRatioAa({ runs: 200, seed: 303, p: 0.03 });
+    console.log(
+      `ratio at the limit, 200 runs × 3600 s: interval ${pct(result.interval)}, value ${pct(result.value)}`,
+    );
+    expect(result.interval).toBeLessThanOrEqual(ALPHA);
+    expect(result.value).toBeGreaterThan(0.9);
+  }, 300_000);
+
   it('mean latency at 2/3 of an absolute max, 10 values/s (Welch variance): false rollbacks ≤ 1 − confidence', () => {
     const result = absoluteMeanAa({ runs: 200, seed: 4242 });
     console.log(`mean A/A, 200 runs × 3600 s: interval ${pct(result.interval)}, value ${pct(result.value)}`);

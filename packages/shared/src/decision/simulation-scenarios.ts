@@ -60,6 +60,8 @@ export interface AbsoluteAaOptions {
   readonly seconds?: number;
   readonly perSecond?: number;
   readonly consecutive?: number;
+  /** The true error rate (default 0.02, two thirds of the limit). */
+  readonly p?: number;
 }
 
 /**
@@ -74,7 +76,7 @@ export function absoluteRatioAa(o: AbsoluteAaOptions): RuleShares {
     consecutive: o.consecutive ?? 1,
   };
   return shares(o.runs, input, 'ratio', o.seconds ?? 3600, () =>
-    ratioTraffic(draw, o.perSecond ?? 100, 0.02, CONFIDENCE),
+    ratioTraffic(draw, o.perSecond ?? 100, o.p ?? 0.02, CONFIDENCE),
   );
 }
 
