@@ -5,7 +5,7 @@ import { type E2eSystem, startSystem } from './e2e-kit.ts';
 
 // Absolute limits through the real collector, evaluator and a webhook receiver: healthy traffic near its
 // limits is judged every second for over a minute and never rolled back, while a real regression beside it
-// is. The traffic is seeded and the margins are those of STATISTICS.md §4 (no false rollback in 1,000
+// is. The traffic is seeded and the margins are those of STATISTICS.md §5 (no false rollback in 1,000
 // simulated hours at two thirds of the limit; a doubled error rate rolled back in ~13 s at 100 requests/s),
 // so the outcome does not depend on luck.
 

@@ -1,4 +1,4 @@
-// Runs the decision-quality simulations of STATISTICS.md §4 with more runs than the tests, and prints the
+// Runs the decision-quality simulations of STATISTICS.md §5 with more runs than the tests, and prints the
 // tables recorded there. Seeded: the same output on every machine. `pnpm simulate:decisions [--quick]`
 // (--quick: a tenth of the runs, to try a change). Takes several minutes on a quiet 2-core machine.
 import {

@@ -10,6 +10,7 @@ export const WEBHOOK_TYPES = [
   'rollout.alert',
   'rollout.paused',
   'rollout.completed',
+  'rollout.resolved',
 ] as const;
 export type WebhookType = (typeof WEBHOOK_TYPES)[number];
 
@@ -17,8 +18,8 @@ export type Actor = { readonly type: 'operator'; readonly name: string } | { rea
 
 /**
  * What was decided, with its evidence. `outcome` is the word a receiver reads in the webhook's `verdict`:
- * `rollback`, `go`, `no-go`, `inconclusive`, `advance`, `alert`, `paused`, `completed`, `started`, `resumed`,
- * `aborted`.
+ * `rollback`, `go`, `no-go`, `inconclusive`, `advance`, `alert`, `paused`, `completed`, `resolved`, `started`,
+ * `resumed`, `aborted`.
  */
 export type DecisionOutcome =
   | 'rollback'
@@ -29,6 +30,7 @@ export type DecisionOutcome =
   | 'alert'
   | 'paused'
   | 'completed'
+  | 'resolved'
   | 'started'
   | 'resumed'
   | 'aborted';
@@ -51,6 +53,11 @@ export interface Decision {
   readonly phase: { readonly from: Phase; readonly to: Phase };
   /** Every check that bore on the decision, with its numbers. */
   readonly checks: readonly CheckEvidence[];
+  /**
+   * Taken in shadow mode (the rollout's `mode: shadow`, or a shadow check acting): recorded as for real, but
+   * it turned no flag and moved no wave. Decisions stored before shadow mode existed lack it (read: false).
+   */
+  readonly shadow: boolean;
 }
 
 /** What the evaluator must do after a transition, in order. */

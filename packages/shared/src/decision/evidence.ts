@@ -45,4 +45,6 @@ export interface CheckEvidence {
   readonly outcome: GuardrailOutcome | CriterionOutcome;
   /** One sentence saying why the outcome is what it is. */
   readonly explanation: string;
+  /** Present (true) for a check in shadow mode: recorded, never acting, not counted in go/no-go. */
+  readonly shadow?: true;
 }

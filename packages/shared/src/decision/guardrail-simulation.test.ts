@@ -18,7 +18,7 @@ import {
 
 // Decision quality under continuous monitoring, simulated (seeded) through the real verdict rules. The run
 // counts make each claim meaningful and keep the file within about a minute on a quiet 2-core machine;
-// `pnpm simulate:decisions` runs the same scenarios with more runs for STATISTICS.md §4.
+// `pnpm simulate:decisions` runs the same scenarios with more runs for STATISTICS.md §5.
 
 const ALPHA = 0.05;
 

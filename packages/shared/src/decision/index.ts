@@ -47,6 +47,7 @@ export type {
   MeasurementWindow,
   Reference,
 } from './measurement.ts';
+export { actionsFor } from './operator-actions.ts';
 export type { JudgedBy } from './placement.ts';
 export { declaredJudgedBy } from './placement.ts';
 export type { ReferenceChoice } from './reference.ts';

@@ -13,7 +13,7 @@ import {
 } from './guardrail-simulation.ts';
 import { specFixture } from './spec-fixture.ts';
 
-// The scenarios STATISTICS.md §4 reports: each returns the share of runs in which a guardrail acted (and when),
+// The scenarios STATISTICS.md §5 reports: each returns the share of runs in which a guardrail acted (and when),
 // for the interval rule (the default) beside the value rule (`judge: value`), on the same simulated data.
 
 const CONFIDENCE = 0.95;

@@ -21,7 +21,7 @@ export function judgedByValueBecause(
 /**
  * What is valid but probably not meant: a guardrail judged by value that acts on a single evaluation. Judged
  * again after every batch, a value near its limit crosses it by noise sooner or later, so such a guardrail rolls
- * back healthy releases (STATISTICS.md §4 measures how often).
+ * back healthy releases (STATISTICS.md §5 measures how often).
  */
 export function specWarnings(spec: RolloutSpec): Problem[] {
   return spec.spec.guardrails.flatMap((guardrail, index): Problem[] => {

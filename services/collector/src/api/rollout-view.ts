@@ -35,6 +35,9 @@ export const CheckView = z
       description:
         'The rule that fired, with its numbers: "the whole interval [0.031, 0.042] lies above max 0.03"',
     }),
+    mode: z.enum(['enforce', 'shadow']).meta({
+      description: 'shadow: judged and shown, never acting, not counted in go/no-go',
+    }),
   })
   .meta({ id: 'CheckView' });
 export type CheckView = z.infer<typeof CheckView>;
@@ -47,6 +50,9 @@ export const RolloutSummary = z
     wave: z.object({ index: z.number(), percent: z.number().nullable(), of: z.number() }),
     specVersion: z.number(),
     updatedAt: z.number(),
+    mode: z.enum(['enforce', 'shadow']).meta({
+      description: 'shadow: every decision is recorded and marked shadow; no rollback or advance acts',
+    }),
   })
   .meta({ id: 'RolloutSummary' });
 export type RolloutSummary = z.infer<typeof RolloutSummary>;
@@ -58,6 +64,10 @@ export const RolloutView = RolloutSummary.extend({
   checkpointAt: z.number().nullable().meta({ description: 'When the bake ends (epoch ms), if baking' }),
   paused: z.object({ from: Phase, at: z.number(), cause: z.string() }).nullable(),
   checks: z.array(CheckView),
+  planUrl: z.string().meta({
+    description: 'The wave planner for the spec this rollout runs by; add ?traffic=<requests per minute>',
+    example: '/api/v1/rollouts/checkout/plan',
+  }),
 }).meta({ id: 'RolloutView' });
 export type RolloutView = z.infer<typeof RolloutView>;
 
@@ -85,6 +95,7 @@ export function summaryOf(spec: StoredSpec, state: StoredState): RolloutSummary 
     },
     specVersion: spec.version,
     updatedAt: state.updatedAt,
+    mode: s.spec.spec.mode ?? 'enforce',
   };
 }
 
@@ -105,6 +116,7 @@ export function checkView(
     limitSource: limit.source,
     state,
     window: windowText(check),
+    mode: check.mode ?? 'enforce',
   };
   if (evidence === null) {
     return {
@@ -156,5 +168,6 @@ export function rolloutView(
     checkpointAt: s.deadline,
     paused: s.paused === null ? null : { from: s.paused.from, at: s.paused.at, cause: s.paused.cause },
     checks: [...guardrails, ...criteria],
+    planUrl: `/api/v1/rollouts/${encodeURIComponent(s.spec.metadata.name)}/plan`,
   };
 }

@@ -12,6 +12,10 @@ describe('headline', () => {
       { ...alertEvent, data: { ...alertEvent.data, wave: null } } as WebhookEvent,
       'Alert on contact-center-copilot before wave 1',
     ],
+    [
+      { ...alertEvent, data: { ...alertEvent.data, shadow: true } } as WebhookEvent,
+      '[shadow, nothing acted] Alert on contact-center-copilot in wave 2 (50%)',
+    ],
   ])('%#', (event, text) => {
     expect(headline(event)).toBe(text);
   });

@@ -12,7 +12,13 @@ function during(wave: WebhookEvent['data']['wave']): string {
   return wave === null ? waveText(wave) : `in ${waveText(wave)}`;
 }
 
+/** A shadow decision says so first: nothing acted, and a reader must not think it did. */
 export function headline(event: WebhookEvent): string {
+  const text = actionHeadline(event);
+  return event.data.shadow === true ? `[shadow, nothing acted] ${text}` : text;
+}
+
+function actionHeadline(event: WebhookEvent): string {
   const { rollout, flag, wave } = event.data;
   switch (event.type) {
     case 'rollout.rollback':
@@ -27,6 +33,12 @@ export function headline(event: WebhookEvent): string {
       return `${rollout} paused ${during(wave)}`;
     case 'rollout.completed':
       return `${rollout} completed: ${flag} released to 100%`;
+    case 'rollout.resolved': {
+      const checks = event.data.reasons.map((r) => r.check).join(', ');
+      return event.data.resolves === 'rollout'
+        ? `Resolved: ${rollout}'s alerts are over ${during(wave)}`
+        : `Resolved: ${checks} back within limits on ${rollout} ${during(wave)}`;
+    }
   }
 }
 
