@@ -125,7 +125,7 @@ export function trailingRatioAa(o: TrailingAaOptions): RuleShares {
     window: `${windowSeconds}s`,
   };
   return shares(o.runs, input, 'ratio', o.seconds ?? 86_400, () =>
-    trailingRatioTraffic(draw, o.perSecond ?? 100, 0.02, CONFIDENCE, windowSeconds, o.mode),
+    trailingRatioTraffic(draw, o.perSecond ?? 100, o.p ?? 0.02, CONFIDENCE, windowSeconds, o.mode),
   );
 }
 
