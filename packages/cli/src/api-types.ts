@@ -13,6 +13,7 @@ export interface CheckView {
   samples: { treatment: number; reference: number };
   window: string;
   consecutive?: { count: number; required: number };
+  judgedBy?: 'interval' | 'value';
   explanation: string | null;
 }
 
@@ -42,17 +43,18 @@ export interface CheckEvidence {
   allowed: { min?: number | string; max?: number | string };
   limitSource: string;
   rule: string;
+  judgedBy?: 'interval' | 'value';
   confidence: number;
   minSamples: number;
   windowSpec: string;
   window: { from: number; to: number; label: string } | null;
   cohorts: {
-    treatment: { samples: number; value: number | null } | null;
+    treatment: { samples: number; value: number | null; interval?: [number, number] } | null;
     reference: { samples: number; value: number | null } | null;
   };
   difference: {
-    absolute?: { estimate: number; interval: [number, number] };
-    relative?: { estimate: number; interval: [number, number] };
+    absolute?: { estimate: number; interval: [number, number]; noInterval?: string };
+    relative?: { estimate: number; interval: [number, number]; noInterval?: string };
   } | null;
   outcome: string;
   explanation: string;

@@ -62,7 +62,8 @@ export function checkRow(check: CheckView, colors: Colors): string[] {
     check.role,
     paintState(check.state, colors) +
       (check.consecutive === undefined ? '' : ` (${check.consecutive.count}/${check.consecutive.required})`),
-    formatNumber(check.value),
+    // a value-judged check says so: its interval (if any) did not decide
+    formatNumber(check.value) + (check.judgedBy === 'value' ? ' (judged by value)' : ''),
     formatInterval(check.interval),
     formatAllowed(check.allowed),
     `${check.samples.treatment}/${check.samples.reference}`,

@@ -23,6 +23,8 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
     readFile: (path) => {
       if (path === 'good.yaml') return GOOD;
       if (path === 'bad.yaml') return BAD;
+      if (path === 'value.yaml')
+        return GOOD.replace('{ name: a, metric: m,', '{ name: errors, metric: m, judge: value,');
       throw Object.assign(new Error('missing'), { code: 'ENOENT' });
     },
   });
@@ -62,9 +64,20 @@ describe('the CLI program', () => {
       { file: 'bad.yaml', valid: false, problems: [expect.objectContaining({ line: 7 })] },
     ]);
     expect(parse((await cli(['validate', 'good.yaml', '-o', 'yaml'])).stdout)).toEqual([
-      { file: 'good.yaml', valid: true, name: 'good' },
+      { file: 'good.yaml', valid: true, name: 'good', warnings: [] },
     ]);
     expect((await cli(['validate', 'missing.yaml'])).stderr).toContain('cannot read missing.yaml (ENOENT)');
+  });
+
+  it('warns about a guardrail judged by value that acts on a single evaluation', async () => {
+    const judged = await cli(['validate', 'value.yaml']);
+    expect(judged.code).toBe(0);
+    expect(judged.stdout).toContain('value.yaml: valid');
+    expect(judged.stdout).toContain(
+      'warning spec.guardrails[0].consecutive: guardrail errors is judged by value (judge: value) and will rollback on a single evaluation',
+    );
+    const json = JSON.parse((await cli(['validate', 'value.yaml', '-o', 'json'])).stdout);
+    expect(json[0].warnings).toEqual([expect.objectContaining({ path: 'spec.guardrails[0].consecutive' })]);
   });
 
   it('refuses to apply an invalid spec without sending it', async () => {

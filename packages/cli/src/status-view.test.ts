@@ -48,6 +48,13 @@ describe('renderStatus', () => {
     );
   });
 
+  it('says when a check was judged by value', () => {
+    const check = { ...view.checks[0]!, judgedBy: 'value' as const, interval: null };
+    expect(renderStatus({ ...view, checks: [check] }, 0, plain)).toContain(
+      'error-rate  guardrail  breached (2/3)  0.04100 (judged by value)  —',
+    );
+  });
+
   it('says what to do when the rollout waits for approval or is paused', () => {
     const waiting = renderStatus({ ...view, phase: 'awaiting-approval', checks: [] }, 0, plain);
     expect(waiting).toContain('waiting for approval: rollout-guard approve checkout');

@@ -27,7 +27,7 @@ export function renderDecision(decision: Decision, colors: Colors, evidenceUrl: 
     lines.push('');
     lines.push(
       renderTable(
-        ['CHECK', 'OUTCOME', 'VALUE', 'INTERVAL', 'LIMIT', 'SAMPLES T/R', 'WINDOW'],
+        ['CHECK', 'OUTCOME', 'VALUE', 'INTERVAL', 'JUDGED BY', 'LIMIT', 'SAMPLES T/R', 'WINDOW'],
         decision.checks.map((c) => {
           const kind = c.allowed.max !== undefined ? String(c.allowed.max) : String(c.allowed.min ?? '');
           const diff = kind.endsWith('%') ? c.difference?.relative : c.difference?.absolute;
@@ -37,7 +37,14 @@ export function renderDecision(decision: Decision, colors: Colors, evidenceUrl: 
             c.shadow === true ? `${c.check} (shadow)` : c.check,
             paintState(c.outcome, colors),
             formatNumber(value),
-            formatInterval(c.compare === 'absolute' ? null : (diff?.interval ?? null)),
+            formatInterval(
+              c.compare === 'absolute'
+                ? (c.cohorts.treatment?.interval ?? null)
+                : diff?.noInterval === undefined
+                  ? (diff?.interval ?? null)
+                  : null,
+            ),
+            c.judgedBy ?? '—',
             `${formatAllowed(c.allowed)} (${c.limitSource})`,
             `${c.cohorts.treatment?.samples ?? 0}/${c.cohorts.reference?.samples ?? 0}`,
             c.windowSpec,

@@ -1,4 +1,4 @@
-import { formatProblems, parseSpec } from '@rollout-guard/shared/spec';
+import { formatProblems, parseSpec, specWarnings } from '@rollout-guard/shared/spec';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -36,20 +36,20 @@ export function registerValidate(program: Command, ctx: CliContext): void {
       const { text, format } = readSpecFile(ctx, file);
       const result = parseSpec(text, { format });
       const plan = result.ok && planning ? planFor(result.spec, ctx, options) : null;
-      return { file, result, plan };
+      return { file, result, plan, warnings: result.ok ? specWarnings(result.spec) : [] };
     });
-    const data = results.map(({ file, result, plan }) => ({
+    const data = results.map(({ file, result, plan, warnings }) => ({
       file,
       valid: result.ok,
-      ...(result.ok ? { name: result.spec.metadata.name } : { problems: result.problems }),
+      ...(result.ok ? { name: result.spec.metadata.name, warnings } : { problems: result.problems }),
       ...(plan === null ? {} : { planWarnings: plan.warnings }),
     }));
     ctx.out(
       render(data, ctx.output(), () =>
         results
-          .map(({ file, result, plan }) =>
+          .map(({ file, result, plan, warnings }) =>
             result.ok
-              ? `${file}: ${ctx.colors.green('valid')} (rollout ${result.spec.metadata.name}, ${count(result.spec.spec.waves.length, 'wave')}, ${count(result.spec.spec.guardrails.length, 'guardrail')}, ${count(result.spec.spec.successCriteria.length, 'success criterion', 'success criteria')})${plan === null ? '' : planSummary(plan.traffic, plan.warnings, ctx)}`
+              ? `${file}: ${ctx.colors.green('valid')} (rollout ${result.spec.metadata.name}, ${count(result.spec.spec.waves.length, 'wave')}, ${count(result.spec.spec.guardrails.length, 'guardrail')}, ${count(result.spec.spec.successCriteria.length, 'success criterion', 'success criteria')})${warnings.map((w) => `\n  ${ctx.colors.yellow('warning')} ${w.path}: ${w.message}`).join('')}${plan === null ? '' : planSummary(plan.traffic, plan.warnings, ctx)}`
               : `${file}: ${ctx.colors.red(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`)}\n${formatProblems(result.problems, file)}`,
           )
           .join('\n'),

@@ -3,7 +3,7 @@ import type { GuardrailOutcome } from './check.ts';
 import type { CheckEvidence } from './evidence.ts';
 import { allowedAsWritten } from './limit.ts';
 import type { Measurement } from './measurement.ts';
-import { assess, declaredJudgedBy, quantityWords } from './placement.ts';
+import { type Assessment, assess, declaredJudgedBy, quantityWords } from './placement.ts';
 
 export interface GuardrailJudgement {
   readonly outcome: GuardrailOutcome;
@@ -15,8 +15,32 @@ export interface GuardrailJudgement {
 }
 
 /**
- * PRODUCT.md §1: breached when both cohorts have `minSamples`, the value (absolute) or the whole interval
- * (baseline/control) lies outside the wave's `allowed`, for `consecutive` evaluations in a row.
+ * The consecutive rule: an evaluation outside `allowed` counts one, and the guardrail is breached once
+ * `required` are in a row; one inside (or straddling) resets the count; missing or thin data neither counts
+ * nor resets. It acts only on the evaluation that reaches `required`.
+ */
+export function countBreach(
+  assessment: Assessment,
+  previousConsecutive: number,
+  required: number,
+): { outcome: GuardrailOutcome; consecutive: number; acts: boolean } {
+  if (assessment.kind !== 'placed' || assessment.placement === 'unknown') {
+    const outcome = assessment.kind === 'insufficient' ? 'insufficient' : 'no-data';
+    return { outcome, consecutive: previousConsecutive, acts: false };
+  }
+  if (assessment.placement !== 'outside') return { outcome: 'ok', consecutive: 0, acts: false };
+  const consecutive = previousConsecutive + 1;
+  const breached = consecutive >= required;
+  return {
+    outcome: breached ? 'breached' : 'ok',
+    consecutive,
+    acts: breached && previousConsecutive < required,
+  };
+}
+
+/**
+ * PRODUCT.md §1: breached when every cohort has `minSamples` and the whole always-valid interval (or the value,
+ * when judged by value) lies outside the wave's `allowed`, for `consecutive` evaluations in a row.
  *
  * A judged evaluation that is not outside resets the count. Missing or thin data neither counts nor resets:
  * a scrape gap must not trigger a rollback, and must not hide a breach that is still going on either.
@@ -28,25 +52,18 @@ export function judgeGuardrail(
   previousConsecutive: number,
 ): GuardrailJudgement {
   const assessment = assess(rule, wave, measurement);
-  let outcome: GuardrailOutcome;
-  let consecutive = previousConsecutive;
+  const { outcome, consecutive, acts } = countBreach(assessment, previousConsecutive, rule.consecutive);
   let explanation: string;
   if (assessment.kind !== 'placed' || assessment.placement === 'unknown') {
-    outcome = assessment.kind === 'insufficient' ? 'insufficient' : 'no-data';
     explanation = `${assessment.why}; missing data is never a breach`;
   } else if (assessment.placement === 'outside') {
-    consecutive = previousConsecutive + 1;
-    outcome = consecutive >= rule.consecutive ? 'breached' : 'ok';
     explanation =
       outcome === 'breached'
         ? `${assessment.why}, ${consecutive} evaluation(s) in a row (${rule.consecutive} needed)`
         : `${assessment.why}, but only ${consecutive} of ${rule.consecutive} evaluations in a row so far`;
   } else {
-    consecutive = 0;
-    outcome = 'ok';
     explanation = assessment.why;
   }
-  const acts = outcome === 'breached' && previousConsecutive < rule.consecutive;
   const relativeCheck = rule.compare !== 'absolute';
   const judgedBy = assessment.kind === 'placed' ? assessment.judgedBy : declaredJudgedBy(rule);
   return {

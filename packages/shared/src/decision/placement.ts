@@ -1,4 +1,11 @@
-import { type Allowed, type Check, type Limit, minSamplesFor, type Wave } from '@rollout-guard/shared/spec';
+import {
+  type Allowed,
+  type Check,
+  judgedByValueBecause,
+  type Limit,
+  minSamplesFor,
+  type Wave,
+} from '@rollout-guard/shared/spec';
 import {
   type AppliedLimit,
   appliedLimit,
@@ -84,17 +91,19 @@ export function assess(
   const quantityFor = (kind: BoundKind): Quantity | undefined =>
     quantityOf(rule, measurement, kind, relativeCheck);
   const placement = placeInAllowed(limit.allowed, (kind) => quantityFor(kind)?.interval);
-  const notes = measurement.notes?.length ? ` (${measurement.notes.join('; ')})` : '';
   return {
     kind: 'placed',
     limit,
     minSamples,
     placement,
     judgedBy: placedJudgedBy(limit, quantityFor),
-    why:
-      placement === 'unknown'
+    // Words only when someone reads them: simulations judge millions of evaluations and read none.
+    get why() {
+      const notes = measurement.notes?.length ? ` (${measurement.notes.join('; ')})` : '';
+      return placement === 'unknown'
         ? `no ${relativeCheck ? 'difference' : 'value'} to compare with ${describeLimit(limit)}${notes}`
-        : explainPlacement(limit, placement, quantityFor, relativeCheck),
+        : explainPlacement(limit, placement, quantityFor, relativeCheck);
+    },
   };
 }
 
@@ -210,11 +219,7 @@ function subjectOf(
  * measurement has the last word: an aggregate can lack an interval only for some data (`rate` of a gauge).
  */
 export function declaredJudgedBy(rule: Pick<Check, 'judge' | 'metric' | 'aggregate'>): JudgedBy {
-  if (rule.judge === 'value' || rule.metric.kind === 'promql') return 'value';
-  if (rule.metric.kind === 'ratio') return 'interval';
-  return rule.aggregate === 'min' || rule.aggregate === 'max' || rule.aggregate === 'last'
-    ? 'value'
-    : 'interval';
+  return judgedByValueBecause(rule) === undefined ? 'interval' : 'value';
 }
 
 /** The quantity a rule compares, in words: "the whole interval", "the difference" … */

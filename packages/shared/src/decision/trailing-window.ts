@@ -11,7 +11,9 @@
  * the whole window length of data (the first window length of the wave: all of it).
  *
  * The cost is width, growing slowly with the wave's age: the radius grows like √(ln(1+x) − 2 ln α_k); for
- * α = 0.05 and `1h` that is ≈ 1.1× at one hour, 1.3× at 6 hours, 1.5× at 24 hours (STATISTICS.md).
+ * α = 0.05 and `1h`, against one interval at α on the same data, ≈ 1.08× in the first hour, 1.2× at one hour,
+ * 1.45× at 6 hours, 1.65× at 24 hours, 1.9× at 7 days — and up to √2 more just after a restart, which holds
+ * half a window of data (STATISTICS.md §3).
  */
 export interface TrailingWindow {
   /** Where the window's data starts (epoch ms): the wave's start or a restart. */

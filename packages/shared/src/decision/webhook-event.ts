@@ -11,13 +11,12 @@ export function evidenceUrl(baseUrl: string, decision: Pick<Decision, 'rollout' 
 /**
  * One check's line in a webhook: the compared quantity in the units of its limit — the treatment's value for
  * absolute checks; for baseline/control checks the difference, as a fraction when the limit is a percentage
- * ("+5%" compares with 0.05) — and its interval (null when the check was judged by value), with the rule that
- * fired in words.
+ * ("+5%" compares with 0.05) — and its interval (null where the aggregate has none), with what it was judged
+ * by and the rule that fired in words.
  */
 export function webhookReason(evidence: CheckEvidence): WebhookReason {
   let value: number | null = evidence.cohorts.treatment?.value ?? null;
-  let interval: readonly [number, number] | null =
-    evidence.judgedBy === 'value' ? null : (evidence.cohorts.treatment?.interval ?? null);
+  let interval: readonly [number, number] | null = evidence.cohorts.treatment?.interval ?? null;
   if (evidence.compare !== 'absolute') {
     const kinds = boundKindsOf(evidence.allowed);
     const kind: BoundKind =
@@ -25,7 +24,8 @@ export function webhookReason(evidence: CheckEvidence): WebhookReason {
     const difference =
       evidence.difference?.[kind] ?? evidence.difference?.absolute ?? evidence.difference?.relative;
     value = difference?.estimate ?? null;
-    interval = evidence.judgedBy === 'value' ? null : (difference?.interval ?? null);
+    // a zero-width stand-in for an aggregate without an interval is no interval
+    interval = difference === undefined || difference.noInterval !== undefined ? null : difference.interval;
   }
   return {
     check: evidence.check,

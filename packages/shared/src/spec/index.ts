@@ -61,4 +61,5 @@ export {
 } from './scrape.ts';
 export { resolveSecret, type Secret } from './secret.ts';
 export { DEFAULT_SPEC_SHAPE_LIMITS, type SpecShapeLimits } from './spec-shape.ts';
+export { judgedByValueBecause, specWarnings } from './warnings.ts';
 export { DEFAULT_BAKE, DEFAULT_MIN_SAMPLES, DEFAULT_WAVE_PERCENTS, type WaveInput } from './wave.ts';

@@ -31,6 +31,18 @@ function allowedText(evidence: CheckEvidence): string {
   return parts.join(', ');
 }
 
+/** Under the interval: what decided, "judged by interval, 95% confidence" or "judged by value". */
+function judgedText(evidence: CheckEvidence): string {
+  const restart = evidence.window?.restart;
+  const confidence = `${evidence.confidence * 100}% confidence${
+    restart === undefined
+      ? ''
+      : `; window restart ${restart.index} at ${Number((restart.confidence * 100).toPrecision(6))}%`
+  }`;
+  if (evidence.judgedBy === 'value') return `judged by value (${confidence} interval shown)`;
+  return evidence.judgedBy === 'interval' ? `judged by interval, ${confidence}` : confidence;
+}
+
 function checkRow(evidence: CheckEvidence): SafeHtml {
   const reason = webhookReason(evidence);
   const window =
@@ -41,7 +53,7 @@ function checkRow(evidence: CheckEvidence): SafeHtml {
   return html`<tr class="outcome-${evidence.outcome}">
   <th scope="row">${evidence.check}<div class="sub">${evidence.role}, compare ${evidence.compare}${evidence.shadow === true ? ', shadow: not counted, never acts' : ''}</div></th>
   <td class="num">${number(reason.value)}</td>
-  <td class="num">${interval(reason.interval)}<div class="sub">${evidence.confidence * 100}% confidence</div></td>
+  <td class="num">${interval(reason.interval)}<div class="sub">${judgedText(evidence)}</div></td>
   <td>${allowedText(evidence)}<div class="sub">from ${evidence.limitSource}</div></td>
   <td class="num">treatment ${evidence.cohorts.treatment?.samples ?? 0}<br>${reference} ${evidence.cohorts.reference?.samples ?? 0}<div class="sub">min ${evidence.minSamples}</div></td>
   <td>${window}</td>

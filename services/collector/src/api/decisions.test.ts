@@ -76,7 +76,28 @@ describe('decisions and the decision report', () => {
       samples: { treatment: 5120, reference: 0 },
       allowed: { max: 0.03 },
       window: 'wave',
+      judgedBy: 'interval',
+      explanation:
+        'the whole interval [0.036, 0.046] lies above max 0.03, 1 evaluation(s) in a row (1 needed)',
     });
+  });
+
+  it('says when a check was judged by value, and the restart a trailing window read from', () => {
+    const evidence = rollback.checks[0]!;
+    const decision: Decision = {
+      ...rollback,
+      checks: [
+        {
+          ...evidence,
+          judgedBy: 'value',
+          explanation: 'the value 0.041 lies above max 0.03 (judged by value)',
+          window: { from: 0, to: 1, label: '1h', restart: { index: 3, confidence: 0.9995 } },
+        },
+      ],
+    };
+    const text = renderDecisionReport(decision, { json: '/d.json', rollout: '/d' });
+    expect(text).toContain('judged by value (95% confidence; window restart 3 at 99.95% interval shown)');
+    expect(text).toContain('the value 0.041 lies above max 0.03 (judged by value)');
   });
 
   it('answers a browser (Accept: text/html) with the report, and ?format=json with JSON', async () => {
@@ -125,7 +146,8 @@ describe('decisions and the decision report', () => {
     expect(text).toContain('error-rate');
     expect(text).toContain('0.04100');
     expect(text).toContain('[0.03600, 0.04600]');
-    expect(text).toContain('95% confidence');
+    expect(text).toContain('judged by interval, 95% confidence');
+    expect(text).toContain(escapeHtml('the whole interval [0.036, 0.046] lies above max 0.03'));
     expect(text).toContain('max 0.03');
     expect(text).toContain('from allowed');
     expect(text).toContain('treatment 5120');

@@ -27,7 +27,14 @@ export const CheckView = z
     samples: z.object({ treatment: z.number(), reference: z.number() }),
     window: z.string(),
     consecutive: z.object({ count: z.number(), required: z.number() }).optional(),
-    explanation: z.string().nullable(),
+    judgedBy: z.enum(['interval', 'value']).optional().meta({
+      description:
+        'What the latest decision rested on: the whole always-valid interval, or the value (judge: value, or an aggregate without an interval)',
+    }),
+    explanation: z.string().nullable().meta({
+      description:
+        'The rule that fired, with its numbers: "the whole interval [0.031, 0.042] lies above max 0.03"',
+    }),
     mode: z.enum(['enforce', 'shadow']).meta({
       description: 'shadow: judged and shown, never acting, not counted in go/no-go',
     }),
@@ -127,6 +134,7 @@ export function checkView(
     interval: reason.interval,
     samples: { treatment: reason.samples.treatment, reference: reason.samples.control },
     ...(evidence.consecutive === undefined ? {} : { consecutive: { ...evidence.consecutive } }),
+    ...(evidence.judgedBy === undefined ? {} : { judgedBy: evidence.judgedBy }),
     explanation: evidence.explanation,
   };
 }

@@ -241,8 +241,20 @@ describe('the rollouts API', () => {
     expect((await good.json()) as Loose).toMatchObject({
       valid: true,
       problems: [],
+      warnings: [],
       spec: { metadata: { name: 'val' } },
     });
+    const byValue = await api.call('POST', '/api/v1/validate', {
+      token: 'reader',
+      body: specYaml('val').replace('allowed: { max: 0.03 }', 'allowed: { max: 0.03 }\n      judge: value'),
+      type: 'application/yaml',
+    });
+    expect(((await byValue.json()) as Loose).warnings).toEqual([
+      expect.objectContaining({
+        path: 'spec.guardrails[0].consecutive',
+        message: expect.stringContaining('is judged by value (judge: value)'),
+      }),
+    ]);
     const bad = await api.call('POST', '/api/v1/validate', {
       token: 'reader',
       body: specYaml('val').replace('max: 0.03', 'max: lots'),

@@ -1,3 +1,4 @@
+import { specWarnings } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -10,6 +11,10 @@ export const ValidateResponse = z
   .object({
     valid: z.boolean(),
     problems: z.array(SpecProblem),
+    warnings: z.array(SpecProblem).optional().meta({
+      description:
+        'What is valid but probably not meant, e.g. a guardrail judged by value that acts on a single evaluation',
+    }),
     spec: z
       .record(z.string(), z.unknown())
       .optional()
@@ -53,6 +58,7 @@ export function registerValidate(app: App, deps: ApiDeps): void {
         ? ({
             valid: true,
             problems: [],
+            warnings: specWarnings(result.spec),
             spec: result.spec as unknown as Record<string, unknown>,
             ...(assumptions === null
               ? {}

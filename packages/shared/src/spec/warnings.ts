@@ -1,0 +1,43 @@
+import { formatPath, type Problem } from './problem.ts';
+import type { Check, RolloutSpec } from './resolved.ts';
+
+/**
+ * Why a check is judged by its value rather than its always-valid interval, from the spec alone; undefined
+ * when it is judged by its interval. (An aggregate can also lack an interval for some data only — `rate` of a
+ * gauge — which the evaluator finds out and says in the decision.)
+ */
+export function judgedByValueBecause(
+  check: Pick<Check, 'judge' | 'metric' | 'aggregate'>,
+): string | undefined {
+  if (check.judge === 'value') return 'judge: value';
+  if (check.metric.kind === 'promql') return 'a PromQL value has no confidence interval';
+  if (check.metric.kind === 'ratio') return undefined;
+  if (check.aggregate === 'min' || check.aggregate === 'max' || check.aggregate === 'last') {
+    return `${check.aggregate} has no confidence interval`;
+  }
+  return undefined;
+}
+
+/**
+ * What is valid but probably not meant: a guardrail judged by value that acts on a single evaluation. Judged
+ * again after every batch, a value near its limit crosses it by noise sooner or later, so such a guardrail rolls
+ * back healthy releases (STATISTICS.md §5 measures how often).
+ */
+export function specWarnings(spec: RolloutSpec): Problem[] {
+  return spec.spec.guardrails.flatMap((guardrail, index): Problem[] => {
+    const because = judgedByValueBecause(guardrail);
+    if (because === undefined || guardrail.consecutive > 1 || guardrail.onBreach === 'alert') return [];
+    const fix =
+      because === 'judge: value'
+        ? 'remove judge: value to act on the whole interval, or set consecutive: 3 or more'
+        : guardrail.metric.kind === 'promql'
+          ? 'set consecutive: 3 or more, or send the metric to rollout-guard (OTLP or remote write) to judge it by its interval'
+          : 'set consecutive: 3 or more, or use an aggregate with an interval (mean, a quantile, a ratio, a rate)';
+    return [
+      {
+        path: formatPath(['spec', 'guardrails', index, 'consecutive']),
+        message: `guardrail ${guardrail.name} is judged by value (${because}) and will ${guardrail.onBreach} on a single evaluation, so noise near the limit can trigger it; ${fix}`,
+      },
+    ];
+  });
+}
