@@ -42,7 +42,7 @@ export async function startSystem(): Promise<E2eSystem> {
       root,
       dataDir,
       collectorPort: 0,
-      env: { ROLLBACK_SECRET: secret, LOG_LEVEL: 'warn' },
+      env: { ROLLBACK_SECRET: secret, SPEC_ENV_ALLOWED: 'ROLLBACK_SECRET', LOG_LEVEL: 'warn' },
     });
   } catch (error) {
     await receiver.close();

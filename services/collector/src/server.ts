@@ -3,6 +3,7 @@ import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { type HttpServer, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
+import { parseEnvAllowlist } from '@rollout-guard/shared/spec';
 import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
 import { createApiJobs } from './api/api-jobs.ts';
 import { registerApi } from './api/register-api.ts';
@@ -73,6 +74,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     logger,
     maxBodyBytes: env.API_MAX_BODY_BYTES,
     specLimits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
+    specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
     diffLimits: { maxChangedLines: env.DIFF_MAX_CHANGED_LINES, timeoutMs: env.DIFF_TIMEOUT_MS },
     now: Date.now,
   });
@@ -86,6 +88,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     limits,
     configured: scrapeTargets,
     file: env.SCRAPE_CONFIG,
+    specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
   });
   const http = await startHttpServer(app, { host: env.HOST, port: env.PORT });
   logger.info(

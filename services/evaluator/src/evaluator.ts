@@ -5,6 +5,7 @@ import {
   createRedis,
   type RedisClient,
 } from '@rollout-guard/shared/redis';
+import type { EnvAllowlist } from '@rollout-guard/shared/spec';
 import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
 import type { Registry } from 'prom-client';
 import type { RetryPolicy } from './delivery/backoff.ts';
@@ -26,6 +27,8 @@ export interface EvaluatorCoreOptions {
   allowedHosts?: readonly string[];
   /** Where `env:NAME` secrets are read (default: the process environment). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The variables specs may read (SPEC_ENV_ALLOWED); default: as `env` sets it. */
+  specEnvAllowed?: EnvAllowlist;
   retryPolicy?: RetryPolicy;
   tickEveryMs?: number;
   sweepEveryMs?: number;
@@ -70,7 +73,10 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
     delivery: {
       timeoutMs: options.deliveryTimeoutMs ?? 10_000,
       ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
-      resolveSecret: secretResolver(options.env ?? process.env),
+      resolveSecret: secretResolver(
+        options.env ?? process.env,
+        ...(options.specEnvAllowed === undefined ? [] : [options.specEnvAllowed]),
+      ),
       evidenceBaseUrl: options.evidenceBaseUrl ?? 'http://127.0.0.1:4318',
       random: Math.random,
       ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { healthRoutes, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
+import { parseEnvAllowlist } from '@rollout-guard/shared/spec';
 import { Hono } from 'hono';
 import { deliveryLogRetentionMs, type EvaluatorEnv } from './env.ts';
 import { startEvaluatorCore } from './evaluator.ts';
@@ -44,6 +45,7 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
     deliveryTimeoutMs: env.DELIVERY_TIMEOUT_MS,
     ...(env.DELIVERY_ALLOWED_HOSTS.length === 0 ? {} : { allowedHosts: env.DELIVERY_ALLOWED_HOSTS }),
     tickEveryMs: env.TICK_MS,
+    specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
     deliveryLogRetentionMs: deliveryLogRetentionMs(env),
   });
   const http = await startHttpServer(app, { host: env.HOST, port: env.HEALTH_PORT });

@@ -13,6 +13,15 @@ export { type Aggregate, aggregateOfQuantile, NAMED_AGGREGATES, quantileOf } fro
 export { COMPARES, type Compare, type GuardrailInput, type SuccessCriterionInput } from './check.ts';
 export { allChecks, allowedForWave, checkKind, minSamplesFor } from './check-helpers.ts';
 export { type Duration, durationOf, formatDuration, parseDuration } from './duration.ts';
+export {
+  type EnvAllowlist,
+  type EnvReference,
+  envAllowed,
+  envReferences,
+  envRefusal,
+  parseEnvAllowlist,
+  specEnvAllowed,
+} from './env-allowed.ts';
 export { formatProblems } from './format-problems.ts';
 export { rolloutJsonSchema } from './json-schema.ts';
 export { type Allowed, isRelative, type Limit, parseLimit } from './limit.ts';
@@ -50,6 +59,6 @@ export {
   scrapeConfigSchema,
   scrapeTargetInput,
 } from './scrape.ts';
-export { resolveSecret, type Secret } from './secret.ts';
+export { parseSecret, resolveSecret, type Secret } from './secret.ts';
 export { DEFAULT_SPEC_SHAPE_LIMITS, type SpecShapeLimits } from './spec-shape.ts';
 export { DEFAULT_BAKE, DEFAULT_MIN_SAMPLES, DEFAULT_WAVE_PERCENTS, type WaveInput } from './wave.ts';

@@ -98,6 +98,21 @@ describe('the rollouts API', () => {
     expect(body.problems.length).toBeGreaterThanOrEqual(2);
     expect(body.problems[0]).toHaveProperty('line');
 
+    const secretReader = specYaml('env').replace(
+      'rollback: [{ url: "http://127.0.0.1:9/hooks/rollback" }]',
+      'rollback: [{ url: "http://127.0.0.1:9/hooks/rollback", headers: { Authorization: "env:REDIS_URL" } }]',
+    );
+    const refused = await put('env', secretReader);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as Loose).problems).toEqual([
+      {
+        path: 'spec.actions.rollback[0].headers.Authorization',
+        message: expect.stringContaining('env:REDIS_URL is not among the variables specs may read'),
+        line: 19,
+        column: expect.any(Number),
+      },
+    ]);
+
     const renamed = await put('other', specYaml('bad'));
     expect(renamed.status).toBe(400);
     expect(((await renamed.json()) as Loose).problems).toEqual([

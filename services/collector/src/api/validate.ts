@@ -40,7 +40,7 @@ export function registerValidate(app: App, deps: ApiDeps): void {
   });
 
   app.post('/api/v1/validate', ...guard(deps, 'read'), async function validate(c) {
-    const { result } = await readSpecBody(c, deps.specLimits);
+    const { result } = await readSpecBody(c, deps);
     return c.json(
       result.ok
         ? ({

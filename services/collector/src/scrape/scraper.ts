@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '@rollout-guard/shared/observability';
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import type { ScrapeTarget } from '@rollout-guard/shared/spec';
+import { type EnvAllowlist, parseEnvAllowlist, type ScrapeTarget } from '@rollout-guard/shared/spec';
 import type { Registry } from 'prom-client';
 import type { ActiveRollouts } from '../ingest/active-rollouts.ts';
 import type { IngestLimits } from '../ingest/limits.ts';
@@ -11,7 +11,7 @@ import { storeBatch } from '../ingest/store-batch.ts';
 import { ScrapeFailure, scrapeOnce } from './fetch-scrape.ts';
 import { type ScrapeLeases, scrapeLeases } from './scrape-lease.ts';
 import { type ScrapeMetrics, scrapeMetrics } from './scrape-metrics.ts';
-import { type PlannedTarget, planTargets } from './scrape-targets.ts';
+import { CONFIG_SOURCE, type PlannedTarget, planTargets } from './scrape-targets.ts';
 
 export interface ScraperDeps {
   /** A `producer` connection (fails fast): a scrape while Redis is away fails and is counted. */
@@ -31,6 +31,8 @@ export interface ScraperDeps {
   syncMs?: number;
   /** For header values read from the environment (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The variables a spec's scrape headers may read (default: SPEC_ENV_ALLOWED of `env`). */
+  specEnvAllowed?: EnvAllowlist;
   now?: () => number;
   /** In [0, 1): spreads first scrapes over the interval (default Math.random). */
   random?: () => number;
@@ -54,6 +56,7 @@ interface LoopContext {
   readonly metrics: ScrapeMetrics;
   readonly now: () => number;
   readonly onRoleChange: () => void;
+  readonly specEnvAllowed: EnvAllowlist;
 }
 
 /**
@@ -72,6 +75,8 @@ export function startScraper(deps: ScraperDeps): Scraper {
     metrics: scrapeMetrics(deps.metrics),
     now: deps.now ?? Date.now,
     onRoleChange: () => countRoles(),
+    specEnvAllowed:
+      deps.specEnvAllowed ?? parseEnvAllowlist((deps.env ?? process.env).SPEC_ENV_ALLOWED ?? ''),
   };
   let seen: unknown;
   let stopped = false;
@@ -212,6 +217,8 @@ class TargetLoop {
         wantsMetric: matcher.wantsMetric,
         signal: this.#abort.signal,
         ...(deps.env && { env: deps.env }),
+        // The SCRAPE_CONFIG file is the operator's own: only what specs list is held to the allowlist.
+        ...(!planned.sources.includes(CONFIG_SOURCE) && { envAllowed: this.context.specEnvAllowed }),
       });
       const dropped = Object.values(batch.dropped).reduce((a, b) => a + (b ?? 0), 0);
       metrics.points.inc(

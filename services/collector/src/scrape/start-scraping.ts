@@ -1,6 +1,6 @@
 import type { Logger } from '@rollout-guard/shared/observability';
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import type { ScrapeTarget } from '@rollout-guard/shared/spec';
+import type { EnvAllowlist, ScrapeTarget } from '@rollout-guard/shared/spec';
 import type { Registry } from 'prom-client';
 import type { ActiveRollouts } from '../ingest/active-rollouts.ts';
 import type { IngestLimits } from '../ingest/limits.ts';
@@ -20,6 +20,8 @@ export interface ScrapingDeps {
   configured: readonly ScrapeTarget[];
   /** The file they came from, for the log. */
   file: string;
+  /** The variables a spec's scrape headers may read (SPEC_ENV_ALLOWED). */
+  specEnvAllowed: EnvAllowlist;
 }
 
 /** Starts the collector's scraper beside its ingest routes; `stop()` is one shutdown step. */
