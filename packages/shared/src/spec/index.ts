@@ -28,6 +28,7 @@ export { type Allowed, isRelative, type Limit, parseLimit } from './limit.ts';
 export { type MetricInput, type MetricRef, metricKind } from './metric.ts';
 export { type ParseOptions, type ParseResult, parseSpec, type SpecFormat, validateSpec } from './parse.ts';
 export { formatPath, type Problem } from './problem.ts';
+export { type LiteralSecret, literalSecrets, REDACTED, redactSource, redactSpec } from './redact.ts';
 export { promLabelName } from './resolve.ts';
 export type {
   Actions,

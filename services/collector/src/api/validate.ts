@@ -1,14 +1,19 @@
+import { formatPath, literalSecrets } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { errorResponses, SpecInput, SpecProblem } from './api-schemas.ts';
 import { guard } from './guard.ts';
+import { shownSpec } from './shown-spec.ts';
 import { readSpecBody } from './spec-body.ts';
 
 export const ValidateResponse = z
   .object({
     valid: z.boolean(),
     problems: z.array(SpecProblem),
+    warnings: z.array(z.object({ path: z.string(), message: z.string() })).meta({
+      description: 'What is valid but unwise: literal secrets, readable by anyone who may read the spec',
+    }),
     spec: z
       .record(z.string(), z.unknown())
       .optional()
@@ -40,15 +45,19 @@ export function registerValidate(app: App, deps: ApiDeps): void {
   });
 
   app.post('/api/v1/validate', ...guard(deps, 'read'), async function validate(c) {
-    const { result } = await readSpecBody(c, deps);
-    return c.json(
-      result.ok
-        ? ({
-            valid: true,
-            problems: [],
-            spec: result.spec as unknown as Record<string, unknown>,
-          } satisfies ValidateResponse)
-        : ({ valid: false, problems: result.problems } satisfies ValidateResponse),
-    );
+    const { result, text } = await readSpecBody(c, deps);
+    if (!result.ok)
+      return c.json({ valid: false, problems: result.problems, warnings: [] } satisfies ValidateResponse);
+    const warnings = literalSecrets(result.spec).map((secret) => ({
+      path: formatPath(secret.path),
+      message:
+        'a literal secret: whoever may read this spec can read it (it is redacted from what the API serves, not from Redis); write "env:NAME" and list NAME in SPEC_ENV_ALLOWED',
+    }));
+    return c.json({
+      valid: true,
+      problems: [],
+      warnings,
+      spec: shownSpec({ spec: result.spec, source: text }).spec,
+    } satisfies ValidateResponse);
   });
 }
