@@ -42,7 +42,13 @@ export async function startSystem(): Promise<E2eSystem> {
       root,
       dataDir,
       collectorPort: 0,
-      env: { ROLLBACK_SECRET: secret, SPEC_ENV_ALLOWED: 'ROLLBACK_SECRET', LOG_LEVEL: 'warn' },
+      // Webhooks go to a receiver on loopback, and specs read the secret as env:ROLLBACK_SECRET.
+      env: {
+        ROLLBACK_SECRET: secret,
+        LOG_LEVEL: 'warn',
+        EGRESS_ALLOW_LOOPBACK: 'true',
+        SPEC_ENV_ALLOWED: 'ROLLBACK_SECRET',
+      },
     });
   } catch (error) {
     await receiver.close();

@@ -1,17 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../packages/shared/src/redis/index.ts';
+import { startPrometheus, type TestPrometheus } from '../../packages/shared/src/testing/index.ts';
 import { type E2eSystem, startSystem } from './e2e-kit.ts';
 
 // Debian's prometheus (apt-get install prometheus; .ci/run installs it). Missing, the suite fails: it must not skip.
-const PROMETHEUS = process.env.PROMETHEUS_BIN ?? 'prometheus';
 
 /** A service Prometheus scrapes: prom-client counters with the flag's cohort as a label. */
 async function startTarget() {
@@ -61,12 +56,9 @@ async function startTarget() {
   };
 }
 
-async function startPrometheus(targetPort: number, collectorUrl: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'rg-e2e-prom-'));
-  const port = await freePort();
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    `global: { scrape_interval: 1s, scrape_timeout: 900ms }
+function startScrapingPrometheus(targetPort: number, collectorUrl: string) {
+  return startPrometheus({
+    config: `global: { scrape_interval: 1s, scrape_timeout: 900ms }
 scrape_configs:
   - job_name: checkout
     static_configs: [{ targets: ['127.0.0.1:${targetPort}'] }]
@@ -74,36 +66,7 @@ remote_write:
   - url: ${collectorUrl}/api/v1/write
     queue_config: { batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s }
 `,
-  );
-  const child: ChildProcess = spawn(
-    PROMETHEUS,
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-8000);
   });
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (error) =>
-      reject(new Error(`${PROMETHEUS} could not start (apt-get install -y prometheus): ${error.message}`)),
-    );
-  });
-  return {
-    log: () => log,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await once(child, 'exit');
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 const spec = (receiverUrl: string) => `apiVersion: rollout-guard/v1
@@ -125,11 +88,11 @@ spec:
 
 let system: E2eSystem;
 let target: Awaited<ReturnType<typeof startTarget>>;
-let prometheus: Awaited<ReturnType<typeof startPrometheus>>;
+let prometheus: TestPrometheus;
 beforeAll(async () => {
   system = await startSystem();
   target = await startTarget();
-  prometheus = await startPrometheus(target.port, system.stack.collectorUrl);
+  prometheus = await startScrapingPrometheus(target.port, system.stack.collectorUrl);
 }, 90_000);
 afterAll(async () => {
   await prometheus?.stop();

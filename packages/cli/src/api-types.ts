@@ -56,6 +56,8 @@ export interface CheckEvidence {
   } | null;
   outcome: string;
   explanation: string;
+  /** A shadow check: judged and shown, never acting, not counted in go/no-go. */
+  shadow?: true;
 }
 
 export interface Decision {
@@ -70,6 +72,8 @@ export interface Decision {
   at: number;
   phase: { from: string; to: string };
   checks: CheckEvidence[];
+  /** Taken in shadow mode: recorded as for real, but nothing acted. */
+  shadow: boolean;
 }
 
 export interface Delivery {
@@ -84,4 +88,30 @@ export interface Delivery {
   createdAt: number;
   lastAttemptAt: number | null;
   redeliveries: number;
+}
+
+/** One entry of the audit log (`GET /api/v1/audit`, `…/rollouts/{name}/audit`). */
+export interface AuditEntry {
+  id: string;
+  rollout: string;
+  at: number;
+  time: string;
+  kind: string;
+  action: string;
+  actor: string;
+  reason: string | null;
+  summary: string;
+  specVersion: number;
+  rev: number;
+  from: { phase: string; wave: number } | null;
+  to: { phase: string; wave: number } | null;
+  decisions: string[];
+  deliveries: string[];
+  event: Record<string, unknown>;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  next: string | null;
+  latest: string | null;
 }

@@ -1,4 +1,13 @@
-import { host, logLevel, parseEnv, port, positiveInteger, redisUrl } from '@rollout-guard/shared/config';
+import {
+  egressEnv,
+  host,
+  logLevel,
+  parseEnv,
+  port,
+  positiveInteger,
+  redisUrl,
+  retentionEnv,
+} from '@rollout-guard/shared/config';
 import { DEFAULT_SPEC_SHAPE_LIMITS, specEnvAllowed } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
 
@@ -29,6 +38,19 @@ export const CollectorEnv = z.object({
   INGEST_DECODE_BUDGET_BYTES: positiveInteger(32 * MiB, 'bytes'),
   /** How long reading one ingest body may take before the request is answered 408. */
   INGEST_BODY_TIMEOUT_MS: positiveInteger(10_000, 'milliseconds'),
+  /**
+   * Replicas that must confirm a batch (Redis `WAIT`) before ingest answers 2xx; 0: none, the default for speed.
+   * Without it, a batch acknowledged in the last moments before a master fails can be lost with it.
+   */
+  INGEST_WAIT_REPLICAS: z
+    .string()
+    .default('0')
+    .refine((text) => /^\d+$/.test(text), {
+      error: (issue) => `"${String(issue.input)}" is not a number of replicas; expected 0 (off), 1, 2…`,
+    })
+    .transform(Number),
+  /** How long ingest waits for those replicas; fewer by then answers 503, and the sender's retry counts once. */
+  INGEST_WAIT_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
   /** Largest API body (a rollout spec), in bytes. */
   API_MAX_BODY_BYTES: positiveInteger(1 * MiB, 'bytes'),
   /**
@@ -63,6 +85,15 @@ export const CollectorEnv = z.object({
   API_RATE_LIMIT_PER_SECOND: positiveInteger(20, 'requests per second'),
   /** API requests a token may make at once after being idle. */
   API_RATE_LIMIT_BURST: positiveInteger(100, 'requests'),
+  /**
+   * `/metrics/rollouts` exposes at most this many active rollouts (by name), so a scrape stays bounded in
+   * series and in Redis reads; past it `rollout_guard_rollout_metrics_truncated` is 1.
+   */
+  ROLLOUT_METRICS_MAX_ROLLOUTS: positiveInteger(1000, 'rollouts'),
+  /** How long one scrape of `/metrics/rollouts` may read Redis before it answers 503. */
+  ROLLOUT_METRICS_TIMEOUT_MS: positiveInteger(2000, 'milliseconds'),
+  ...egressEnv,
+  ...retentionEnv,
   /** On SIGTERM, how long in-flight requests may finish before their connections are cut. */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
 });

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { egressPolicyFromEnv, retentionPolicyFromEnv } from '@rollout-guard/shared/config';
+import { createEgress } from '@rollout-guard/shared/egress';
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { type HttpServer, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
@@ -76,10 +78,17 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     specLimits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
     specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
     diffLimits: { maxChangedLines: env.DIFF_MAX_CHANGED_LINES, timeoutMs: env.DIFF_TIMEOUT_MS },
+    rolloutMetrics: {
+      maxRollouts: env.ROLLOUT_METRICS_MAX_ROLLOUTS,
+      timeoutMs: env.ROLLOUT_METRICS_TIMEOUT_MS,
+    },
     now: Date.now,
+    auditRetentionMs: retentionPolicyFromEnv(env).auditMs,
   });
 
+  const egress = createEgress(egressPolicyFromEnv(env));
   const scraper = startScraping({
+    egress,
     redis,
     logger,
     metrics,
@@ -106,6 +115,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     },
     shutdownSteps: () => [
       { name: 'scraper', run: () => scraper.stop() },
+      { name: 'outbound connections', run: () => egress.close() },
       { name: 'http server', run: () => http.close(env.SHUTDOWN_TIMEOUT_MS) },
       { name: 'active rollouts', run: () => activeRollouts.close() },
       { name: 'evaluations being enqueued', run: () => onStored.settled() },

@@ -15,7 +15,10 @@ export function renderDecision(decision: Decision, colors: Colors, evidenceUrl: 
   const wave =
     decision.wave === null ? 'before wave 1' : `wave ${decision.wave.index} (${decision.wave.percent}%)`;
   const lines = [
-    `${colors.bold(`${decision.kind} ${paintState(decision.outcome, colors)}`)}  ${decision.rollout}  ${wave}`,
+    `${colors.bold(`${decision.shadow ? 'shadow ' : ''}${decision.kind} ${paintState(decision.outcome, colors)}`)}  ${decision.rollout}  ${wave}`,
+    ...(decision.shadow
+      ? ['shadow    judged as for real and recorded; nothing acted (no flag turned, no wave moved)']
+      : []),
     `decided   ${formatTime(decision.at)} by ${actorOf(decision)}; spec v${decision.specVersion}; ${decision.phase.from} → ${decision.phase.to}`,
     `why       ${decision.reason}`,
     `evidence  ${evidenceUrl} (HTML report in a browser)`,
@@ -31,7 +34,7 @@ export function renderDecision(decision: Decision, colors: Colors, evidenceUrl: 
           const value =
             c.compare === 'absolute' ? (c.cohorts.treatment?.value ?? null) : (diff?.estimate ?? null);
           return [
-            c.check,
+            c.shadow === true ? `${c.check} (shadow)` : c.check,
             paintState(c.outcome, colors),
             formatNumber(value),
             formatInterval(c.compare === 'absolute' ? null : (diff?.interval ?? null)),
@@ -78,7 +81,7 @@ export function registerDecisions(program: Command, ctx: CliContext, server: () 
                 ['ID', 'KIND', 'OUTCOME', 'WAVE', 'AT', 'ACTOR'],
                 decisions.map((d) => [
                   d.id,
-                  d.kind,
+                  d.shadow ? `${d.kind} (shadow)` : d.kind,
                   paintState(d.outcome, ctx.colors),
                   d.wave === null ? '-' : `${d.wave.index} (${d.wave.percent}%)`,
                   formatTime(d.at),

@@ -2,6 +2,7 @@ import { formatDuration } from '@rollout-guard/shared/spec';
 import { checkpointVerdict } from './checkpoint-verdict.ts';
 import { judgeCriterion } from './criterion.ts';
 import { addDecision, type Draft, SYSTEM } from './draft.ts';
+import { isShadowCheck, markShadow } from './evaluation.ts';
 import type { CheckpointEvent } from './events.ts';
 import type { CheckEvidence } from './evidence.ts';
 import type { RolloutState } from './state.ts';
@@ -22,11 +23,17 @@ export function applyCheckpoint(
   const wavePlan = state.spec.spec.waves[state.wave - 1];
   if (wavePlan === undefined)
     throw new RangeError(`wave ${state.wave} does not exist in ${state.spec.metadata.name}`);
-  const criteria = state.spec.spec.successCriteria.map((rule) => ({
-    check: rule.name,
-    ...judgeCriterion(rule, wavePlan, event.measurements[rule.name]),
-  }));
-  const breached = state.spec.spec.guardrails.filter((g) => state.guardrails[g.name]?.outcome === 'breached');
+  const judged = state.spec.spec.successCriteria.map((rule) => {
+    const judgement = judgeCriterion(rule, wavePlan, event.measurements[rule.name]);
+    return { rule, check: rule.name, ...judgement, evidence: markShadow(rule, judgement.evidence) };
+  });
+  // Shadow checks are judged and shown, but the verdict is the enforcing checks' alone.
+  const criteria = judged.filter((c) => !isShadowCheck(c.rule));
+  const shadowCriteria = judged.filter((c) => isShadowCheck(c.rule));
+  const breachedRules = state.spec.spec.guardrails.filter(
+    (g) => state.guardrails[g.name]?.outcome === 'breached',
+  );
+  const breached = breachedRules.filter((g) => !isShadowCheck(g));
   const verdict = checkpointVerdict({
     criteria,
     breachedGuardrails: breached.map((g) => g.name),
@@ -34,12 +41,16 @@ export function applyCheckpoint(
     schedule: { bakeMs: wavePlan.bake.ms, extendMs: wavePlan.extend.ms, maxBakeMs: wavePlan.maxBake.ms },
   });
   const checks: CheckEvidence[] = [
-    ...criteria.map((c) => c.evidence),
-    ...breached.flatMap((g) => {
+    ...judged.map((c) => c.evidence),
+    ...breachedRules.flatMap((g) => {
       const evidence = state.guardrails[g.name]?.evidence;
       return evidence ? [evidence] : [];
     }),
   ];
+  const shadowNote =
+    shadowCriteria.length === 0
+      ? ''
+      : ` (shadow checks, not counted: ${shadowCriteria.map((c) => `${c.check} ${c.outcome}`).join(', ')})`;
   const where = `wave ${state.wave} (${wavePlan.percent}%)`;
   const isLast = state.wave === state.spec.spec.waves.length;
 
@@ -52,7 +63,7 @@ export function applyCheckpoint(
       webhook: 'rollout.verdict',
       wave: state.wave,
       actor: SYSTEM,
-      reason: `go for ${where}: ${verdict.why}${to === 'awaiting-approval' ? '; waiting for an operator to approve the next wave' : ''}`,
+      reason: `go for ${where}: ${verdict.why}${shadowNote}${to === 'awaiting-approval' ? '; waiting for an operator to approve the next wave' : ''}`,
       to,
       checks,
     });
@@ -84,7 +95,7 @@ export function applyCheckpoint(
       webhook: 'rollout.verdict',
       wave: state.wave,
       actor: SYSTEM,
-      reason: `inconclusive for ${where}: ${verdict.why} to ${formatDuration(verdict.nextBakeMs)} (at most ${formatDuration(wavePlan.maxBake.ms)}); next checkpoint at ${new Date(deadline).toISOString()}`,
+      reason: `inconclusive for ${where}: ${verdict.why} to ${formatDuration(verdict.nextBakeMs)} (at most ${formatDuration(wavePlan.maxBake.ms)})${shadowNote}; next checkpoint at ${new Date(deadline).toISOString()}`,
       to: 'wave',
       checks,
     });
@@ -99,7 +110,7 @@ export function applyCheckpoint(
     webhook: 'rollout.verdict',
     wave: state.wave,
     actor: SYSTEM,
-    reason: `no-go for ${where}: ${verdict.why}; the rollout holds at ${wavePlan.percent}% — resume re-bakes the wave, rollback turns the flag off, abort stops watching`,
+    reason: `no-go for ${where}: ${verdict.why}${shadowNote}; the rollout holds at ${wavePlan.percent}% — resume re-bakes the wave, rollback turns the flag off, abort stops watching`,
     to: 'paused',
     checks,
   });

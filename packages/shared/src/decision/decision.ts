@@ -51,6 +51,11 @@ export interface Decision {
   readonly phase: { readonly from: Phase; readonly to: Phase };
   /** Every check that bore on the decision, with its numbers. */
   readonly checks: readonly CheckEvidence[];
+  /**
+   * Taken in shadow mode (the rollout's `mode: shadow`, or a shadow check acting): recorded as for real, but
+   * it turned no flag and moved no wave. Decisions stored before shadow mode existed lack it (read: false).
+   */
+  readonly shadow: boolean;
 }
 
 /** What the evaluator must do after a transition, in order. */

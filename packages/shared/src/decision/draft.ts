@@ -24,6 +24,23 @@ export interface DecisionDraft {
   readonly reason: string;
   readonly to: Phase;
   readonly checks?: readonly CheckEvidence[];
+  /** A shadow check acting inside an enforcing rollout; a shadow rollout marks every decision shadow anyway. */
+  readonly shadow?: boolean;
+}
+
+/**
+ * The webhook a shadow decision sends: nothing that acts. A rollback reaches the alert targets as an alert (a
+ * receiver that turns flags off on `rollout.rollback` must not hear it), an advance is not sent at all;
+ * verdicts, alerts, pauses and completions go out as usual, marked shadow.
+ */
+export function shadowWebhook(webhook: WebhookType | null): WebhookType | null {
+  if (webhook === 'rollout.rollback') return 'rollout.alert';
+  if (webhook === 'rollout.advance') return null;
+  return webhook;
+}
+
+export function isShadowRollout(state: RolloutState): boolean {
+  return state.spec.spec.mode === 'shadow';
 }
 
 /** Adds a decision effect; its id's ordinal counts earlier decisions of the same kind and subject in that wave. */
@@ -32,6 +49,7 @@ export function addDecision(draft: Draft, state: RolloutState, now: number, d: D
   const ordinal = draft.ordinals[key] ?? 0;
   draft.ordinals[key] = ordinal + 1;
   const wavePlan = d.wave > 0 ? state.spec.spec.waves[d.wave - 1] : undefined;
+  const shadow = isShadowRollout(state) || d.shadow === true;
   const decision: Decision = {
     id: decisionId({
       rollout: state.spec.metadata.name,
@@ -52,8 +70,9 @@ export function addDecision(draft: Draft, state: RolloutState, now: number, d: D
     at: now,
     phase: { from: state.phase, to: d.to },
     checks: d.checks ?? [],
+    shadow,
   };
-  draft.effects.push({ type: 'decision', webhook: d.webhook, decision });
+  draft.effects.push({ type: 'decision', webhook: shadow ? shadowWebhook(d.webhook) : d.webhook, decision });
   return decision;
 }
 

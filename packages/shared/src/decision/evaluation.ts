@@ -1,5 +1,5 @@
-import type { Guardrail } from '@rollout-guard/shared/spec';
-import { addDecision, type Draft, SYSTEM } from './draft.ts';
+import type { Guardrail, Mode } from '@rollout-guard/shared/spec';
+import { addDecision, type Draft, isShadowRollout, SYSTEM } from './draft.ts';
 import type { EvaluationEvent } from './events.ts';
 import type { CheckEvidence } from './evidence.ts';
 import { judgeGuardrail } from './guardrail.ts';
@@ -31,8 +31,8 @@ export function applyEvaluation(
   if (wavePlan === undefined)
     throw new RangeError(`wave ${state.wave} does not exist in ${state.spec.metadata.name}`);
   const guardrails: Record<string, GuardrailState> = {};
-  const acting: { rule: Guardrail; evidence: CheckEvidence }[] = [];
-  const lostData: CheckEvidence[] = [];
+  const acting: Acting[] = [];
+  const lostData: { rule: Guardrail; evidence: CheckEvidence }[] = [];
   for (const rule of state.spec.spec.guardrails) {
     const previous = state.guardrails[rule.name] ?? {
       consecutive: 0,
@@ -40,72 +40,95 @@ export function applyEvaluation(
       evidence: null,
     };
     const judged = judgeGuardrail(rule, wavePlan, event.measurements[rule.name], previous.consecutive);
-    guardrails[rule.name] = {
-      consecutive: judged.consecutive,
-      outcome: judged.outcome,
-      evidence: judged.evidence,
-    };
-    if (judged.acts) acting.push({ rule, evidence: judged.evidence });
+    const evidence = markShadow(rule, judged.evidence);
+    guardrails[rule.name] = { consecutive: judged.consecutive, outcome: judged.outcome, evidence };
+    if (judged.acts) acting.push({ rule, evidence });
     // Alert when data stops, not on every evaluation without it, and not before any data ever arrived
     // (every wave starts empty).
     const hadData =
       previous.outcome === 'ok' || previous.outcome === 'breached' || previous.outcome === 'insufficient';
-    if (rule.noData === 'alert' && judged.outcome === 'no-data' && hadData) lostData.push(judged.evidence);
+    if (rule.noData === 'alert' && judged.outcome === 'no-data' && hadData) lostData.push({ rule, evidence });
   }
-  const breachedEvidence = Object.values(guardrails).flatMap((g) =>
-    g.outcome === 'breached' && g.evidence !== null ? [g.evidence] : [],
-  );
-  const next: RolloutState = { ...state, guardrails };
-
-  const rollbacks = acting.filter((a) => a.rule.onBreach === 'rollback');
-  if (rollbacks.length > 0) {
-    addDecision(draft, state, now, {
-      kind: 'rollback',
-      subject: 'guardrail',
-      outcome: 'rollback',
-      webhook: 'rollout.rollback',
-      wave: state.wave,
-      actor: SYSTEM,
-      reason: `guardrail ${rollbacks.map((a) => a.rule.name).join(', ')} breached in wave ${state.wave} (${wavePlan.percent}%): ${rollbacks[0]?.evidence.explanation}`,
-      to: 'rolled-back',
-      checks: breachedEvidence,
+  const breachedEvidence = (shadow: boolean) =>
+    state.spec.spec.guardrails.flatMap((rule) => {
+      const g = guardrails[rule.name];
+      return isShadowCheck(rule) === shadow && g?.outcome === 'breached' && g.evidence !== null
+        ? [g.evidence]
+        : [];
     });
-    return endRollout(next, draft, 'rolled-back', now);
-  }
+  const where = `wave ${state.wave} (${wavePlan.percent}%)`;
 
-  let result = next;
-  const pauses = acting.filter((a) => a.rule.onBreach === 'pause');
-  const alerts = acting.filter(
-    (a) => a.rule.onBreach === 'alert' || (a.rule.onBreach === 'pause' && state.phase === 'paused'),
-  );
-  if (pauses.length > 0 && state.phase !== 'paused') {
-    addDecision(draft, state, now, {
-      kind: 'paused',
-      subject: 'pause',
-      outcome: 'paused',
-      webhook: 'rollout.paused',
-      wave: state.wave,
-      actor: SYSTEM,
-      reason: `guardrail ${pauses.map((a) => a.rule.name).join(', ')} breached in wave ${state.wave} (${wavePlan.percent}%): ${pauses[0]?.evidence.explanation}; the rollout holds at ${wavePlan.percent}% until an operator resumes, rolls back or aborts it`,
-      to: 'paused',
-      checks: breachedEvidence,
+  const ctx: BreachContext = { state, draft, now, where };
+
+  // Shadow checks first: they are recorded whatever the enforcing checks then do, and never move the rollout.
+  const observed = acting.filter((a) => isShadowCheck(a.rule));
+  const observedBreached = breachedEvidence(true);
+  const shadowNote = { note: 'it is a shadow check, so nothing acted', to: state.phase, shadowCheck: true };
+  const shadowRollbacks = observed.filter((a) => a.rule.onBreach === 'rollback');
+  if (shadowRollbacks.length > 0) {
+    recordBreach(ctx, 'rollback', shadowRollbacks, {
+      ...shadowNote,
+      subject: 'shadow:guardrail',
+      checks: observedBreached,
     });
-    result = { ...next, phase: 'paused', paused: { from: state.phase, at: now, cause: 'guardrail' } };
   }
-  for (const a of alerts) {
-    addDecision(draft, state, now, {
-      kind: 'alert',
-      subject: a.rule.name,
-      outcome: 'alert',
-      webhook: 'rollout.alert',
-      wave: state.wave,
-      actor: SYSTEM,
-      reason: `guardrail ${a.rule.name} breached in wave ${state.wave} (${wavePlan.percent}%): ${a.evidence.explanation}`,
-      to: result.phase,
+  const shadowPauses = observed.filter((a) => a.rule.onBreach === 'pause');
+  if (shadowPauses.length > 0) {
+    recordBreach(ctx, 'pause', shadowPauses, {
+      ...shadowNote,
+      subject: 'shadow:pause',
+      checks: observedBreached,
+    });
+  }
+  for (const a of observed.filter((x) => x.rule.onBreach === 'alert')) {
+    recordBreach(ctx, 'alert', [a], {
+      ...shadowNote,
+      subject: `shadow:${a.rule.name}`,
       checks: [a.evidence],
     });
   }
-  for (const evidence of lostData) {
+
+  const next: RolloutState = { ...state, guardrails };
+  const counting = acting.filter((a) => !isShadowCheck(a.rule));
+  const breached = breachedEvidence(false);
+  // A shadow rollout takes the same decisions, marked shadow, but stays where it is: it keeps being judged.
+  const shadowRollout = isShadowRollout(state);
+  const rolloutNote = shadowRollout
+    ? 'the rollout is in shadow mode, so nothing acted and it is still judged'
+    : undefined;
+  const rollbacks = counting.filter((a) => a.rule.onBreach === 'rollback');
+  if (rollbacks.length > 0) {
+    recordBreach(ctx, 'rollback', rollbacks, {
+      subject: 'guardrail',
+      to: shadowRollout ? state.phase : 'rolled-back',
+      checks: breached,
+      note: rolloutNote,
+    });
+    if (!shadowRollout) return endRollout(next, draft, 'rolled-back', now);
+  }
+
+  let result = next;
+  const pauses = counting.filter((a) => a.rule.onBreach === 'pause');
+  const alerts = counting.filter(
+    (a) => a.rule.onBreach === 'alert' || (a.rule.onBreach === 'pause' && state.phase === 'paused'),
+  );
+  if (pauses.length > 0 && state.phase !== 'paused') {
+    recordBreach(ctx, 'pause', pauses, {
+      subject: 'pause',
+      to: shadowRollout ? state.phase : 'paused',
+      checks: breached,
+      note:
+        rolloutNote ??
+        `the rollout holds at ${wavePlan.percent}% until an operator resumes, rolls back or aborts it`,
+    });
+    if (!shadowRollout) {
+      result = { ...next, phase: 'paused', paused: { from: state.phase, at: now, cause: 'guardrail' } };
+    }
+  }
+  for (const a of alerts) {
+    recordBreach(ctx, 'alert', [a], { subject: a.rule.name, to: result.phase, checks: [a.evidence] });
+  }
+  for (const { rule, evidence } of lostData) {
     addDecision(draft, state, now, {
       kind: 'alert',
       subject: `no-data:${evidence.check}`,
@@ -113,10 +136,71 @@ export function applyEvaluation(
       webhook: 'rollout.alert',
       wave: state.wave,
       actor: SYSTEM,
-      reason: `guardrail ${evidence.check} stopped receiving data in wave ${state.wave} (${wavePlan.percent}%): ${evidence.explanation}`,
+      reason: `guardrail ${evidence.check} stopped receiving data in ${where}: ${evidence.explanation}`,
       to: result.phase,
       checks: [evidence],
+      shadow: isShadowCheck(rule),
     });
   }
   return result;
+}
+
+interface Acting {
+  readonly rule: Guardrail;
+  readonly evidence: CheckEvidence;
+}
+
+function names(acting: readonly Acting[]): string {
+  return acting.map((a) => a.rule.name).join(', ');
+}
+
+/** A check in shadow mode; a spec stored before modes existed has none, and enforces. */
+export function isShadowCheck(rule: { readonly mode?: Mode }): boolean {
+  return rule.mode === 'shadow';
+}
+
+/** A shadow check's evidence says so, wherever it is shown. */
+export function markShadow(rule: { readonly mode?: Mode }, evidence: CheckEvidence): CheckEvidence {
+  return isShadowCheck(rule) ? { ...evidence, shadow: true } : evidence;
+}
+
+interface BreachContext {
+  readonly state: RolloutState;
+  readonly draft: Draft;
+  readonly now: number;
+  readonly where: string;
+}
+
+const BREACH_DECISIONS = {
+  rollback: { kind: 'rollback', outcome: 'rollback', webhook: 'rollout.rollback' },
+  pause: { kind: 'paused', outcome: 'paused', webhook: 'rollout.paused' },
+  alert: { kind: 'alert', outcome: 'alert', webhook: 'rollout.alert' },
+} as const;
+
+/** The decision for guardrails that became breached with the same `onBreach`, named in its reason. */
+function recordBreach(
+  ctx: BreachContext,
+  onBreach: Guardrail['onBreach'],
+  acting: readonly Acting[],
+  options: {
+    readonly subject: string;
+    readonly to: Phase;
+    readonly checks: readonly CheckEvidence[];
+    readonly note?: string | undefined;
+    /** Shadow checks' decisions are shadow even in an enforcing rollout. */
+    readonly shadowCheck?: boolean;
+  },
+): void {
+  const what = BREACH_DECISIONS[onBreach];
+  const note = options.note === undefined ? '' : `; ${options.note}`;
+  addDecision(ctx.draft, ctx.state, ctx.now, {
+    ...what,
+    subject: options.subject,
+    wave: ctx.state.wave,
+    actor: SYSTEM,
+    reason: `${options.shadowCheck ? 'shadow ' : ''}guardrail ${names(acting)} breached in ${ctx.where}: ${acting[0]?.evidence.explanation}${note}`,
+    to: options.to,
+    checks: options.checks,
+    ...(options.shadowCheck === true && { shadow: true }),
+  });
 }

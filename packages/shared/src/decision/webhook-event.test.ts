@@ -23,7 +23,10 @@ describe('webhookEvent', () => {
     const breach = accept(
       transition(
         state,
-        { type: 'evaluation', measurements: { 'compliance-errors': absoluteMeasurement(0.05, 5120) } },
+        {
+          type: 'evaluation',
+          measurements: { 'compliance-errors': absoluteMeasurement(0.05, 5120, [0.044, 0.056]) },
+        },
         T0 + 60_123,
       ),
     );
@@ -44,10 +47,13 @@ describe('webhookEvent', () => {
           {
             check: 'compliance-errors',
             value: 0.05,
-            interval: null,
+            interval: [0.044, 0.056],
             allowed: { max: 0.04 },
             samples: { treatment: 5120, control: 0 },
             window: 'wave',
+            judgedBy: 'interval',
+            explanation:
+              'the whole interval [0.044, 0.056] lies above max 0.04 of allowedByWave.25, 1 evaluation(s) in a row (1 needed)',
           },
         ],
         evidenceUrl: `https://rollout-guard.internal/api/v1/rollouts/contact-center-copilot/decisions/${decision.id}`,

@@ -8,6 +8,11 @@ export const COMPARES = ['absolute', 'baseline', 'control'] as const;
 export type Compare = (typeof COMPARES)[number];
 export const ON_BREACH = ['rollback', 'pause', 'alert'] as const;
 export const NO_DATA = ['ignore', 'alert'] as const;
+export const JUDGES = ['interval', 'value'] as const;
+export type Judge = (typeof JUDGES)[number];
+export const MODES = ['enforce', 'shadow'] as const;
+export type Mode = (typeof MODES)[number];
+const MODE_HINT = 'expected enforce or shadow';
 
 export const CHECK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 // Wave percents as YAML/JSON keys: "25", "0.5", "100".
@@ -51,6 +56,10 @@ const checkFields = {
     })
     .default('wave')
     .meta({ description: '"wave" (default): since the current wave began; a duration: a trailing window.' }),
+  judge: z.enum(JUDGES, { error: 'expected interval or value' }).default('interval').meta({
+    description:
+      'interval (default): acts when the whole always-valid interval lies outside allowed; value: when the value crosses a bound (a hard line, at a cost in false rollbacks; see STATISTICS.md).',
+  }),
   consecutive: z
     .int({ error: 'expected a whole number of evaluations, 1 or more' })
     .min(1, { error: 'expected a whole number of evaluations, 1 or more' })
@@ -67,6 +76,10 @@ const checkFields = {
     .meta({
       description: "Samples needed per cohort before the check is judged. Default: the wave's minSamples.",
     }),
+  mode: z.enum(MODES, { error: MODE_HINT }).default('enforce').meta({
+    description:
+      'enforce (default) or shadow: a shadow check is judged and recorded but never acts and does not count in go/no-go.',
+  }),
   confidence: z
     .number({ error: 'expected a confidence between 0 and 1, like 0.95' })
     .gt(0, { error: 'expected a confidence greater than 0 and less than 1, like 0.95' })
@@ -88,6 +101,12 @@ export const guardrailInput = z
 export const successCriterionInput = z
   .strictObject(checkFields)
   .meta({ description: "A go/no-go gate, judged at every wave's checkpoint." });
+
+/** Shadow mode for a whole rollout: judged exactly as for real, but no rollback or advance acts. */
+export const rolloutModeInput = z.enum(MODES, { error: MODE_HINT }).default('enforce').meta({
+  description:
+    'enforce (default) or shadow: every decision is recorded and marked shadow, and no rollback or advance webhook acts.',
+});
 
 export type GuardrailInput = z.input<typeof guardrailInput>;
 export type SuccessCriterionInput = z.input<typeof successCriterionInput>;

@@ -10,7 +10,16 @@ export {
   type TargetFormat,
 } from './action-target.ts';
 export { type Aggregate, aggregateOfQuantile, NAMED_AGGREGATES, quantileOf } from './aggregate.ts';
-export { COMPARES, type Compare, type GuardrailInput, type SuccessCriterionInput } from './check.ts';
+export {
+  COMPARES,
+  type Compare,
+  type GuardrailInput,
+  JUDGES,
+  type Judge,
+  MODES,
+  type Mode,
+  type SuccessCriterionInput,
+} from './check.ts';
 export { allChecks, allowedForWave, checkKind, minSamplesFor } from './check-helpers.ts';
 export { type Duration, durationOf, formatDuration, parseDuration } from './duration.ts';
 export {

@@ -17,6 +17,13 @@ function broken(edit: (spec: Draft) => void): Spec {
 const cases: [string, Spec, string, RegExp][] = [
   ['wrong apiVersion', broken((s) => (s.apiVersion = 'v1')), 'apiVersion', /rollout-guard\/v1/],
   ['wrong kind', broken((s) => (s.kind = 'Deployment')), 'kind', /kind: Rollout/],
+  ['rollout mode misspelt', broken((s) => (s.spec.mode = 'dry-run')), 'spec.mode', /enforce or shadow/],
+  [
+    'check mode misspelt',
+    broken((s) => (s.spec.guardrails[0].mode = 'observe')),
+    'spec.guardrails[0].mode',
+    /enforce or shadow/,
+  ],
   ['uppercase name', broken((s) => (s.metadata.name = 'Checkout')), 'metadata.name', /lowercase/],
   [
     'name with underscore',

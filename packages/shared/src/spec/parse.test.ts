@@ -70,9 +70,11 @@ describe('the PRODUCT.md spec, resolved', () => {
       allowed: { max: { relativePercent: 5 } },
       allowedByWave: {},
       window: { ms: 3_600_000, text: '1h' },
+      judge: 'interval',
       consecutive: 1,
       noData: 'ignore',
       confidence: 0.95,
+      mode: 'enforce',
       onBreach: 'rollback',
     });
     expect(compliance).toMatchObject({
@@ -156,6 +158,27 @@ describe('defaults of a spec that says little', () => {
     expect(spec.spec).not.toHaveProperty('baseline');
     expect(spec.spec.approval).toBe('manual');
     expect(spec.spec.actions).toEqual({ rollback: [], verdict: [], advance: [], alert: [] });
+  });
+
+  it('enforces, the rollout and every check, unless told to shadow', () => {
+    expect(spec.spec.mode).toBe('enforce');
+    expect([...spec.spec.guardrails, ...spec.spec.successCriteria].map((c) => c.mode)).toEqual([
+      'enforce',
+      'enforce',
+    ]);
+    const shadow = parsed(
+      [
+        'apiVersion: rollout-guard/v1',
+        'kind: Rollout',
+        'metadata: { name: tiny }',
+        'spec:',
+        '  flag: tiny',
+        '  mode: shadow',
+        '  guardrails: [{ name: errors, metric: errors_total, allowed: { max: 5 }, mode: shadow }]',
+      ].join('\n'),
+    );
+    expect(shadow.spec.mode).toBe('shadow');
+    expect(shadow.spec.guardrails[0]?.mode).toBe('shadow');
   });
 
   it("gives a check the spec's confidence unless it has its own", () => {

@@ -107,10 +107,12 @@ function resolveCheckBase(input: GuardrailInput | SuccessCriterionInput, context
     allowed: parseAllowed(input.allowed),
     allowedByWave,
     window: resolveWindow(input.window),
+    judge: input.judge ?? 'interval',
     consecutive: input.consecutive ?? 1,
     noData: input.noData ?? 'ignore',
     ...(input.minSamples !== undefined && { minSamples: input.minSamples }),
     confidence: input.confidence ?? context.confidence,
+    mode: input.mode ?? 'enforce',
   };
 }
 
@@ -193,6 +195,7 @@ export function resolveSpec(fields: RolloutSpecFields): RolloutSpec {
       ...(spec.prometheus && { prometheus: { url: spec.prometheus.url } }),
       scrape: spec.scrape.map(resolveScrapeTarget),
       waves: spec.waves.map(resolveWave),
+      mode: spec.mode,
       approval: spec.approval,
       confidence: spec.confidence,
       guardrails: spec.guardrails.map((g) => resolveGuardrail(g, context)),

@@ -1,5 +1,5 @@
 import type { Aggregate } from './aggregate.ts';
-import type { Compare } from './check.ts';
+import type { Compare, Judge, Mode } from './check.ts';
 import type { Duration } from './duration.ts';
 import type { Allowed } from './limit.ts';
 import type { MetricRef } from './metric.ts';
@@ -34,12 +34,19 @@ interface CheckBase {
   /** Keyed by `String(wave.percent)`; use `allowedForWave` rather than reading it. */
   readonly allowedByWave: Readonly<Record<string, Allowed>>;
   readonly window: Window;
+  /**
+   * `interval`: judged by the always-valid interval where the aggregate has one (by value where it has none);
+   * `value`: by the value, always.
+   */
+  readonly judge: Judge;
   readonly consecutive: number;
   readonly noData: 'ignore' | 'alert';
   /** Override of the wave's minSamples; use `minSamplesFor`. */
   readonly minSamples?: number;
   /** Resolved: the check's own, or spec.confidence. */
   readonly confidence: number;
+  /** `shadow`: judged and recorded, never acts, does not count in go/no-go (whatever the rollout's mode). */
+  readonly mode: Mode;
 }
 
 export interface Guardrail extends CheckBase {
@@ -120,6 +127,8 @@ export interface RolloutSpec {
     /** Endpoints the collector pulls while the rollout is active. */
     readonly scrape: readonly ScrapeTarget[];
     readonly waves: readonly Wave[];
+    /** `shadow`: judged as for real, every decision marked shadow; no rollback or advance acts. */
+    readonly mode: Mode;
     readonly approval: 'manual' | 'auto';
     readonly confidence: number;
     readonly guardrails: readonly Guardrail[];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { actionsInput } from './action-target.ts';
-import { guardrailInput, successCriterionInput } from './check.ts';
+import { guardrailInput, rolloutModeInput, successCriterionInput } from './check.ts';
 import { positiveDurationText } from './duration.ts';
 import { prometheusUrl } from './metric.ts';
 import { resolveSpec } from './resolve.ts';
@@ -78,6 +78,7 @@ export const rolloutSpecInputSchema = z
         .meta({ description: 'The Prometheus that promql checks query unless they name their own url.' }),
       scrape: scrapeListInput,
       waves: wavesInput,
+      mode: rolloutModeInput,
       approval: z.enum(['manual', 'auto'], { error: 'expected manual or auto' }).default('manual').meta({
         description: 'manual (default): an operator approves each next wave; auto: a go verdict starts it.',
       }),

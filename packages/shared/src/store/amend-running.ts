@@ -1,4 +1,4 @@
-import type { RolloutState } from '../decision/state.ts';
+import type { GuardrailState, RolloutState } from '../decision/state.ts';
 import { type AuditDraft, positionOf } from './audit-entry.ts';
 import type { ScheduleEntry } from './records.ts';
 
@@ -19,7 +19,12 @@ export function amendedState(
   version: number,
   now: number,
 ): { state: RolloutState; schedule: ScheduleEntry | null } {
-  const next: RolloutState = { ...state, spec, specVersion: version };
+  const next: RolloutState = {
+    ...state,
+    spec,
+    specVersion: version,
+    guardrails: guardrailsAfterModeChange(state, spec),
+  };
   const before = state.spec.spec.waves[state.wave - 1]?.bake.ms;
   const after = spec.spec.waves[state.wave - 1]?.bake.ms;
   if (state.phase !== 'wave' || state.deadline === null || before === undefined || after === undefined) {
@@ -41,6 +46,28 @@ export function amendedState(
       createdAt: now,
     },
   };
+}
+
+/**
+ * A guardrail that starts (or stops) acting for real — the rollout or the check switched between shadow and
+ * enforce — starts its count afresh: a breach that is still going on then acts once it has been seen
+ * `consecutive` times under the new mode, instead of being taken as already acted on. The rest of the state
+ * (phase, wave, bake, decisions) is kept: switching modes keeps the rollout's history.
+ */
+function guardrailsAfterModeChange(
+  state: RolloutState,
+  spec: RolloutState['spec'],
+): Readonly<Record<string, GuardrailState>> {
+  const acting = (s: RolloutState['spec'], name: string) =>
+    `${s.spec.mode ?? 'enforce'}:${s.spec.guardrails.find((g) => g.name === name)?.mode ?? 'enforce'}`;
+  return Object.fromEntries(
+    Object.entries(state.guardrails).map(([name, g]) => [
+      name,
+      acting(state.spec, name) === acting(spec, name)
+        ? g
+        : { consecutive: 0, outcome: 'not-evaluated' as const, evidence: null },
+    ]),
+  );
 }
 
 /**

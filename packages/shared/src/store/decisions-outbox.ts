@@ -1,6 +1,7 @@
 import type { Decision, WebhookType } from '../decision/decision.ts';
 import { rolloutKeys } from '../redis/keys.ts';
 import type { AuditDraft } from './audit-entry.ts';
+import { copyAuditSoon, deliveryIds } from './audit-log.ts';
 import { luaScript, type RedisConnection, runScript } from './lua-script.ts';
 import type { AuditEntry, OutboxEntry } from './records.ts';
 import { outboxEntries } from './routing.ts';
@@ -33,6 +34,7 @@ export async function addSystemDecision(
     from: null,
     to: null,
     decisions: [decision.id],
+    deliveries: deliveryIds(outbox),
     summary: `${decision.kind} ${decision.outcome}: ${decision.reason}`,
   };
   const stored = await runScript(
@@ -48,7 +50,9 @@ export async function addSystemDecision(
       ...outbox.flatMap((entry) => [entry.id, JSON.stringify(entry)]),
     ],
   );
-  return stored === 1 ? outbox : [];
+  if (stored !== 1) return [];
+  await copyAuditSoon(ctx.redis, name);
+  return outbox;
 }
 
 function parseStreamEntry(id: string, fields: string[]): AuditEntry {
@@ -73,7 +77,13 @@ export async function getDecision(
   id: string,
 ): Promise<Decision | null> {
   const text = await redis.hget(rolloutKeys(name).decisions, id);
-  return text === null ? null : (JSON.parse(text) as Decision);
+  return text === null ? null : readDecision(text);
+}
+
+/** A stored decision; one stored before shadow mode existed was taken for real. */
+function readDecision(text: string): Decision {
+  const decision = JSON.parse(text) as Decision;
+  return { ...decision, shadow: decision.shadow === true };
 }
 
 /** The newest decisions first. */
@@ -86,7 +96,7 @@ export async function listDecisions(
   const ids = await redis.zrevrange(keys.decisionIndex, 0, limit - 1);
   if (ids.length === 0) return [];
   const texts = await redis.hmget(keys.decisions, ...ids);
-  return texts.flatMap((text) => (text === null ? [] : [JSON.parse(text) as Decision]));
+  return texts.flatMap((text) => (text === null ? [] : [readDecision(text)]));
 }
 
 /** What is still to be enqueued, oldest first. */

@@ -103,6 +103,11 @@ describe('applyEvent', () => {
 
     expect(await store.getDecision('web', advance.id)).toEqual(advance);
     expect((await store.listDecisions('web')).map((d) => d.id)).toEqual([advance.id]);
+    // A decision stored before shadow mode existed reads as taken for real.
+    const { shadow: _shadow, ...older } = advance;
+    await redis.hset(rolloutKeys('web').decisions, advance.id, JSON.stringify(older));
+    expect(await store.getDecision('web', advance.id)).toEqual({ ...older, shadow: false });
+    expect((await store.listDecisions('web'))[0]?.shadow).toBe(false);
 
     const audit = await store.readAudit('web');
     expect(audit.at(-1)).toMatchObject({
@@ -270,6 +275,7 @@ describe('addSystemDecision', () => {
       at: 5_000,
       phase: { from: 'pending', to: 'pending' },
       checks: [],
+      shadow: false,
     } as const;
     const spec = testSpec('alerting');
     await store.putSpec(

@@ -3,6 +3,7 @@
 export { freePort } from '../redis/free-port.ts';
 export { type ServiceProcessSuite, useServiceProcesses } from './service-process.ts';
 export { jsonLine, type SpawnedProcess, type SpawnOptions, spawnTs } from './spawn-process.ts';
+export { type StartPrometheusOptions, startPrometheus, type TestPrometheus } from './start-prometheus.ts';
 export { launchOnFreePort, type StartRedisOptions, startRedis, type TestRedis } from './start-redis.ts';
 export {
   startRedisCluster,

@@ -31,6 +31,10 @@ export const WebhookReason = z.object({
   allowed: Allowed,
   samples: z.object({ treatment: z.number().int().nonnegative(), control: z.number().int().nonnegative() }),
   window: z.string().min(1),
+  /** What the check was judged on: its always-valid `interval`, or its `value` (`judge: value`, or no interval). */
+  judgedBy: z.enum(['interval', 'value']).optional(),
+  /** The rule that fired, with its numbers: "the whole interval [0.031, 0.042] lies above max 0.03". */
+  explanation: z.string().optional(),
 });
 export type WebhookReason = z.infer<typeof WebhookReason>;
 
@@ -54,6 +58,12 @@ const EventData = z.object({
   evidenceUrl: z.url(),
   /** The decision in one or two sentences a person can act on (an operator's reason included). */
   summary: z.string().optional(),
+  /**
+   * Present (true) when the decision was taken in shadow mode: recorded as for real, but nothing acted. A
+   * shadow rollback reaches the alert targets as a `rollout.alert`; no shadow decision sends a rollback or an
+   * advance.
+   */
+  shadow: z.literal(true).optional(),
 });
 
 const timestamp = z.iso.datetime({ offset: true });

@@ -26,5 +26,9 @@ export interface ApiDeps {
   specEnvAllowed: EnvAllowlist;
   /** How large a text patch between two versions may be (DIFF_MAX_CHANGED_LINES, DIFF_TIMEOUT_MS). */
   diffLimits: { readonly maxChangedLines: number; readonly timeoutMs: number };
+  /** `/metrics/rollouts`: active rollouts exposed at most, and how long a scrape may read (default 1000, 2 s). */
+  rolloutMetrics?: { maxRollouts: number; timeoutMs: number };
   now: () => number;
+  /** How long a deleted rollout's audit log is kept (AUDIT_LOG_RETENTION; default 365 days). */
+  auditRetentionMs?: number;
 }

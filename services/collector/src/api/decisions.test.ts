@@ -46,7 +46,13 @@ describe('decisions and the decision report', () => {
     const res = await api.call('GET', `/api/v1/rollouts/dec/decisions/${rollback.id}`, { token: 'reader' });
     expect(res.headers.get('content-type')).toContain('application/json');
     const one: Loose = await res.json();
-    expect(one).toMatchObject({ id: rollback.id, kind: 'rollback', outcome: 'rollback', specVersion: 1 });
+    expect(one).toMatchObject({
+      id: rollback.id,
+      kind: 'rollback',
+      outcome: 'rollback',
+      specVersion: 1,
+      shadow: false,
+    });
     expect(one.checks[0]).toMatchObject({ check: 'error-rate', allowed: { max: 0.03 }, outcome: 'breached' });
     expect((await api.call('GET', '/api/v1/rollouts/dec/decisions/nope', { token: 'reader' })).status).toBe(
       404,
@@ -57,7 +63,11 @@ describe('decisions and the decision report', () => {
 
   it('shows the guardrail’s latest value, interval and state on the rollout', async () => {
     const view: Loose = await (await api.call('GET', '/api/v1/rollouts/dec', { token: 'reader' })).json();
-    expect(view).toMatchObject({ phase: 'rolled-back', wave: { index: 1, percent: 25, of: 3 } });
+    expect(view).toMatchObject({
+      phase: 'rolled-back',
+      wave: { index: 1, percent: 25, of: 3 },
+      mode: 'enforce',
+    });
     expect(view.checks[0]).toMatchObject({
       name: 'error-rate',
       state: 'breached',
@@ -83,6 +93,20 @@ describe('decisions and the decision report', () => {
       accept: 'text/html',
     });
     expect(json.headers.get('content-type')).toContain('application/json');
+  });
+
+  it('says a shadow decision and a shadow check are shadow, and that nothing acted', () => {
+    const plain = renderDecisionReport(rollback, { json: '/d.json', rollout: '/d' });
+    expect(plain).not.toContain('Shadow decision');
+    const shadow: Decision = {
+      ...rollback,
+      shadow: true,
+      checks: rollback.checks.map((c) => ({ ...c, shadow: true as const })),
+    };
+    const text = renderDecisionReport(shadow, { json: '/d.json', rollout: '/d' });
+    expect(text).toContain('<p class="verdict">rollback (shadow)</p>');
+    expect(text).toContain('nothing acted');
+    expect(text).toContain('shadow: not counted, never acts');
   });
 
   it('renders every field a go/no-go review needs', () => {

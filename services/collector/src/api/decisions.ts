@@ -25,7 +25,11 @@ export const DecisionRecord = z
     phase: z.object({ from: z.string(), to: z.string() }),
     checks: z.array(z.record(z.string(), z.unknown())).meta({
       description:
-        'Evidence per check: value, interval, limit for the wave, samples per cohort, window, rule',
+        'Evidence per check: value, interval, limit for the wave, samples per cohort, window, rule; `shadow: true` on a shadow check',
+    }),
+    shadow: z.boolean().meta({
+      description:
+        'Taken in shadow mode (a shadow rollout, or a shadow check acting): recorded as for real, but no flag turned and no wave moved',
     }),
   })
   .meta({ id: 'Decision' });
@@ -33,6 +37,7 @@ export const DecisionRecord = z
 export const DecisionList = z
   .object({ name: z.string(), decisions: z.array(DecisionRecord) })
   .meta({ id: 'DecisionList' });
+export type DecisionList = z.infer<typeof DecisionList>;
 
 /** HTML when asked by `?format=html`, or when the Accept header prefers text/html (a browser) over JSON. */
 function wantsHtml(accept: string | undefined, format: string | undefined): boolean {

@@ -28,6 +28,9 @@ export const CheckView = z
     window: z.string(),
     consecutive: z.object({ count: z.number(), required: z.number() }).optional(),
     explanation: z.string().nullable(),
+    mode: z.enum(['enforce', 'shadow']).meta({
+      description: 'shadow: judged and shown, never acting, not counted in go/no-go',
+    }),
   })
   .meta({ id: 'CheckView' });
 export type CheckView = z.infer<typeof CheckView>;
@@ -40,6 +43,9 @@ export const RolloutSummary = z
     wave: z.object({ index: z.number(), percent: z.number().nullable(), of: z.number() }),
     specVersion: z.number(),
     updatedAt: z.number(),
+    mode: z.enum(['enforce', 'shadow']).meta({
+      description: 'shadow: every decision is recorded and marked shadow; no rollback or advance acts',
+    }),
   })
   .meta({ id: 'RolloutSummary' });
 export type RolloutSummary = z.infer<typeof RolloutSummary>;
@@ -51,6 +57,10 @@ export const RolloutView = RolloutSummary.extend({
   checkpointAt: z.number().nullable().meta({ description: 'When the bake ends (epoch ms), if baking' }),
   paused: z.object({ from: Phase, at: z.number(), cause: z.string() }).nullable(),
   checks: z.array(CheckView),
+  planUrl: z.string().meta({
+    description: 'The wave planner for the spec this rollout runs by; add ?traffic=<requests per minute>',
+    example: '/api/v1/rollouts/checkout/plan',
+  }),
 }).meta({ id: 'RolloutView' });
 export type RolloutView = z.infer<typeof RolloutView>;
 
@@ -78,6 +88,7 @@ export function summaryOf(spec: StoredSpec, state: StoredState): RolloutSummary 
     },
     specVersion: spec.version,
     updatedAt: state.updatedAt,
+    mode: s.spec.spec.mode ?? 'enforce',
   };
 }
 
@@ -98,6 +109,7 @@ export function checkView(
     limitSource: limit.source,
     state,
     window: windowText(check),
+    mode: check.mode ?? 'enforce',
   };
   if (evidence === null) {
     return {
@@ -148,5 +160,6 @@ export function rolloutView(
     checkpointAt: s.deadline,
     paused: s.paused === null ? null : { from: s.paused.from, at: s.paused.at, cause: s.paused.cause },
     checks: [...guardrails, ...criteria],
+    planUrl: `/api/v1/rollouts/${encodeURIComponent(s.spec.metadata.name)}/plan`,
   };
 }

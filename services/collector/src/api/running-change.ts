@@ -10,12 +10,13 @@ const CHECK_FIELDS = new Set([
   'noData',
   'minSamples',
   'confidence',
+  'mode',
 ]);
 const WAVE_FIELDS = new Set(['bake', 'extend', 'maxBake', 'minSamples']);
 
 /**
  * Whether a change may be made to a rollout that is running. Thresholds (limits, consecutive, confidence,
- * minimum samples), actions, bakes, approval and scrape targets may change: the data collected so far still means what it
+ * minimum samples), shadow or enforcing mode, actions, bakes, approval and scrape targets may change: the data collected so far still means what it
  * meant. Waves (their number and percents), cohorts, metrics, aggregates, windows, comparisons, the flag and
  * the set of checks may not: the data already judged would no longer fit the question.
  */
@@ -24,6 +25,8 @@ export function isAllowedWhileRunning(segments: readonly PathSegment[]): boolean
   if (root === 'metadata') return segments[1] === 'labels';
   if (root !== 'spec') return false;
   if (section === 'approval' || section === 'actions' || section === 'confidence') return true;
+  // Shadow to enforcing (or back) is how a rollout tried in shadow starts to act: it keeps its history.
+  if (section === 'mode') return true;
   // Scrape targets say where data comes from, not what is asked of it: a moved endpoint or a rotated
   // credential must not need a new rollout.
   if (section === 'scrape') return true;
@@ -52,7 +55,7 @@ function why(path: string): string {
   if (path.startsWith('spec.cohorts'))
     return 'the cohorts decide which data was collected; they cannot change while it runs';
   if (path.startsWith('spec.guardrails') || path.startsWith('spec.successCriteria')) {
-    return 'a running rollout may change a check’s thresholds (allowed, allowedByWave, consecutive, confidence, minSamples, noData, onBreach), not its metric, aggregate, window, comparison or the set of checks';
+    return 'a running rollout may change a check’s thresholds (allowed, allowedByWave, consecutive, confidence, minSamples, noData, onBreach, mode), not its metric, aggregate, window, comparison or the set of checks';
   }
   return 'this field cannot change while the rollout runs';
 }

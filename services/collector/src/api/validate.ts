@@ -4,6 +4,7 @@ import type { App } from '../app.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { errorResponses, SpecInput, SpecProblem } from './api-schemas.ts';
 import { guard } from './guard.ts';
+import { PlanQuery, planAssumptionsOf, planOr400 } from './plan-query.ts';
 import { shownSpec } from './shown-spec.ts';
 import { readSpecBody } from './spec-body.ts';
 
@@ -18,6 +19,10 @@ export const ValidateResponse = z
       .record(z.string(), z.unknown())
       .optional()
       .meta({ description: 'The spec with defaults applied, when valid' }),
+    planWarnings: z.array(z.string()).optional().meta({
+      description:
+        'With ?traffic=: the wave planner’s warnings (bakes that can never be conclusive, guardrails too slow to act); GET …/plan or POST /api/v1/plan give the numbers',
+    }),
   })
   .meta({ id: 'ValidateResponse' });
 export type ValidateResponse = z.infer<typeof ValidateResponse>;
@@ -30,6 +35,7 @@ export function registerValidate(app: App, deps: ApiDeps): void {
     summary: 'Validate a spec without storing it',
     tags: ['specs'],
     request: {
+      query: PlanQuery.partial(),
       body: {
         required: true,
         content: { 'application/yaml': { schema: SpecInput }, 'application/json': { schema: SpecInput } },
@@ -45,6 +51,7 @@ export function registerValidate(app: App, deps: ApiDeps): void {
   });
 
   app.post('/api/v1/validate', ...guard(deps, 'read'), async function validate(c) {
+    const assumptions = c.req.query('traffic') === undefined ? null : planAssumptionsOf(c);
     const { result, text } = await readSpecBody(c, deps);
     if (!result.ok)
       return c.json({ valid: false, problems: result.problems, warnings: [] } satisfies ValidateResponse);
@@ -58,6 +65,7 @@ export function registerValidate(app: App, deps: ApiDeps): void {
       problems: [],
       warnings,
       spec: shownSpec({ spec: result.spec, source: text }).spec,
+      ...(assumptions === null ? {} : { planWarnings: [...planOr400(result.spec, assumptions).warnings] }),
     } satisfies ValidateResponse);
   });
 }

@@ -15,6 +15,7 @@ import { IngestContentionError } from './ingest-script.ts';
 import type { IngestLimits } from './limits.ts';
 import type { Matcher } from './matcher.ts';
 import type { OnStored } from './notify-evaluator.ts';
+import { ReplicaWaitError } from './replica-wait.ts';
 import { storeBatch } from './store-batch.ts';
 
 /** What the ingest routes need; the collector's server builds the real ones, tests build theirs. */
@@ -231,10 +232,11 @@ const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN
 
 function storageError(error: unknown): AppError {
   const detail = error instanceof Error ? error.message : String(error);
-  if (error instanceof IngestContentionError) {
+  // Both leave nothing half-counted: the sender's retry is applied (or confirmed) once.
+  if (error instanceof IngestContentionError || error instanceof ReplicaWaitError) {
     return new AppError({
       code: 'SERVICE_UNAVAILABLE',
-      message: `The batch is not stored: ${detail}; retry after ${RETRY_AFTER_SECONDS} s, a retry counts every point once`,
+      message: `The batch is not ${error instanceof ReplicaWaitError ? 'acknowledged' : 'stored'}: ${detail}; retry after ${RETRY_AFTER_SECONDS} s, a retry counts every point once`,
       retryAfterSeconds: RETRY_AFTER_SECONDS,
       cause: error,
     });

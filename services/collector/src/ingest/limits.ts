@@ -21,6 +21,10 @@ export interface IngestLimits {
   readonly maxPastMs: number;
   /** Points further ahead than this are refused: a clock that far off would skew every window. */
   readonly maxFutureMs: number;
+  /** Replicas that must confirm a batch's writes (WAIT) before it is acknowledged; 0 or absent: none. */
+  readonly waitReplicas?: number;
+  /** How long WAIT may take; fewer replicas by then answers 503 (the sender's retry counts once). */
+  readonly waitTimeoutMs?: number;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -110,6 +114,8 @@ export function limitsFromEnv(env: {
   readonly INGEST_MAX_DECOMPRESSED_BYTES: number;
   readonly INGEST_DECODE_BUDGET_BYTES: number;
   readonly INGEST_BODY_TIMEOUT_MS: number;
+  readonly INGEST_WAIT_REPLICAS?: number;
+  readonly INGEST_WAIT_TIMEOUT_MS?: number;
 }): IngestLimits {
   return {
     ...DEFAULT_LIMITS,
@@ -117,5 +123,7 @@ export function limitsFromEnv(env: {
     maxDecodedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES,
     decodeBudgetBytes: env.INGEST_DECODE_BUDGET_BYTES,
     bodyReadMs: env.INGEST_BODY_TIMEOUT_MS,
+    ...(env.INGEST_WAIT_REPLICAS === undefined ? {} : { waitReplicas: env.INGEST_WAIT_REPLICAS }),
+    ...(env.INGEST_WAIT_TIMEOUT_MS === undefined ? {} : { waitTimeoutMs: env.INGEST_WAIT_TIMEOUT_MS }),
   };
 }

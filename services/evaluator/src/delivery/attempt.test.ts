@@ -1,3 +1,4 @@
+import { createEgress, defaultEgressPolicy } from '@rollout-guard/shared/egress';
 import type { WebhookEvent } from '@rollout-guard/shared/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AttemptRecord, attemptDelivery, nextStep } from './attempt.ts';
@@ -23,6 +24,9 @@ beforeAll(async () => {
   });
 });
 afterAll(() => receiver.close());
+// The receiver listens on loopback, which the default policy refuses.
+const egress = createEgress({ ...defaultEgressPolicy, allowLoopback: true });
+afterAll(() => egress.close());
 
 const event = (type: WebhookEvent['type'], verdict: string) =>
   ({ ...rollbackEvent, type, data: { ...rollbackEvent.data, verdict } }) as WebhookEvent;
@@ -77,7 +81,7 @@ function targets(url: string): Record<DeliveryTarget['format'], DeliveryTarget> 
 }
 
 const run = (e: WebhookEvent, target: DeliveryTarget) =>
-  attemptDelivery(e, target, { resolveSecret, path: 'actions.x[0]', timeoutMs: 2_000 });
+  attemptDelivery(e, target, { resolveSecret, path: 'actions.x[0]', timeoutMs: 2_000, egress });
 
 describe('attemptDelivery', () => {
   // Which events each format acts on; every other pair is recorded as skipped, with the reason.
@@ -117,6 +121,7 @@ describe('attemptDelivery', () => {
       resolveSecret: secretResolver({ SPEC_ENV_ALLOWED: 'PD_KEY' }),
       path: 'actions.alert[0]',
       timeoutMs: 2_000,
+      egress,
     });
     expect(record).toMatchObject({
       outcome: 'stopped',
@@ -134,6 +139,7 @@ describe('attemptDelivery', () => {
         resolveSecret: secretResolver({ REDIS_URL: 'redis://:password@db', SPEC_ENV_ALLOWED: 'ROLLBACK_*' }),
         path: 'actions.rollback[0]',
         timeoutMs: 2_000,
+        egress,
       },
     );
     expect(record).toMatchObject({
@@ -154,6 +160,7 @@ describe('attemptDelivery', () => {
         resolveSecret: secretResolver({ HOOK_SECRET: 'my plain password', SPEC_ENV_ALLOWED: 'HOOK_SECRET' }),
         path: 'actions.rollback[0]',
         timeoutMs: 2_000,
+        egress,
       },
     );
     expect(record.outcome).toBe('stopped');

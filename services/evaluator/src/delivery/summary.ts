@@ -12,7 +12,13 @@ function during(wave: WebhookEvent['data']['wave']): string {
   return wave === null ? waveText(wave) : `in ${waveText(wave)}`;
 }
 
+/** A shadow decision says so first: nothing acted, and a reader must not think it did. */
 export function headline(event: WebhookEvent): string {
+  const text = actionHeadline(event);
+  return event.data.shadow === true ? `[shadow, nothing acted] ${text}` : text;
+}
+
+function actionHeadline(event: WebhookEvent): string {
   const { rollout, flag, wave } = event.data;
   switch (event.type) {
     case 'rollout.rollback':
@@ -43,15 +49,18 @@ export function allowedText(allowed: WebhookReason['allowed']): string {
   return parts.join(', ');
 }
 
-/** `compliance-errors: 0.041 [0.036, 0.046], allowed max 0.03 (5120 treatment / 4980 control, window 1h)` */
+/**
+ * `compliance-errors: the whole interval [0.036, 0.046] lies above max 0.03 (5120 treatment / 4980 control,
+ * window 1h)`; without an explanation (older decisions) `compliance-errors: 0.041 [0.036, 0.046], allowed max 0.03 (…)`.
+ */
 export function reasonText(reason: WebhookReason): string {
+  const counts = `(${reason.samples.treatment} treatment / ${reason.samples.control} control, window ${reason.window})`;
+  if (reason.explanation !== undefined) return `${reason.check}: ${reason.explanation} ${counts}`;
   const value = reason.value === null ? 'no data' : number(reason.value);
   const interval =
     reason.interval === null ? '' : ` [${number(reason.interval[0])}, ${number(reason.interval[1])}]`;
-  return (
-    `${reason.check}: ${value}${interval}, allowed ${allowedText(reason.allowed)} ` +
-    `(${reason.samples.treatment} treatment / ${reason.samples.control} control, window ${reason.window})`
-  );
+  const byValue = reason.judgedBy === 'value' ? ' (judged by value)' : '';
+  return `${reason.check}: ${value}${interval}${byValue}, allowed ${allowedText(reason.allowed)} ${counts}`;
 }
 
 /** Headline, the decision's own sentence, and one line per check. */

@@ -1,3 +1,4 @@
+import { createEgress, defaultEgressPolicy } from '@rollout-guard/shared/egress';
 import type { WebhookEvent } from '@rollout-guard/shared/webhooks';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +40,9 @@ beforeAll(async () => {
   });
 });
 afterAll(() => receiver.close());
+// The receiver listens on loopback, which the default policy refuses.
+const egress = createEgress({ ...defaultEgressPolicy, allowLoopback: true });
+afterAll(() => egress.close());
 
 async function capture(
   event: WebhookEvent,
@@ -49,6 +53,7 @@ async function capture(
     resolveSecret,
     path: 'actions.x[0]',
     timeoutMs: 2_000,
+    egress,
   });
   expect(record.outcome).toBe('delivered');
   expect(receiver.requests).toHaveLength(before + 1);
@@ -323,7 +328,6 @@ describe('flagsmith', () => {
     expect(sent.json).toEqual({
       feature: { name: 'copilot-assist' },
       enabled: false,
-      value: { type: 'boolean', value: 'false' },
     });
   });
 
@@ -336,13 +340,7 @@ describe('flagsmith', () => {
     expect(sent.headers).toEqual(headers);
     expect(sent.json).toEqual({
       feature: { name: 'copilot-assist' },
-      multivariate_feature_state_values: [
-        {
-          multivariate_feature_option: 991,
-          percentage_allocation: 100,
-          value: { type: 'string', value: 'on' },
-        },
-      ],
+      multivariate_options: [{ id: 991, percentage_allocation: 100 }],
     });
   });
 });
