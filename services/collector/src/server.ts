@@ -10,7 +10,7 @@ import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/sto
 import { createApiJobs } from './api/api-jobs.ts';
 import { registerApi } from './api/register-api.ts';
 import { createApp } from './app.ts';
-import { bindDecision } from './auth/bind-policy.ts';
+import { bindDecision, isLoopback } from './auth/bind-policy.ts';
 import { loadTokens } from './auth/load-tokens.ts';
 import { createRateLimiter } from './auth/rate-limit.ts';
 import type { CollectorEnv } from './env.ts';
@@ -46,7 +46,15 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
   });
   const metrics = createMetricsRegistry({ service: env.SERVICE_NAME, version: VERSION });
   let shuttingDown = false;
-  const app = createApp({ env, logger, redis, metrics, isShuttingDown: () => shuttingDown });
+  const app = createApp({
+    env,
+    logger,
+    redis,
+    metrics,
+    isShuttingDown: () => shuttingDown,
+    // Open (no tokens): only loopback Host names unless ALLOW_OPEN serves others on purpose.
+    ...(bind.open && { openMode: { loopbackHostOnly: isLoopback(env.HOST) } }),
+  });
 
   const jobs = createApiJobs(redis);
   const activeRollouts = watchActiveRollouts({ redis, logger });
