@@ -139,6 +139,9 @@ export function startScraper(deps: ScraperDeps): Scraper {
   };
 }
 
+/** The longest delay setTimeout keeps; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 class TargetLoop {
   owned = false;
   #state: TargetState | undefined;
@@ -179,6 +182,12 @@ class TargetLoop {
     const now = this.context.now();
     // Keep to the grid of the interval: a slow scrape skips a slot rather than shifting every later one.
     while (this.#dueAt < now) this.#dueAt += this.planned.target.interval.ms;
+    // setTimeout fires at once for a delay past 2^31 − 1 ms (24.8 days): a 30 d interval would scrape
+    // in a tight loop. A far slot is waited for in steps of at most that.
+    if (this.#dueAt - now > MAX_TIMER_MS) {
+      this.#timer = setTimeout(() => this.#schedule(), MAX_TIMER_MS);
+      return;
+    }
     this.#timer = setTimeout(() => {
       this.#running = this.#tick().finally(() => {
         this.#running = undefined;
