@@ -81,6 +81,7 @@ describe('webhookEvent', () => {
     const sent = run.steps.flatMap((s) => decisionEffects(s.effects));
     expect(sent.map(([w]) => w)).toEqual([
       'rollout.paused',
+      'rollout.resolved',
       'rollout.verdict',
       'rollout.advance',
       'rollout.verdict',
@@ -92,9 +93,11 @@ describe('webhookEvent', () => {
       const body = webhookEvent(webhook, decision, BASE);
       expect(WebhookEvent.parse(body)).toEqual(body);
     }
-    const advance = webhookEvent(sent[2]![0], sent[2]![1], BASE);
+    const advance = webhookEvent(sent[3]![0], sent[3]![1], BASE);
     expect(advance.data).toMatchObject({ verdict: 'advance', wave: { index: 2, percent: 50 } });
-    const verdict = webhookEvent(sent[1]![0], sent[1]![1], BASE);
+    const verdict = webhookEvent(sent[2]![0], sent[2]![1], BASE);
+    const resolved = webhookEvent(sent[1]![0], sent[1]![1], BASE);
+    expect(resolved.data).toMatchObject({ verdict: 'resolved', resolves: 'rollout', wave: { index: 1 } });
     expect(verdict.data.verdict).toBe('go');
     expect(verdict.data.reasons[0]).toMatchObject({
       check: 'csat',

@@ -42,6 +42,14 @@ export function webhookReason(evidence: CheckEvidence): WebhookReason {
   };
 }
 
+/** Whether a resolution ends the rollout's every alert (it ended or resumed) or only its checks'. */
+function resolves(decision: Decision): 'checks' | 'rollout' {
+  const { from, to } = decision.phase;
+  return to === 'completed' || to === 'aborted' || (from === 'paused' && to !== 'paused')
+    ? 'rollout'
+    : 'checks';
+}
+
 /**
  * The webhook body of PRODUCT.md §3 for a decision effect. Everything in it comes from the stored decision,
  * so every retry of a delivery sends the same bytes.
@@ -82,5 +90,11 @@ export function webhookEvent(webhook: WebhookType, decision: Decision, baseUrl: 
       return { type: webhook, timestamp, data: { ...data, verdict: 'paused' } };
     case 'rollout.completed':
       return { type: webhook, timestamp, data: { ...data, verdict: 'completed' } };
+    case 'rollout.resolved':
+      return {
+        type: webhook,
+        timestamp,
+        data: { ...data, verdict: 'resolved', resolves: resolves(decision) },
+      };
   }
 }

@@ -97,6 +97,13 @@ describe('the PRODUCT.md spec, resolved', () => {
     expect(spec.spec.actions).toEqual({
       rollback: [
         {
+          format: 'unleash',
+          url: 'https://unleash.internal',
+          token: { env: 'UNLEASH_TOKEN' },
+          project: 'default',
+          environment: 'production',
+        },
+        {
           format: 'standard',
           url: 'https://flags.internal/hooks/rollback',
           secret: { env: 'ROLLBACK_SECRET' },

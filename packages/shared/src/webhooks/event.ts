@@ -10,6 +10,7 @@ export const webhookEventTypes = [
   'rollout.alert',
   'rollout.paused',
   'rollout.completed',
+  'rollout.resolved',
 ] as const;
 export const WebhookEventType = z.enum(webhookEventTypes);
 export type WebhookEventType = z.infer<typeof WebhookEventType>;
@@ -99,6 +100,17 @@ export const CompletedEvent = z.object({
   data: EventData.extend({ verdict: z.literal('completed') }),
 });
 
+/**
+ * What a raised alert was about is over. `resolves: checks`: the guardrails in `reasons` are back within
+ * `allowed` (or stopped being watched when an operator rolled back); `rollout`: the rollout completed, was
+ * aborted or resumed, so everything it raised (each check's alert, a pause, a no-go) is over.
+ */
+export const ResolvedEvent = z.object({
+  type: z.literal('rollout.resolved'),
+  timestamp,
+  data: EventData.extend({ verdict: z.literal('resolved'), resolves: z.enum(['checks', 'rollout']) }),
+});
+
 export const WebhookEvent = z.discriminatedUnion('type', [
   RollbackEvent,
   VerdictEvent,
@@ -106,9 +118,11 @@ export const WebhookEvent = z.discriminatedUnion('type', [
   AlertEvent,
   PausedEvent,
   CompletedEvent,
+  ResolvedEvent,
 ]);
 export type WebhookEvent = z.infer<typeof WebhookEvent>;
 export type RollbackEvent = z.infer<typeof RollbackEvent>;
 export type VerdictEvent = z.infer<typeof VerdictEvent>;
 export type AdvanceEvent = z.infer<typeof AdvanceEvent>;
+export type ResolvedEvent = z.infer<typeof ResolvedEvent>;
 export type WebhookVerdict = WebhookEvent['data']['verdict'];

@@ -173,11 +173,6 @@ describe('attemptDelivery', () => {
 
   it.each([
     [
-      'unleash',
-      { format: 'unleash', url: 'http://u', token: { value: 't' }, project: 'p', environment: 'e' },
-      /actions\.x\[0\]\.strategyId/,
-    ],
-    [
       'launchdarkly',
       { format: 'launchdarkly', url: 'http://l', token: { value: 't' }, project: 'p', environment: 'e' },
       /actions\.x\[0\]\.variations/,

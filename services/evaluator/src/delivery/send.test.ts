@@ -33,7 +33,7 @@ function standardRequest(url: string, now = new Date()): DeliveryRequest {
       path: 'actions.rollback[0]',
     },
   );
-  if ('skipped' in built) throw new Error('standard never skips');
+  if ('skipped' in built || 'exchange' in built) throw new Error('standard is one plain request');
   return built;
 }
 

@@ -33,6 +33,12 @@ function actionHeadline(event: WebhookEvent): string {
       return `${rollout} paused ${during(wave)}`;
     case 'rollout.completed':
       return `${rollout} completed: ${flag} released to 100%`;
+    case 'rollout.resolved': {
+      const checks = event.data.reasons.map((r) => r.check).join(', ');
+      return event.data.resolves === 'rollout'
+        ? `Resolved: ${rollout}'s alerts are over ${during(wave)}`
+        : `Resolved: ${checks} back within limits on ${rollout} ${during(wave)}`;
+    }
   }
 }
 

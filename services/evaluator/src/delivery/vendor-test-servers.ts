@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { semanticPatchType } from './formats/launchdarkly.ts';
 import type { LaunchDarklyTarget } from './targets.ts';
 import { type CapturedRequest, startReceiver, type TestReceiver } from './test-receiver.ts';
@@ -9,8 +10,12 @@ import { type CapturedRequest, startReceiver, type TestReceiver } from './test-r
 // request its vendor's published definition (vendor-apis/) refuses, and answers as the vendor does,
 // including its errors and its rate limit (429 with the vendor's headers), which a test switches on.
 
+// ajv-formats is CommonJS: its default export arrives wrapped under ESM.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
 function schema(file: string): ValidateFunction {
   const ajv = new Ajv({ allErrors: true });
+  addFormats(ajv);
   return ajv.compile(JSON.parse(readFileSync(new URL(`./vendor-apis/${file}`, import.meta.url), 'utf8')));
 }
 
@@ -221,4 +226,57 @@ export function startFlagsmith(options: FlagsmithOptions): Promise<VendorServer>
       );
     },
   );
+}
+
+export interface PagerDutyServer extends VendorServer {
+  /** Alerts open now, by dedup_key, with the trigger that opened them. */
+  open: Map<string, Record<string, unknown>>;
+}
+
+/**
+ * POST /v2/enqueue of PagerDuty's Events API v2: every event checked against the published schema
+ * (400 "invalid event" with the errors), an unknown integration key refused, 202 with the dedup_key, and
+ * 429 when throttled (no Retry-After: PagerDuty asks clients to back off). Triggers open an alert per
+ * dedup_key; resolves close it.
+ */
+export async function startPagerDuty(options: { routingKey: string }): Promise<PagerDutyServer> {
+  const validate = schema('pagerduty-events-v2.schema.json');
+  const open = new Map<string, Record<string, unknown>>();
+  const invalid = (res: ServerResponse, errors: string[]) =>
+    json(res, 400, { status: 'invalid event', message: 'Event object is invalid', errors });
+  const server = await vendorServer(
+    (request, res) => {
+      if (request.method !== 'POST' || request.path !== '/v2/enqueue') {
+        json(res, 404, { status: 'not found', message: 'Not found' });
+        return false;
+      }
+      const body = parsed(request) as Record<string, unknown> | undefined;
+      if (body === undefined) {
+        json(res, 400, { status: 'invalid request', message: 'Invalid JSON', errors: ['Malformed JSON'] });
+        return false;
+      }
+      if (!validate(body)) {
+        invalid(
+          res,
+          (validate.errors ?? []).map((e) => `${e.instancePath || 'event'} ${e.message}`),
+        );
+        return false;
+      }
+      if (body.routing_key !== options.routingKey) {
+        invalid(res, ["'routing_key' is invalid"]);
+        return false;
+      }
+      const dedupKey = String(body.dedup_key);
+      if (body.event_action === 'trigger') open.set(dedupKey, body);
+      if (body.event_action === 'resolve') open.delete(dedupKey);
+      json(res, 202, { status: 'success', message: 'Event processed', dedup_key: dedupKey });
+      return true;
+    },
+    (res) =>
+      json(res, 429, {
+        status: 'throttle event',
+        message: 'Requests for this integration are arriving too quickly. Please retry later.',
+      }),
+  );
+  return { ...server, open };
 }
