@@ -38,7 +38,8 @@ describe('envReferences', () => {
     expect(envReferences(parsed.spec).map((r) => [r.path.join('.'), r.name])).toEqual([
       ['spec.actions.advance.0.token', 'UNLEASH_TOKEN'],
       ['spec.actions.alert.0.routingKey', 'PD_KEY'],
-      ['spec.actions.rollback.0.secret', 'ROLLBACK_SECRET'],
+      ['spec.actions.rollback.0.token', 'UNLEASH_TOKEN'],
+      ['spec.actions.rollback.1.secret', 'ROLLBACK_SECRET'],
       ['spec.scrape.0.headers.Authorization', 'SCRAPE_AUTH'],
     ]);
   });
@@ -58,7 +59,7 @@ describe('a spec read against the allowlist', () => {
     });
     expect(result.ok ? [] : result.problems).toEqual([
       {
-        path: 'spec.actions.advance[0].token',
+        path: 'spec.actions.rollback[0].token',
         message:
           'env:REDIS_URL is not among the variables specs may read; the operator adds REDIS_URL (or a prefix of it ending in *) to SPEC_ENV_ALLOWED on both services',
         line: expect.any(Number),
@@ -75,7 +76,7 @@ describe('a spec read against the allowlist', () => {
       { envAllowed: parseEnvAllowlist('UNLEASH_TOKEN,PD_KEY') },
     );
     expect(result.ok ? [] : result.problems.map((p) => p.path)).toEqual([
-      'spec.actions.rollback[0].headers.Authorization',
+      'spec.actions.rollback[1].headers.Authorization',
     ]);
   });
 });

@@ -24,7 +24,7 @@ describe('literal secrets', () => {
   it('are found wherever a spec holds one, and env: references are not', () => {
     expect(literalSecrets(spec).map((s) => [s.path.join('.'), s.value])).toEqual(
       expect.arrayContaining([
-        ['spec.actions.rollback.0.secret', 'whsec_c2VjcmV0LXNpZ25pbmcta2V5'],
+        ['spec.actions.rollback.1.secret', 'whsec_c2VjcmV0LXNpZ25pbmcta2V5'],
         ['spec.actions.alert.0.routingKey', 'R0UT1NGKEY0123456789abcdef'],
         ['spec.actions.verdict.0.url', 'https://hooks.slack.com/services/T0/B0/XyZsecret'],
         ['spec.actions.verdict.1.headers.Authorization', 'Bearer hdr-token-1'],
@@ -45,7 +45,7 @@ describe('literal secrets', () => {
       format: 'slack',
       url: `https://hooks.slack.com/${REDACTED}`,
     });
-    expect(redactSpec(spec).spec.actions.rollback[0]).toMatchObject({ secret: { value: REDACTED } });
+    expect(redactSpec(spec).spec.actions.rollback[1]).toMatchObject({ secret: { value: REDACTED } });
     expect(redactSource(literal, literalSecrets(spec)).split('\n')).toHaveLength(literal.split('\n').length);
     expect(redactSpec(spec).spec.actions.advance).toEqual(spec.spec.actions.advance);
     // The stored spec itself is untouched: the evaluator sends the real values.
