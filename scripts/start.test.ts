@@ -112,6 +112,29 @@ describe('pnpm start', () => {
     }
   });
 
+  it('restarts a service that exits on its own, logged, and keeps the other running', async () => {
+    const redis = await startRedis();
+    try {
+      const [port, healthPort] = [await freePort(), await freePort()];
+      const started = start({ REDIS_URL: redis.url, PORT: String(port), HEALTH_PORT: String(healthPort) });
+      const listening = jsonLine(await started.waitForLine(logged('collector listening')));
+      await started.waitForLine(logged('evaluator health server listening'));
+      process.kill(Number(listening?.pid), 'SIGKILL');
+      expect(
+        jsonLine(await started.waitForLine(logged('a service exited on its own: restarting it'))),
+      ).toMatchObject({ service: 'collector', code: 1, restartInMs: 1000 });
+      await started.waitForLine(logged('service restarted'));
+      await expect
+        .poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status, { timeout: 20_000 })
+        .toBe(200);
+      expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);
+      started.child.kill('SIGTERM');
+      expect(await started.exited).toBe(0);
+    } finally {
+      await redis.stop();
+    }
+  });
+
   it('with neither REDIS_URL nor redis-server on the PATH exits 1 with one line saying what to do', async () => {
     const emptyPath = mkdtempSync(join(tmpdir(), 'rollout-guard-path-'));
     dataDirs.push(emptyPath);

@@ -2,7 +2,9 @@
  * `pnpm start`: the collector and the evaluator together, as two child processes (as in
  * production), each with its own logs on this terminal. With REDIS_URL unset it first starts a
  * private redis-server from the PATH with its data under ./.data/redis (DATA_DIR overrides ./.data),
- * and stops it last. SIGINT/SIGTERM stop everything in that order; exit 0 when all stopped cleanly.
+ * and stops it last. A service that exits on its own is restarted after a backoff (1 s, doubling to
+ * 30 s, back to 1 s once it ran a minute), logged each time. SIGINT/SIGTERM stop everything in that
+ * order; exit 0 when all stopped cleanly.
  * The services run as JavaScript built first (services/<name>/dist), or with RUN_FROM_SOURCE=1 as
  * TypeScript through tsx.
  */
@@ -33,6 +35,13 @@ const SERVICES: readonly { name: ServiceName }[] = [{ name: 'collector' }, { nam
 
 // After a signal, the services get this long to stop before they are killed.
 const STOP_DEADLINE_MS = 10_000;
+
+// A service that exits on its own is started again after a backoff: a crash loop (Redis refusing
+// the password, a port taken) retries every 30 s at most instead of spinning; a service that ran a
+// minute before it died starts again at once.
+const RESTART_FIRST_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+const RESTART_RESET_AFTER_MS = 60_000;
 
 /**
  * A `pnpm start` that was killed (SIGKILL, a closed terminal) leaves its redis-server running, in
@@ -118,9 +127,14 @@ async function main(): Promise<number> {
 
   const children = SERVICES.map((service) => ({ service, child: startService(service, redisUrl) }));
   let stopping = false;
+  let wakeSleepers: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    wakeSleepers = resolve;
+  });
   const stopAll = (reason: string) => {
     if (stopping) return;
     stopping = true;
+    wakeSleepers();
     logger.info({ reason }, 'stopping the services, then Redis');
     for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
     setTimeout(() => {
@@ -133,15 +147,26 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => stopAll('SIGINT'));
   process.on('SIGTERM', () => stopAll('SIGTERM'));
 
-  // A service that dies on its own takes the whole command down: half a system is worse than none.
+  // A service that dies on its own is started again (after a backoff), the others keep running:
+  // a heap exhausted by one request must not stop the stack.
   const codes = await Promise.all(
-    children.map(async ({ service, child }) => {
-      const code = await exitCodeOf(child);
-      if (!stopping) {
-        logger.error({ service: service.name, code }, 'a service exited on its own: stopping the rest');
-        stopAll(`${service.name} exited`);
+    children.map(async (entry) => {
+      let delayMs = RESTART_FIRST_MS;
+      for (;;) {
+        const startedAt = Date.now();
+        const code = await exitCodeOf(entry.child);
+        if (stopping) return code;
+        if (Date.now() - startedAt >= RESTART_RESET_AFTER_MS) delayMs = RESTART_FIRST_MS;
+        logger.error(
+          { service: entry.service.name, code, restartInMs: delayMs },
+          'a service exited on its own: restarting it',
+        );
+        await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, delayMs).unref())]);
+        if (stopping) return code;
+        delayMs = Math.min(delayMs * 2, RESTART_MAX_MS);
+        entry.child = startService(entry.service, redisUrl);
+        logger.info({ service: entry.service.name, childPid: entry.child.pid }, 'service restarted');
       }
-      return code;
     }),
   );
 

@@ -153,7 +153,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       dataDir,
       redisUrl: options.redisUrl,
       collectorPort: options.collectorPort ?? 0,
-      env: { ROLLBACK_SECRET: secret, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+      env: {
+        ROLLBACK_SECRET: secret,
+        SPEC_ENV_ALLOWED: 'ROLLBACK_SECRET',
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      },
     });
     stopStack = () => stack.stop();
     privateRedis = stack.privateRedis;

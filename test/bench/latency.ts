@@ -157,7 +157,7 @@ async function benchCollector() {
     root,
     dataDir,
     collectorPort: 0,
-    env: { LOG_LEVEL: 'warn', ROLLBACK_SECRET: secret },
+    env: { LOG_LEVEL: 'warn', ROLLBACK_SECRET: secret, SPEC_ENV_ALLOWED: 'ROLLBACK_SECRET' },
     appendOnly: true,
   });
   const latencies: number[] = [];

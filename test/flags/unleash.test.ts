@@ -49,7 +49,7 @@ describe('unleash delivery', () => {
   });
   const deliver = (event: WebhookEvent, to: UnleashTarget) =>
     attemptDelivery(event, to, {
-      resolveSecret: secretResolver({ UNLEASH_TOKEN: unleash.adminToken }),
+      resolveSecret: secretResolver({ UNLEASH_TOKEN: unleash.adminToken, SPEC_ENV_ALLOWED: 'UNLEASH_TOKEN' }),
       path: 'actions.advance[0]',
       timeoutMs: 5_000,
       egress,

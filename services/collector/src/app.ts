@@ -4,6 +4,7 @@ import { healthRoutes } from '@rollout-guard/shared/runtime';
 import { Hono } from 'hono';
 import { type RequestIdVariables, requestId } from 'hono/request-id';
 import type { Registry } from 'prom-client';
+import { openModeGuard } from './auth/open-mode.ts';
 import type { Principal } from './auth/token-store.ts';
 import type { CollectorEnv } from './env.ts';
 import { handleError, handleNotFound } from './errors.ts';
@@ -17,6 +18,8 @@ export interface CollectorDeps {
   metrics: Registry;
   /** True once SIGTERM arrived; /readyz answers 503 from then on. */
   isShuttingDown: () => boolean;
+  /** Set when no tokens are configured: cross-site state changes (and, on loopback, other Host names) get 403. */
+  openMode?: { readonly loopbackHostOnly: boolean };
 }
 
 export type AppEnv = { Variables: RequestIdVariables & { principal?: Principal } };
@@ -31,6 +34,7 @@ export function createApp(deps: CollectorDeps): App {
   app.use(requestId());
   app.onError(handleError(deps.logger));
   app.notFound(handleNotFound);
+  if (deps.openMode !== undefined) app.use(openModeGuard(deps.openMode));
 
   app.route(
     '/',

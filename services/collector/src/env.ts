@@ -8,7 +8,7 @@ import {
   redisUrl,
   retentionEnv,
 } from '@rollout-guard/shared/config';
-import { DEFAULT_SPEC_SHAPE_LIMITS } from '@rollout-guard/shared/spec';
+import { DEFAULT_SPEC_SHAPE_LIMITS, specEnvAllowed } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -53,6 +53,11 @@ export const CollectorEnv = z.object({
   INGEST_WAIT_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
   /** Largest API body (a rollout spec), in bytes. */
   API_MAX_BODY_BYTES: positiveInteger(1 * MiB, 'bytes'),
+  /**
+   * The variables `env:NAME` in a spec may read, comma-separated: names, and prefixes ending in `*`
+   * (`ROLLBACK_SECRET,UNLEASH_TOKEN,RG_SECRET_*`). Empty: none. A spec reading another is refused.
+   */
+  SPEC_ENV_ALLOWED: specEnvAllowed,
   /** Keys and list items a spec may hold, all levels counted; a rollout spec has a few hundred. Parsing stays linear below it. */
   SPEC_MAX_KEYS: positiveInteger(DEFAULT_SPEC_SHAPE_LIMITS.maxKeys, 'keys'),
   /** Levels of nesting a spec may have; a rollout spec needs about 7. Deeper texts are refused before parsing. */

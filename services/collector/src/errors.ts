@@ -1,4 +1,5 @@
 import type { Logger } from '@rollout-guard/shared/observability';
+import { isRedisUnavailable } from '@rollout-guard/shared/redis';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -75,6 +76,9 @@ function codeOf(status: number): ErrorCode {
   return found?.[0] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
 }
 
+/** How long a client waits before retrying while Redis is away. */
+const REDIS_RETRY_AFTER_SECONDS = 1;
+
 /** `app.onError`: every error answer has `{ code, message, requestId }`, unexpected ones are logged. */
 export function handleError(logger: Logger) {
   return function onError(error: Error, c: Context): Response {
@@ -91,6 +95,18 @@ export function handleError(logger: Logger) {
       // Raised by Hono itself or its middleware (body limit, malformed JSON).
       const status = error.status as ContentfulStatusCode;
       return c.json({ code: codeOf(status), message: error.message, requestId } satisfies ErrorBody, status);
+    }
+    if (isRedisUnavailable(error)) {
+      logger.warn({ requestId, err: error, path: c.req.path }, 'Redis unavailable on a request path');
+      c.header('Retry-After', String(REDIS_RETRY_AFTER_SECONDS));
+      return c.json(
+        {
+          code: 'SERVICE_UNAVAILABLE',
+          message: `Redis is not reachable, so the collector cannot answer now; retry after ${REDIS_RETRY_AFTER_SECONDS} s (${error.message})`,
+          requestId,
+        } satisfies ErrorBody,
+        503,
+      );
     }
     logger.error({ requestId, err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
     return c.json(

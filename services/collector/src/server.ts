@@ -5,11 +5,12 @@ import { createEgress } from '@rollout-guard/shared/egress';
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { type HttpServer, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
+import { parseEnvAllowlist } from '@rollout-guard/shared/spec';
 import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
 import { createApiJobs } from './api/api-jobs.ts';
 import { registerApi } from './api/register-api.ts';
 import { createApp } from './app.ts';
-import { bindDecision } from './auth/bind-policy.ts';
+import { bindDecision, isLoopback } from './auth/bind-policy.ts';
 import { loadTokens } from './auth/load-tokens.ts';
 import { createRateLimiter } from './auth/rate-limit.ts';
 import type { CollectorEnv } from './env.ts';
@@ -45,7 +46,15 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
   });
   const metrics = createMetricsRegistry({ service: env.SERVICE_NAME, version: VERSION });
   let shuttingDown = false;
-  const app = createApp({ env, logger, redis, metrics, isShuttingDown: () => shuttingDown });
+  const app = createApp({
+    env,
+    logger,
+    redis,
+    metrics,
+    isShuttingDown: () => shuttingDown,
+    // Open (no tokens): only loopback Host names unless ALLOW_OPEN serves others on purpose.
+    ...(bind.open && { openMode: { loopbackHostOnly: isLoopback(env.HOST) } }),
+  });
 
   const jobs = createApiJobs(redis);
   const activeRollouts = watchActiveRollouts({ redis, logger });
@@ -75,6 +84,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     logger,
     maxBodyBytes: env.API_MAX_BODY_BYTES,
     specLimits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
+    specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
     diffLimits: { maxChangedLines: env.DIFF_MAX_CHANGED_LINES, timeoutMs: env.DIFF_TIMEOUT_MS },
     rolloutMetrics: {
       maxRollouts: env.ROLLOUT_METRICS_MAX_ROLLOUTS,
@@ -95,6 +105,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     limits,
     configured: scrapeTargets,
     file: env.SCRAPE_CONFIG,
+    specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
   });
   const http = await startHttpServer(app, { host: env.HOST, port: env.PORT });
   logger.info(

@@ -3,6 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { auditLogRetentionMs, deliveryLogRetentionMs, loadEnv } from './env.ts';
 
 describe('evaluator loadEnv', () => {
+  it('refuses a SPEC_ENV_ALLOWED entry that is neither a name nor a prefix', () => {
+    expect(() => loadEnv({ SPEC_ENV_ALLOWED: 'PD_KEY,RG-SECRET' })).toThrow(
+      '"RG-SECRET" is neither a variable name nor a prefix ending in *',
+    );
+  });
+
   it('defaults to loopback on the exporter port', () => {
     expect(loadEnv({})).toEqual({
       HOST: '127.0.0.1',
@@ -25,6 +31,7 @@ describe('evaluator loadEnv', () => {
       SERIES_STATE_RETENTION: '8d',
       TICK_MS: 2000,
       DELIVERY_LOG_RETENTION: '30d',
+      SPEC_ENV_ALLOWED: '',
       READINESS_TIMEOUT_MS: 1000,
       SHUTDOWN_TIMEOUT_MS: 3000,
     });

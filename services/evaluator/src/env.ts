@@ -9,7 +9,7 @@ import {
   redisUrl,
   retentionEnv,
 } from '@rollout-guard/shared/config';
-import { parseDuration } from '@rollout-guard/shared/spec';
+import { parseDuration, specEnvAllowed } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
 
 /** The evaluator's configuration: every variable it reads, with its default and why. */
@@ -36,6 +36,11 @@ export const EvaluatorEnv = z.object({
       error: 'expected the http(s) URL the collector is reached at, like "https://rollout-guard.internal"',
     })
     .default('http://127.0.0.1:4318'),
+  /**
+   * The variables `env:NAME` in a spec may read, comma-separated: names, and prefixes ending in `*`
+   * (`ROLLBACK_SECRET,UNLEASH_TOKEN,RG_SECRET_*`). Empty: none. Set the same on the collector.
+   */
+  SPEC_ENV_ALLOWED: specEnvAllowed,
   /** How long one webhook attempt may take (connect, answer, redirects) before it counts as failed and is retried. */
   DELIVERY_TIMEOUT_MS: positiveInteger(10_000, 'milliseconds'),
   /** Largest PromQL answer read, in bytes: a query returning far more than one series per cohort fails instead of filling the heap. */

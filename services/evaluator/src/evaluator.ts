@@ -6,6 +6,7 @@ import {
   createRedis,
   type RedisClient,
 } from '@rollout-guard/shared/redis';
+import type { EnvAllowlist } from '@rollout-guard/shared/spec';
 import {
   createDeliveryLog,
   createRolloutStore,
@@ -42,6 +43,8 @@ export interface EvaluatorCoreOptions {
   promqlMaxResponseBytes?: number;
   /** Where `env:NAME` secrets are read (default: the process environment). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The variables specs may read (SPEC_ENV_ALLOWED); default: as `env` sets it. */
+  specEnvAllowed?: EnvAllowlist;
   retryPolicy?: RetryPolicy;
   tickEveryMs?: number;
   sweepEveryMs?: number;
@@ -98,7 +101,10 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
     promqlMaxResponseBytes: options.promqlMaxResponseBytes ?? 4 * 1024 * 1024,
     delivery: {
       timeoutMs: options.deliveryTimeoutMs ?? 10_000,
-      resolveSecret: secretResolver(options.env ?? process.env),
+      resolveSecret: secretResolver(
+        options.env ?? process.env,
+        ...(options.specEnvAllowed === undefined ? [] : [options.specEnvAllowed]),
+      ),
       evidenceBaseUrl: options.evidenceBaseUrl ?? 'http://127.0.0.1:4318',
       random: Math.random,
       ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }),

@@ -3,6 +3,7 @@ import { egressPolicyFromEnv, retentionPolicyFromEnv } from '@rollout-guard/shar
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { healthRoutes, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
+import { parseEnvAllowlist } from '@rollout-guard/shared/spec';
 import { Hono } from 'hono';
 import { auditLogRetentionMs, deliveryLogRetentionMs, type EvaluatorEnv } from './env.ts';
 import { startEvaluatorCore } from './evaluator.ts';
@@ -47,6 +48,7 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
     retention: retentionPolicyFromEnv(env),
     promqlMaxResponseBytes: env.PROMQL_MAX_RESPONSE_BYTES,
     tickEveryMs: env.TICK_MS,
+    specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
     deliveryLogRetentionMs: deliveryLogRetentionMs(env),
     auditLogRetentionMs: auditLogRetentionMs(env),
   });

@@ -21,3 +21,4 @@ export {
   stopRedisServer,
 } from './redis-server.ts';
 export { parseRedisUrl, type RedisNode, type RedisTarget, RedisUrlError, redact } from './redis-url.ts';
+export { isRedisUnavailable } from './unavailable.ts';

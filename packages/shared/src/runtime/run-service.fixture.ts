@@ -12,6 +12,12 @@ await runService({
     logger.info('started');
     // Keeps the process alive the way a listening server would.
     const alive = setInterval(() => {}, 1000);
+    if (process.env.FAIL_WITH === 'rejection') void Promise.reject(new Error('nobody awaited this'));
+    if (process.env.FAIL_WITH === 'exception') {
+      setTimeout(() => {
+        throw new Error('nobody caught this');
+      }, 10);
+    }
     return {
       logger,
       markShuttingDown: () => logger.info('not ready'),

@@ -8,8 +8,11 @@ afterEach(async () => {
   await Promise.all(processes.splice(0).map((p) => p.kill()));
 });
 
-function run(startMs: number) {
-  const service = spawnTs({ args: [fixture], env: { ...process.env, START_MS: String(startMs) } });
+function run(startMs: number, failWith = '') {
+  const service = spawnTs({
+    args: [fixture],
+    env: { ...process.env, START_MS: String(startMs), FAIL_WITH: failWith },
+  });
   processes.push(service);
   return service;
 }
@@ -26,6 +29,16 @@ describe('runService', () => {
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);
     expect(messages(service)).toEqual(STOPPED_CLEANLY);
+  });
+
+  it.each([
+    ['rejection', 'unhandled promise rejection; exiting', 'nobody awaited this'],
+    ['exception', 'uncaught exception; exiting', 'nobody caught this'],
+  ])('logs an unhandled %s through the service logger, then exits 1', async (failWith, msg, detail) => {
+    const service = run(0, failWith);
+    expect(await service.exited).toBe(1);
+    const fatal = service.lines.map((line) => jsonLine(line)).find((line) => line?.msg === msg);
+    expect(fatal).toMatchObject({ level: 'fatal', service: 'fixture', err: { message: detail } });
   });
 
   it('holds a SIGTERM that arrives while starting, then stops in order with exit 0', async () => {

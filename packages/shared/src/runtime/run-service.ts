@@ -33,9 +33,23 @@ export async function runService<Env extends { SHUTDOWN_TIMEOUT_MS: number }>(
   };
   process.on('SIGTERM', hold);
   process.on('SIGINT', hold);
+  let logger: Pick<Logger, 'fatal'> | undefined;
+  // A promise nobody awaited, or an exception nobody caught, leaves the process in a state no code
+  // planned for: say what it was on the service's log, then exit non-zero so the supervisor restarts it.
+  const die = (kind: string) => (error: unknown) => {
+    if (logger) logger.fatal({ err: error }, `${kind}; exiting`);
+    else
+      process.stderr.write(
+        `${JSON.stringify({ level: 'fatal', service: options.service, msg: `${kind}; exiting`, err: String(error) })}\n`,
+      );
+    process.exit(1);
+  };
+  process.on('unhandledRejection', die('unhandled promise rejection'));
+  process.on('uncaughtException', die('uncaught exception'));
   try {
     const env = options.loadEnv();
     const running = await options.start(env);
+    logger = running.logger;
     handleShutdown({
       logger: running.logger,
       onSignal: running.markShuttingDown,

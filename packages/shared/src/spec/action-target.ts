@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { signingSecretInput, tokenInput } from './secret.ts';
+import { headersInput, signingSecretInput, tokenInput } from './secret.ts';
 
 export const TARGET_FORMATS = [
   'standard',
@@ -19,12 +19,10 @@ const httpUrl = (what: string) =>
     error: `expected the http(s) URL of ${what}, like "https://example.com/hook"`,
   });
 
-const headers = z
-  .record(z.string(), z.string({ error: 'expected a header value as a string' }), {
-    error: 'expected a map of header name to value',
-  })
-  .optional()
-  .meta({ description: 'Extra HTTP headers sent with every delivery.' });
+const headers = headersInput.optional().meta({
+  description:
+    'Extra HTTP headers sent with every delivery; a value "env:NAME" is read from the evaluator\'s environment.',
+});
 
 export const standardTargetInput = z
   .strictObject({

@@ -22,12 +22,22 @@ export {
 } from './check.ts';
 export { allChecks, allowedForWave, checkKind, minSamplesFor } from './check-helpers.ts';
 export { type Duration, durationOf, formatDuration, parseDuration } from './duration.ts';
+export {
+  type EnvAllowlist,
+  type EnvReference,
+  envAllowed,
+  envReferences,
+  envRefusal,
+  parseEnvAllowlist,
+  specEnvAllowed,
+} from './env-allowed.ts';
 export { formatProblems } from './format-problems.ts';
 export { rolloutJsonSchema } from './json-schema.ts';
 export { type Allowed, isRelative, type Limit, parseLimit } from './limit.ts';
 export { type MetricInput, type MetricRef, metricKind } from './metric.ts';
 export { type ParseOptions, type ParseResult, parseSpec, type SpecFormat, validateSpec } from './parse.ts';
 export { formatPath, type Problem } from './problem.ts';
+export { type LiteralSecret, literalSecrets, REDACTED, redactSource, redactSpec } from './redact.ts';
 export { promLabelName } from './resolve.ts';
 export type {
   Actions,
@@ -59,7 +69,7 @@ export {
   scrapeConfigSchema,
   scrapeTargetInput,
 } from './scrape.ts';
-export { resolveSecret, type Secret } from './secret.ts';
+export { parseSecret, resolveSecret, type Secret } from './secret.ts';
 export { DEFAULT_SPEC_SHAPE_LIMITS, type SpecShapeLimits } from './spec-shape.ts';
 export { judgedByValueBecause, specWarnings } from './warnings.ts';
 export { DEFAULT_BAKE, DEFAULT_MIN_SAMPLES, DEFAULT_WAVE_PERCENTS, type WaveInput } from './wave.ts';

@@ -8,6 +8,7 @@ import {
   type Pair,
   parseDocument,
 } from 'yaml';
+import { type EnvAllowlist, envAllowed, envReferences, envRefusal } from './env-allowed.ts';
 import { knownFieldNames } from './json-schema.ts';
 import { formatPath, issuesToSpecIssues, type PathSegment, type Problem, type SpecIssue } from './problem.ts';
 import type { RolloutSpec } from './resolved.ts';
@@ -23,17 +24,30 @@ export type ParseResult =
 let fieldNames: readonly string[] | undefined;
 
 /** Validates a spec that is already data (a JSON request body): problems carry paths, no positions. */
-export function validateSpec(data: unknown): ParseResult {
-  return validate(data, () => undefined);
+export function validateSpec(data: unknown, options: Pick<ParseOptions, 'envAllowed'> = {}): ParseResult {
+  return validate(data, options.envAllowed, () => undefined);
 }
 
-function validate(data: unknown, locate: (issue: SpecIssue) => Position | undefined): ParseResult {
+function validate(
+  data: unknown,
+  envAllowlist: EnvAllowlist | undefined,
+  locate: (issue: SpecIssue) => Position | undefined,
+): ParseResult {
   const result = rolloutSpecSchema.safeParse(data, { reportInput: true });
-  if (result.success) return { ok: true, spec: result.data };
-  fieldNames ??= knownFieldNames();
+  let issues: SpecIssue[];
+  if (result.success) {
+    if (envAllowlist === undefined) return { ok: true, spec: result.data };
+    issues = envReferences(result.data)
+      .filter((reference) => !envAllowed(envAllowlist, reference.name))
+      .map((reference) => ({ path: reference.path, message: envRefusal(reference.name) }));
+    if (issues.length === 0) return { ok: true, spec: result.data };
+  } else {
+    fieldNames ??= knownFieldNames();
+    issues = issuesToSpecIssues(result.error.issues, data, fieldNames);
+  }
   const seen = new Set<string>();
   const problems: Problem[] = [];
-  for (const issue of issuesToSpecIssues(result.error.issues, data, fieldNames)) {
+  for (const issue of issues) {
     const path = formatPath(issue.path);
     const key = `${path}\u0000${issue.message}`;
     if (seen.has(key)) continue;
@@ -71,6 +85,8 @@ export interface ParseOptions {
   readonly format?: SpecFormat;
   /** Keys and nesting allowed (default DEFAULT_SPEC_SHAPE_LIMITS); the text's size is the caller's to bound. */
   readonly limits?: SpecShapeLimits;
+  /** The variables `env:NAME` may read (SPEC_ENV_ALLOWED); others are problems. Unset: not checked. */
+  readonly envAllowed?: EnvAllowlist;
 }
 
 /**
@@ -123,7 +139,7 @@ export function parseSpec(text: string, options: ParseOptions = {}): ParseResult
   }
   const data: unknown = document.toJS({ maxAliasCount: 100 });
   const index = new PairIndex();
-  return validate(data, (issue) => {
+  return validate(data, options.envAllowed, (issue) => {
     const offset = offsetOf(document.contents, issue.path, issue.atKey ?? false, index);
     if (offset === undefined) return undefined;
     const { line, col } = lineCounter.linePos(offset);

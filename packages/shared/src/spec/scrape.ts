@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Duration, durationOf, parseDuration, positiveDurationText } from './duration.ts';
-import { parseSecret, type Secret } from './secret.ts';
+import { headersInput, parseSecret, type Secret } from './secret.ts';
 
 export const SCRAPE_FORMATS = ['auto', 'prometheus', 'openmetrics'] as const;
 export type ScrapeFormat = (typeof SCRAPE_FORMATS)[number];
@@ -20,24 +20,10 @@ export interface ScrapeTarget {
   readonly format: ScrapeFormat;
 }
 
-// RFC 9110 token characters: what a header name may be made of.
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// A value "env:…" that is not a valid reference is refused rather than sent as a header.
-const HEADER_VALUE = /^(env:[A-Za-z_][A-Za-z0-9_]*|(?!env:)[^\r\n]*)$/;
-
-const scrapeHeaders = z
-  .record(
-    z.string().regex(HEADER_NAME, { error: 'expected an HTTP header name (letters, digits, "-")' }),
-    z.string({ error: 'expected a header value as a string' }).regex(HEADER_VALUE, {
-      error: 'expected "env:NAME" to read the value from the environment, or the value itself on one line',
-    }),
-    { error: 'expected a map of header name to value, like { Authorization: "env:SCRAPE_AUTH" }' },
-  )
-  .optional()
-  .meta({
-    description:
-      'HTTP headers sent with every scrape; a value "env:NAME" is read from the collector\'s environment.',
-  });
+const scrapeHeaders = headersInput.optional().meta({
+  description:
+    'HTTP headers sent with every scrape; a value "env:NAME" is read from the collector\'s environment.',
+});
 
 /** One scrape target as written, in a rollout's `spec.scrape` or the collector's SCRAPE_CONFIG file. */
 export const scrapeTargetInput = z

@@ -28,6 +28,20 @@ export const signingSecretInput = z
   })
   .meta({ description: 'Standard Webhooks signing secret: "env:NAME" or a literal "whsec_<base64>".' });
 
+// RFC 9110 token characters: what a header name may be made of.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// A value "env:…" that is not a valid reference is refused rather than sent as a header.
+const HEADER_VALUE = new RegExp(`^(env:${ENV_NAME}|(?!env:)[^\\r\\n]*)$`);
+
+/** Extra HTTP headers (webhooks, scrapes): name → value, a value `env:NAME` read from the environment. */
+export const headersInput = z.record(
+  z.string().regex(HEADER_NAME, { error: 'expected an HTTP header name (letters, digits, "-")' }),
+  z.string({ error: 'expected a header value as a string' }).regex(HEADER_VALUE, {
+    error: 'expected "env:NAME" to read the value from the environment, or the value itself on one line',
+  }),
+  { error: 'expected a map of header name to value, like { Authorization: "env:HOOK_AUTH" }' },
+);
+
 export function parseSecret(text: string): Secret {
   return ENV_REFERENCE_PATTERN.test(text) ? { env: text.slice('env:'.length) } : { value: text };
 }

@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Logger } from '@rollout-guard/shared/observability';
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import type { SpecShapeLimits } from '@rollout-guard/shared/spec';
+import type { EnvAllowlist, SpecShapeLimits } from '@rollout-guard/shared/spec';
 import type { DeliveryLog, RolloutStore } from '@rollout-guard/shared/store';
 import type { RateLimiter } from '../auth/rate-limit.ts';
 import type { TokenStore } from '../auth/token-store.ts';
@@ -22,6 +22,8 @@ export interface ApiDeps {
   maxBodyBytes: number;
   /** Keys and nesting a spec may have (SPEC_MAX_KEYS, SPEC_MAX_DEPTH). */
   specLimits: SpecShapeLimits;
+  /** The variables `env:NAME` in a spec may read (SPEC_ENV_ALLOWED); a spec reading another is refused. */
+  specEnvAllowed: EnvAllowlist;
   /** How large a text patch between two versions may be (DIFF_MAX_CHANGED_LINES, DIFF_TIMEOUT_MS). */
   diffLimits: { readonly maxChangedLines: number; readonly timeoutMs: number };
   /** `/metrics/rollouts`: active rollouts exposed at most, and how long a scrape may read (default 1000, 2 s). */

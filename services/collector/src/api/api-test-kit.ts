@@ -1,7 +1,7 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { createLogger } from '@rollout-guard/shared/observability';
 import { createRedis, type RedisClient, waitUntilReady } from '@rollout-guard/shared/redis';
-import { DEFAULT_SPEC_SHAPE_LIMITS } from '@rollout-guard/shared/spec';
+import { DEFAULT_SPEC_SHAPE_LIMITS, parseEnvAllowlist } from '@rollout-guard/shared/spec';
 import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
 import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { Registry } from 'prom-client';
@@ -44,7 +44,12 @@ export interface ApiTestApp {
 /** The collector app with the API on a real Redis, the four test tokens, and real BullMQ queues. */
 export async function startApiApp(
   redisUrl: string,
-  options: { rate?: { perSecond: number; burst: number }; now?: () => number } = {},
+  options: {
+    rate?: { perSecond: number; burst: number };
+    now?: () => number;
+    /** SPEC_ENV_ALLOWED (default: none). */
+    specEnvAllowed?: string;
+  } = {},
 ): Promise<ApiTestApp> {
   const logger = createLogger({ service: 'api-test', level: 'silent' });
   const redis: RedisClient = createRedis(redisUrl, { role: 'producer', commandTimeoutMs: 2000 });
@@ -71,6 +76,7 @@ export async function startApiApp(
     logger,
     maxBodyBytes: 64 * 1024,
     specLimits: DEFAULT_SPEC_SHAPE_LIMITS,
+    specEnvAllowed: parseEnvAllowlist(options.specEnvAllowed ?? ''),
     diffLimits: { maxChangedLines: 2000, timeoutMs: 1000 },
     now: options.now ?? Date.now,
   };

@@ -7,6 +7,7 @@ import { errorResponses, NameParams } from './api-schemas.ts';
 import { guard } from './guard.ts';
 import { jsonChanges } from './json-diff.ts';
 import { rolloutOr404, wholeNumber } from './lookup.ts';
+import { shownSpec } from './shown-spec.ts';
 
 export const VersionDiff = z
   .object({
@@ -66,16 +67,25 @@ export function registerDiffVersions(app: App, deps: ApiDeps): void {
       });
     }
     const { maxChangedLines, timeoutMs } = deps.diffLimits;
+    const [before, after] = [shownSpec(a), shownSpec(b)];
     // Myers' diff costs the texts' length times the lines changed: both bounds keep it to milliseconds.
-    const patch = createTwoFilesPatch(`${name}@v${from}`, `${name}@v${to}`, a.source, b.source, '', '', {
-      maxEditLength: maxChangedLines,
-      timeout: timeoutMs,
-    });
+    const patch = createTwoFilesPatch(
+      `${name}@v${from}`,
+      `${name}@v${to}`,
+      before.source,
+      after.source,
+      '',
+      '',
+      {
+        maxEditLength: maxChangedLines,
+        timeout: timeoutMs,
+      },
+    );
     return c.json({
       name,
       from,
       to,
-      changes: jsonChanges(a.spec, b.spec).map(({ segments: _segments, ...change }) => change),
+      changes: jsonChanges(before.spec, after.spec).map(({ segments: _segments, ...change }) => change),
       patch: patch ?? '',
       ...(patch === undefined
         ? {

@@ -6,6 +6,7 @@ import { errorResponses, NameParams, Phase, SpecInput, SpecProblemsBody } from '
 import { guard } from './guard.ts';
 import { jsonChanges } from './json-diff.ts';
 import { runningChange } from './running-change.ts';
+import { shownSpec } from './shown-spec.ts';
 import { problemsBody, readSpecBody } from './spec-body.ts';
 
 export const PutRolloutResponse = z
@@ -72,7 +73,7 @@ export function registerPutRollout(app: App, deps: ApiDeps): void {
   app.put('/api/v1/rollouts/:name', ...guard(deps, 'admin'), async function putRollout(c) {
     const name = c.req.param('name');
     const requestId = c.get('requestId');
-    const body = await readSpecBody(c, deps.specLimits);
+    const body = await readSpecBody(c, deps);
     if (!body.result.ok) return c.json(problemsBody(requestId, body.result.problems), 400);
     const spec = body.result.spec;
     if (spec.metadata.name !== name) {
@@ -102,7 +103,7 @@ export function registerPutRollout(app: App, deps: ApiDeps): void {
           specVersion: current.state.state.specVersion,
           appliedToRunning: false,
           changed: [],
-          spec: latest.spec as unknown as Record<string, unknown>,
+          spec: shownSpec(latest).spec,
         } satisfies PutRolloutResponse,
         200,
       );
@@ -155,7 +156,7 @@ export function registerPutRollout(app: App, deps: ApiDeps): void {
         specVersion: judging.state.specVersion,
         appliedToRunning: running(judging.state.phase) && judging.state.specVersion === stored.version,
         changed: fields,
-        spec: stored.spec as unknown as Record<string, unknown>,
+        spec: shownSpec(stored).spec,
       } satisfies PutRolloutResponse,
       latest === null ? 201 : 200,
     );

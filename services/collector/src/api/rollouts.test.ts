@@ -98,6 +98,21 @@ describe('the rollouts API', () => {
     expect(body.problems.length).toBeGreaterThanOrEqual(2);
     expect(body.problems[0]).toHaveProperty('line');
 
+    const secretReader = specYaml('env').replace(
+      'rollback: [{ url: "http://127.0.0.1:9/hooks/rollback" }]',
+      'rollback: [{ url: "http://127.0.0.1:9/hooks/rollback", headers: { Authorization: "env:REDIS_URL" } }]',
+    );
+    const refused = await put('env', secretReader);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as Loose).problems).toEqual([
+      {
+        path: 'spec.actions.rollback[0].headers.Authorization',
+        message: expect.stringContaining('env:REDIS_URL is not among the variables specs may read'),
+        line: 19,
+        column: expect.any(Number),
+      },
+    ]);
+
     const renamed = await put('other', specYaml('bad'));
     expect(renamed.status).toBe(400);
     expect(((await renamed.json()) as Loose).problems).toEqual([
@@ -175,6 +190,42 @@ describe('the rollouts API', () => {
     expect(diff.patch).toContain('-      allowed: { max: 0.03 }');
     expect(diff.patch).toContain('+      allowed: { max: 0.05 }');
     expect((await api.call('GET', '/api/v1/rollouts/v/diff?from=1', { token: 'reader' })).status).toBe(400);
+  });
+
+  it('never serves a literal secret back: PUT answer, versions, diff and validate redact it', async () => {
+    const withSecrets = (token: string) =>
+      specYaml('lit').replace(
+        'rollback: [{ url: "http://127.0.0.1:9/hooks/rollback" }]',
+        `rollback: [{ url: "http://127.0.0.1:9/hooks/rollback", secret: "whsec_c2VjcmV0LWtleQ==", headers: { Authorization: "Bearer ${token}" } }]`,
+      );
+    const served: string[] = [];
+    const first = await put('lit', withSecrets('tok-one-111'));
+    expect(first.status).toBe(201);
+    served.push(await first.text());
+    served.push(await (await put('lit', withSecrets('tok-two-222'))).text());
+    for (const path of ['versions/1', 'versions/2', 'diff?from=1&to=2']) {
+      const res = await api.call('GET', `/api/v1/rollouts/lit/${path}`, { token: 'reader' });
+      expect(res.status).toBe(200);
+      served.push(await res.text());
+    }
+    const validated = await api.call('POST', '/api/v1/validate', {
+      token: 'reader',
+      body: withSecrets('tok-one-111'),
+      type: 'application/yaml',
+    });
+    const validation: Loose = await validated.json();
+    served.push(JSON.stringify(validation));
+    for (const text of served) {
+      for (const secret of ['c2VjcmV0LWtleQ', 'tok-one-111', 'tok-two-222'])
+        expect(text).not.toContain(secret);
+    }
+    expect(served.join('')).toContain('[redacted]');
+    expect(validation.warnings.map((w: Loose) => w.path)).toEqual([
+      'spec.actions.rollback[0].headers.Authorization',
+      'spec.actions.rollback[0].secret',
+    ]);
+    // The evaluator still reads the real values from the store.
+    expect(JSON.stringify((await api.deps.store.getSpec('lit'))?.spec)).toContain('tok-two-222');
   });
 
   it('omits the text patch of versions that differ in more lines than a diff may take, saying why', async () => {

@@ -1,7 +1,8 @@
-import { type ParseResult, parseSpec, type SpecShapeLimits } from '@rollout-guard/shared/spec';
+import { type ParseResult, parseSpec } from '@rollout-guard/shared/spec';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { AppError } from '../errors.ts';
+import type { ApiDeps } from './api-deps.ts';
 import type { SpecProblemsBody } from './api-schemas.ts';
 
 const FORMATS: Record<string, 'json' | 'yaml'> = {
@@ -19,7 +20,10 @@ export interface SpecBody {
 }
 
 /** Reads a spec body by its Content-Type (JSON or YAML) and parses it; 415 for any other type. */
-export async function readSpecBody(c: Context, limits: SpecShapeLimits): Promise<SpecBody> {
+export async function readSpecBody(
+  c: Context,
+  deps: Pick<ApiDeps, 'specLimits' | 'specEnvAllowed'>,
+): Promise<SpecBody> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const format = FORMATS[type];
   if (format === undefined) {
@@ -38,7 +42,7 @@ export async function readSpecBody(c: Context, limits: SpecShapeLimits): Promise
   return {
     text,
     contentType: format === 'json' ? 'application/json' : 'application/yaml',
-    result: parseSpec(text, { format, limits }),
+    result: parseSpec(text, { format, limits: deps.specLimits, envAllowed: deps.specEnvAllowed }),
   };
 }
 

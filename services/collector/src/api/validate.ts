@@ -1,19 +1,20 @@
-import { specWarnings } from '@rollout-guard/shared/spec';
+import { formatPath, literalSecrets, specWarnings } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { errorResponses, SpecInput, SpecProblem } from './api-schemas.ts';
 import { guard } from './guard.ts';
 import { PlanQuery, planAssumptionsOf, planOr400 } from './plan-query.ts';
+import { shownSpec } from './shown-spec.ts';
 import { readSpecBody } from './spec-body.ts';
 
 export const ValidateResponse = z
   .object({
     valid: z.boolean(),
     problems: z.array(SpecProblem),
-    warnings: z.array(SpecProblem).optional().meta({
+    warnings: z.array(SpecProblem).meta({
       description:
-        'What is valid but probably not meant, e.g. a guardrail judged by value that acts on a single evaluation',
+        'What is valid but probably not meant: a guardrail judged by value that acts on a single evaluation, or a literal secret, readable by anyone who may read the spec',
     }),
     spec: z
       .record(z.string(), z.unknown())
@@ -52,19 +53,20 @@ export function registerValidate(app: App, deps: ApiDeps): void {
 
   app.post('/api/v1/validate', ...guard(deps, 'read'), async function validate(c) {
     const assumptions = c.req.query('traffic') === undefined ? null : planAssumptionsOf(c);
-    const { result } = await readSpecBody(c, deps.specLimits);
-    return c.json(
-      result.ok
-        ? ({
-            valid: true,
-            problems: [],
-            warnings: specWarnings(result.spec),
-            spec: result.spec as unknown as Record<string, unknown>,
-            ...(assumptions === null
-              ? {}
-              : { planWarnings: [...planOr400(result.spec, assumptions).warnings] }),
-          } satisfies ValidateResponse)
-        : ({ valid: false, problems: result.problems } satisfies ValidateResponse),
-    );
+    const { result, text } = await readSpecBody(c, deps);
+    if (!result.ok)
+      return c.json({ valid: false, problems: result.problems, warnings: [] } satisfies ValidateResponse);
+    const secretWarnings = literalSecrets(result.spec).map((secret) => ({
+      path: formatPath(secret.path),
+      message:
+        'a literal secret: whoever may read this spec can read it (it is redacted from what the API serves, not from Redis); write "env:NAME" and list NAME in SPEC_ENV_ALLOWED',
+    }));
+    return c.json({
+      valid: true,
+      problems: [],
+      warnings: [...specWarnings(result.spec), ...secretWarnings],
+      spec: shownSpec({ spec: result.spec, source: text }).spec,
+      ...(assumptions === null ? {} : { planWarnings: [...planOr400(result.spec, assumptions).warnings] }),
+    } satisfies ValidateResponse);
   });
 }

@@ -5,6 +5,7 @@ import type { ApiDeps } from './api-deps.ts';
 import { errorResponses, NameParams, RolloutName } from './api-schemas.ts';
 import { guard } from './guard.ts';
 import { rolloutOr404, wholeNumber } from './lookup.ts';
+import { shownSpec } from './shown-spec.ts';
 
 export const VersionSummary = z
   .object({
@@ -28,8 +29,10 @@ export const StoredVersion = z
     contentType: z.string(),
     createdAt: z.number(),
     actor: z.string(),
-    source: z.string().meta({ description: 'The text as it was sent' }),
-    spec: z.record(z.string(), z.unknown()).meta({ description: 'Parsed, defaults applied' }),
+    source: z.string().meta({ description: 'The text as it was sent, literal secrets redacted' }),
+    spec: z
+      .record(z.string(), z.unknown())
+      .meta({ description: 'Parsed, defaults applied, literal secrets redacted' }),
   })
   .meta({ id: 'StoredVersion' });
 export type StoredVersion = z.infer<typeof StoredVersion>;
@@ -95,8 +98,7 @@ export function registerVersions(app: App, deps: ApiDeps): void {
       contentType: stored.contentType,
       createdAt: stored.createdAt,
       actor: stored.actor,
-      source: stored.source,
-      spec: stored.spec as unknown as Record<string, unknown>,
+      ...shownSpec(stored),
     } satisfies StoredVersion);
   });
 }

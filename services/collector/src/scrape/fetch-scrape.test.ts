@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEgress, defaultEgressPolicy } from '@rollout-guard/shared/egress';
-import { durationOf, type ScrapeTarget } from '@rollout-guard/shared/spec';
+import { durationOf, parseEnvAllowlist, type ScrapeTarget } from '@rollout-guard/shared/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTO_ACCEPT, ScrapeFailure, type ScrapeFailureReason, scrapeOnce } from './fetch-scrape.ts';
 
@@ -186,13 +186,22 @@ describe('scrapeOnce', () => {
       /fetch failed/,
     ],
     [
+      'a header variable specs may not read',
+      () => target('/prom', { headers: { A: { env: 'REDIS_URL' } } }),
+      'config',
+      /header A: env:REDIS_URL is not among the variables specs may read/,
+    ],
+    [
       'a header variable not set',
       () => target('/prom', { headers: { A: { env: 'UNSET_VAR_X' } } }),
       'config',
       /UNSET_VAR_X/,
     ],
   ])('fails with a reason: %s', async (_, t, reason, gist) => {
-    const error = await scrapeOnce(t(), { ...options, env: {} }).catch((e: unknown) => e);
+    const envAllowed = parseEnvAllowlist('UNSET_VAR_X');
+    const error = await scrapeOnce(t(), { ...options, env: { REDIS_URL: 'redis://db' }, envAllowed }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ScrapeFailure);
     expect((error as ScrapeFailure).reason).toBe(reason);
     expect((error as ScrapeFailure).message).toMatch(gist);

@@ -4,7 +4,13 @@ import {
   ResponseTooLargeError,
   readCapped,
 } from '@rollout-guard/shared/egress';
-import { resolveSecret, type ScrapeTarget } from '@rollout-guard/shared/spec';
+import {
+  type EnvAllowlist,
+  envAllowed,
+  envRefusal,
+  resolveSecret,
+  type ScrapeTarget,
+} from '@rollout-guard/shared/spec';
 import { DecodeError } from '../protocols/decode-error.ts';
 import type { DecodedBatch } from '../protocols/decoded-batch.ts';
 import { parsePromText, type TextFormat, textFormatOf } from '../protocols/prom-text.ts';
@@ -56,6 +62,8 @@ export interface ScrapeOptions {
   /** The decoder's prefilter: lines of metrics no rollout reads are skipped unparsed. */
   readonly wantsMetric?: (name: string) => boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The variables header values may read; unset: any (the operator's SCRAPE_CONFIG file). */
+  readonly envAllowed?: EnvAllowlist;
   /** Aborts the scrape (shutdown); it then fails as `timeout`. */
   readonly signal?: AbortSignal;
 }
@@ -73,6 +81,9 @@ export interface ScrapeResult {
 export async function scrapeOnce(target: ScrapeTarget, options: ScrapeOptions): Promise<ScrapeResult> {
   const headers: Record<string, string> = { accept: ACCEPT[target.format] };
   for (const [name, secret] of Object.entries(target.headers)) {
+    if (options.envAllowed && 'env' in secret && !envAllowed(options.envAllowed, secret.env)) {
+      throw new ScrapeFailure('config', `header ${name}: ${envRefusal(secret.env)}`);
+    }
     try {
       headers[name.toLowerCase()] = resolveSecret(secret, options.env ?? process.env);
     } catch (error) {

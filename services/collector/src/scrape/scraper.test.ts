@@ -111,7 +111,7 @@ async function publish(rollouts: ActiveRollout[]) {
 }
 
 /** One collector replica: its own cache of rg:active and its own scraper, both on the shared Redis. */
-async function replica(owner: string, configured: ScrapeTarget[] = []) {
+async function replica(owner: string, configured: ScrapeTarget[] = [], random?: () => number) {
   const active = watchActiveRollouts({ redis, logger, pollMs: 100 });
   await active.refresh();
   const metrics = new Registry();
@@ -127,6 +127,7 @@ async function replica(owner: string, configured: ScrapeTarget[] = []) {
     onStored: (names) => stored.push(...names),
     owner,
     syncMs: 50,
+    ...(random === undefined ? {} : { random }),
   });
   running.push({ scraper, active });
   return { scraper, metrics, stored, active };
@@ -175,6 +176,20 @@ const increase = async (metric: string, cohort: 'treatment' | 'control', rollout
 };
 
 describe('the scraper', () => {
+  it('waits out an interval longer than a timer can hold (30 d) instead of scraping in a tight loop', async () => {
+    const days30 = {
+      ...scrapeTarget('/metrics'),
+      interval: durationOf(30 * 86_400_000),
+      timeout: durationOf(100),
+    };
+    // Its slot is due now or in 30 days, past setTimeout's 2^31 ms: once at most, not every millisecond.
+    await publish([activeRollout({ metrics: ['contacts_total'] })]);
+    const { scraper } = await replica('a', [days30], () => 0);
+    await until('the target planned', () => scraper.targets().length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(hits['/metrics'] ?? 0).toBeLessThanOrEqual(1);
+  });
+
   it('stores the increases of a prom-client target over several intervals, across a counter reset', async () => {
     requests.inc({ feature_flag_result_variant: 'on', route: '/pay' }, 100);
     requests.inc({ feature_flag_result_variant: 'off', route: '/pay' }, 40);

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Egress } from '@rollout-guard/shared/egress';
 import type { Logger } from '@rollout-guard/shared/observability';
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import type { ScrapeTarget } from '@rollout-guard/shared/spec';
+import { type EnvAllowlist, parseEnvAllowlist, type ScrapeTarget } from '@rollout-guard/shared/spec';
 import type { Registry } from 'prom-client';
 import type { ActiveRollouts } from '../ingest/active-rollouts.ts';
 import type { IngestLimits } from '../ingest/limits.ts';
@@ -12,7 +12,7 @@ import { storeBatch } from '../ingest/store-batch.ts';
 import { ScrapeFailure, scrapeOnce } from './fetch-scrape.ts';
 import { type ScrapeLeases, scrapeLeases } from './scrape-lease.ts';
 import { type ScrapeMetrics, scrapeMetrics } from './scrape-metrics.ts';
-import { type PlannedTarget, planTargets } from './scrape-targets.ts';
+import { CONFIG_SOURCE, type PlannedTarget, planTargets } from './scrape-targets.ts';
 
 export interface ScraperDeps {
   /** The egress policy every scrape goes through. */
@@ -34,6 +34,8 @@ export interface ScraperDeps {
   syncMs?: number;
   /** For header values read from the environment (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The variables a spec's scrape headers may read (default: SPEC_ENV_ALLOWED of `env`). */
+  specEnvAllowed?: EnvAllowlist;
   now?: () => number;
   /** In [0, 1): spreads first scrapes over the interval (default Math.random). */
   random?: () => number;
@@ -57,6 +59,7 @@ interface LoopContext {
   readonly metrics: ScrapeMetrics;
   readonly now: () => number;
   readonly onRoleChange: () => void;
+  readonly specEnvAllowed: EnvAllowlist;
 }
 
 /**
@@ -75,6 +78,8 @@ export function startScraper(deps: ScraperDeps): Scraper {
     metrics: scrapeMetrics(deps.metrics),
     now: deps.now ?? Date.now,
     onRoleChange: () => countRoles(),
+    specEnvAllowed:
+      deps.specEnvAllowed ?? parseEnvAllowlist((deps.env ?? process.env).SPEC_ENV_ALLOWED ?? ''),
   };
   let seen: unknown;
   let stopped = false;
@@ -134,6 +139,9 @@ export function startScraper(deps: ScraperDeps): Scraper {
   };
 }
 
+/** The longest delay setTimeout keeps; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 class TargetLoop {
   owned = false;
   #state: TargetState | undefined;
@@ -174,6 +182,12 @@ class TargetLoop {
     const now = this.context.now();
     // Keep to the grid of the interval: a slow scrape skips a slot rather than shifting every later one.
     while (this.#dueAt < now) this.#dueAt += this.planned.target.interval.ms;
+    // setTimeout fires at once for a delay past 2^31 − 1 ms (24.8 days): a 30 d interval would scrape
+    // in a tight loop. A far slot is waited for in steps of at most that.
+    if (this.#dueAt - now > MAX_TIMER_MS) {
+      this.#timer = setTimeout(() => this.#schedule(), MAX_TIMER_MS);
+      return;
+    }
     this.#timer = setTimeout(() => {
       this.#running = this.#tick().finally(() => {
         this.#running = undefined;
@@ -216,6 +230,8 @@ class TargetLoop {
         wantsMetric: matcher.wantsMetric,
         signal: this.#abort.signal,
         ...(deps.env && { env: deps.env }),
+        // The SCRAPE_CONFIG file is the operator's own: only what specs list is held to the allowlist.
+        ...(!planned.sources.includes(CONFIG_SOURCE) && { envAllowed: this.context.specEnvAllowed }),
       });
       const dropped = Object.values(batch.dropped).reduce((a, b) => a + (b ?? 0), 0);
       metrics.points.inc(

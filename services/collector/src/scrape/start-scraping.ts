@@ -1,7 +1,7 @@
 import type { Egress } from '@rollout-guard/shared/egress';
 import type { Logger } from '@rollout-guard/shared/observability';
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import type { ScrapeTarget } from '@rollout-guard/shared/spec';
+import type { EnvAllowlist, ScrapeTarget } from '@rollout-guard/shared/spec';
 import type { Registry } from 'prom-client';
 import type { ActiveRollouts } from '../ingest/active-rollouts.ts';
 import type { IngestLimits } from '../ingest/limits.ts';
@@ -23,6 +23,8 @@ export interface ScrapingDeps {
   configured: readonly ScrapeTarget[];
   /** The file they came from, for the log. */
   file: string;
+  /** The variables a spec's scrape headers may read (SPEC_ENV_ALLOWED). */
+  specEnvAllowed: EnvAllowlist;
 }
 
 /** Starts the collector's scraper beside its ingest routes; `stop()` is one shutdown step. */

@@ -9,7 +9,11 @@ import { startReceiver, type TestReceiver } from './test-receiver.ts';
 
 const routingKey = 'R0UT1NGKEY0123456789abcdefABCDEF';
 const token = 'unleash-admin-token-0123456789';
-const resolveSecret = secretResolver({ PD_KEY: routingKey, UNLEASH_TOKEN: token });
+const resolveSecret = secretResolver({
+  PD_KEY: routingKey,
+  UNLEASH_TOKEN: token,
+  SPEC_ENV_ALLOWED: 'PD_KEY,UNLEASH_TOKEN',
+});
 
 let receiver: TestReceiver;
 beforeAll(async () => {
@@ -116,7 +120,7 @@ describe('attemptDelivery', () => {
 
   it('stops, naming the variable, when a secret is missing from the environment', async () => {
     const record = await attemptDelivery(rollbackEvent, targets(receiver.url).pagerduty, {
-      resolveSecret: secretResolver({}),
+      resolveSecret: secretResolver({ SPEC_ENV_ALLOWED: 'PD_KEY' }),
       path: 'actions.alert[0]',
       timeoutMs: 2_000,
       egress,
@@ -128,13 +132,34 @@ describe('attemptDelivery', () => {
     });
   });
 
+  it('stops, sending nothing, when a secret is read from a variable specs may not read', async () => {
+    const before = receiver.requests.length;
+    const record = await attemptDelivery(
+      rollbackEvent,
+      { format: 'standard', url: receiver.url, secret: { env: 'REDIS_URL' }, headers: {} },
+      {
+        resolveSecret: secretResolver({ REDIS_URL: 'redis://:password@db', SPEC_ENV_ALLOWED: 'ROLLBACK_*' }),
+        path: 'actions.rollback[0]',
+        timeoutMs: 2_000,
+        egress,
+      },
+    );
+    expect(record).toMatchObject({
+      outcome: 'stopped',
+      error: expect.stringContaining(
+        'actions.rollback[0].secret: env:REDIS_URL is not among the variables specs may read',
+      ),
+    });
+    expect(receiver.requests.length).toBe(before);
+  });
+
   it('stops, without echoing it, when a signing secret from the environment is not base64', async () => {
     const before = receiver.requests.length;
     const record = await attemptDelivery(
       rollbackEvent,
       { format: 'standard', url: receiver.url, secret: { env: 'HOOK_SECRET' }, headers: {} },
       {
-        resolveSecret: secretResolver({ HOOK_SECRET: 'my plain password' }),
+        resolveSecret: secretResolver({ HOOK_SECRET: 'my plain password', SPEC_ENV_ALLOWED: 'HOOK_SECRET' }),
         path: 'actions.rollback[0]',
         timeoutMs: 2_000,
         egress,

@@ -31,7 +31,7 @@ const target = (): PagerDutyTarget => ({
 });
 const deliver = (event: WebhookEvent, key = routingKey) =>
   attemptDelivery(event, target(), {
-    resolveSecret: secretResolver({ PD_KEY: key }),
+    resolveSecret: secretResolver({ PD_KEY: key, SPEC_ENV_ALLOWED: 'PD_KEY' }),
     path: 'actions.alert[0]',
     timeoutMs: 2_000,
     egress,

@@ -14,7 +14,11 @@ import {
 // Every launchdarkly and flagsmith request against a server that enforces the vendor's published API
 // definition (vendor-apis/) and answers as the vendor does, rate limits included.
 
-const env = { LD_TOKEN: 'api-0f1e2d3c-launchdarkly', FLAGSMITH_TOKEN: 'flagsmith-org-api-token' };
+const env = {
+  LD_TOKEN: 'api-0f1e2d3c-launchdarkly',
+  FLAGSMITH_TOKEN: 'flagsmith-org-api-token',
+  SPEC_ENV_ALLOWED: 'LD_TOKEN,FLAGSMITH_TOKEN',
+};
 const egress = createEgress({ ...defaultEgressPolicy, allowLoopback: true });
 afterAll(() => egress.close());
 const deliver = (event: typeof rollbackEvent, target: LaunchDarklyTarget | FlagsmithTarget) =>

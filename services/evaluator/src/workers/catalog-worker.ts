@@ -1,6 +1,7 @@
 import { type JobName, type JobPayload, jobCatalog, parsePayload } from '@rollout-guard/shared/jobs';
 import { type ConnectionOptions, type Job, Worker } from 'bullmq';
 import type { EvaluatorMetrics } from '../metrics/evaluator-metrics.ts';
+import type { WorkerLog } from './context.ts';
 
 export type Handler<N extends JobName> = (
   payload: JobPayload<N>,
@@ -17,6 +18,7 @@ export interface CatalogWorkerOptions {
   prefix: string;
   concurrency: number;
   metrics: EvaluatorMetrics;
+  log: Pick<WorkerLog, 'error'>;
 }
 
 /**
@@ -57,6 +59,10 @@ export function startCatalogWorker<N extends JobName>(
       lockDuration: 15_000,
     },
   );
+  // Without a listener an 'error' event (Redis lost, a lock not renewed) is thrown and ends the process.
+  worker.on('error', (error) => {
+    options.log.error({ err: error, queue: name }, `${name} worker: ${error.message}`);
+  });
   worker.on('failed', (_job, error) => {
     if (error.name !== 'DelayedError') options.metrics.jobFailures.inc({ queue: name });
   });

@@ -36,6 +36,7 @@ export async function startEvaluatorWorkers(
     connection: options.connection,
     prefix: options.prefix ?? defaultQueuePrefix,
     metrics: ctx.metrics,
+    log: ctx.log,
   };
   const workers: Worker[] = [
     startCatalogWorker('evaluate', (payload) => evaluateRollout(ctx, payload), {

@@ -12,7 +12,7 @@ import type { AttemptResult } from '../send.ts';
 import { alertSubjects, headline, plainSummary, reasonText } from '../summary.ts';
 import type { AlertmanagerV2Target } from '../targets.ts';
 import { alertnames, isProblem } from './alertmanager.ts';
-import { lowerCase } from './standard.ts';
+import { extraHeaders } from './standard.ts';
 
 // Alertmanager's API v2 (https://github.com/prometheus/alertmanager/blob/main/api/v2/openapi.yaml):
 // `POST /api/v2/alerts` takes a list of `postableAlert {labels, annotations, startsAt, endsAt,
@@ -64,17 +64,21 @@ export function postableAlerts(event: WebhookEvent) {
 export const buildAlertmanagerV2: RequestBuilder<AlertmanagerV2Target> = function buildAlertmanagerV2(
   event,
   target,
+  ctx,
 ) {
-  const headers = { ...lowerCase(target.headers), 'user-agent': userAgent };
+  const extra = extraHeaders(target.headers, ctx);
+  const headers = { ...extra.headers, 'user-agent': userAgent };
   const post = (alerts: unknown[]): DeliveryRequest => ({
     method: 'POST',
     url: joinUrl(target.url, '/api/v2/alerts'),
     headers: { ...headers, ...jsonHeaders },
     body: JSON.stringify(alerts),
-    redact: [],
+    redact: extra.redact,
   });
   if (event.type === 'rollout.resolved') {
-    return { exchange: (send) => resolveAlerts(event, target, headers, post, send) };
+    return {
+      exchange: (send) => resolveAlerts(event, target, { headers, redact: extra.redact }, post, send),
+    };
   }
   const alerts = postableAlerts(event);
   if (alerts === undefined) {
@@ -88,7 +92,7 @@ export const buildAlertmanagerV2: RequestBuilder<AlertmanagerV2Target> = functio
 async function resolveAlerts(
   event: Extract<WebhookEvent, { type: 'rollout.resolved' }>,
   target: AlertmanagerV2Target,
-  headers: Record<string, string>,
+  request: { headers: Record<string, string>; redact: string[] },
   post: (alerts: unknown[]) => DeliveryRequest,
   send: SendStep,
 ): Promise<AttemptResult> {
@@ -98,9 +102,9 @@ async function resolveAlerts(
     {
       method: 'GET',
       url: `${joinUrl(target.url, '/api/v2/alerts')}?${query}`,
-      headers,
+      headers: request.headers,
       body: null,
-      redact: [],
+      redact: request.redact,
     },
     { excerptBytes: 4 << 20 },
   );

@@ -3,7 +3,7 @@ import type { WebhookEvent } from '@rollout-guard/shared/webhooks';
 import { jsonHeaders, type RequestBuilder, userAgent } from '../request.ts';
 import { headline, plainSummary } from '../summary.ts';
 import type { AlertmanagerTarget } from '../targets.ts';
-import { lowerCase } from './standard.ts';
+import { extraHeaders } from './standard.ts';
 
 // Alertmanager's webhook payload (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config):
 // `{version: "4", groupKey, truncatedAlerts, status, receiver, groupLabels, commonLabels,
@@ -80,6 +80,7 @@ export function alertmanagerPayload(event: WebhookEvent, receiver: string) {
 export const buildAlertmanager: RequestBuilder<AlertmanagerTarget> = function buildAlertmanager(
   event,
   target,
+  ctx,
 ) {
   const payload = alertmanagerPayload(event, 'rollout-guard');
   if (payload === undefined) {
@@ -87,11 +88,12 @@ export const buildAlertmanager: RequestBuilder<AlertmanagerTarget> = function bu
       skipped: `alertmanager carries rollbacks, alerts, pauses and no-go verdicts, not ${event.type} ${event.data.verdict}`,
     };
   }
+  const extra = extraHeaders(target.headers, ctx);
   return {
     method: 'POST',
     url: target.url,
-    headers: { ...lowerCase(target.headers), ...jsonHeaders, 'user-agent': userAgent },
+    headers: { ...extra.headers, ...jsonHeaders, 'user-agent': userAgent },
     body: JSON.stringify(payload),
-    redact: [],
+    redact: extra.redact,
   };
 };

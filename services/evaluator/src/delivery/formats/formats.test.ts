@@ -17,6 +17,8 @@ const env = {
   UNLEASH_TOKEN: '*:production.unleash-admin-token',
   LD_TOKEN: 'api-0f1e2d3c-launchdarkly',
   FLAGSMITH_TOKEN: 'flagsmith-org-api-token',
+  HOOK_AUTH: 'Bearer hook-token',
+  SPEC_ENV_ALLOWED: 'ROLLBACK_SECRET,PD_KEY,UNLEASH_TOKEN,LD_TOKEN,FLAGSMITH_TOKEN,HOOK_AUTH',
 };
 const resolveSecret = secretResolver(env);
 // Added by Node's fetch itself, not by the format.
@@ -73,7 +75,7 @@ describe('standard', () => {
       format: 'standard',
       url: `${receiver.url}/hooks/rollback`,
       secret: { env: 'ROLLBACK_SECRET' },
-      headers: { 'X-Team': 'support-platform' },
+      headers: { 'X-Team': 'support-platform', Authorization: 'env:HOOK_AUTH' },
     });
     expect(sent.method).toBe('POST');
     expect(sent.path).toBe('/hooks/rollback');
@@ -81,6 +83,7 @@ describe('standard', () => {
       'content-type': 'application/json',
       'user-agent': ua,
       'x-team': 'support-platform',
+      authorization: 'Bearer hook-token',
       'webhook-id': 'dec_01HZX3K9',
       'webhook-timestamp': expect.stringMatching(/^\d{10}$/),
       'webhook-signature': expect.stringMatching(/^v1,[A-Za-z0-9+/]{43}=$/),

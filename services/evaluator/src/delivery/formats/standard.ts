@@ -1,4 +1,5 @@
-import { jsonHeaders, type RequestBuilder, userAgent } from '../request.ts';
+import { parseSecret } from '@rollout-guard/shared/spec';
+import { type BuildContext, jsonHeaders, type RequestBuilder, userAgent } from '../request.ts';
 import { standardWebhookHeaders } from '../signing.ts';
 import type { StandardTarget } from '../targets.ts';
 
@@ -10,11 +11,12 @@ export const buildStandard: RequestBuilder<StandardTarget> = function buildStand
   const body = JSON.stringify(event);
   const secret =
     target.secret === undefined ? undefined : ctx.resolveSecret(target.secret, `${ctx.path}.secret`);
+  const extra = extraHeaders(target.headers, ctx);
   return {
     method: 'POST',
     url: target.url,
     headers: {
-      ...lowerCase(target.headers),
+      ...extra.headers,
       ...jsonHeaders,
       'user-agent': userAgent,
       ...standardWebhookHeaders({
@@ -26,10 +28,28 @@ export const buildStandard: RequestBuilder<StandardTarget> = function buildStand
       }),
     },
     body,
-    redact: secret === undefined ? [] : [secret],
+    redact: [...(secret === undefined ? [] : [secret]), ...extra.redact],
   };
 };
 
-export function lowerCase(headers: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+/**
+ * A target's extra headers, lower-cased, each `env:NAME` value read through the resolver (and so
+ * through SPEC_ENV_ALLOWED); the values read are returned to be redacted from what is recorded.
+ */
+export function extraHeaders(
+  headers: Readonly<Record<string, string>>,
+  ctx: BuildContext,
+): { headers: Record<string, string>; redact: string[] } {
+  const redact: string[] = [];
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const secret = parseSecret(value);
+    if ('env' in secret) {
+      out[name.toLowerCase()] = ctx.resolveSecret(secret, `${ctx.path}.headers.${name}`);
+      redact.push(out[name.toLowerCase()]!);
+    } else {
+      out[name.toLowerCase()] = value;
+    }
+  }
+  return { headers: out, redact };
 }

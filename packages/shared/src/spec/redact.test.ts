@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { parseSpec } from './parse.ts';
+import { literalSecrets, REDACTED, redactSource, redactSpec } from './redact.ts';
+import type { RolloutSpec } from './resolved.ts';
+import { exampleText } from './test-fixtures.ts';
+
+const literal = exampleText('contact-center-copilot')
+  .replace('"env:ROLLBACK_SECRET"', '"whsec_c2VjcmV0LXNpZ25pbmcta2V5"')
+  .replace('"env:PD_KEY"', '"R0UT1NGKEY0123456789abcdef"')
+  .replace(
+    'verdict: [{ url: "https://hooks.slack.com/services/T/B/X", format: slack }]',
+    'verdict: [{ format: slack, url: "https://hooks.slack.com/services/T0/B0/XyZsecret" }, { url: "https://h.internal/v", headers: { Authorization: "Bearer hdr-token-1", X-Trace: "env:TRACE" } }]',
+  );
+
+function parsed(text: string): RolloutSpec {
+  const result = parseSpec(text);
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return result.spec;
+}
+
+describe('literal secrets', () => {
+  const spec = parsed(literal);
+
+  it('are found wherever a spec holds one, and env: references are not', () => {
+    expect(literalSecrets(spec).map((s) => [s.path.join('.'), s.value])).toEqual(
+      expect.arrayContaining([
+        ['spec.actions.rollback.1.secret', 'whsec_c2VjcmV0LXNpZ25pbmcta2V5'],
+        ['spec.actions.alert.0.routingKey', 'R0UT1NGKEY0123456789abcdef'],
+        ['spec.actions.verdict.0.url', 'https://hooks.slack.com/services/T0/B0/XyZsecret'],
+        ['spec.actions.verdict.1.headers.Authorization', 'Bearer hdr-token-1'],
+      ]),
+    );
+    expect(literalSecrets(spec)).toHaveLength(4);
+    // The example's only literal is its Slack URL, which is its own credential.
+    expect(literalSecrets(parsed(exampleText('contact-center-copilot'))).map((s) => s.value)).toEqual([
+      'https://hooks.slack.com/services/T/B/X',
+    ]);
+  });
+
+  it('are gone from the redacted spec and text, and nothing else changes', () => {
+    const shown = JSON.stringify(redactSpec(spec)) + redactSource(literal, literalSecrets(spec));
+    for (const secret of ['c2VjcmV0', 'R0UT1NGKEY', 'XyZsecret', 'hdr-token-1'])
+      expect(shown).not.toContain(secret);
+    expect(redactSpec(spec).spec.actions.verdict[0]).toEqual({
+      format: 'slack',
+      url: `https://hooks.slack.com/${REDACTED}`,
+    });
+    expect(redactSpec(spec).spec.actions.rollback[1]).toMatchObject({ secret: { value: REDACTED } });
+    expect(redactSource(literal, literalSecrets(spec)).split('\n')).toHaveLength(literal.split('\n').length);
+    expect(redactSpec(spec).spec.actions.advance).toEqual(spec.spec.actions.advance);
+    // The stored spec itself is untouched: the evaluator sends the real values.
+    expect(JSON.stringify(spec)).toContain('hdr-token-1');
+  });
+});

@@ -1,0 +1,87 @@
+import type { PathSegment } from './problem.ts';
+import type { RolloutSpec } from './resolved.ts';
+
+/** What a literal secret is shown as, wherever a spec is served back. */
+export const REDACTED = '[redacted]';
+
+export interface LiteralSecret {
+  readonly path: PathSegment[];
+  readonly value: string;
+  /** What replaces it: REDACTED, or for a Slack URL its origin followed by REDACTED. */
+  readonly shownAs: string;
+}
+
+/**
+ * Every secret a spec holds literally rather than as `env:NAME`: tokens, signing secrets and routing
+ * keys (parsed as `{ value }`), header values, and Slack incoming-webhook URLs (the URL is the
+ * credential). A literal is readable by anyone who may read the spec; these are what is redacted.
+ */
+export function literalSecrets(spec: RolloutSpec): LiteralSecret[] {
+  const found: LiteralSecret[] = [];
+  const stack: Array<{ value: unknown; path: PathSegment[] }> = [{ value: spec, path: [] }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { value, path } = next;
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        stack.push({ value: item, path: [...path, i] });
+      });
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    if (keys.length === 1 && keys[0] === 'value' && typeof record.value === 'string') {
+      found.push({ path, value: record.value, shownAs: REDACTED });
+      continue;
+    }
+    if (record.format === 'slack' && typeof record.url === 'string') {
+      found.push({ path: [...path, 'url'], value: record.url, shownAs: slackShownAs(record.url) });
+    }
+    const inHeaders = path.at(-1) === 'headers';
+    for (const [key, inner] of Object.entries(record)) {
+      if (inHeaders && typeof inner === 'string' && !inner.startsWith('env:')) {
+        found.push({ path: [...path, key], value: inner, shownAs: REDACTED });
+      } else {
+        stack.push({ value: inner, path: [...path, key] });
+      }
+    }
+  }
+  return found;
+}
+
+function slackShownAs(url: string): string {
+  try {
+    return `${new URL(url).origin}/${REDACTED}`;
+  } catch {
+    return REDACTED;
+  }
+}
+
+/** The spec with each literal secret replaced by what it is shown as. */
+export function redactSpec<T extends RolloutSpec>(spec: T, secrets = literalSecrets(spec)): T {
+  if (secrets.length === 0) return spec;
+  const copy = structuredClone(spec) as unknown as Record<PropertyKey, unknown>;
+  for (const secret of secrets) {
+    let node: Record<PropertyKey, unknown> = copy;
+    for (const segment of secret.path.slice(0, -1)) node = node[segment] as Record<PropertyKey, unknown>;
+    const last = secret.path.at(-1)!;
+    const leaf = node[last];
+    node[last] =
+      typeof leaf === 'object' && leaf !== null
+        ? { ...(leaf as object), value: secret.shownAs }
+        : secret.shownAs;
+  }
+  return copy as unknown as T;
+}
+
+/**
+ * The text as sent with every occurrence of each literal secret replaced: the text is what a user
+ * wrote, so its secrets are found by their values (longest first, so one inside another goes whole).
+ */
+export function redactSource(source: string, secrets: readonly LiteralSecret[]): string {
+  let text = source;
+  for (const secret of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
+    if (secret.value !== '') text = text.split(secret.value).join(secret.shownAs);
+  }
+  return text;
+}
