@@ -11,13 +11,15 @@
  * the bundle; the build fails when two of them share a name or when a module uses `import.meta`
  * any other way, rather than produce a service that breaks at run time.
  *
- * Building takes well under a second, so the commands that run services build first, every time;
+ * The dashboard's browser bundle (scripts/build-dashboard.ts) is built first: the collector reads it beside
+ * itself. Building takes well under a second, so the commands that run services build first, every time;
  * concurrent builds (parallel test files) are safe: each output file is replaced atomically.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { buildDashboard } from './build-dashboard.ts';
 
 export type ServiceName = 'collector' | 'evaluator';
 export const SERVICE_NAMES: readonly ServiceName[] = ['collector', 'evaluator'];
@@ -144,17 +146,25 @@ let built: Promise<void> | undefined;
  * helper process afterwards.
  */
 export function buildServices(): Promise<void> {
-  built ??= Promise.all(SERVICE_NAMES.map(buildService)).then(
-    () => esbuild.stop(),
-    async (error: unknown) => {
-      await esbuild.stop();
-      throw error;
-    },
-  );
+  // The collector's bundle copies the dashboard's beside itself: build that first.
+  built ??= buildDashboard()
+    .then(() => Promise.all(SERVICE_NAMES.map(buildService)))
+    .then(
+      () => esbuild.stop(),
+      async (error: unknown) => {
+        await esbuild.stop();
+        throw error;
+      },
+    );
   return built;
 }
 
-/** Builds unless the services run from source (RUN_FROM_SOURCE=1). */
+/** Builds the services, or only the dashboard's bundle when they run from source (RUN_FROM_SOURCE=1). */
 export async function prepareServices(): Promise<void> {
-  if (process.env.RUN_FROM_SOURCE !== '1') await buildServices();
+  if (process.env.RUN_FROM_SOURCE !== '1') {
+    await buildServices();
+    return;
+  }
+  await buildDashboard();
+  await esbuild.stop();
 }

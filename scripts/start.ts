@@ -82,7 +82,9 @@ async function privateRedis(): Promise<RunningRedisServer | undefined> {
 function startService(service: (typeof SERVICES)[number], redisUrl: string): ChildProcess {
   return spawn(process.execPath, [...SERVICE_NODE_FLAGS[service.name], ...serviceArgs(service.name)], {
     cwd: root,
-    env: { ...process.env, REDIS_URL: redisUrl },
+    // A local stack talks to local receivers (a webhook catcher, a Prometheus on this machine);
+    // EGRESS_ALLOW_LOOPBACK=false in the environment still wins.
+    env: { EGRESS_ALLOW_LOOPBACK: 'true', ...process.env, REDIS_URL: redisUrl },
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
   });

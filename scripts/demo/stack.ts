@@ -175,6 +175,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         env: {
           ...process.env,
           HOST: '127.0.0.1',
+          // The demo's receivers (webhooks, flag service, Prometheus) are on this machine.
+          EGRESS_ALLOW_LOOPBACK: 'true',
           ...options.env,
           ...service.env,
           REDIS_URL: redisUrl,

@@ -15,6 +15,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedis } from '@rollout-guard/shared/redis';
+import { startRedis } from '@rollout-guard/shared/testing';
 import { apiClient } from '../../scripts/demo/api-client.ts';
 import { type Stack, startStack } from '../../scripts/demo/stack.ts';
 import {
@@ -44,6 +45,11 @@ const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_MS ?? 30_000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 // BENCH_REDIS_STATS=1: Redis's time per command over each collector run (INFO commandstats).
 const REDIS_STATS = process.env.BENCH_REDIS_STATS === '1';
+/**
+ * BENCH_WAIT_REPLICAS=N: the bench's Redis gets N replicas and the collector acknowledges a batch only
+ * once they have it (INGEST_WAIT_REPLICAS=N); the cost of WAIT is this run's figures against a run without.
+ */
+const WAIT_REPLICAS = Number(process.env.BENCH_WAIT_REPLICAS ?? 0);
 // BENCH_ONLY=collector skips Prometheus (for profiling runs).
 const ONLY = process.env.BENCH_ONLY;
 /**
@@ -90,6 +96,32 @@ async function histogramTotals(baseUrl: string, name: string): Promise<{ sum: nu
 }
 
 /** Runs one command sequence on a connection of its own. */
+/** A Redis (append-only, as the stack's own) with `replicas` replicas following it, all up and linked. */
+async function startReplicatedRedis(replicas: number) {
+  const master = await startRedis({ appendonly: true });
+  const followers = await Promise.all(
+    Array.from({ length: replicas }, () =>
+      startRedis({ appendonly: false, extraArgs: ['--replicaof', '127.0.0.1', String(master.port)] }),
+    ),
+  );
+  const deadline = Date.now() + 30_000;
+  while (
+    !(await withRedis(master.url, (redis) => redis.info('replication'))).includes(
+      `connected_slaves:${replicas}`,
+    )
+  ) {
+    if (Date.now() > deadline) throw new Error(`the ${replicas} replicas did not link up within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url: master.url,
+    async stop() {
+      await Promise.all(followers.map((follower) => follower.stop()));
+      await master.stop();
+    },
+  };
+}
+
 async function withRedis<T>(redisUrl: string, use: (redis: ReturnType<typeof createRedis>) => Promise<T>) {
   const redis = createRedis(redisUrl, { role: 'worker' });
   try {
@@ -331,11 +363,16 @@ async function main() {
 
   const results: RunResult[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'rg-bench-ingest-'));
+  const replicated = WAIT_REPLICAS > 0 ? await startReplicatedRedis(WAIT_REPLICAS) : undefined;
   const stack = await startStack({
     root,
     dataDir,
     collectorPort: 0,
-    env: { LOG_LEVEL: 'warn' },
+    ...(replicated === undefined ? {} : { redisUrl: replicated.url }),
+    env: {
+      LOG_LEVEL: 'warn',
+      ...(replicated === undefined ? {} : { INGEST_WAIT_REPLICAS: String(WAIT_REPLICAS) }),
+    },
     services: ['collector'],
     appendOnly: true,
     // BENCH_PROFILE=<dir>: a V8 CPU profile of the collector, written there when it stops.
@@ -419,6 +456,7 @@ async function main() {
     if (rwAll2.length > 0) rss2 = await benchTwoCollectors(results, stack, rwAll2);
   } finally {
     await stack.stop();
+    await replicated?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 

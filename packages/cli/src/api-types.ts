@@ -89,3 +89,29 @@ export interface Delivery {
   lastAttemptAt: number | null;
   redeliveries: number;
 }
+
+/** One entry of the audit log (`GET /api/v1/audit`, `…/rollouts/{name}/audit`). */
+export interface AuditEntry {
+  id: string;
+  rollout: string;
+  at: number;
+  time: string;
+  kind: string;
+  action: string;
+  actor: string;
+  reason: string | null;
+  summary: string;
+  specVersion: number;
+  rev: number;
+  from: { phase: string; wave: number } | null;
+  to: { phase: string; wave: number } | null;
+  decisions: string[];
+  deliveries: string[];
+  event: Record<string, unknown>;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  next: string | null;
+  latest: string | null;
+}

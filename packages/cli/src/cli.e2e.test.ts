@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -243,4 +243,46 @@ spec:
     const deliveries = await run(['deliveries', '--rollout', 'cli-e2e']);
     expect(deliveries.stdout).toMatch(/rollout\.rollback\s+delivered/);
   }, 120_000);
+
+  it('prints the audit log, downloads an evidence pack, follows the log and stops cleanly on Ctrl-C', async () => {
+    const log = await run(['log', 'cli-e2e']);
+    expect(log.code).toBe(0);
+    expect(log.stdout).toMatch(
+      /cli-e2e {2}cli {2}approve {2}awaiting-approval 1 → wave 2 {2}spec v1 {2}why: "numbers look fine"/,
+    );
+    expect(log.stdout).toMatch(/cli-e2e {2}system {2}evaluation: .*decided rollback rollback/);
+    const operators = await run(['log', '--actor', 'cli', '--kind', 'transition', '-o', 'json']);
+    const entries = JSON.parse(operators.stdout) as Array<{ action: string; rollout: string }>;
+    expect(entries.map((e) => e.action)).toEqual(['start', 'approve']);
+    expect((await run(['log', 'no-such-rollout'])).code).toBe(1);
+
+    // The go verdict's evidence pack, downloaded as JSON and as printable HTML.
+    const decisions = JSON.parse((await run(['decisions', 'cli-e2e', '-o', 'json'])).stdout) as Array<{
+      id: string;
+      outcome: string;
+    }>;
+    const go = decisions.find((d) => d.outcome === 'go')!;
+    const file = join(dir, 'gate.json');
+    expect(await run(['evidence', 'cli-e2e', go.id, '--file', file])).toMatchObject({
+      code: 0,
+      stdout: `evidence pack of ${go.id} written to ${file}`,
+    });
+    const pack = JSON.parse(readFileSync(file, 'utf8')) as {
+      decision: { id: string };
+      approvals: Array<{ reason: string }>;
+    };
+    expect(pack.decision.id).toBe(go.id);
+    expect(pack.approvals.map((a) => a.reason)).toEqual(['numbers look fine']);
+    const html = await run(['evidence', 'cli-e2e', go.id, '--html', '--file', '-']);
+    expect(html.stdout).toContain('Evidence pack of a rollout-guard decision');
+    expect((await run(['evidence', 'cli-e2e', 'dec_nope'])).code).toBe(1);
+
+    const follow = cli(['log', 'cli-e2e', '--follow', '--interval', '0.2']);
+    await follow.waitForLine((line) => line.includes('decided rollback rollback'));
+    expect((await run(['approve', 'cli-e2e', '-r', 'too late'])).code).toBe(1);
+    await follow.waitForLine((line) => line.includes('approve refused') && line.includes('"too late"'));
+    follow.child.kill('SIGINT');
+    expect(await follow.exited).toBe(0);
+    expect(follow.lines.filter((line) => line.includes('"too late"'))).toHaveLength(1);
+  }, 60_000);
 });

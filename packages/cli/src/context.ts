@@ -13,6 +13,7 @@ export interface CliContext {
   /** Resolves after `ms`, or at once when the command is being stopped (Ctrl-C during --watch). */
   sleep(ms: number): Promise<void>;
   readFile(path: string): string;
+  writeFile(path: string, text: string): void;
   /** True on a terminal: --watch redraws the screen instead of printing one view after another. */
   isTTY: boolean;
 }

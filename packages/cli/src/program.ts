@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { createClient } from './client.ts';
 import { type Colors, colorsFor } from './colors.ts';
@@ -6,7 +6,10 @@ import { registerActions } from './commands/actions.ts';
 import { registerApply } from './commands/apply.ts';
 import { registerDecisions } from './commands/decisions.ts';
 import { registerDeliveries } from './commands/deliveries.ts';
+import { registerEvidence } from './commands/evidence.ts';
+import { registerLog } from './commands/log.ts';
 import { registerPlan } from './commands/plan.ts';
+import { registerRemove } from './commands/remove.ts';
 import { registerRollouts } from './commands/rollouts.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerVersions } from './commands/versions.ts';
@@ -24,6 +27,7 @@ export interface CliIo {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   readFile?: (path: string) => string;
+  writeFile?: (path: string, text: string) => void;
 }
 
 const EXIT_CODES_HELP = `
@@ -90,6 +94,7 @@ function buildProgram(io: CliIo, colors: Colors): Command {
     now: io.now ?? Date.now,
     sleep: io.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     readFile: io.readFile ?? ((path) => readFileSync(path, 'utf8')),
+    writeFile: io.writeFile ?? ((path, text) => writeFileSync(path, text)),
     isTTY: io.stdout.isTTY === true,
   };
 
@@ -98,8 +103,11 @@ function buildProgram(io: CliIo, colors: Colors): Command {
   registerApply(program, ctx);
   registerRollouts(program, ctx);
   registerActions(program, ctx);
+  registerRemove(program, ctx);
   registerDecisions(program, ctx, () => options().server.replace(/\/+$/, ''));
   registerDeliveries(program, ctx);
+  registerLog(program, ctx);
+  registerEvidence(program, ctx);
   registerVersions(program, ctx);
   // Every subcommand reports errors the same way and has --help.
   for (const command of program.commands) {

@@ -1,4 +1,14 @@
-import { host, logLevel, parseEnv, port, positiveInteger, redisUrl } from '@rollout-guard/shared/config';
+import {
+  egressEnv,
+  host,
+  logLevel,
+  parseEnv,
+  port,
+  positiveInteger,
+  redisUrl,
+  retentionEnv,
+} from '@rollout-guard/shared/config';
+import { DEFAULT_SPEC_SHAPE_LIMITS } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -19,8 +29,38 @@ export const CollectorEnv = z.object({
   INGEST_MAX_BODY_BYTES: positiveInteger(8 * MiB, 'bytes'),
   /** Largest ingest body once gunzipped or snappy-decoded, in bytes: a bound against decompression bombs. */
   INGEST_MAX_DECOMPRESSED_BYTES: positiveInteger(64 * MiB, 'bytes'),
+  /**
+   * Bytes of ingest bodies, as read and once decompressed, held at once across every request in flight;
+   * past it senders are asked to retry (429/503), and a body that alone needs more is refused (413).
+   * Decoding OTLP/JSON takes about 4.5 bytes of heap per decompressed byte: 32 MiB stays well inside
+   * the collector's 192 MiB old space (scripts/service-node-flags.ts).
+   */
+  INGEST_DECODE_BUDGET_BYTES: positiveInteger(32 * MiB, 'bytes'),
+  /** How long reading one ingest body may take before the request is answered 408. */
+  INGEST_BODY_TIMEOUT_MS: positiveInteger(10_000, 'milliseconds'),
+  /**
+   * Replicas that must confirm a batch (Redis `WAIT`) before ingest answers 2xx; 0: none, the default for speed.
+   * Without it, a batch acknowledged in the last moments before a master fails can be lost with it.
+   */
+  INGEST_WAIT_REPLICAS: z
+    .string()
+    .default('0')
+    .refine((text) => /^\d+$/.test(text), {
+      error: (issue) => `"${String(issue.input)}" is not a number of replicas; expected 0 (off), 1, 2…`,
+    })
+    .transform(Number),
+  /** How long ingest waits for those replicas; fewer by then answers 503, and the sender's retry counts once. */
+  INGEST_WAIT_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
   /** Largest API body (a rollout spec), in bytes. */
   API_MAX_BODY_BYTES: positiveInteger(1 * MiB, 'bytes'),
+  /** Keys and list items a spec may hold, all levels counted; a rollout spec has a few hundred. Parsing stays linear below it. */
+  SPEC_MAX_KEYS: positiveInteger(DEFAULT_SPEC_SHAPE_LIMITS.maxKeys, 'keys'),
+  /** Levels of nesting a spec may have; a rollout spec needs about 7. Deeper texts are refused before parsing. */
+  SPEC_MAX_DEPTH: positiveInteger(DEFAULT_SPEC_SHAPE_LIMITS.maxDepth, 'levels'),
+  /** Lines two spec versions may differ in for `…/diff` to include a text patch; beyond, it lists field changes only. */
+  DIFF_MAX_CHANGED_LINES: positiveInteger(2000, 'lines'),
+  /** How long computing one text patch may take before it is given up (the field changes are still listed). */
+  DIFF_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
   /** How long one Redis command may take on a request path before the request fails with 503. */
   REDIS_COMMAND_TIMEOUT_MS: positiveInteger(2000, 'milliseconds'),
   /** A YAML/JSON file `scrape: [{ url, interval?, timeout?, headers?, format? }]` of endpoints scraped whatever rollouts are active; read at start, a bad one stops it. */
@@ -40,6 +80,15 @@ export const CollectorEnv = z.object({
   API_RATE_LIMIT_PER_SECOND: positiveInteger(20, 'requests per second'),
   /** API requests a token may make at once after being idle. */
   API_RATE_LIMIT_BURST: positiveInteger(100, 'requests'),
+  /**
+   * `/metrics/rollouts` exposes at most this many active rollouts (by name), so a scrape stays bounded in
+   * series and in Redis reads; past it `rollout_guard_rollout_metrics_truncated` is 1.
+   */
+  ROLLOUT_METRICS_MAX_ROLLOUTS: positiveInteger(1000, 'rollouts'),
+  /** How long one scrape of `/metrics/rollouts` may read Redis before it answers 503. */
+  ROLLOUT_METRICS_TIMEOUT_MS: positiveInteger(2000, 'milliseconds'),
+  ...egressEnv,
+  ...retentionEnv,
   /** On SIGTERM, how long in-flight requests may finish before their connections are cut. */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
 });

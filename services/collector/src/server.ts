@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { egressPolicyFromEnv, retentionPolicyFromEnv } from '@rollout-guard/shared/config';
+import { createEgress } from '@rollout-guard/shared/egress';
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { type HttpServer, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
@@ -12,6 +14,7 @@ import { loadTokens } from './auth/load-tokens.ts';
 import { createRateLimiter } from './auth/rate-limit.ts';
 import type { CollectorEnv } from './env.ts';
 import { watchActiveRollouts } from './ingest/active-rollouts.ts';
+import { DecodeBudget } from './ingest/decode-budget.ts';
 import { limitsFromEnv } from './ingest/limits.ts';
 import { evaluateOnStored } from './ingest/notify-evaluator.ts';
 import { registerOtlpMetrics } from './ingest/otlp-metrics.ts';
@@ -55,6 +58,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     metrics,
     activeRollouts,
     limits,
+    decodeBudget: new DecodeBudget(limits.decodeBudgetBytes),
     onStored,
     ...(verifyToken === undefined ? {} : { verifyToken }),
   };
@@ -70,10 +74,19 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     jobs,
     logger,
     maxBodyBytes: env.API_MAX_BODY_BYTES,
+    specLimits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
+    diffLimits: { maxChangedLines: env.DIFF_MAX_CHANGED_LINES, timeoutMs: env.DIFF_TIMEOUT_MS },
+    rolloutMetrics: {
+      maxRollouts: env.ROLLOUT_METRICS_MAX_ROLLOUTS,
+      timeoutMs: env.ROLLOUT_METRICS_TIMEOUT_MS,
+    },
     now: Date.now,
+    auditRetentionMs: retentionPolicyFromEnv(env).auditMs,
   });
 
+  const egress = createEgress(egressPolicyFromEnv(env));
   const scraper = startScraping({
+    egress,
     redis,
     logger,
     metrics,
@@ -99,6 +112,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     },
     shutdownSteps: () => [
       { name: 'scraper', run: () => scraper.stop() },
+      { name: 'outbound connections', run: () => egress.close() },
       { name: 'http server', run: () => http.close(env.SHUTDOWN_TIMEOUT_MS) },
       { name: 'active rollouts', run: () => activeRollouts.close() },
       { name: 'evaluations being enqueued', run: () => onStored.settled() },

@@ -1,6 +1,6 @@
 import { EnvError } from '@rollout-guard/shared/config';
 import { describe, expect, it } from 'vitest';
-import { deliveryLogRetentionMs, loadEnv } from './env.ts';
+import { auditLogRetentionMs, deliveryLogRetentionMs, loadEnv } from './env.ts';
 
 describe('evaluator loadEnv', () => {
   it('defaults to loopback on the exporter port', () => {
@@ -14,7 +14,15 @@ describe('evaluator loadEnv', () => {
       DELIVERY_CONCURRENCY: 32,
       EVIDENCE_BASE_URL: 'http://127.0.0.1:4318',
       DELIVERY_TIMEOUT_MS: 10_000,
-      DELIVERY_ALLOWED_HOSTS: [],
+      PROMQL_MAX_RESPONSE_BYTES: 4 * 1024 * 1024,
+      EGRESS_ALLOW_LOOPBACK: 'false',
+      EGRESS_ALLOW_LINK_LOCAL: 'false',
+      EGRESS_ALLOW_PRIVATE: 'true',
+      EGRESS_ALLOWLIST: [],
+      AUDIT_LOG_RETENTION: '365d',
+      DECISION_RETENTION: '90d',
+      SPEC_VERSIONS_KEPT: 100,
+      SERIES_STATE_RETENTION: '8d',
       TICK_MS: 2000,
       DELIVERY_LOG_RETENTION: '30d',
       READINESS_TIMEOUT_MS: 1000,
@@ -29,17 +37,33 @@ describe('evaluator loadEnv', () => {
         REDIS_URL: 'redis+sentinel://s1:26379,s2:26379/mymaster',
         EVALUATOR_CONCURRENCY: '64',
         LOG_LEVEL: 'warn',
-        DELIVERY_ALLOWED_HOSTS: 'hooks.slack.com, *.internal,,10.0.0.5:8080',
+        EGRESS_ALLOW_LOOPBACK: 'true',
+        EGRESS_ALLOWLIST: 'hooks.slack.com, *.internal,,10.0.0.0/8',
         DELIVERY_LOG_RETENTION: '72h',
       }),
     ).toMatchObject({
       DELIVERY_LOG_RETENTION: '72h',
-      DELIVERY_ALLOWED_HOSTS: ['hooks.slack.com', '*.internal', '10.0.0.5:8080'],
+      EGRESS_ALLOW_LOOPBACK: 'true',
+      EGRESS_ALLOWLIST: [
+        { kind: 'host', host: 'hooks.slack.com' },
+        { kind: 'suffix', suffix: '.internal' },
+        { kind: 'cidr', text: '10.0.0.0/8' },
+      ],
       HEALTH_PORT: 9000,
       REDIS_URL: 'redis+sentinel://s1:26379,s2:26379/mymaster',
       EVALUATOR_CONCURRENCY: 64,
       LOG_LEVEL: 'warn',
     });
+  });
+
+  it('reads the audit log retention as a duration of at least a day', () => {
+    expect(auditLogRetentionMs(loadEnv({}))).toBe(365 * 86_400_000);
+    expect(auditLogRetentionMs(loadEnv({ AUDIT_LOG_RETENTION: '90d' }))).toBe(90 * 86_400_000);
+    for (const text of ['365', '12h', '0d']) {
+      expect(() => loadEnv({ AUDIT_LOG_RETENTION: text })).toThrow(
+        `AUDIT_LOG_RETENTION: "${text}" is not a retention of at least a day`,
+      );
+    }
   });
 
   it('reads the delivery log retention as a duration of at least an hour', () => {
@@ -50,6 +74,25 @@ describe('evaluator loadEnv', () => {
         `DELIVERY_LOG_RETENTION: "${text}" is not a retention of at least an hour`,
       );
     }
+  });
+
+  it('refuses to start with the retired DELIVERY_ALLOWED_HOSTS, pointing at EGRESS_ALLOWLIST', () => {
+    expect(() => loadEnv({ DELIVERY_ALLOWED_HOSTS: 'hooks.slack.com' })).toThrow(
+      'DELIVERY_ALLOWED_HOSTS: replaced by EGRESS_ALLOWLIST',
+    );
+    expect(() => loadEnv({ DELIVERY_ALLOWED_HOSTS: '' })).not.toThrow();
+  });
+
+  it('names every bad egress entry and flag', () => {
+    expect(() =>
+      loadEnv({ EGRESS_ALLOWLIST: 'ok.example,10.0.0.5:8080', EGRESS_ALLOW_LOOPBACK: 'yes' }),
+    ).toThrow(
+      [
+        "The evaluator's environment has 2 problems:",
+        '  EGRESS_ALLOW_LOOPBACK: "yes" is not true or false',
+        '  EGRESS_ALLOWLIST: "10.0.0.5:8080" is not a host, "*.suffix", address or CIDR; expected entries like "hooks.slack.com", "*.internal", "10.0.0.5" or "10.0.0.0/8" (ports are not part of an entry)',
+      ].join('\n'),
+    );
   });
 
   it('names every bad variable', () => {

@@ -1,4 +1,14 @@
-import { host, logLevel, parseEnv, port, positiveInteger, redisUrl } from '@rollout-guard/shared/config';
+import {
+  EnvError,
+  egressEnv,
+  host,
+  logLevel,
+  parseEnv,
+  port,
+  positiveInteger,
+  redisUrl,
+  retentionEnv,
+} from '@rollout-guard/shared/config';
 import { parseDuration } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
 
@@ -28,16 +38,10 @@ export const EvaluatorEnv = z.object({
     .default('http://127.0.0.1:4318'),
   /** How long one webhook attempt may take (connect, answer, redirects) before it counts as failed and is retried. */
   DELIVERY_TIMEOUT_MS: positiveInteger(10_000, 'milliseconds'),
-  /** Comma-separated hosts webhooks may go to (`hooks.slack.com,*.internal,10.0.0.5:8080`); empty: any host. */
-  DELIVERY_ALLOWED_HOSTS: z
-    .string()
-    .default('')
-    .transform((text) =>
-      text
-        .split(',')
-        .map((host) => host.trim())
-        .filter((host) => host !== ''),
-    ),
+  /** Largest PromQL answer read, in bytes: a query returning far more than one series per cohort fails instead of filling the heap. */
+  PROMQL_MAX_RESPONSE_BYTES: positiveInteger(4 * 1024 * 1024, 'bytes'),
+  ...egressEnv,
+  ...retentionEnv,
   /** How often every active rollout is evaluated even without new data (time-based transitions, no-data states). */
   TICK_MS: positiveInteger(2000, 'milliseconds'),
   /**
@@ -64,6 +68,22 @@ export function deliveryLogRetentionMs(env: Pick<EvaluatorEnv, 'DELIVERY_LOG_RET
   return parseDuration(env.DELIVERY_LOG_RETENTION)?.ms ?? 30 * 86_400_000;
 }
 
+/** `AUDIT_LOG_RETENTION` in milliseconds (the schema has checked it is a duration). */
+export function auditLogRetentionMs(env: Pick<EvaluatorEnv, 'AUDIT_LOG_RETENTION'>): number {
+  return parseDuration(env.AUDIT_LOG_RETENTION)?.ms ?? 365 * 86_400_000;
+}
+
 export function loadEnv(source: Record<string, string | undefined> = process.env): EvaluatorEnv {
+  // The webhooks' allowlist before the egress policy: starting without the restriction its operator
+  // asked for would be worse than not starting.
+  if ((source.DELIVERY_ALLOWED_HOSTS ?? '') !== '') {
+    throw new EnvError('evaluator', [
+      {
+        variable: 'DELIVERY_ALLOWED_HOSTS',
+        message:
+          'replaced by EGRESS_ALLOWLIST (hosts, "*.suffix", addresses and CIDRs, for webhooks, PromQL and scrapes alike); move its entries there, without ports',
+      },
+    ]);
+  }
   return parseEnv('evaluator', EvaluatorEnv, source);
 }

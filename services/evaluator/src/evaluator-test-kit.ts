@@ -1,3 +1,4 @@
+import { defaultEgressPolicy } from '@rollout-guard/shared/egress';
 import { enqueueEvaluate } from '@rollout-guard/shared/jobs';
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import {
@@ -20,7 +21,10 @@ export const TEST_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 export const silentLog: WorkerLog = { info() {}, warn() {}, error() {} };
 
-/** An evaluator in this process, on a test's Redis, quiet, with fast ticks and sweeps. */
+/**
+ * An evaluator in this process, on a test's Redis, quiet, with fast ticks and sweeps; its webhooks and
+ * queries may reach loopback, where the tests' receivers listen.
+ */
 export function startTestEvaluator(
   redisUrl: string,
   options: Partial<EvaluatorCoreOptions> = {},
@@ -33,6 +37,7 @@ export function startTestEvaluator(
     sweepEveryMs: 1_000,
     deliveryTimeoutMs: 2_000,
     retryPolicy: { baseMs: 20, capMs: 160, giveUpAfterMs: 60_000 },
+    egressPolicy: { ...defaultEgressPolicy, allowLoopback: true },
     ...options,
   });
 }

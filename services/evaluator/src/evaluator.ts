@@ -1,3 +1,4 @@
+import { createEgress, defaultEgressPolicy, type EgressPolicy } from '@rollout-guard/shared/egress';
 import { closeQueues, createQueues, defaultQueuePrefix } from '@rollout-guard/shared/jobs';
 import {
   type ConnectionLogger,
@@ -5,7 +6,12 @@ import {
   createRedis,
   type RedisClient,
 } from '@rollout-guard/shared/redis';
-import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
+import {
+  createDeliveryLog,
+  createRolloutStore,
+  DEFAULT_RETENTION,
+  type RetentionPolicy,
+} from '@rollout-guard/shared/store';
 import type { Registry } from 'prom-client';
 import type { RetryPolicy } from './delivery/backoff.ts';
 import { secretResolver } from './delivery/secret.ts';
@@ -23,7 +29,17 @@ export interface EvaluatorCoreOptions {
   evidenceBaseUrl?: string;
   /** Per delivery attempt (default 10 s). */
   deliveryTimeoutMs?: number;
-  allowedHosts?: readonly string[];
+  /**
+   * Where webhooks and PromQL queries may go. Default: the variables' defaults (loopback and
+   * link-local refused); a test with local receivers allows loopback (evaluator-test-kit.ts does).
+   */
+  egressPolicy?: EgressPolicy;
+  /** How long rollouts' records are kept (default: the variables' defaults). */
+  retention?: RetentionPolicy;
+  /** How often this process trims rollouts to the retention (default 10 minutes). */
+  retentionEveryMs?: number;
+  /** Largest PromQL answer read (default 4 MiB). */
+  promqlMaxResponseBytes?: number;
   /** Where `env:NAME` secrets are read (default: the process environment). */
   env?: Readonly<Record<string, string | undefined>>;
   retryPolicy?: RetryPolicy;
@@ -31,6 +47,8 @@ export interface EvaluatorCoreOptions {
   sweepEveryMs?: number;
   /** How long an ended delivery stays in the delivery log (default 30 days); trimmed by the outbox sweep. */
   deliveryLogRetentionMs?: number;
+  /** How long the audit log keeps an entry (default a year); trimmed by the outbox sweep. */
+  auditLogRetentionMs?: number;
   prefix?: string;
   now?: () => number;
 }
@@ -53,10 +71,14 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
     name: 'evaluator',
     logger: options.log,
   });
+  const egress = createEgress(options.egressPolicy ?? defaultEgressPolicy);
   const queues = createQueues({ connection: redis, prefix: options.prefix ?? defaultQueuePrefix });
   const ctx: WorkerContext = {
     redis,
-    store: createRolloutStore(redis),
+    store: createRolloutStore(
+      redis,
+      options.auditLogRetentionMs === undefined ? {} : { auditRetentionMs: options.auditLogRetentionMs },
+    ),
     deliveryLog: createDeliveryLog(redis, {
       ...(options.deliveryLogRetentionMs === undefined
         ? {}
@@ -67,9 +89,15 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
     metrics: createEvaluatorMetrics(options.registry),
     log: options.log,
     now: options.now ?? Date.now,
+    egress,
+    retention: {
+      policy: options.retention ?? DEFAULT_RETENTION,
+      everyMs: options.retentionEveryMs ?? 600_000,
+      nextAt: 0,
+    },
+    promqlMaxResponseBytes: options.promqlMaxResponseBytes ?? 4 * 1024 * 1024,
     delivery: {
       timeoutMs: options.deliveryTimeoutMs ?? 10_000,
-      ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
       resolveSecret: secretResolver(options.env ?? process.env),
       evidenceBaseUrl: options.evidenceBaseUrl ?? 'http://127.0.0.1:4318',
       random: Math.random,
@@ -93,6 +121,7 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
       await workers.close(timeoutMs);
       await closeQueues(queues);
       await closeRedis(redis);
+      await egress.close();
     },
   };
 }

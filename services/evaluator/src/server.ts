@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { egressPolicyFromEnv, retentionPolicyFromEnv } from '@rollout-guard/shared/config';
 import { createLogger, createMetricsRegistry } from '@rollout-guard/shared/observability';
 import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { healthRoutes, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
 import { Hono } from 'hono';
-import { deliveryLogRetentionMs, type EvaluatorEnv } from './env.ts';
+import { auditLogRetentionMs, deliveryLogRetentionMs, type EvaluatorEnv } from './env.ts';
 import { startEvaluatorCore } from './evaluator.ts';
 
 /**
@@ -42,9 +43,12 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
     deliverConcurrency: env.DELIVERY_CONCURRENCY,
     evidenceBaseUrl: env.EVIDENCE_BASE_URL,
     deliveryTimeoutMs: env.DELIVERY_TIMEOUT_MS,
-    ...(env.DELIVERY_ALLOWED_HOSTS.length === 0 ? {} : { allowedHosts: env.DELIVERY_ALLOWED_HOSTS }),
+    egressPolicy: egressPolicyFromEnv(env),
+    retention: retentionPolicyFromEnv(env),
+    promqlMaxResponseBytes: env.PROMQL_MAX_RESPONSE_BYTES,
     tickEveryMs: env.TICK_MS,
     deliveryLogRetentionMs: deliveryLogRetentionMs(env),
+    auditLogRetentionMs: auditLogRetentionMs(env),
   });
   const http = await startHttpServer(app, { host: env.HOST, port: env.HEALTH_PORT });
   logger.info(

@@ -19,13 +19,19 @@ export function registerRollouts(program: Command, ctx: CliContext): void {
     .command('get')
     .description('list rollouts, or show one with its checks')
     .argument('[name]', 'a rollout name')
-    .action(async (name: string | undefined) => {
+    .option('--archived', 'list the archived rollouts instead')
+    .action(async (name: string | undefined, options: { archived?: boolean }) => {
       if (name !== undefined) {
         const view = await ctx.client().json<RolloutView>('GET', rolloutPath(name));
         ctx.out(render(view, ctx.output(), () => renderStatus(view, ctx.now(), ctx.colors)));
         return;
       }
-      const { rollouts } = await ctx.client().json<{ rollouts: RolloutSummary[] }>('GET', '/api/v1/rollouts');
+      const { rollouts } = await ctx
+        .client()
+        .json<{ rollouts: RolloutSummary[] }>(
+          'GET',
+          options.archived === true ? '/api/v1/rollouts?archived=true' : '/api/v1/rollouts',
+        );
       ctx.out(
         render(rollouts, ctx.output(), () =>
           rollouts.length === 0

@@ -71,3 +71,49 @@ describe('judgeCriterion', () => {
     expect(judged.evidence.outcome).toBe(expected);
   });
 });
+
+describe('judgeCriterion: an absolute limit is judged by its whole interval', () => {
+  const cases: [string, Parameters<typeof criterionFixture>[0], Measurement, CriterionOutcome, string][] = [
+    [
+      'value above min but interval straddles it: inconclusive',
+      { allowed: { min: 0.8 } },
+      absoluteMeasurement(0.85, 1000, [0.78, 0.92]),
+      'inconclusive',
+      'the interval [0.78, 0.92] straddles min 0.8',
+    ],
+    [
+      'whole interval inside: pass',
+      { allowed: { min: 0.8 } },
+      absoluteMeasurement(0.85, 1000, [0.81, 0.89]),
+      'pass',
+      'the whole interval [0.81, 0.89] lies at or above min 0.8',
+    ],
+    [
+      'whole interval inside both bounds: pass',
+      { allowed: { min: 0.8, max: 0.9 } },
+      absoluteMeasurement(0.85, 1000, [0.81, 0.89]),
+      'pass',
+      'the whole interval [0.81, 0.89] lies inside min 0.8, max 0.9',
+    ],
+    [
+      'whole interval outside: fail',
+      { allowed: { min: 0.8 } },
+      absoluteMeasurement(0.7, 1000, [0.6, 0.79]),
+      'fail',
+      'the whole interval [0.6, 0.79] lies below min 0.8',
+    ],
+    [
+      'judge: value passes on the value alone',
+      { allowed: { min: 0.8 }, judge: 'value' },
+      absoluteMeasurement(0.85, 1000, [0.78, 0.92]),
+      'pass',
+      'the value 0.85 lies at or above min 0.8 (judged by value)',
+    ],
+  ];
+
+  it.each(cases)('%s', (_name, input, measurement, expected, explanation) => {
+    const judged = judgeCriterion(criterionFixture(input), wave, measurement);
+    expect(judged.outcome).toBe(expected);
+    expect(judged.evidence.explanation).toBe(explanation);
+  });
+});

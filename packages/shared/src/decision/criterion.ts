@@ -3,7 +3,7 @@ import type { CriterionOutcome } from './check.ts';
 import type { CheckEvidence } from './evidence.ts';
 import { allowedAsWritten } from './limit.ts';
 import type { Measurement } from './measurement.ts';
-import { assess } from './placement.ts';
+import { assess, declaredJudgedBy, quantityWords } from './placement.ts';
 
 export interface CriterionJudgement {
   readonly outcome: CriterionOutcome;
@@ -30,6 +30,7 @@ export function judgeCriterion(
           ? 'fail'
           : 'inconclusive';
   const relativeCheck = rule.compare !== 'absolute';
+  const judgedBy = assessment.kind === 'placed' ? assessment.judgedBy : declaredJudgedBy(rule);
   return {
     outcome,
     evidence: {
@@ -40,9 +41,11 @@ export function judgeCriterion(
       allowed: allowedAsWritten(assessment.limit.allowed),
       limitSource: assessment.limit.source,
       rule:
-        `passes when ${relativeCheck ? 'the whole difference interval' : 'the value'} lies inside ` +
+        `passes when ${quantityWords(relativeCheck, judgedBy)} lies inside ` +
         `${assessment.limit.source}, fails when it lies wholly outside, ` +
-        `with at least ${assessment.minSamples} samples per cohort`,
+        `with at least ${assessment.minSamples} samples per cohort` +
+        (judgedBy === 'value' ? ' (judged by value)' : ''),
+      judgedBy,
       confidence: measurement?.confidence ?? rule.confidence,
       minSamples: assessment.minSamples,
       windowSpec: rule.window === 'wave' ? 'wave' : rule.window.text,

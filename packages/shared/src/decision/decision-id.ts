@@ -8,6 +8,7 @@ export type DecisionKind =
   | 'alert'
   | 'paused'
   | 'completed'
+  | 'resolved'
   | 'started'
   | 'resumed'
   | 'approved'

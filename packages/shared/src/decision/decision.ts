@@ -10,6 +10,7 @@ export const WEBHOOK_TYPES = [
   'rollout.alert',
   'rollout.paused',
   'rollout.completed',
+  'rollout.resolved',
 ] as const;
 export type WebhookType = (typeof WEBHOOK_TYPES)[number];
 
@@ -17,8 +18,8 @@ export type Actor = { readonly type: 'operator'; readonly name: string } | { rea
 
 /**
  * What was decided, with its evidence. `outcome` is the word a receiver reads in the webhook's `verdict`:
- * `rollback`, `go`, `no-go`, `inconclusive`, `advance`, `alert`, `paused`, `completed`, `started`, `resumed`,
- * `aborted`.
+ * `rollback`, `go`, `no-go`, `inconclusive`, `advance`, `alert`, `paused`, `completed`, `resolved`, `started`,
+ * `resumed`, `aborted`.
  */
 export type DecisionOutcome =
   | 'rollback'
@@ -29,6 +30,7 @@ export type DecisionOutcome =
   | 'alert'
   | 'paused'
   | 'completed'
+  | 'resolved'
   | 'started'
   | 'resumed'
   | 'aborted';

@@ -15,6 +15,8 @@ const latency = (value: number | null): RolloutEvent => ({
   measurements: value === null ? {} : { latency: absoluteMeasurement(value) },
 });
 const at = (seconds: number) => T0 + seconds * 1000;
+const alertingLatency = () =>
+  rolloutWith({ name: 'latency', metric: 'latency_seconds', allowed: { max: 2 }, onBreach: 'alert' });
 
 describe('guardrails in the state machine', () => {
   it('rolls back after `consecutive` evaluations outside allowed, a judged one inside resetting the count', () => {
@@ -105,23 +107,53 @@ describe('guardrails in the state machine', () => {
   });
 
   it('alerts once per breach, and again with a new id after the breach ended and came back', () => {
-    const state = rolloutWith({
-      name: 'latency',
-      metric: 'latency_seconds',
-      allowed: { max: 2 },
-      onBreach: 'alert',
-    });
+    const state = alertingLatency();
     const run = drive(state, [
       [latency(3), at(1)],
       [latency(3), at(2)],
       [latency(1), at(3)],
       [latency(3), at(4)],
     ]);
-    expect(run.steps.map((s) => webhooks(s.effects))).toEqual([['rollout.alert'], [], [], ['rollout.alert']]);
+    expect(run.steps.map((s) => webhooks(s.effects))).toEqual([
+      ['rollout.alert'],
+      [],
+      ['rollout.resolved'],
+      ['rollout.alert'],
+    ]);
     expect(run.state.phase).toBe('wave');
     const first = decisions(run.steps[0]!.effects)[0]!;
     const second = decisions(run.steps[3]!.effects)[0]!;
     expect(first.id).not.toBe(second.id);
+  });
+
+  it('resolves a breach when its guardrail is back within the limit, naming the check, once per episode', () => {
+    const state = alertingLatency();
+    const run = drive(state, [
+      [latency(3), at(1)],
+      [latency(1), at(2)],
+      [latency(1), at(3)],
+      [latency(3), at(4)],
+      [latency(1), at(5)],
+    ]);
+    const resolved = run.steps.flatMap((s) => decisions(s.effects)).filter((d) => d.kind === 'resolved');
+    expect(resolved.map((d) => [d.outcome, d.checks.map((c) => c.check), d.wave?.index])).toEqual([
+      ['resolved', ['latency'], 1],
+      ['resolved', ['latency'], 1],
+    ]);
+    expect(resolved[0]?.reason).toMatch(/^guardrail latency is back within its limit in wave 1 \(25%\): /);
+    expect(resolved[0]?.id).not.toBe(resolved[1]?.id);
+  });
+
+  it('resolves the open alerts when the rollout is aborted, and nothing when none is open', () => {
+    const state = alertingLatency();
+    const breached = drive(state, [[latency(3), at(1)]]).state;
+    const aborted = accept(transition(breached, { type: 'abort', actor: 'ana' }, at(2)));
+    expect(webhooks(aborted.effects)).toEqual(['rollout.resolved']);
+    const [resolution] = decisions(aborted.effects).filter((d) => d.kind === 'resolved');
+    expect(resolution).toMatchObject({ phase: { to: 'aborted' }, checks: [{ check: 'latency' }] });
+
+    const quiet = accept(transition(state, { type: 'abort', actor: 'ana' }, at(2)));
+    expect(webhooks(quiet.effects)).toEqual([]);
   });
 
   it('noData: alert raises one alert when data stops, none while it stays away, none before data ever came', () => {

@@ -3,6 +3,7 @@ import { addDecision, type Draft, isShadowRollout, SYSTEM } from './draft.ts';
 import type { EvaluationEvent } from './events.ts';
 import type { CheckEvidence } from './evidence.ts';
 import { judgeGuardrail } from './guardrail.ts';
+import { resolveGuardrail } from './resolution.ts';
 import type { GuardrailState, Phase, RolloutState } from './state.ts';
 import { endRollout } from './wave-flow.ts';
 
@@ -32,6 +33,7 @@ export function applyEvaluation(
     throw new RangeError(`wave ${state.wave} does not exist in ${state.spec.metadata.name}`);
   const guardrails: Record<string, GuardrailState> = {};
   const acting: Acting[] = [];
+  const recovered: CheckEvidence[] = [];
   const lostData: { rule: Guardrail; evidence: CheckEvidence }[] = [];
   for (const rule of state.spec.spec.guardrails) {
     const previous = state.guardrails[rule.name] ?? {
@@ -43,6 +45,7 @@ export function applyEvaluation(
     const evidence = markShadow(rule, judged.evidence);
     guardrails[rule.name] = { consecutive: judged.consecutive, outcome: judged.outcome, evidence };
     if (judged.acts) acting.push({ rule, evidence });
+    if (previous.outcome === 'breached' && judged.outcome === 'ok') recovered.push(evidence);
     // Alert when data stops, not on every evaluation without it, and not before any data ever arrived
     // (every wave starts empty).
     const hadData =
@@ -128,6 +131,7 @@ export function applyEvaluation(
   for (const a of alerts) {
     recordBreach(ctx, 'alert', [a], { subject: a.rule.name, to: result.phase, checks: [a.evidence] });
   }
+  for (const evidence of recovered) resolveGuardrail(state, draft, now, evidence, result.phase);
   for (const { rule, evidence } of lostData) {
     addDecision(draft, state, now, {
       kind: 'alert',

@@ -2,6 +2,7 @@ import type { Compare } from '@rollout-guard/shared/spec';
 import type { CriterionOutcome, GuardrailOutcome } from './check.ts';
 import type { AllowedAsWritten, Placement } from './limit.ts';
 import type { CohortMeasurement, DifferenceEstimate, MeasurementWindow, Reference } from './measurement.ts';
+import type { JudgedBy } from './placement.ts';
 
 /**
  * Everything one check contributed to a decision: enough for a reviewer to recompute the outcome by hand
@@ -18,6 +19,11 @@ export interface CheckEvidence {
   readonly limitSource: string;
   /** The rule in words, e.g. "breached when the whole interval lies outside allowed for 3 evaluations in a row". */
   readonly rule: string;
+  /**
+   * What the placement was decided on: the always-valid interval, or the value (`judge: value`, or an aggregate
+   * without an interval). Absent in decisions recorded before the interval rule.
+   */
+  readonly judgedBy?: JudgedBy;
   readonly confidence: number;
   readonly minSamples: number;
   /** Guardrails only: evaluations in a row found outside `allowed`, and how many the guardrail needs. */

@@ -66,16 +66,63 @@ describe('measurementFromStats: results without an interval', () => {
   it('judges an aggregate without an interval by its point difference', () => {
     const unsupported: IntervalResult = {
       status: 'unsupported',
-      reason: 'max has no confidence interval; it is judged by its value',
+      reason: 'max has no confidence interval',
       confidence: 0.95,
       method: 'none',
       n: { treatment: 0 },
     };
     const measurement = measurementFromStats({ ...base, absolute: unsupported, relative: unsupported });
     expect(measurement.difference).toEqual({
-      absolute: { estimate: 1, interval: [1, 1], method: 'none (no interval: judged by value)' },
-      relative: { estimate: 0.5, interval: [0.5, 0.5], method: 'none (no interval: judged by value)' },
+      absolute: {
+        estimate: 1,
+        interval: [1, 1],
+        method: 'none (no interval: judged by value)',
+        noInterval: 'max has no confidence interval',
+      },
+      relative: {
+        estimate: 0.5,
+        interval: [0.5, 0.5],
+        method: 'none (no interval: judged by value)',
+        noInterval: 'max has no confidence interval',
+      },
     });
+    const judged = judgeGuardrail(
+      guardrailFixture({ compare: 'control', allowed: { max: 0.5 } }),
+      wave,
+      measurement,
+      0,
+    );
+    expect(judged.outcome).toBe('breached');
+    expect(judged.evidence.judgedBy).toBe('value');
+    expect(judged.evidence.explanation).toContain(
+      'the difference 1 lies above max 0.5 (judged by value: max has no confidence interval)',
+    );
+  });
+
+  it("keeps why an absolute check's value has no interval, and judges that check by value", () => {
+    const insufficient: IntervalResult = {
+      status: 'insufficient',
+      reason: 'zero variance: every observation is the same',
+      estimate: 3,
+      confidence: 0.95,
+      method: 'normal-mixture mean',
+      n: { treatment: 500 },
+    };
+    const measurement = measurementFromStats({
+      window,
+      confidence: 0.95,
+      treatment: { samples: 500, value: 3, interval: insufficient },
+    });
+    expect(measurement.treatment).toEqual({
+      samples: 500,
+      value: 3,
+      noInterval: 'zero variance: every observation is the same',
+    });
+    const judged = judgeGuardrail(guardrailFixture({ allowed: { max: 2 } }), wave, measurement, 0);
+    expect(judged.outcome).toBe('breached');
+    expect(judged.evidence.explanation).toContain(
+      'the value 3 lies above max 2 (judged by value: zero variance: every observation is the same)',
+    );
   });
 
   it('keeps the reason of an insufficient interval, and the check reports no data instead of breaching', () => {

@@ -28,10 +28,11 @@ export interface StatsReading {
 /**
  * Turns the stats module's interval results into a measurement the verdict rules judge:
  * - `ok`: the interval as is;
- * - `unsupported` (max, rate, last …: aggregates without an interval): the point difference of the two
- *   values, as a zero-width interval — the stats module's "compare the value instead";
- * - `insufficient` (no samples, zero variance, a zero reference): no interval, and its reason kept as a
- *   note, so the check reports no data and never breaches.
+ * - `unsupported` (max, last …: aggregates without an interval): the point difference of the two
+ *   values, as a zero-width interval marked `noInterval` — the stats module's "compare the value instead";
+ * - `insufficient` (no samples, zero variance, a zero reference): for a difference no interval, and its
+ *   reason kept as a note, so the check reports no data and never breaches; for an absolute check's own
+ *   interval the reason is kept as `noInterval`.
  */
 export function measurementFromStats(reading: StatsReading): Measurement {
   const notes: string[] = [];
@@ -64,8 +65,12 @@ export function measurementFromStats(reading: StatsReading): Measurement {
   };
 }
 
-function oneSampleInterval(result: IntervalResult | undefined): { interval?: readonly [number, number] } {
-  return result?.status === 'ok' ? { interval: [result.lower, result.upper] } : {};
+function oneSampleInterval(result: IntervalResult | undefined): {
+  interval?: readonly [number, number];
+  noInterval?: string;
+} {
+  if (result === undefined) return {};
+  return result.status === 'ok' ? { interval: [result.lower, result.upper] } : { noInterval: result.reason };
 }
 
 function differenceOf(
@@ -81,5 +86,10 @@ function differenceOf(
   if (treatment === null || reference === null) return `${result.reason}, and a value is missing`;
   if (kind === 'relative' && reference === 0) return `${result.reason}, and the reference is 0`;
   const estimate = kind === 'absolute' ? treatment - reference : (treatment - reference) / reference;
-  return { estimate, interval: [estimate, estimate], method: 'none (no interval: judged by value)' };
+  return {
+    estimate,
+    interval: [estimate, estimate],
+    method: 'none (no interval: judged by value)',
+    noInterval: result.reason,
+  };
 }

@@ -202,8 +202,103 @@ describe('judgeGuardrail: evidence', () => {
       outcome: 'breached',
     });
     expect(evidence.explanation).toContain(
-      'relative difference [0.09, 0.12] lies wholly outside allowedByWave.25',
+      'the whole relative difference interval [0.09, 0.12] lies above max +8% of allowedByWave.25',
     );
     expect(evidence.rule).toContain('for 1 evaluation(s) in a row');
+    expect(evidence.judgedBy).toBe('interval');
+  });
+});
+
+describe('judgeGuardrail: an absolute limit is judged by its whole interval', () => {
+  const cases: [string, Parameters<typeof guardrailFixture>[0], Measurement, GuardrailOutcome, string][] = [
+    [
+      'value above max, interval straddles it: not a breach',
+      { allowed: { max: 0.03 } },
+      absoluteMeasurement(0.03361, 1000, [0.02524, 0.04198]),
+      'ok',
+      'the interval [0.02524, 0.04198] straddles max 0.03',
+    ],
+    [
+      'whole interval above max: breach',
+      { allowed: { max: 0.03 } },
+      absoluteMeasurement(0.036, 1000, [0.031, 0.042]),
+      'breached',
+      'the whole interval [0.031, 0.042] lies above max 0.03',
+    ],
+    [
+      'whole interval below min: breach',
+      { allowed: { min: 0.8 } },
+      absoluteMeasurement(0.7, 1000, [0.65, 0.75]),
+      'breached',
+      'the whole interval [0.65, 0.75] lies below min 0.8',
+    ],
+    [
+      'whole interval inside: ok',
+      { allowed: { max: 0.03 } },
+      absoluteMeasurement(0.02, 1000, [0.015, 0.025]),
+      'ok',
+      'the whole interval [0.015, 0.025] lies at or below max 0.03',
+    ],
+    [
+      'judge: value acts on the value, and says so',
+      { allowed: { max: 0.03 }, judge: 'value' },
+      absoluteMeasurement(0.0336, 1000, [0.02524, 0.04198]),
+      'breached',
+      'the value 0.0336 lies above max 0.03 (judged by value)',
+    ],
+    [
+      'no interval (max, last …): judged by value, and says why',
+      { metric: 'latency', aggregate: 'max', allowed: { max: 2 } },
+      {
+        ...absoluteMeasurement(2.5, 1000),
+        treatment: { samples: 1000, value: 2.5, noInterval: 'max has no confidence interval' },
+      },
+      'breached',
+      'the value 2.5 lies above max 2 (judged by value: max has no confidence interval)',
+    ],
+    [
+      'judge: value on a control check compares the difference estimate',
+      { compare: 'control', allowed: { max: 0 }, judge: 'value' },
+      differenceMeasurement('absolute', [-0.002, 0.004]),
+      'breached',
+      'the difference 0.001 lies above max 0 (judged by value)',
+    ],
+    [
+      'an infinite bound (an open histogram bucket) never breaches a min',
+      { metric: 'latency', aggregate: 'p99', allowed: { min: 0.1 } },
+      absoluteMeasurement(0.05, 1000, [0.01, Number.POSITIVE_INFINITY]),
+      'ok',
+      'the interval [0.01, Infinity] straddles min 0.1',
+    ],
+  ];
+
+  it.each(cases)('%s', (_name, input, measurement, expected, explanation) => {
+    const judged = judgeGuardrail(guardrailFixture(input), wave25, measurement, 0);
+    expect(judged.outcome).toBe(expected);
+    expect(judged.evidence.explanation).toContain(explanation);
+    const byValue = explanation.includes('judged by value');
+    expect(judged.evidence.judgedBy).toBe(byValue ? 'value' : 'interval');
+    expect(judged.evidence.rule).toContain(byValue ? '(judged by value)' : 'the whole');
+  });
+
+  it('names the wave limit that applied', () => {
+    const rule = guardrailFixture({ allowed: { max: 0.03 }, allowedByWave: { 25: { max: 0.04 } } });
+    const judged = judgeGuardrail(rule, wave25, absoluteMeasurement(0.05, 1000, [0.045, 0.055]), 0);
+    expect(judged.evidence.explanation).toContain(
+      'the whole interval [0.045, 0.055] lies above max 0.04 of allowedByWave.25',
+    );
+  });
+
+  it('the rule text of an unmeasured check says how it will be judged', () => {
+    const byValue = judgeGuardrail(
+      guardrailFixture({ metric: 'latency', aggregate: 'last', allowed: { max: 2 } }),
+      wave25,
+      undefined,
+      0,
+    );
+    expect(byValue.evidence.judgedBy).toBe('value');
+    expect(byValue.evidence.rule).toMatch(/^breached when the value lies outside .*\(judged by value\)$/);
+    const byInterval = judgeGuardrail(guardrailFixture({ allowed: { max: 2 } }), wave25, undefined, 0);
+    expect(byInterval.evidence.rule).toMatch(/^breached when the whole interval lies outside/);
   });
 });

@@ -3,7 +3,7 @@ import type { GuardrailOutcome } from './check.ts';
 import type { CheckEvidence } from './evidence.ts';
 import { allowedAsWritten } from './limit.ts';
 import type { Measurement } from './measurement.ts';
-import { assess } from './placement.ts';
+import { assess, declaredJudgedBy, quantityWords } from './placement.ts';
 
 export interface GuardrailJudgement {
   readonly outcome: GuardrailOutcome;
@@ -48,6 +48,7 @@ export function judgeGuardrail(
   }
   const acts = outcome === 'breached' && previousConsecutive < rule.consecutive;
   const relativeCheck = rule.compare !== 'absolute';
+  const judgedBy = assessment.kind === 'placed' ? assessment.judgedBy : declaredJudgedBy(rule);
   return {
     outcome,
     consecutive,
@@ -60,9 +61,11 @@ export function judgeGuardrail(
       allowed: allowedAsWritten(assessment.limit.allowed),
       limitSource: assessment.limit.source,
       rule:
-        `breached when ${relativeCheck ? 'the whole difference interval' : 'the value'} lies outside ` +
+        `breached when ${quantityWords(relativeCheck, judgedBy)} lies outside ` +
         `${assessment.limit.source} for ${rule.consecutive} evaluation(s) in a row, ` +
-        `with at least ${assessment.minSamples} samples per cohort`,
+        `with at least ${assessment.minSamples} samples per cohort` +
+        (judgedBy === 'value' ? ' (judged by value)' : ''),
+      judgedBy,
       confidence: measurement?.confidence ?? rule.confidence,
       minSamples: assessment.minSamples,
       consecutive: { count: consecutive, required: rule.consecutive },

@@ -47,9 +47,14 @@ export type {
   MeasurementWindow,
   Reference,
 } from './measurement.ts';
+export { actionsFor } from './operator-actions.ts';
+export type { JudgedBy } from './placement.ts';
+export { declaredJudgedBy } from './placement.ts';
 export type { ReferenceChoice } from './reference.ts';
 export { referenceFor } from './reference.ts';
 export type { GuardrailState, PauseRecord, Phase, RolloutState, WaveRecord } from './state.ts';
 export { initialState, PHASES, TERMINAL_PHASES } from './state.ts';
+export type { TrailingWindow } from './trailing-window.ts';
+export { restartConfidence, trailingWindow } from './trailing-window.ts';
 export { transition } from './transition.ts';
 export { evidenceUrl, webhookEvent, webhookReason } from './webhook-event.ts';

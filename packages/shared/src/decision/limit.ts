@@ -1,42 +1,16 @@
-import { type Allowed, allowedForWave, type Check, isRelative, type Limit } from '@rollout-guard/shared/spec';
+import { type Allowed, allowedForWave, type Check } from '@rollout-guard/shared/spec';
+import { type BoundKind, boundOf } from './limit-text.ts';
 import type { Interval } from './measurement.ts';
 
-/** Which difference a bound is compared with: a bare number reads the absolute one, "+5%" the relative one. */
-export type BoundKind = 'absolute' | 'relative';
-
-/** A bound in the units it is compared in: relative bounds as fractions ("+5%" is 0.05). */
-export function boundOf(limit: Limit): { readonly kind: BoundKind; readonly value: number } {
-  return isRelative(limit)
-    ? { kind: 'relative', value: limit.relativePercent / 100 }
-    : { kind: 'absolute', value: limit };
-}
-
-/** A bound as a spec writes it: `0.03`, `"+5%"`, `"-10%"`. */
-export function limitAsWritten(limit: Limit): number | string {
-  if (!isRelative(limit)) return limit;
-  return `${limit.relativePercent < 0 ? '-' : '+'}${Math.abs(limit.relativePercent)}%`;
-}
-
-/** `allowed` as a spec writes it: what evidence and webhook bodies show. */
-export interface AllowedAsWritten {
-  readonly min?: number | string;
-  readonly max?: number | string;
-}
-
-export function allowedAsWritten(allowed: Allowed): AllowedAsWritten {
-  return {
-    ...(allowed.min !== undefined && { min: limitAsWritten(allowed.min) }),
-    ...(allowed.max !== undefined && { max: limitAsWritten(allowed.max) }),
-  };
-}
-
-/** Renders a range for messages: `max +5%`, `min -1, max 2`. */
-export function describeAllowed(allowed: Allowed): string {
-  const parts: string[] = [];
-  if (allowed.min !== undefined) parts.push(`min ${limitAsWritten(allowed.min)}`);
-  if (allowed.max !== undefined) parts.push(`max ${limitAsWritten(allowed.max)}`);
-  return parts.join(', ');
-}
+export {
+  type AllowedAsWritten,
+  allowedAsWritten,
+  type BoundKind,
+  boundKindsOf,
+  boundOf,
+  describeAllowed,
+  limitAsWritten,
+} from './limit-text.ts';
 
 /** The `allowed` that applies in a wave and where it came from, so evidence can name the rule applied. */
 export interface AppliedLimit {
@@ -67,31 +41,12 @@ export type QuantityFor = (kind: BoundKind) => Interval | undefined;
 
 export function placeInAllowed(allowed: Allowed, quantityFor: QuantityFor): Placement {
   const placements: Placement[] = [];
-  if (allowed.max !== undefined) {
-    const bound = boundOf(allowed.max);
+  for (const side of ['max', 'min'] as const) {
+    const limit = allowed[side];
+    if (limit === undefined) continue;
+    const bound = boundOf(limit);
     const interval = quantityFor(bound.kind);
-    placements.push(
-      interval === undefined
-        ? 'unknown'
-        : interval[0] > bound.value
-          ? 'outside'
-          : interval[1] <= bound.value
-            ? 'inside'
-            : 'straddles',
-    );
-  }
-  if (allowed.min !== undefined) {
-    const bound = boundOf(allowed.min);
-    const interval = quantityFor(bound.kind);
-    placements.push(
-      interval === undefined
-        ? 'unknown'
-        : interval[1] < bound.value
-          ? 'outside'
-          : interval[0] >= bound.value
-            ? 'inside'
-            : 'straddles',
-    );
+    placements.push(interval === undefined ? 'unknown' : placeBound(side, bound.value, interval));
   }
   if (placements.includes('outside')) return 'outside';
   if (placements.includes('unknown')) return 'unknown';
@@ -99,13 +54,10 @@ export function placeInAllowed(allowed: Allowed, quantityFor: QuantityFor): Plac
   return 'inside';
 }
 
-const PERCENT = /%$/;
-
-/** Which differences a range's bounds read, from the range as written: "+5%" → relative, 0.03 → absolute. */
-export function boundKindsOf(allowed: AllowedAsWritten): BoundKind[] {
-  return [allowed.min, allowed.max].flatMap((bound): BoundKind[] =>
-    bound === undefined ? [] : [typeof bound === 'string' && PERCENT.test(bound) ? 'relative' : 'absolute'],
-  );
+/** Where an interval lies relative to one inclusive bound: above a max or below a min is outside. */
+export function placeBound(side: 'min' | 'max', bound: number, interval: Interval): Placement {
+  if (side === 'max') return interval[0] > bound ? 'outside' : interval[1] <= bound ? 'inside' : 'straddles';
+  return interval[1] < bound ? 'outside' : interval[0] >= bound ? 'inside' : 'straddles';
 }
 
 /**

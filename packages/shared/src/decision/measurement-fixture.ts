@@ -2,9 +2,13 @@ import type { Interval, Measurement } from './measurement.ts';
 
 const window = { from: 0, to: 3_600_000, label: 'wave' } as const;
 
-/** An absolute check's measurement: the treatment's value over `samples`. */
-export function absoluteMeasurement(value: number, samples = 1_000): Measurement {
-  return { window, treatment: { samples, value } };
+/** An absolute check's measurement: the treatment's value over `samples`, with its interval when given. */
+export function absoluteMeasurement(value: number, samples = 1_000, interval?: Interval): Measurement {
+  return {
+    window,
+    treatment: { samples, value, ...(interval !== undefined && { interval }) },
+    confidence: 0.95,
+  };
 }
 
 /** A baseline/control check's measurement with a difference interval of the given kind. */

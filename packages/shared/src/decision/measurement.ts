@@ -14,14 +14,21 @@ export interface MeasurementWindow {
   readonly from: number;
   readonly to: number;
   readonly label: string;
+  /**
+   * Trailing windows: which restart the data starts at (0 = the wave's start, then one every half window) and
+   * the confidence its intervals are computed at — that restart's share of the wave's error budget.
+   */
+  readonly restart?: { readonly index: number; readonly confidence: number };
 }
 
 /** One cohort's aggregate: how many samples it rests on and its value (null when nothing arrived). */
 export interface CohortMeasurement {
   readonly samples: number;
   readonly value: number | null;
-  /** An interval for the cohort's own value (a one-sample interval), shown as evidence. */
+  /** An interval for the cohort's own value (a one-sample interval): what an absolute check judges. */
   readonly interval?: Interval;
+  /** Why the value has no interval (`max has no confidence interval`): an absolute check is then judged by value. */
+  readonly noInterval?: string;
 }
 
 /** A difference treatment − reference: the point estimate and its always-valid confidence interval. */
@@ -30,6 +37,8 @@ export interface DifferenceEstimate {
   readonly interval: Interval;
   /** How the interval was computed (the stats module's method), for evidence. */
   readonly method?: string;
+  /** Set when the aggregate has no interval: `interval` is then the estimate itself, judged by value. */
+  readonly noInterval?: string;
 }
 
 export interface Measurement {

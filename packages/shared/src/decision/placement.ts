@@ -1,10 +1,13 @@
-import { type Check, minSamplesFor, type Wave } from '@rollout-guard/shared/spec';
+import { type Allowed, type Check, type Limit, minSamplesFor, type Wave } from '@rollout-guard/shared/spec';
 import {
   type AppliedLimit,
   appliedLimit,
   type BoundKind,
+  boundOf,
   describeAllowed,
+  limitAsWritten,
   type Placement,
+  placeBound,
   placeInAllowed,
 } from './limit.ts';
 import type { Interval, Measurement } from './measurement.ts';
@@ -22,8 +25,13 @@ export type Assessment =
       readonly limit: AppliedLimit;
       readonly minSamples: number;
       readonly placement: Placement;
+      /** `value` when some bound was compared with a value rather than an interval. */
+      readonly judgedBy: JudgedBy;
       readonly why: string;
     };
+
+/** What a check's placement was decided on: its always-valid interval, or its value (PRODUCT.md §1). */
+export type JudgedBy = 'interval' | 'value';
 
 function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
@@ -35,7 +43,8 @@ export function formatInterval(interval: Interval): string {
 
 /**
  * Applies the data-sufficiency rules (no data, `minSamples` per cohort) and places the quantity in the wave's
- * `allowed`: the value itself for absolute checks, the whole difference interval for baseline/control checks.
+ * `allowed`: the always-valid interval of the value (absolute checks) or of the difference (baseline/control),
+ * whatever the compare; the value itself when the check declares `judge: value` or its aggregate has no interval.
  */
 export function assess(
   rule: Check,
@@ -72,39 +81,146 @@ export function assess(
     };
   }
 
-  const treatmentValue = measurement.treatment.value;
-  const quantityFor = (kind: BoundKind): Interval | undefined => {
-    // A percentage limit on an absolute check has nothing to compare with; spec validation refuses it,
-    // and here it stays unplaceable rather than guessing.
-    if (!relativeCheck) return kind === 'absolute' ? [treatmentValue, treatmentValue] : undefined;
-    return measurement.difference?.[kind]?.interval;
-  };
-  const placement = placeInAllowed(limit.allowed, quantityFor);
-  const shown = relativeCheck
-    ? (['absolute', 'relative'] as const)
-        .flatMap((kind) => {
-          const interval = quantityFor(kind);
-          return interval === undefined ? [] : [`${kind} difference ${formatInterval(interval)}`];
-        })
-        .join(' and ') || 'no difference interval'
-    : `value ${formatNumber(treatmentValue)}`;
-  const where =
-    placement === 'inside'
-      ? 'lies inside'
-      : placement === 'outside'
-        ? 'lies wholly outside'
-        : placement === 'straddles'
-          ? 'straddles'
-          : 'cannot be compared with';
-  const notes =
-    placement === 'unknown' && measurement.notes?.length ? ` (${measurement.notes.join('; ')})` : '';
+  const quantityFor = (kind: BoundKind): Quantity | undefined =>
+    quantityOf(rule, measurement, kind, relativeCheck);
+  const placement = placeInAllowed(limit.allowed, (kind) => quantityFor(kind)?.interval);
+  const notes = measurement.notes?.length ? ` (${measurement.notes.join('; ')})` : '';
   return {
     kind: 'placed',
     limit,
     minSamples,
     placement,
-    why: `${shown} ${where} ${describeLimit(limit)}${notes}`,
+    judgedBy: placedJudgedBy(limit, quantityFor),
+    why:
+      placement === 'unknown'
+        ? `no ${relativeCheck ? 'difference' : 'value'} to compare with ${describeLimit(limit)}${notes}`
+        : explainPlacement(limit, placement, quantityFor, relativeCheck),
   };
+}
+
+/** What a bound is compared with: the interval, or the value itself (`byValue` says why). */
+interface Quantity {
+  readonly interval: Interval;
+  /** Set when judged by value: `judge: value`, or why the aggregate has no interval. */
+  readonly byValue?: string;
+}
+
+const DECLARED = 'judge: value';
+
+function quantityOf(
+  rule: Check,
+  measurement: Measurement,
+  kind: BoundKind,
+  relativeCheck: boolean,
+): Quantity | undefined {
+  const byValue = rule.judge === 'value' ? DECLARED : undefined;
+  if (!relativeCheck) {
+    // A percentage limit on an absolute check has nothing to compare with; spec validation refuses it,
+    // and here it stays unplaceable rather than guessing.
+    if (kind !== 'absolute') return undefined;
+    const { value, interval, noInterval } = measurement.treatment;
+    if (value === null) return undefined;
+    if (byValue === undefined && interval !== undefined) return { interval };
+    return { interval: [value, value], byValue: byValue ?? noInterval ?? 'no interval was measured' };
+  }
+  const difference = measurement.difference?.[kind];
+  if (difference === undefined) return undefined;
+  const reason = byValue ?? difference.noInterval;
+  if (reason === undefined) return { interval: difference.interval };
+  return { interval: [difference.estimate, difference.estimate], byValue: reason };
+}
+
+function placedJudgedBy(
+  limit: AppliedLimit,
+  quantityFor: (kind: BoundKind) => Quantity | undefined,
+): JudgedBy {
+  return boundsOf(limit.allowed).some(({ bound }) => quantityFor(boundOf(bound).kind)?.byValue !== undefined)
+    ? 'value'
+    : 'interval';
+}
+
+type Side = 'min' | 'max';
+
+function boundsOf(allowed: Allowed): { side: Side; bound: Limit }[] {
+  return (['min', 'max'] as const).flatMap((side) => {
+    const bound = allowed[side];
+    return bound === undefined ? [] : [{ side, bound }];
+  });
+}
+
+/**
+ * The rule that fired, with its numbers: "the whole interval [0.031, 0.042] lies above max 0.03",
+ * "the value 0.0336 lies above max 0.03 (judged by value)". Only the bounds that decided the placement are
+ * named: the one crossed when outside, the ones straddled when undecided, all of them when inside.
+ */
+function explainPlacement(
+  limit: AppliedLimit,
+  placement: Placement,
+  quantityFor: (kind: BoundKind) => Quantity | undefined,
+  relativeCheck: boolean,
+): string {
+  const clauses = new Map<BoundKind, { quantity: Quantity; sides: { side: Side; bound: Limit }[] }>();
+  for (const { side, bound } of boundsOf(limit.allowed)) {
+    const { kind, value } = boundOf(bound);
+    const quantity = quantityFor(kind);
+    if (quantity === undefined || placeBound(side, value, quantity.interval) !== placement) continue;
+    const clause = clauses.get(kind) ?? { quantity, sides: [] };
+    clause.sides.push({ side, bound });
+    clauses.set(kind, clause);
+  }
+  const source = limit.source === 'allowed' ? '' : ` of ${limit.source}`;
+  const sentences = [...clauses].map(([kind, { quantity, sides }]) => {
+    const subject = subjectOf(quantity, kind, placement, relativeCheck);
+    const bounds = sides.map(({ side, bound }) => `${side} ${limitAsWritten(bound)}`);
+    const verb =
+      placement === 'straddles'
+        ? `straddles ${bounds.join(' and ')}`
+        : placement === 'outside'
+          ? `lies ${sides[0]?.side === 'max' ? 'above' : 'below'} ${bounds[0]}`
+          : sides.length > 1
+            ? `lies inside ${bounds.join(', ')}`
+            : `lies ${sides[0]?.side === 'max' ? 'at or below' : 'at or above'} ${bounds[0]}`;
+    const byValue =
+      quantity.byValue === undefined
+        ? ''
+        : quantity.byValue === DECLARED
+          ? ' (judged by value)'
+          : ` (judged by value: ${quantity.byValue})`;
+    return `${subject} ${verb}${source}${byValue}`;
+  });
+  return sentences.join('; ');
+}
+
+function subjectOf(
+  quantity: Quantity,
+  kind: BoundKind,
+  placement: Placement,
+  relativeCheck: boolean,
+): string {
+  const what = !relativeCheck ? '' : kind === 'relative' ? 'relative difference ' : 'difference ';
+  if (quantity.byValue !== undefined) {
+    return `the ${what || 'value '}${formatNumber(quantity.interval[0])}`;
+  }
+  return `the ${placement === 'straddles' ? '' : 'whole '}${what}interval ${formatInterval(quantity.interval)}`;
+}
+
+/**
+ * How a check will be judged, from its spec alone (for the rule text when nothing was measured): by value
+ * when it says `judge: value`, reads PromQL, or takes `min`, `max` or `last`; otherwise by its interval. The
+ * measurement has the last word: an aggregate can lack an interval only for some data (`rate` of a gauge).
+ */
+export function declaredJudgedBy(rule: Pick<Check, 'judge' | 'metric' | 'aggregate'>): JudgedBy {
+  if (rule.judge === 'value' || rule.metric.kind === 'promql') return 'value';
+  if (rule.metric.kind === 'ratio') return 'interval';
+  return rule.aggregate === 'min' || rule.aggregate === 'max' || rule.aggregate === 'last'
+    ? 'value'
+    : 'interval';
+}
+
+/** The quantity a rule compares, in words: "the whole interval", "the difference" … */
+export function quantityWords(relativeCheck: boolean, judgedBy: JudgedBy): string {
+  if (judgedBy === 'value') return relativeCheck ? 'the difference' : 'the value';
+  return relativeCheck ? 'the whole difference interval' : 'the whole interval';
 }
 
 function describeLimit(limit: AppliedLimit): string {

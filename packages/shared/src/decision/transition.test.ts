@@ -142,9 +142,9 @@ const table: Record<Phase, Record<EventType, Expected>> = {
   paused: {
     start: R,
     pause: R,
-    resume: to('wave'),
+    resume: to('wave', 'rollout.resolved'),
     approve: R,
-    abort: to('aborted'),
+    abort: to('aborted', 'rollout.resolved'),
     rollback: to('rolled-back', 'rollout.rollback'),
     evaluation: to('rolled-back', 'rollout.rollback'),
     'baseline-complete': R,

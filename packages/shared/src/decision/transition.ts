@@ -3,6 +3,7 @@ import type { TransitionResult } from './decision.ts';
 import { addDecision, type Draft, operator, startDraft } from './draft.ts';
 import { applyEvaluation, isWatched } from './evaluation.ts';
 import type { OperatorEvent, RolloutEvent } from './events.ts';
+import { resolveOpen } from './resolution.ts';
 import { type RolloutState, resetGuardrails, TERMINAL_PHASES } from './state.ts';
 import { endRollout, enterWave, scheduleBake, scheduleBaseline } from './wave-flow.ts';
 
@@ -91,10 +92,20 @@ function step(state: RolloutState, draft: Draft, event: RolloutEvent, now: numbe
         ),
         to: 'aborted',
       });
+      resolveOpen(state, draft, now, operator(event.actor), `${event.actor} aborted the rollout`, 'aborted');
       return endRollout(state, draft, 'aborted', now);
     case 'rollback':
       if (state.phase === 'pending')
         return `${describePhase(state)}, so there is nothing to roll back; abort it instead`;
+      // The rollback is itself on-call's incident; only the checks' own alerts end here.
+      resolveOpen(
+        { ...state, phase: state.phase === 'paused' ? (state.paused?.from ?? 'wave') : state.phase },
+        draft,
+        now,
+        operator(event.actor),
+        `${event.actor} rolled the rollout back, so its guardrails are no longer watched`,
+        'rolled-back',
+      );
       addDecision(draft, state, now, {
         kind: 'rollback',
         subject: 'operator',
@@ -219,6 +230,7 @@ function resume(state: RolloutState, draft: Draft, event: OperatorEvent, now: nu
     ),
     to: next.phase,
   });
+  resolveOpen(state, draft, now, operator(event.actor), `${event.actor} resumed the rollout`, next.phase);
   if (next.phase === 'wave' && next.deadline !== null) {
     scheduleBake(state, draft, state.wave, next.deadline);
   } else if (next.phase === 'baseline' && next.deadline !== null) {

@@ -23,7 +23,10 @@ describe('webhookEvent', () => {
     const breach = accept(
       transition(
         state,
-        { type: 'evaluation', measurements: { 'compliance-errors': absoluteMeasurement(0.05, 5120) } },
+        {
+          type: 'evaluation',
+          measurements: { 'compliance-errors': absoluteMeasurement(0.05, 5120, [0.044, 0.056]) },
+        },
         T0 + 60_123,
       ),
     );
@@ -44,10 +47,13 @@ describe('webhookEvent', () => {
           {
             check: 'compliance-errors',
             value: 0.05,
-            interval: null,
+            interval: [0.044, 0.056],
             allowed: { max: 0.04 },
             samples: { treatment: 5120, control: 0 },
             window: 'wave',
+            judgedBy: 'interval',
+            explanation:
+              'the whole interval [0.044, 0.056] lies above max 0.04 of allowedByWave.25, 1 evaluation(s) in a row (1 needed)',
           },
         ],
         evidenceUrl: `https://rollout-guard.internal/api/v1/rollouts/contact-center-copilot/decisions/${decision.id}`,
@@ -75,6 +81,7 @@ describe('webhookEvent', () => {
     const sent = run.steps.flatMap((s) => decisionEffects(s.effects));
     expect(sent.map(([w]) => w)).toEqual([
       'rollout.paused',
+      'rollout.resolved',
       'rollout.verdict',
       'rollout.advance',
       'rollout.verdict',
@@ -86,9 +93,11 @@ describe('webhookEvent', () => {
       const body = webhookEvent(webhook, decision, BASE);
       expect(WebhookEvent.parse(body)).toEqual(body);
     }
-    const advance = webhookEvent(sent[2]![0], sent[2]![1], BASE);
+    const advance = webhookEvent(sent[3]![0], sent[3]![1], BASE);
     expect(advance.data).toMatchObject({ verdict: 'advance', wave: { index: 2, percent: 50 } });
-    const verdict = webhookEvent(sent[1]![0], sent[1]![1], BASE);
+    const verdict = webhookEvent(sent[2]![0], sent[2]![1], BASE);
+    const resolved = webhookEvent(sent[1]![0], sent[1]![1], BASE);
+    expect(resolved.data).toMatchObject({ verdict: 'resolved', resolves: 'rollout', wave: { index: 1 } });
     expect(verdict.data.verdict).toBe('go');
     expect(verdict.data.reasons[0]).toMatchObject({
       check: 'csat',

@@ -11,11 +11,13 @@ export function evidenceUrl(baseUrl: string, decision: Pick<Decision, 'rollout' 
 /**
  * One check's line in a webhook: the compared quantity in the units of its limit — the treatment's value for
  * absolute checks; for baseline/control checks the difference, as a fraction when the limit is a percentage
- * ("+5%" compares with 0.05) — and its interval.
+ * ("+5%" compares with 0.05) — and its interval (null when the check was judged by value), with the rule that
+ * fired in words.
  */
 export function webhookReason(evidence: CheckEvidence): WebhookReason {
   let value: number | null = evidence.cohorts.treatment?.value ?? null;
-  let interval: readonly [number, number] | null = evidence.cohorts.treatment?.interval ?? null;
+  let interval: readonly [number, number] | null =
+    evidence.judgedBy === 'value' ? null : (evidence.cohorts.treatment?.interval ?? null);
   if (evidence.compare !== 'absolute') {
     const kinds = boundKindsOf(evidence.allowed);
     const kind: BoundKind =
@@ -23,7 +25,7 @@ export function webhookReason(evidence: CheckEvidence): WebhookReason {
     const difference =
       evidence.difference?.[kind] ?? evidence.difference?.absolute ?? evidence.difference?.relative;
     value = difference?.estimate ?? null;
-    interval = difference?.interval ?? null;
+    interval = evidence.judgedBy === 'value' ? null : (difference?.interval ?? null);
   }
   return {
     check: evidence.check,
@@ -35,7 +37,17 @@ export function webhookReason(evidence: CheckEvidence): WebhookReason {
       control: evidence.cohorts.reference?.samples ?? 0,
     },
     window: evidence.windowSpec,
+    ...(evidence.judgedBy !== undefined && { judgedBy: evidence.judgedBy }),
+    explanation: evidence.explanation,
   };
+}
+
+/** Whether a resolution ends the rollout's every alert (it ended or resumed) or only its checks'. */
+function resolves(decision: Decision): 'checks' | 'rollout' {
+  const { from, to } = decision.phase;
+  return to === 'completed' || to === 'aborted' || (from === 'paused' && to !== 'paused')
+    ? 'rollout'
+    : 'checks';
 }
 
 /**
@@ -78,5 +90,11 @@ export function webhookEvent(webhook: WebhookType, decision: Decision, baseUrl: 
       return { type: webhook, timestamp, data: { ...data, verdict: 'paused' } };
     case 'rollout.completed':
       return { type: webhook, timestamp, data: { ...data, verdict: 'completed' } };
+    case 'rollout.resolved':
+      return {
+        type: webhook,
+        timestamp,
+        data: { ...data, verdict: 'resolved', resolves: resolves(decision) },
+      };
   }
 }

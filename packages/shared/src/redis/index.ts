@@ -9,7 +9,7 @@ export {
   reconnectDelay,
 } from './create-redis.ts';
 export { freePort } from './free-port.ts';
-export { globalKeys, KEY_ROOT, KeyNameError, rolloutKey, rolloutKeys } from './keys.ts';
+export { auditKeys, globalKeys, KEY_ROOT, KeyNameError, rolloutKey, rolloutKeys } from './keys.ts';
 export { closeRedis, type PingResult, pingRedis, waitUntilReady } from './ping.ts';
 export {
   answersPing,

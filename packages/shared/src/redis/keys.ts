@@ -78,6 +78,8 @@ function buildRolloutKeys(rollout: string) {
     batchMarkers: key('batches'),
     /** The rollout's active series with their last-seen time, for the cardinality cap. */
     activeSeries: key('active-series'),
+    /** Flagger's traffic steps granted for a canary revision (HASH `checksum`, `steps`). */
+    flaggerSteps: key('flagger'),
   };
 }
 
@@ -87,6 +89,8 @@ export const globalKeys = {
   rollouts: `${KEY_ROOT}:rollouts`,
   /** name → the collector's matcher view of each rollout that collects data (HASH). */
   active: `${KEY_ROOT}:active`,
+  /** Names of archived rollouts (SET): out of `rollouts`, their record kept, their metric data gone. */
+  archived: `${KEY_ROOT}:archived`,
   /** Pub/sub channel: a rollout's name is published when its phase, wave or spec changes. */
   changes: `${KEY_ROOT}:changes`,
   /** Delivery ids by creation time (ZSET): the webhook delivery log. */
@@ -97,4 +101,21 @@ export const globalKeys = {
   scrapeLease: (target: string) => `${KEY_ROOT}:scrape-lease:${target}`,
   /** One backtest: its request, status and report (STRING JSON, expiring). */
   backtest: (id: string) => `${KEY_ROOT}:backtest:${id}`,
+} as const;
+
+/**
+ * The audit log as it is read: a copy of every rollout's audit stream under the `{audit}` hash tag, so it
+ * does not live and die with a rollout's own keys (deleting a rollout leaves its record until retention
+ * removes it) and one script can append to the all-rollouts feed and the rollout's copy together.
+ */
+export const auditKeys = {
+  /** Every rollout's entries in the order they were copied (STREAM: `rollout`, `source`, `rev`, `entry`). */
+  feed: `${KEY_ROOT}:{audit}:feed`,
+  /** rollout name → the id in its own stream (`rg:{<name>}:audit`) of the last entry copied (HASH). */
+  copied: `${KEY_ROOT}:{audit}:copied`,
+  /** One rollout's entries, under the same ids as in the feed (STREAM). */
+  rollout: (name: string) => {
+    rolloutKey(name); // the same name check as every per-rollout key
+    return `${KEY_ROOT}:{audit}:rollout:${name}`;
+  },
 } as const;

@@ -85,7 +85,7 @@ export const unleashTargetInput = z
       .optional()
       .meta({
         description:
-          'Id of the flexibleRollout strategy whose rollout percentage an advance sets; needed for advance only.',
+          "Id of the flexibleRollout strategy an advance moves; only when the environment has several (otherwise the flag's own is found, or one is created).",
       }),
   })
   .meta({

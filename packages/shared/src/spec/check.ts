@@ -8,6 +8,8 @@ export const COMPARES = ['absolute', 'baseline', 'control'] as const;
 export type Compare = (typeof COMPARES)[number];
 export const ON_BREACH = ['rollback', 'pause', 'alert'] as const;
 export const NO_DATA = ['ignore', 'alert'] as const;
+export const JUDGES = ['interval', 'value'] as const;
+export type Judge = (typeof JUDGES)[number];
 export const MODES = ['enforce', 'shadow'] as const;
 export type Mode = (typeof MODES)[number];
 const MODE_HINT = 'expected enforce or shadow';
@@ -54,6 +56,10 @@ const checkFields = {
     })
     .default('wave')
     .meta({ description: '"wave" (default): since the current wave began; a duration: a trailing window.' }),
+  judge: z.enum(JUDGES, { error: 'expected interval or value' }).default('interval').meta({
+    description:
+      'interval (default): acts when the whole always-valid interval lies outside allowed; value: when the value crosses a bound (a hard line, at a cost in false rollbacks; see STATISTICS.md).',
+  }),
   consecutive: z
     .int({ error: 'expected a whole number of evaluations, 1 or more' })
     .min(1, { error: 'expected a whole number of evaluations, 1 or more' })

@@ -14,6 +14,8 @@ export {
   COMPARES,
   type Compare,
   type GuardrailInput,
+  JUDGES,
+  type Judge,
   MODES,
   type Mode,
   type SuccessCriterionInput,
@@ -24,7 +26,7 @@ export { formatProblems } from './format-problems.ts';
 export { rolloutJsonSchema } from './json-schema.ts';
 export { type Allowed, isRelative, type Limit, parseLimit } from './limit.ts';
 export { type MetricInput, type MetricRef, metricKind } from './metric.ts';
-export { type ParseResult, parseSpec, type SpecFormat, validateSpec } from './parse.ts';
+export { type ParseOptions, type ParseResult, parseSpec, type SpecFormat, validateSpec } from './parse.ts';
 export { formatPath, type Problem } from './problem.ts';
 export { promLabelName } from './resolve.ts';
 export type {
@@ -58,4 +60,5 @@ export {
   scrapeTargetInput,
 } from './scrape.ts';
 export { resolveSecret, type Secret } from './secret.ts';
+export { DEFAULT_SPEC_SHAPE_LIMITS, type SpecShapeLimits } from './spec-shape.ts';
 export { DEFAULT_BAKE, DEFAULT_MIN_SAMPLES, DEFAULT_WAVE_PERCENTS, type WaveInput } from './wave.ts';

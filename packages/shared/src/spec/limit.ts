@@ -1,15 +1,15 @@
 import { z } from 'zod';
+import { PERCENT_PATTERN } from './limit-value.ts';
 
-/** A bound of `allowed`: an absolute number, or a difference relative to the reference in percent. */
-export type Limit = number | { readonly relativePercent: number };
-
-/** The range the compared quantity must stay in; at least one bound is present. */
-export interface Allowed {
-  readonly min?: Limit;
-  readonly max?: Limit;
-}
-
-export const PERCENT_PATTERN = /^[+-]\d+(\.\d+)?%$/;
+export {
+  type Allowed,
+  type AllowedText,
+  isRelative,
+  type Limit,
+  PERCENT_PATTERN,
+  parseAllowed,
+  parseLimit,
+} from './limit-value.ts';
 
 export const LIMIT_HINT = 'expected a number or a percentage like "+5%"';
 
@@ -35,20 +35,3 @@ export const allowedInput = z
   .meta({ description: 'The range the compared quantity must stay in: min and/or max.', minProperties: 1 });
 
 export type AllowedInput = z.input<typeof allowedInput>;
-
-/** Parses one bound as written: `0.03` → 0.03, `"+5%"` → { relativePercent: 5 }. */
-export function parseLimit(value: number | string): Limit {
-  if (typeof value === 'number') return value;
-  return { relativePercent: Number(value.slice(0, -1)) };
-}
-
-export function isRelative(limit: Limit): limit is { readonly relativePercent: number } {
-  return typeof limit !== 'number';
-}
-
-export function parseAllowed(input: AllowedInput): Allowed {
-  return {
-    ...(input.min !== undefined && { min: parseLimit(input.min) }),
-    ...(input.max !== undefined && { max: parseLimit(input.max) }),
-  };
-}

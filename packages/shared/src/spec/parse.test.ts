@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { formatProblems } from './format-problems.ts';
 import { parseSpec, validateSpec } from './parse.ts';
 import type { RolloutSpec } from './resolved.ts';
+import type { SpecShapeLimits } from './spec-shape.ts';
 import { EXAMPLE_NAMES, exampleText, minimalSpec } from './test-fixtures.ts';
 
 function parsed(text: string, format?: 'yaml' | 'json'): RolloutSpec {
@@ -68,6 +70,7 @@ describe('the PRODUCT.md spec, resolved', () => {
       allowed: { max: { relativePercent: 5 } },
       allowedByWave: {},
       window: { ms: 3_600_000, text: '1h' },
+      judge: 'interval',
       consecutive: 1,
       noData: 'ignore',
       confidence: 0.95,
@@ -93,6 +96,13 @@ describe('the PRODUCT.md spec, resolved', () => {
   it('resolves each target with its format, defaults and secrets', () => {
     expect(spec.spec.actions).toEqual({
       rollback: [
+        {
+          format: 'unleash',
+          url: 'https://unleash.internal',
+          token: { env: 'UNLEASH_TOKEN' },
+          project: 'default',
+          environment: 'production',
+        },
         {
           format: 'standard',
           url: 'https://flags.internal/hooks/rollback',
@@ -292,6 +302,71 @@ describe('validateSpec', () => {
       'expected a number or a percentage like "+5%"',
       "expected a percent greater than the previous wave's 50; wave percents must strictly increase",
       'expected the last wave to be 100, not 40',
+    ]);
+  });
+});
+
+describe('a spec of hostile size or shape', () => {
+  /** The minimal spec with `count` unknown keys under `spec`, as YAML. */
+  function withKeys(count: number): string {
+    const spec = minimalSpec();
+    const inner = spec.spec as Record<string, string>;
+    for (let i = 0; i < count; i++) inner[`extra${i}`] = `value ${i}`;
+    return stringify(spec);
+  }
+
+  function fastest(text: string, limits: SpecShapeLimits): number {
+    let best = Number.POSITIVE_INFINITY;
+    for (let run = 0; run < 3; run++) {
+      const started = performance.now();
+      parseSpec(text, { limits });
+      best = Math.min(best, performance.now() - started);
+    }
+    return best;
+  }
+
+  it('is validated in time linear in its keys, every one reported', () => {
+    const limits = { maxKeys: 100_000, maxDepth: 32 };
+    const result = parseSpec(withKeys(16_000), { limits });
+    expect(result.ok ? 0 : result.problems.length).toBe(16_000);
+    // Sixteen times the keys: about 16 times the time when linear, 256 when quadratic (as it was).
+    const ratio = fastest(withKeys(16_000), limits) / fastest(withKeys(1000), limits);
+    expect(ratio).toBeLessThan(60);
+  });
+
+  it('is refused past the key limit, saying which limit and where', () => {
+    const text = withKeys(6000);
+    const result = parseSpec(text);
+    // At the map that holds too many: `spec`, whose first key is `flag`.
+    const line = text.split('\n').indexOf('  flag: new-checkout') + 1;
+    expect(result.ok ? [] : result.problems).toEqual([
+      {
+        path: '',
+        message: 'more than 5000 keys and list items (SPEC_MAX_KEYS); a rollout spec needs a few hundred',
+        line,
+        column: 3,
+      },
+    ]);
+  });
+
+  it('is refused past the depth limit, without exhausting the stack', () => {
+    const text = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const result = parseSpec(text, { format: 'json' });
+    expect(result.ok ? [] : result.problems).toEqual([
+      {
+        path: '',
+        message: 'nested deeper than 32 levels (SPEC_MAX_DEPTH); a rollout spec needs about 7',
+        line: 1,
+        column: 33 * 5 + 1,
+      },
+    ]);
+  });
+
+  it('has each repeated key found where it repeats', () => {
+    const text = 'apiVersion: rollout-guard/v1\nkind: Rollout\nkind: Rollout\n';
+    const result = parseSpec(text);
+    expect(result.ok ? [] : result.problems).toEqual([
+      { path: '', message: 'YAML: Map keys must be unique; "kind" is repeated', line: 3, column: 1 },
     ]);
   });
 });

@@ -1,8 +1,18 @@
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  parseDocument,
+} from 'yaml';
 import { knownFieldNames } from './json-schema.ts';
 import { formatPath, issuesToSpecIssues, type PathSegment, type Problem, type SpecIssue } from './problem.ts';
 import type { RolloutSpec } from './resolved.ts';
 import { rolloutSpecSchema } from './schema.ts';
+import { DEFAULT_SPEC_SHAPE_LIMITS, type SpecShapeLimits, shapeViolation } from './spec-shape.ts';
 
 export type SpecFormat = 'yaml' | 'json' | 'auto';
 
@@ -57,13 +67,27 @@ function detectFormat(text: string): 'yaml' | 'json' {
   return first === '{' || first === '[' ? 'json' : 'yaml';
 }
 
+export interface ParseOptions {
+  readonly format?: SpecFormat;
+  /** Keys and nesting allowed (default DEFAULT_SPEC_SHAPE_LIMITS); the text's size is the caller's to bound. */
+  readonly limits?: SpecShapeLimits;
+}
+
 /**
  * Parses a spec written in YAML or JSON. Syntax errors and schema problems alike come back as a
  * list of problems, each with its path and, when the text shows where, its line and column.
+ * Time and memory are linear in the text: its shape is bounded before anything recursive reads it,
+ * duplicate keys are found through one set per map, and problems are located through an index.
  */
-export function parseSpec(text: string, options: { readonly format?: SpecFormat } = {}): ParseResult {
+export function parseSpec(text: string, options: ParseOptions = {}): ParseResult {
   const format =
     options.format === undefined || options.format === 'auto' ? detectFormat(text) : options.format;
+  const shape = shapeViolation(text, options.limits ?? DEFAULT_SPEC_SHAPE_LIMITS);
+  if (shape !== undefined) {
+    const lines = text.slice(0, shape.offset).split('\n');
+    const column = (lines.at(-1)?.length ?? 0) + 1;
+    return { ok: false, problems: [{ path: '', message: shape.message, line: lines.length, column }] };
+  }
   if (format === 'json') {
     try {
       JSON.parse(text);
@@ -73,12 +97,17 @@ export function parseSpec(text: string, options: { readonly format?: SpecFormat 
   }
   // JSON is YAML too, so one parser gives both formats the source ranges that locate problems.
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (document.errors.length > 0) {
+  // yaml's own uniqueKeys compares each key with every earlier one; duplicateKeyErrors uses a set.
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const errors = [
+    ...document.errors.map((error) => ({ offset: error.pos[0], code: error.code, message: error.message })),
+    ...duplicateKeyErrors(document),
+  ];
+  if (errors.length > 0) {
     return {
       ok: false,
-      problems: document.errors.map((error) => {
-        const start = lineCounter.linePos(error.pos[0]);
+      problems: errors.map((error) => {
+        const start = lineCounter.linePos(error.offset);
         const message =
           error.code === 'MULTIPLE_DOCS'
             ? 'expected one rollout per text, but "---" starts a second document here'
@@ -93,8 +122,9 @@ export function parseSpec(text: string, options: { readonly format?: SpecFormat 
     };
   }
   const data: unknown = document.toJS({ maxAliasCount: 100 });
+  const index = new PairIndex();
   return validate(data, (issue) => {
-    const offset = offsetOf(document.contents, issue.path, issue.atKey ?? false);
+    const offset = offsetOf(document.contents, issue.path, issue.atKey ?? false, index);
     if (offset === undefined) return undefined;
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -105,15 +135,64 @@ function keyText(key: unknown): string | undefined {
   return isScalar(key) ? String(key.value) : undefined;
 }
 
+/** Every map's keys, each seen once: a repeated one is an error where it repeats. */
+function duplicateKeyErrors(document: Document): Array<{ offset: number; code: string; message: string }> {
+  const errors: Array<{ offset: number; code: string; message: string }> = [];
+  const stack: unknown[] = [document.contents];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = keyText(pair.key);
+        if (key !== undefined && seen.has(key)) {
+          errors.push({
+            offset: (pair.key as Node).range?.[0] ?? 0,
+            code: 'DUPLICATE_KEY',
+            message: `Map keys must be unique; "${key.length > 40 ? `${key.slice(0, 40)}…` : key}" is repeated`,
+          });
+        }
+        if (key !== undefined) seen.add(key);
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      stack.push(...node.items);
+    }
+  }
+  return errors;
+}
+
+/** Each map's pairs by key, built on first use, so locating n problems costs n lookups, not n scans. */
+class PairIndex {
+  readonly #byMap = new WeakMap<object, Map<string, Pair>>();
+
+  find(map: { items: Pair[] }, key: string): Pair | undefined {
+    let pairs = this.#byMap.get(map);
+    if (pairs === undefined) {
+      pairs = new Map();
+      for (const pair of map.items) {
+        const text = keyText(pair.key);
+        if (text !== undefined && !pairs.has(text)) pairs.set(text, pair);
+      }
+      this.#byMap.set(map, pairs);
+    }
+    return pairs.get(key);
+  }
+}
+
 /** The offset of the node a path names, or of its nearest ancestor present in the text. */
-function offsetOf(root: Node | null, path: readonly PathSegment[], atKey: boolean): number | undefined {
+function offsetOf(
+  root: Node | null,
+  path: readonly PathSegment[],
+  atKey: boolean,
+  index: PairIndex,
+): number | undefined {
   let node: unknown = root;
   let offset = (root as Node | null)?.range?.[0];
-  for (const [index, segment] of path.entries()) {
+  for (const [position, segment] of path.entries()) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => keyText(item.key) === String(segment));
+      const pair = index.find(node as { items: Pair[] }, String(segment));
       if (!pair) break;
-      const last = index === path.length - 1;
+      const last = position === path.length - 1;
       const keyStart = (pair.key as Node | null)?.range?.[0];
       const valueStart = (pair.value as Node | null)?.range?.[0];
       offset = last && atKey ? keyStart : (valueStart ?? keyStart);

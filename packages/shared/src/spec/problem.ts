@@ -128,7 +128,8 @@ export function issuesToSpecIssues(
     }
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        const guess = closest(key, knownFields);
+        // Field names are short: a long key is no typo of one, and comparing it would cost its length squared.
+        const guess = key.length <= 64 ? closest(key, knownFields) : undefined;
         out.push({
           path: [...path, key],
           message: guess ? `unknown field "${key}"; did you mean "${guess}"?` : `unknown field "${key}"`,

@@ -107,6 +107,7 @@ function resolveCheckBase(input: GuardrailInput | SuccessCriterionInput, context
     allowed: parseAllowed(input.allowed),
     allowedByWave,
     window: resolveWindow(input.window),
+    judge: input.judge ?? 'interval',
     consecutive: input.consecutive ?? 1,
     noData: input.noData ?? 'ignore',
     ...(input.minSamples !== undefined && { minSamples: input.minSamples }),

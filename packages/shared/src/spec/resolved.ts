@@ -1,5 +1,5 @@
 import type { Aggregate } from './aggregate.ts';
-import type { Compare, Mode } from './check.ts';
+import type { Compare, Judge, Mode } from './check.ts';
 import type { Duration } from './duration.ts';
 import type { Allowed } from './limit.ts';
 import type { MetricRef } from './metric.ts';
@@ -34,6 +34,11 @@ interface CheckBase {
   /** Keyed by `String(wave.percent)`; use `allowedForWave` rather than reading it. */
   readonly allowedByWave: Readonly<Record<string, Allowed>>;
   readonly window: Window;
+  /**
+   * `interval`: judged by the always-valid interval where the aggregate has one (by value where it has none);
+   * `value`: by the value, always.
+   */
+  readonly judge: Judge;
   readonly consecutive: number;
   readonly noData: 'ignore' | 'alert';
   /** Override of the wave's minSamples; use `minSamplesFor`. */

@@ -11,6 +11,7 @@ export * from './moments.ts';
 export * from './normal-mixture.ts';
 export * from './quantile.ts';
 export * from './quantile-interval.ts';
+export * from './rate-interval.ts';
 export * from './ratio.ts';
 export * from './samples.ts';
 export * from './sequential-interval.ts';

@@ -261,7 +261,7 @@ describe('dispatch by aggregate', () => {
     ).toMatch(/quantile difference/);
     expect(absoluteInterval(momentsOf([1, 2]), 'max', opts)).toMatchObject({
       status: 'unsupported',
-      reason: /judged by its value/,
+      reason: /has no confidence interval/,
     });
   });
 

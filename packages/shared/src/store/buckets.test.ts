@@ -5,6 +5,7 @@ import {
   emptyBucketVector,
   explicitBucketField,
   explicitLayout,
+  keptRange,
   mergeBucketVector,
   metricKeyPart,
   parseBucketFields,
@@ -51,6 +52,24 @@ describe('planWindow', () => {
     for (const ref of refs) {
       if (ref.resolution.name === '10s') expect(ref.startMs).toBeGreaterThanOrEqual(NOW - fineKept);
     }
+  });
+
+  it.each([
+    ['ending far in the future', NOW - H, 1e18],
+    ['starting at the epoch', 0, NOW],
+    ['spanning all of JavaScript time', -8.64e15, 8.64e15],
+  ])('reads only what is kept from a window %s', (_, from, to) => {
+    const refs = planWindow(from, to, NOW);
+    const kept = keptRange(NOW);
+    expect(refs.length).toBeGreaterThan(0);
+    expect(refs.length).toBeLessThanOrEqual(250);
+    expect(refs[0]!.startMs).toBeGreaterThanOrEqual(kept.fromMs);
+    expect(refs.at(-1)!.startMs).toBeLessThan(kept.toMs);
+  });
+
+  it('reads nothing for a window wholly outside what is kept', () => {
+    expect(planWindow(NOW + D, NOW + 2 * D, NOW)).toEqual([]);
+    expect(planWindow(0, NOW - 30 * D, NOW)).toEqual([]);
   });
 
   it('reads whole aligned buckets of the coarsest size inside the window', () => {

@@ -35,6 +35,20 @@ export const RESOLUTIONS: readonly Resolution[] = [
   { name: '1h', ms: 3_600_000, ttlSeconds: 8 * DAY },
 ];
 
+/** Ingest refuses points further ahead of its clock than this, so no bucket starts later. */
+export const KEPT_FUTURE_MS = 10 * 60_000;
+
+/**
+ * The span any bucket can still hold data for: from the oldest kept (the longest-lived resolution)
+ * to the furthest ahead ingest accepts. Reads are clamped to it, so a range of any length, even
+ * one ending in the year 275760, reads a bounded number of keys (a 7 d window's ~200 at most).
+ */
+export function keptRange(nowMs: number): { readonly fromMs: number; readonly toMs: number } {
+  const longest = Math.max(...RESOLUTIONS.map((r) => r.ttlSeconds)) * 1000;
+  const coarsest = RESOLUTIONS.at(-1)!.ms;
+  return { fromMs: Math.floor((nowMs - longest) / coarsest) * coarsest, toMs: nowMs + KEPT_FUTURE_MS };
+}
+
 /** Wave totals outlive the longest bake with its extensions (21 d bake, maxBake twice that). */
 export const WAVE_TOTAL_TTL_SECONDS = 60 * DAY;
 export const BASELINE_TTL_SECONDS = 60 * DAY;
@@ -326,8 +340,13 @@ export interface BucketRef {
  * The buckets whose union covers [fromMs, toMs): the coarsest aligned buckets inside, finer ones at the
  * edges. Edges snap outward to the finest resolution still kept at that age (10 s within 6 h, else 5 min),
  * so the window read may be a little longer than asked, never shorter, and never reads expired buckets.
+ * The part of the window outside `keptRange` holds nothing and is not read.
  */
-export function planWindow(fromMs: number, toMs: number, nowMs: number): BucketRef[] {
+export function planWindow(requestedFromMs: number, requestedToMs: number, nowMs: number): BucketRef[] {
+  const kept = keptRange(nowMs);
+  const fromMs = Math.max(requestedFromMs, kept.fromMs);
+  const toMs = Math.min(requestedToMs, kept.toMs);
+  if (!(fromMs < toMs)) return [];
   const finest = (at: number) => RESOLUTIONS.findIndex((r) => at >= nowMs - r.ttlSeconds * 1000);
   const leftLevel = Math.max(finest(fromMs), 0);
   const rightLevel = Math.max(finest(toMs), 0);

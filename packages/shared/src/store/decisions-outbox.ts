@@ -1,6 +1,7 @@
 import type { Decision, WebhookType } from '../decision/decision.ts';
 import { rolloutKeys } from '../redis/keys.ts';
 import type { AuditDraft } from './audit-entry.ts';
+import { copyAuditSoon, deliveryIds } from './audit-log.ts';
 import { luaScript, type RedisConnection, runScript } from './lua-script.ts';
 import type { AuditEntry, OutboxEntry } from './records.ts';
 import { outboxEntries } from './routing.ts';
@@ -33,6 +34,7 @@ export async function addSystemDecision(
     from: null,
     to: null,
     decisions: [decision.id],
+    deliveries: deliveryIds(outbox),
     summary: `${decision.kind} ${decision.outcome}: ${decision.reason}`,
   };
   const stored = await runScript(
@@ -48,7 +50,9 @@ export async function addSystemDecision(
       ...outbox.flatMap((entry) => [entry.id, JSON.stringify(entry)]),
     ],
   );
-  return stored === 1 ? outbox : [];
+  if (stored !== 1) return [];
+  await copyAuditSoon(ctx.redis, name);
+  return outbox;
 }
 
 function parseStreamEntry(id: string, fields: string[]): AuditEntry {

@@ -1,15 +1,9 @@
 import { globalKeys } from '../redis/keys.ts';
+import { type DeliveryStatus, FINAL_STATUSES } from './delivery-status.ts';
 import { luaScript, type RedisConnection, runScript } from './lua-script.ts';
 import type { DeliveryEntry } from './records.ts';
 
-/**
- * Where a delivery stands. `pending`: enqueued, not yet tried; `retrying`: failed attempts, another is
- * scheduled; `delivered`: a 2xx; `stopped`: the receiver said 410 (or the target refused for good);
- * `gave-up`: retried for 24 h without success; `skipped`: the target's format does not act on this type.
- */
-export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'stopped' | 'gave-up' | 'skipped';
-
-export const FINAL_STATUSES: readonly DeliveryStatus[] = ['delivered', 'stopped', 'gave-up', 'skipped'];
+export { type DeliveryStatus, FINAL_STATUSES } from './delivery-status.ts';
 
 export interface DeliveryRecord extends Omit<DeliveryEntry, 'kind'> {
   /** The target's format (`standard`, `slack` …) and host: enough to tell targets apart, no secrets. */

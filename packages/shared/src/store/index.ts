@@ -1,6 +1,14 @@
 export * from './active-view.ts';
 export { type AmendInput, amendedState, amendment } from './amend-running.ts';
-export { actorOf, decisionsOf, positionOf, worthAuditing } from './audit-entry.ts';
+export { type AuditDraft, actorOf, decisionsOf, positionOf, worthAuditing } from './audit-entry.ts';
+export {
+  AUDIT_SCAN_LIMIT,
+  type AuditLogEntry,
+  type AuditPage,
+  type AuditQuery,
+  DEFAULT_AUDIT_RETENTION_MS,
+  isAuditCursor,
+} from './audit-log.ts';
 export * from './buckets.ts';
 export * from './buckets-read.ts';
 export * from './buckets-stats.ts';
@@ -28,6 +36,18 @@ export type {
   StoredSpec,
   StoredState,
 } from './records.ts';
+export {
+  type RemovalInput,
+  type RemovalMode,
+  type RemovalResult,
+  removeRollout,
+} from './remove-rollout.ts';
+export {
+  DEFAULT_RETENTION,
+  type RetentionPolicy,
+  type RetentionTrimmed,
+  trimRetention,
+} from './retention.ts';
 export {
   type ApplyContext,
   type ApplyResult,

@@ -33,6 +33,8 @@ if ARGV[4] ~= '' then
   redis.call('SET', KEYS[2], '{"rev":' .. rev .. ',"updatedAt":' .. ARGV[5] .. ',"state":' .. ARGV[4] .. '}')
 end
 redis.call('XADD', KEYS[3], '*', 'rev', rev, 'entry', ARGV[6])
+-- A name used again after a deletion: its audit log, counting down its retention since, lives on.
+redis.call('PERSIST', KEYS[3])
 local i = 8
 for _ = 1, tonumber(ARGV[7] or '0') do
   redis.call('HSETNX', KEYS[4], ARGV[i], ARGV[i + 1])

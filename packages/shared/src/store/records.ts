@@ -27,13 +27,14 @@ export interface Position {
   readonly wave: number;
 }
 
-export type AuditKind = 'created' | 'spec' | 'transition' | 'refused';
+/** `redelivery`: an operator asked for a delivery again (no transition; see `appendAudit`). */
+export type AuditKind = 'created' | 'spec' | 'transition' | 'refused' | 'redelivery' | 'archived' | 'deleted';
 
 /** One line of the append-only audit log of a rollout. */
 export interface AuditEntry {
   /** The stream id (`<ms>-<seq>`): the log's own order. */
   readonly id: string;
-  /** The state rev this entry produced (for `refused`, the rev it was refused against). */
+  /** The state rev this entry produced (for `refused` and `redelivery`, the rev it was asked against). */
   readonly rev: number;
   readonly at: number;
   readonly kind: AuditKind;
@@ -44,11 +45,20 @@ export interface AuditEntry {
   readonly event:
     | RolloutEvent
     | { readonly type: 'spec-stored'; readonly version: number; readonly note: string }
-    | { readonly type: 'system-decision'; readonly kind: string; readonly reason: string };
+    | { readonly type: 'system-decision'; readonly kind: string; readonly reason: string }
+    | {
+        readonly type: 'redeliver';
+        readonly actor: string;
+        readonly delivery: string;
+        readonly reason?: string;
+      }
+    | { readonly type: 'rollout-archived' | 'rollout-deleted'; readonly reason?: string };
   readonly from: Position | null;
   readonly to: Position | null;
   /** Ids of the decisions taken (their evidence is in the decision records). */
   readonly decisions: readonly string[];
+  /** Ids of the webhook deliveries it caused (the delivery log's ids); absent in entries written before. */
+  readonly deliveries?: readonly string[];
   /** Refused: why. Otherwise a one-line summary. */
   readonly summary: string;
 }

@@ -4,6 +4,7 @@ import type { RolloutState } from '../decision/state.ts';
 import { transition } from '../decision/transition.ts';
 import { rolloutKeys } from '../redis/keys.ts';
 import { decisionsOf, refusedAudit, transitionAudit, worthAuditing } from './audit-entry.ts';
+import { copyAuditSoon, deliveryIds } from './audit-log.ts';
 import { luaScript, type RedisConnection, runScript } from './lua-script.ts';
 import type { OutboxEntry, StoredState } from './records.ts';
 import { outboxEntries } from './routing.ts';
@@ -99,6 +100,7 @@ export async function applyEvent(
           'entry',
           JSON.stringify(refusedAudit(current.state, event, result.reason, now)),
         );
+        await copyAuditSoon(redis, name);
       }
       return { ok: false, refused: true, reason: result.reason, rev: current.rev, state: current.state };
     }
@@ -107,7 +109,12 @@ export async function applyEvent(
     const decisions = decisionsOf(result.effects);
     const outbox = outboxEntries(name, result.effects, spec.spec, now, context.triggeredAt);
     const audit = worthAuditing(current.state, result.state, event, result.effects)
-      ? [transitionAudit(current.state, result.state, event, result.effects, now)]
+      ? [
+          {
+            ...transitionAudit(current.state, result.state, event, result.effects, now),
+            deliveries: deliveryIds(outbox),
+          },
+        ]
       : [];
     const args: Array<string | number> = [
       current.rev,
@@ -132,6 +139,7 @@ export async function applyEvent(
     )) as [number, number];
     if (reply[0] !== 1) continue;
     const rev = Number(reply[1]);
+    if (audit.length > 0) await copyAuditSoon(redis, name);
     if (current.state.phase !== result.state.phase || current.state.wave !== result.state.wave) {
       await ctx.syncActive(name, { spec, state: { rev, updatedAt: now, state: result.state } });
     }

@@ -6,7 +6,7 @@ import type { DeliveryEntry, OutboxEntry, ScheduleEntry } from './records.ts';
 /**
  * Which of the spec's action lists hear each webhook type. A rollback also goes to the alert targets: the
  * on-call must learn that a guardrail acted, not only the flag system. A pause goes where alerts go; the
- * end of a rollout goes where verdicts go. Flag-system formats skip types they cannot act on.
+ * end of a rollout goes where verdicts go, and the end of an alert (`rollout.resolved`) where alerts go. Flag-system formats skip types they cannot act on.
  */
 export const routes: Readonly<Record<WebhookType, readonly ActionName[]>> = {
   'rollout.rollback': ['rollback', 'alert'],
@@ -15,6 +15,7 @@ export const routes: Readonly<Record<WebhookType, readonly ActionName[]>> = {
   'rollout.alert': ['alert'],
   'rollout.paused': ['alert'],
   'rollout.completed': ['verdict'],
+  'rollout.resolved': ['alert'],
 };
 
 export function deliveryId(decisionId: string, action: ActionName, targetIndex: number): string {

@@ -3,6 +3,7 @@ import { globalKeys, rolloutKeys } from '../redis/keys.ts';
 import type { RolloutSpec } from '../spec/resolved.ts';
 import { type AmendInput, amendment } from './amend-running.ts';
 import { type AuditDraft, positionOf } from './audit-entry.ts';
+import { copyAuditSoon } from './audit-log.ts';
 import { luaScript, type RedisConnection, runScript } from './lua-script.ts';
 import type { OutboxEntry, StoredSpec, StoredState } from './records.ts';
 import type { StoreContext } from './store-context.ts';
@@ -129,6 +130,9 @@ export async function putSpec(
     if (result[0] !== 1) continue;
     const rev = Number(result[2]);
     await redis.sadd(globalKeys.rollouts, name);
+    await copyAuditSoon(redis, name);
+    // A new version of an archived rollout brings it back.
+    await redis.srem(globalKeys.archived, name);
     const storedState: StoredState =
       state === null && existing !== null ? existing : { rev, updatedAt: now, state: state! };
     const running = await ctx.getSpec(name, storedState.state.specVersion);

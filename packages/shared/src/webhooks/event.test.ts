@@ -47,6 +47,8 @@ describe('WebhookEvent', () => {
     ['rollout.alert', 'alert', { wave: null, summary: 'no data for copilot-latency during the baseline' }],
     ['rollout.paused', 'paused', { summary: 'paused by alice: holiday freeze' }],
     ['rollout.completed', 'completed', {}],
+    ['rollout.resolved', 'resolved', { resolves: 'checks' }],
+    ['rollout.resolved', 'resolved', { resolves: 'rollout', reasons: [] }],
   ])('accepts %s with verdict %s', (type, verdict, extra) => {
     expect(WebhookEvent.safeParse(withType(type, verdict, extra)).success).toBe(true);
   });
@@ -54,6 +56,7 @@ describe('WebhookEvent', () => {
   it.each([
     ['a verdict that does not belong to the type', withType('rollout.rollback', 'go')],
     ['an unknown type', withType('rollout.exploded', 'rollback')],
+    ['a resolution that does not say what it resolves', withType('rollout.resolved', 'resolved')],
     ['an advance without the wave it starts', withType('rollout.advance', 'advance', { wave: null })],
     [
       'a wave percent above 100',

@@ -10,6 +10,7 @@ export const webhookEventTypes = [
   'rollout.alert',
   'rollout.paused',
   'rollout.completed',
+  'rollout.resolved',
 ] as const;
 export const WebhookEventType = z.enum(webhookEventTypes);
 export type WebhookEventType = z.infer<typeof WebhookEventType>;
@@ -31,6 +32,10 @@ export const WebhookReason = z.object({
   allowed: Allowed,
   samples: z.object({ treatment: z.number().int().nonnegative(), control: z.number().int().nonnegative() }),
   window: z.string().min(1),
+  /** What the check was judged on: its always-valid `interval`, or its `value` (`judge: value`, or no interval). */
+  judgedBy: z.enum(['interval', 'value']).optional(),
+  /** The rule that fired, with its numbers: "the whole interval [0.031, 0.042] lies above max 0.03". */
+  explanation: z.string().optional(),
 });
 export type WebhookReason = z.infer<typeof WebhookReason>;
 
@@ -95,6 +100,17 @@ export const CompletedEvent = z.object({
   data: EventData.extend({ verdict: z.literal('completed') }),
 });
 
+/**
+ * What a raised alert was about is over. `resolves: checks`: the guardrails in `reasons` are back within
+ * `allowed` (or stopped being watched when an operator rolled back); `rollout`: the rollout completed, was
+ * aborted or resumed, so everything it raised (each check's alert, a pause, a no-go) is over.
+ */
+export const ResolvedEvent = z.object({
+  type: z.literal('rollout.resolved'),
+  timestamp,
+  data: EventData.extend({ verdict: z.literal('resolved'), resolves: z.enum(['checks', 'rollout']) }),
+});
+
 export const WebhookEvent = z.discriminatedUnion('type', [
   RollbackEvent,
   VerdictEvent,
@@ -102,9 +118,11 @@ export const WebhookEvent = z.discriminatedUnion('type', [
   AlertEvent,
   PausedEvent,
   CompletedEvent,
+  ResolvedEvent,
 ]);
 export type WebhookEvent = z.infer<typeof WebhookEvent>;
 export type RollbackEvent = z.infer<typeof RollbackEvent>;
 export type VerdictEvent = z.infer<typeof VerdictEvent>;
 export type AdvanceEvent = z.infer<typeof AdvanceEvent>;
+export type ResolvedEvent = z.infer<typeof ResolvedEvent>;
 export type WebhookVerdict = WebhookEvent['data']['verdict'];

@@ -5,6 +5,7 @@ export {
   AllowedBound,
   CompletedEvent,
   PausedEvent,
+  ResolvedEvent,
   RollbackEvent,
   VerdictEvent,
   Wave,

@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Logger } from '@rollout-guard/shared/observability';
 import type { RedisClient } from '@rollout-guard/shared/redis';
+import type { SpecShapeLimits } from '@rollout-guard/shared/spec';
 import type { DeliveryLog, RolloutStore } from '@rollout-guard/shared/store';
 import type { RateLimiter } from '../auth/rate-limit.ts';
 import type { TokenStore } from '../auth/token-store.ts';
@@ -19,5 +20,13 @@ export interface ApiDeps {
   logger: Logger;
   /** Largest spec body in bytes (API_MAX_BODY_BYTES). */
   maxBodyBytes: number;
+  /** Keys and nesting a spec may have (SPEC_MAX_KEYS, SPEC_MAX_DEPTH). */
+  specLimits: SpecShapeLimits;
+  /** How large a text patch between two versions may be (DIFF_MAX_CHANGED_LINES, DIFF_TIMEOUT_MS). */
+  diffLimits: { readonly maxChangedLines: number; readonly timeoutMs: number };
+  /** `/metrics/rollouts`: active rollouts exposed at most, and how long a scrape may read (default 1000, 2 s). */
+  rolloutMetrics?: { maxRollouts: number; timeoutMs: number };
   now: () => number;
+  /** How long a deleted rollout's audit log is kept (AUDIT_LOG_RETENTION; default 365 days). */
+  auditRetentionMs?: number;
 }

@@ -1,3 +1,4 @@
+import { PHASES } from '@rollout-guard/shared/decision';
 import { z } from 'zod';
 import { ErrorBody } from '../errors.ts';
 
@@ -34,17 +35,7 @@ export const SpecInput = z
   .record(z.string(), z.unknown())
   .meta({ id: 'RolloutSpecInput', description: 'A rollout spec (PRODUCT.md §1), as YAML or JSON.' });
 
-export const Phase = z.enum([
-  'pending',
-  'baseline',
-  'wave',
-  'checkpoint',
-  'awaiting-approval',
-  'paused',
-  'completed',
-  'rolled-back',
-  'aborted',
-]);
+export const Phase = z.enum(PHASES);
 
 export const IntervalPair = z.tuple([z.number().nullable(), z.number().nullable()]);
 
@@ -67,3 +58,56 @@ export function errorResponses(...statuses: number[]) {
     ]),
   );
 }
+
+const AuditPosition = z.object({ phase: z.string(), wave: z.number().int() }).nullable();
+
+/** One entry of the audit log (the incident log): `GET /api/v1/audit` and `GET /api/v1/rollouts/{name}/audit`. */
+export const AuditEntryView = z
+  .object({
+    id: z.string().meta({
+      description: 'The entry’s id in the log (`<ms>-<seq>`), the same in both routes; a cursor',
+      example: '1764990000123-0',
+    }),
+    rollout: z.string(),
+    at: z.number().meta({ description: 'When it happened, epoch milliseconds' }),
+    time: z.string().meta({ description: '`at` as ISO 8601', example: '2026-12-06T07:00:00.123Z' }),
+    kind: z.string().meta({
+      description:
+        '`created` (first spec), `spec` (a new spec version), `transition` (an operator action, a timer or an evaluation that changed the phase, a guardrail or took a decision), `refused` (an operator action the phase did not allow), `redelivery` (a delivery sent again)',
+    }),
+    action: z.string().meta({
+      description:
+        'What arrived: an operator action (`start`, `pause`, `resume`, `approve`, `abort`, `rollback`), `evaluation`, `baseline-complete`, `bake-elapsed`, `spec-stored`, `system-decision`, `redeliver`',
+    }),
+    actor: z.string().meta({ description: 'The token’s name of the operator, or `system`' }),
+    reason: z.string().nullable().meta({ description: 'The reason the operator (or the system) gave' }),
+    summary: z.string().meta({ description: 'One line; for `refused`, why it was refused' }),
+    specVersion: z.number().int().meta({ description: 'The spec version in force' }),
+    rev: z
+      .number()
+      .int()
+      .meta({ description: 'The state revision it produced (refused: was refused against)' }),
+    from: AuditPosition,
+    to: AuditPosition,
+    decisions: z.array(z.string()).meta({ description: 'Ids of the decisions it took (`…/decisions/{id}`)' }),
+    deliveries: z
+      .array(z.string())
+      .meta({ description: 'Ids of the webhook deliveries it caused (`/api/v1/deliveries`)' }),
+    event: z.record(z.string(), z.unknown()).meta({
+      description: 'The event as it arrived, with its inputs (an evaluation’s measurements)',
+    }),
+  })
+  .meta({ id: 'AuditEntry' });
+export type AuditEntryView = z.infer<typeof AuditEntryView>;
+
+export const AuditPage = z
+  .object({
+    entries: z.array(AuditEntryView),
+    next: z.string().nullable().meta({
+      description:
+        'Pass as `cursor` for the next page in the same `order`. `desc`: null once the oldest entry was read. `asc`: the last id read (poll with it to follow new entries); null only while the log is empty. A page may hold fewer than `limit` entries when filters skip many: go on while `next` moves',
+    }),
+    latest: z.string().nullable().meta({ description: 'The newest id in this log when it was read' }),
+  })
+  .meta({ id: 'AuditPage' });
+export type AuditPage = z.infer<typeof AuditPage>;

@@ -1,8 +1,11 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { createLogger } from '@rollout-guard/shared/observability';
 import { createRedis, type RedisClient, waitUntilReady } from '@rollout-guard/shared/redis';
+import { DEFAULT_SPEC_SHAPE_LIMITS } from '@rollout-guard/shared/spec';
 import { createDeliveryLog, createRolloutStore } from '@rollout-guard/shared/store';
+import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { Registry } from 'prom-client';
+import { afterAll, beforeAll } from 'vitest';
 import { type App, createApp } from '../app.ts';
 import { createRateLimiter } from '../auth/rate-limit.ts';
 import { parseTokensEnv } from '../auth/token-config.ts';
@@ -54,6 +57,9 @@ export async function startApiApp(
     isShuttingDown: () => false,
   });
   const jobs = createApiJobs(redis);
+  // BullMQ's queues send their first commands on this connection; a test that then keeps the event loop
+  // busy past the 2 s command timeout (validating the OpenAPI document) would time them out.
+  await jobs.evaluateQueue.waitUntilReady();
   const deps: ApiDeps = {
     redis,
     store: createRolloutStore(redis),
@@ -64,6 +70,8 @@ export async function startApiApp(
     jobs,
     logger,
     maxBodyBytes: 64 * 1024,
+    specLimits: DEFAULT_SPEC_SHAPE_LIMITS,
+    diffLimits: { maxChangedLines: 2000, timeoutMs: 1000 },
     now: options.now ?? Date.now,
   };
   registerApi(app, deps);
@@ -86,6 +94,40 @@ export async function startApiApp(
 }
 
 /** A valid spec in YAML: one ratio guardrail (errors/requests at most 3%), one criterion, three waves. */
+/**
+ * For a file of API tests: its own redis-server and API app, started in `beforeAll` and stopped in
+ * `afterAll`. Read the returned app's fields in tests and hooks, not at the file's top level.
+ */
+export function useApiApp(): ApiTestApp {
+  let redis: TestRedis | undefined;
+  let api: ApiTestApp | undefined;
+  beforeAll(async () => {
+    redis = await startRedis({ appendonly: false });
+    api = await startApiApp(redis.url);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await redis?.stop();
+  });
+  const started = () => {
+    if (api === undefined) throw new Error('the API app starts in beforeAll: use it in a test or hook');
+    return api;
+  };
+  return {
+    get app() {
+      return started().app;
+    },
+    get deps() {
+      return started().deps;
+    },
+    get redis() {
+      return started().redis;
+    },
+    call: (...args) => started().call(...args),
+    close: () => started().close(),
+  };
+}
+
 export function specYaml(
   name: string,
   options: { max?: number; bake?: string; cohortAttribute?: string; percents?: number[] } = {},
@@ -109,4 +151,33 @@ ${percents.map((p) => `    - { percent: ${p}, bake: ${options.bake ?? '1h'}, min
   actions:
     rollback: [{ url: "http://127.0.0.1:9/hooks/rollback" }]
 `;
+}
+
+/**
+ * For a `describe`: a private Redis and the API app on it, started before its tests and stopped after;
+ * read `suite.api` inside the tests.
+ */
+export function useApiSuite(): { api: ApiTestApp; redis: TestRedis } {
+  const suite = {} as { api: ApiTestApp; redis: TestRedis };
+  beforeAll(async () => {
+    suite.redis = await startRedis({ appendonly: false });
+    suite.api = await startApiApp(suite.redis.url);
+  });
+  afterAll(async () => {
+    await suite.api.close();
+    await suite.redis.stop();
+  });
+  return suite;
+}
+
+/** An evaluation of the `error-rate` guardrail of `specYaml`'s rollouts: its treatment's value over the wave so far. */
+export function errorRateEvaluation(
+  from: number,
+  to: number,
+  treatment: { samples: number; value: number; interval: [number, number] },
+) {
+  return {
+    type: 'evaluation' as const,
+    measurements: { 'error-rate': { window: { from, to, label: 'wave' as const }, treatment } },
+  };
 }

@@ -11,7 +11,7 @@ function interval(pair: readonly [number | null, number | null] | null | undefin
   return pair === null || pair === undefined ? '—' : `[${number(pair[0])}, ${number(pair[1])}]`;
 }
 
-function time(ms: number): string {
+export function time(ms: number): string {
   return new Date(ms)
     .toISOString()
     .replace('T', ' ')
@@ -57,16 +57,31 @@ export interface ReportLinks {
   readonly rollout: string;
 }
 
+/** What a page built on the report adds: a title, rows for the summary, sections after the checks. */
+export interface ReportExtras {
+  readonly title?: string;
+  /** Above the rollout's name: what kind of document this is. */
+  readonly kicker?: string;
+  readonly facts?: SafeHtml;
+  readonly sections?: SafeHtml;
+  readonly styles?: SafeHtml;
+}
+
 /**
  * The decision as a page a go/no-go review can read and sign: what was decided, when, by whom, by which
  * rule, and every check with its value, interval, the limit applied in that wave, samples per cohort and the
  * window. Plain HTML with print styles, no scripts, nothing fetched.
  */
-export function renderDecisionReport(decision: Decision, links: ReportLinks): string {
+export function renderDecisionReport(
+  decision: Decision,
+  links: ReportLinks,
+  extras: ReportExtras = {},
+): string {
   const wave =
     decision.wave === null ? 'before wave 1' : `wave ${decision.wave.index} (${decision.wave.percent}%)`;
   const shadow = decision.shadow === true;
-  const title = `${decision.rollout}: ${shadow ? 'shadow ' : ''}${decision.kind} ${decision.outcome}`;
+  const title =
+    extras.title ?? `${decision.rollout}: ${shadow ? 'shadow ' : ''}${decision.kind} ${decision.outcome}`;
   const rows = decision.checks.map(checkRow);
   const page = html`<!doctype html>
 <html lang="en">
@@ -90,10 +105,11 @@ export function renderDecisionReport(decision: Decision, links: ReportLinks): st
   .outcome-breached strong, .outcome-fail strong { color: #a00; }
   .outcome-ok strong, .outcome-pass strong { color: #060; }
   @media print { a { color: inherit; } body { margin: 0; max-width: none; } .noprint { display: none; } tr { break-inside: avoid; } }
+${extras.styles ?? ''}
 </style>
 </head>
 <body>
-<h1>${decision.rollout} — ${decision.kind}</h1>
+${extras.kicker === undefined ? '' : html`<p class="sub">${extras.kicker}</p>`}<h1>${decision.rollout} — ${decision.kind}</h1>
 <p class="verdict">${decision.outcome}${shadow ? ' (shadow)' : ''}</p>
 ${shadow ? html`<p class="shadow"><strong>Shadow decision:</strong> judged exactly as for real and recorded, but nothing acted — no flag was turned and no wave moved.</p>` : ''}
 <p>${decision.reason}</p>
@@ -106,6 +122,7 @@ ${shadow ? html`<p class="shadow"><strong>Shadow decision:</strong> judged exact
   <dt>Spec version</dt><dd>${decision.specVersion}</dd>
   <dt>Actor</dt><dd>${actorText(decision)}</dd>
   <dt>Evidence as JSON</dt><dd><a href="${links.json}">${links.json}</a></dd>
+${extras.facts ?? ''}
 </dl>
 ${
   rows.length === 0
@@ -118,6 +135,7 @@ ${rows}
 </table>
 <p class="sub">Values of baseline/control checks are the difference treatment − reference, as a fraction when the limit is a percentage (+5% is 0.05). Intervals are always-valid confidence sequences: valid however often the rollout is evaluated.</p>`
 }
+${extras.sections ?? ''}
 <p class="noprint"><a href="${links.rollout}">All decisions of ${decision.rollout}</a></p>
 </body>
 </html>

@@ -37,6 +37,7 @@ export const DecisionRecord = z
 export const DecisionList = z
   .object({ name: z.string(), decisions: z.array(DecisionRecord) })
   .meta({ id: 'DecisionList' });
+export type DecisionList = z.infer<typeof DecisionList>;
 
 /** HTML when asked by `?format=html`, or when the Accept header prefers text/html (a browser) over JSON. */
 function wantsHtml(accept: string | undefined, format: string | undefined): boolean {

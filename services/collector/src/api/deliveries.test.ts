@@ -99,6 +99,38 @@ describe('the delivery log API', () => {
     await queue.close();
   });
 
+  it('writes who asked for a redelivery and why to the rollout’s audit log', async () => {
+    const res = await api.call('POST', '/api/v1/deliveries/d1.rollback.0/redeliver', {
+      token: 'operator',
+      type: 'application/json',
+      body: JSON.stringify({ reason: 'the flag service was down until 10:05' }),
+    });
+    expect(res.status).toBe(202);
+    const audit = await api.deps.store.readAudit('a');
+    expect(audit.at(-1)).toMatchObject({
+      kind: 'redelivery',
+      actor: 'operator',
+      event: {
+        type: 'redeliver',
+        actor: 'operator',
+        delivery: 'd1.rollback.0',
+        reason: 'the flag service was down until 10:05',
+      },
+      decisions: ['d1'],
+      deliveries: ['d1.rollback.0'],
+      summary: expect.stringContaining('the flag service was down until 10:05'),
+    });
+    expect((await api.deps.deliveries.get('d1.rollback.0'))?.note).toContain('the flag service was down');
+
+    const bad = await api.call('POST', '/api/v1/deliveries/d1.rollback.0/redeliver', {
+      token: 'operator',
+      type: 'application/json',
+      body: JSON.stringify({ why: 'x' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as Loose).message).toContain('{"reason": "<text>"}');
+  });
+
   it('refuses to redeliver one still being tried (409), an unknown one (404), and without operate (403)', async () => {
     expect(
       (await api.call('POST', '/api/v1/deliveries/d2.rollback.0/redeliver', { token: 'operator' })).status,

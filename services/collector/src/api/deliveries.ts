@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { errorResponses } from './api-schemas.ts';
 import { guard } from './guard.ts';
+import { ActionBody, reasonOf } from './rollout-actions.ts';
 
 export const DeliveryView = z
   .object({
@@ -35,6 +36,7 @@ export type DeliveryList = z.infer<typeof DeliveryList>;
 export const RedeliverResponse = z
   .object({ id: z.string(), status: z.literal('pending'), redeliveries: z.number().int() })
   .meta({ id: 'RedeliverResponse' });
+export type RedeliverResponse = z.infer<typeof RedeliverResponse>;
 
 const IdParams = z.object({
   id: z.string().meta({ description: 'Delivery id: <decisionId>.<action>.<targetIndex>' }),
@@ -75,7 +77,11 @@ export function registerDeliveries(app: App, deps: ApiDeps): void {
     path: '/api/v1/deliveries/{id}/redeliver',
     summary: 'Send a delivery again (a fresh retry chain)',
     tags: ['deliveries'],
-    request: { params: IdParams },
+    description: 'The reason, if any, and who asked are written to the rollout’s audit log.',
+    request: {
+      params: IdParams,
+      body: { required: false, content: { 'application/json': { schema: ActionBody } } },
+    },
     responses: {
       202: { description: 'Queued', content: { 'application/json': { schema: RedeliverResponse } } },
       ...errorResponses(404, 409),
@@ -93,6 +99,7 @@ export function registerDeliveries(app: App, deps: ApiDeps): void {
 
   app.post('/api/v1/deliveries/:id/redeliver', ...guard(deps, 'operate'), async function redeliver(c) {
     const id = c.req.param('id');
+    const reason = await reasonOf(c);
     const record = await deps.deliveries.get(id);
     if (record === null) {
       throw new AppError({
@@ -107,12 +114,26 @@ export function registerDeliveries(app: App, deps: ApiDeps): void {
       });
     }
     const redeliveries = record.redeliveries + 1;
+    const actor = c.get('principal')?.name ?? 'anonymous';
     await deps.deliveries.update(id, {
       status: 'pending',
       firstAttemptAt: null,
       nextAttemptAt: null,
       redeliveries,
-      note: `redelivery ${redeliveries} asked for by ${c.get('principal')?.name ?? 'anonymous'}`,
+      note: `redelivery ${redeliveries} asked for by ${actor}${reason === undefined ? '' : `: ${reason}`}`,
+    });
+    // The record of who asked for it again and why; it changes no state.
+    await deps.store.appendAudit(record.rollout, {
+      at: deps.now(),
+      kind: 'redelivery',
+      actor,
+      specVersion: record.specVersion,
+      event: { type: 'redeliver', actor, delivery: id, ...(reason === undefined ? {} : { reason }) },
+      from: null,
+      to: null,
+      decisions: [record.decisionId],
+      deliveries: [id],
+      summary: `${actor} asked for ${record.webhook} delivery ${id} again (redelivery ${redeliveries})${reason === undefined ? '' : `: ${reason}`}`,
     });
     await deps.jobs.redeliver(id, record.rollout, redeliveries);
     return c.json({ id, status: 'pending' as const, redeliveries }, 202);

@@ -23,7 +23,11 @@ export const VersionDiff = z
         }),
       )
       .meta({ description: 'Field by field, on the parsed specs (defaults applied)' }),
-    patch: z.string().meta({ description: 'A unified diff of the texts as sent' }),
+    patch: z.string().meta({ description: 'A unified diff of the texts as sent; empty when omitted' }),
+    patchOmitted: z
+      .string()
+      .optional()
+      .meta({ description: 'Why the patch is empty: the texts differ in more lines than a diff may take' }),
   })
   .meta({ id: 'VersionDiff' });
 export type VersionDiff = z.infer<typeof VersionDiff>;
@@ -61,12 +65,23 @@ export function registerDiffVersions(app: App, deps: ApiDeps): void {
         message: `Rollout "${name}" has no spec version ${missing}; GET /api/v1/rollouts/${name}/versions lists them`,
       });
     }
+    const { maxChangedLines, timeoutMs } = deps.diffLimits;
+    // Myers' diff costs the texts' length times the lines changed: both bounds keep it to milliseconds.
+    const patch = createTwoFilesPatch(`${name}@v${from}`, `${name}@v${to}`, a.source, b.source, '', '', {
+      maxEditLength: maxChangedLines,
+      timeout: timeoutMs,
+    });
     return c.json({
       name,
       from,
       to,
       changes: jsonChanges(a.spec, b.spec).map(({ segments: _segments, ...change }) => change),
-      patch: createTwoFilesPatch(`${name}@v${from}`, `${name}@v${to}`, a.source, b.source),
+      patch: patch ?? '',
+      ...(patch === undefined
+        ? {
+            patchOmitted: `the texts differ in more than ${maxChangedLines} lines (DIFF_MAX_CHANGED_LINES) or took over ${timeoutMs} ms to compare (DIFF_TIMEOUT_MS); compare the versions' sources, or read the field-by-field changes`,
+          }
+        : {}),
     } satisfies VersionDiff);
   });
 }

@@ -50,7 +50,7 @@ export function registerPlan(app: App, deps: ApiDeps): void {
 
   app.post('/api/v1/plan', ...guard(deps, 'read'), async function planSpec(c) {
     const assumptions = planAssumptionsOf(c);
-    const { result } = await readSpecBody(c);
+    const { result } = await readSpecBody(c, deps.specLimits);
     if (!result.ok) return c.json(problemsBody(c.get('requestId'), result.problems), 400);
     return c.json(planOr400(result.spec, assumptions));
   });

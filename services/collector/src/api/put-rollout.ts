@@ -72,7 +72,7 @@ export function registerPutRollout(app: App, deps: ApiDeps): void {
   app.put('/api/v1/rollouts/:name', ...guard(deps, 'admin'), async function putRollout(c) {
     const name = c.req.param('name');
     const requestId = c.get('requestId');
-    const body = await readSpecBody(c);
+    const body = await readSpecBody(c, deps.specLimits);
     if (!body.result.ok) return c.json(problemsBody(requestId, body.result.problems), 400);
     const spec = body.result.spec;
     if (spec.metadata.name !== name) {

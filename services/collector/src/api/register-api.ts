@@ -2,19 +2,27 @@ import { bodyLimit } from 'hono/body-limit';
 import type { App } from '../app.ts';
 import { registerDashboard } from '../dashboard/register-dashboard.ts';
 import { AppError } from '../errors.ts';
+import { registerRolloutMetrics } from '../rollout-metrics/register-rollout-metrics.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { registerAuditFeed } from './audit-feed.ts';
 import { registerBacktests } from './backtests.ts';
 import { registerDecisions } from './decisions.ts';
 import { registerDeliveries } from './deliveries.ts';
 import { registerDiffVersions } from './diff-versions.ts';
+import { registerEvidence } from './evidence.ts';
+import { registerFlagger } from './flagger.ts';
 import { registerGetRollout } from './get-rollout.ts';
 import { registerListRollouts } from './list-rollouts.ts';
 import { registerOpenApi } from './openapi-doc.ts';
 import { registerPlan } from './plan.ts';
 import { registerPutRollout } from './put-rollout.ts';
+import { registerRemoveRollout } from './remove-rollout.ts';
 import { registerRolloutActions } from './rollout-actions.ts';
+import { registerRolloutAudit } from './rollout-audit.ts';
 import { registerSeries } from './series.ts';
+import { registerTokenScopes } from './token-scopes.ts';
 import { registerValidate } from './validate.ts';
+import { registerVerdict } from './verdict.ts';
 import { registerVersions } from './versions.ts';
 
 /** The HTTP API of PRODUCT.md §2 (everything but ingest) and the dashboard on it, one register call per route file. */
@@ -34,6 +42,7 @@ export function registerApi(app: App, deps: ApiDeps): void {
   app.use('/api/v1/plan', limit);
   app.use('/api/v1/backtests', limit);
   app.use('/api/v1/deliveries/*', limit);
+  app.use('/api/v1/flagger/*', limit);
   registerValidate(app, deps);
   registerPlan(app, deps);
   registerBacktests(app, deps);
@@ -43,9 +52,17 @@ export function registerApi(app: App, deps: ApiDeps): void {
   registerVersions(app, deps);
   registerDiffVersions(app, deps);
   registerRolloutActions(app, deps);
+  registerRemoveRollout(app, deps);
   registerDecisions(app, deps);
+  registerEvidence(app, deps);
   registerSeries(app, deps);
+  registerVerdict(app, deps);
+  registerFlagger(app, deps);
   registerDeliveries(app, deps);
+  registerTokenScopes(app, deps);
+  registerRolloutAudit(app, deps);
+  registerAuditFeed(app, deps);
+  registerRolloutMetrics(app, deps);
   registerDashboard(app, deps);
   registerOpenApi(app, deps);
 }

@@ -40,7 +40,10 @@ const SUMMARY: Record<OperatorAction, string> = {
   rollback: 'Roll back now: the rollback webhooks fire',
 };
 
-async function reasonOf(c: { req: { header(name: string): string | undefined; text(): Promise<string> } }) {
+/** The optional `{"reason": "…"}` body of an operator action (empty is no reason); 400 for anything else. */
+export async function reasonOf(c: {
+  req: { header(name: string): string | undefined; text(): Promise<string> };
+}) {
   const text = await c.req.text();
   if (text.trim() === '') return undefined;
   let data: unknown;

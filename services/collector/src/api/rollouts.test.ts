@@ -177,6 +177,22 @@ describe('the rollouts API', () => {
     expect((await api.call('GET', '/api/v1/rollouts/v/diff?from=1', { token: 'reader' })).status).toBe(400);
   });
 
+  it('omits the text patch of versions that differ in more lines than a diff may take, saying why', async () => {
+    const labelled = (value: string) =>
+      specYaml('big').replace(
+        'metadata:\n  name: big\n',
+        `metadata:\n  name: big\n  labels:\n${Array.from({ length: 1500 }, (_, i) => `    l${i}: ${value}\n`).join('')}`,
+      );
+    expect((await put('big', labelled('a'))).status).toBe(201);
+    expect((await put('big', labelled('b'))).status).toBe(200);
+    const diff: Loose = await (
+      await api.call('GET', '/api/v1/rollouts/big/diff?from=1&to=2', { token: 'reader' })
+    ).json();
+    expect(diff.changes).toHaveLength(1500);
+    expect(diff.patch).toBe('');
+    expect(diff.patchOmitted).toContain('more than 2000 lines (DIFF_MAX_CHANGED_LINES)');
+  });
+
   it('lets a running rollout change thresholds and bakes (audited), and refuses waves, cohorts and metrics with reasons', async () => {
     await put('run', specYaml('run'));
     expect((await api.call('POST', '/api/v1/rollouts/run/start', { token: 'operator' })).status).toBe(200);
@@ -237,6 +253,16 @@ describe('the rollouts API', () => {
       problems: [expect.objectContaining({ path: 'spec.guardrails[0].allowed.max' })],
     });
     expect(await api.deps.store.listRollouts()).toEqual([]);
+    const deep = await api.call('POST', '/api/v1/validate', {
+      token: 'reader',
+      body: `${'['.repeat(10_000)}${']'.repeat(10_000)}`,
+      type: 'application/json',
+    });
+    expect(deep.status).toBe(200);
+    expect((await deep.json()) as Loose).toMatchObject({
+      valid: false,
+      problems: [{ path: '', message: expect.stringContaining('SPEC_MAX_DEPTH'), line: 1, column: 34 }],
+    });
     expect(
       (await api.call('POST', '/api/v1/validate', { token: null, body: '{}', type: 'application/json' }))
         .status,

@@ -1,3 +1,4 @@
+import { trailingWindow } from '@rollout-guard/shared/decision';
 import type { Check } from '@rollout-guard/shared/spec';
 import {
   type Aggregation,
@@ -75,7 +76,7 @@ function cohortPoint(
   return {
     samples: sampleCount(stats),
     value: value.ok ? value.value : null,
-    interval: pair(absoluteInterval(stats, how, { confidence })),
+    interval: pair(absoluteInterval(stats, how, { confidence, windowSeconds: seconds })),
   };
 }
 
@@ -84,7 +85,10 @@ export interface SeriesQuery {
   readonly from: number;
   readonly to: number;
   readonly step: number;
-  /** For `window: wave` checks: where the running total starts (the wave's start), else `from`. */
+  /**
+   * The wave's start: where a `window: wave` check's running total starts (else `from`), and where a trailing
+   * window's restarts are counted from (else it is simply the last window length).
+   */
   readonly cumulativeFrom?: number;
 }
 
@@ -96,7 +100,6 @@ export interface SeriesQuery {
 export async function seriesPoints(read: ReadRange, query: SeriesQuery): Promise<SeriesPoint[]> {
   const { check, step } = query;
   const how = aggregationOf(check);
-  const confidence = check.confidence;
   const cohorts: Cohort[] =
     check.compare === 'control'
       ? ['treatment', 'control']
@@ -105,8 +108,15 @@ export async function seriesPoints(read: ReadRange, query: SeriesQuery): Promise
         : ['treatment'];
   const points: SeriesPoint[] = [];
   for (let t = query.from + step; t <= query.to; t += step) {
-    const from =
-      check.window === 'wave' ? Math.min(query.cumulativeFrom ?? query.from, t - step) : t - check.window.ms;
+    let from: number;
+    let confidence = check.confidence;
+    if (check.window === 'wave') from = Math.min(query.cumulativeFrom ?? query.from, t - step);
+    else if (query.cumulativeFrom === undefined || t < query.cumulativeFrom) from = t - check.window.ms;
+    else {
+      const trailing = trailingWindow(query.cumulativeFrom, t, check.window.ms, check.confidence);
+      from = trailing.from;
+      confidence = trailing.confidence;
+    }
     const seconds = Math.max(1, (t - from) / 1000);
     const stats = await Promise.all(cohorts.map((cohort) => readCheck(read, check, cohort, from, t)));
     const byCohort: Partial<Record<Cohort, CohortPoint>> = {};
@@ -122,11 +132,13 @@ export async function seriesPoints(read: ReadRange, query: SeriesQuery): Promise
         confidence,
         relative: false,
         reference: against,
+        windowSeconds: seconds,
       });
       const relative = compareInterval(treatment, reference, how, {
         confidence,
         relative: true,
         reference: against,
+        windowSeconds: seconds,
       });
       const n = sampleCount(treatment);
       difference = {

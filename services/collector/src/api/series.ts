@@ -1,5 +1,5 @@
 import { allChecks, parseDuration } from '@rollout-guard/shared/spec';
-import { readCohortStats } from '@rollout-guard/shared/store';
+import { keptRange, readCohortStats } from '@rollout-guard/shared/store';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import { AppError } from '../errors.ts';
@@ -82,7 +82,10 @@ export function registerSeries(app: App, deps: ApiDeps): void {
           .string()
           .optional()
           .meta({ description: 'Epoch ms or ISO date; default: the wave’s start or an hour ago' }),
-        to: z.string().optional().meta({ description: 'Epoch ms or ISO date; default: now' }),
+        to: z
+          .string()
+          .optional()
+          .meta({ description: 'Epoch ms or ISO date; default: now. Clamped to what is stored (8 d back)' }),
         step: z
           .string()
           .optional()
@@ -115,10 +118,27 @@ export function registerSeries(app: App, deps: ApiDeps): void {
     }
     const now = deps.now();
     const waveStart = state.state.history.at(-1)?.startedAt;
-    const to = instant(c.req.query('to'), 'to', now);
-    const from = instant(c.req.query('from'), 'from', waveStart ?? to - 3_600_000);
+    const askedTo = instant(c.req.query('to'), 'to', now);
+    const askedFrom = instant(c.req.query('from'), 'from', waveStart ?? askedTo - 3_600_000);
+    if (!(askedFrom < askedTo)) {
+      throw new AppError({
+        code: 'BAD_REQUEST',
+        message: `from (${askedFrom}) must be before to (${askedTo})`,
+      });
+    }
+    // Nothing is stored outside the kept range: clamping to it bounds the work whatever was asked.
+    const kept = keptRange(now);
+    const to = Math.min(askedTo, kept.toMs);
+    const from = Math.max(askedFrom, kept.fromMs);
+    const about = {
+      name,
+      check: check.name,
+      compare: check.compare,
+      window: check.window === 'wave' ? 'wave' : check.window.text,
+    };
     if (!(from < to)) {
-      throw new AppError({ code: 'BAD_REQUEST', message: `from (${from}) must be before to (${to})` });
+      const step = stepOf(c.req.query('step'), askedTo - askedFrom);
+      return c.json({ ...about, from: askedFrom, to: askedTo, step, points: [] } satisfies SeriesResponse);
     }
     const step = stepOf(c.req.query('step'), to - from);
     if ((to - from) / step > MAX_POINTS) {
@@ -147,10 +167,7 @@ export function registerSeries(app: App, deps: ApiDeps): void {
       ...(waveStart === undefined ? {} : { cumulativeFrom: waveStart }),
     });
     return c.json({
-      name,
-      check: check.name,
-      compare: check.compare,
-      window: check.window === 'wave' ? 'wave' : check.window.text,
+      ...about,
       from,
       to,
       step,

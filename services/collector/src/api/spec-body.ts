@@ -1,4 +1,4 @@
-import { type ParseResult, parseSpec } from '@rollout-guard/shared/spec';
+import { type ParseResult, parseSpec, type SpecShapeLimits } from '@rollout-guard/shared/spec';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { AppError } from '../errors.ts';
@@ -19,7 +19,7 @@ export interface SpecBody {
 }
 
 /** Reads a spec body by its Content-Type (JSON or YAML) and parses it; 415 for any other type. */
-export async function readSpecBody(c: Context): Promise<SpecBody> {
+export async function readSpecBody(c: Context, limits: SpecShapeLimits): Promise<SpecBody> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const format = FORMATS[type];
   if (format === undefined) {
@@ -38,7 +38,7 @@ export async function readSpecBody(c: Context): Promise<SpecBody> {
   return {
     text,
     contentType: format === 'json' ? 'application/json' : 'application/yaml',
-    result: parseSpec(text, { format }),
+    result: parseSpec(text, { format, limits }),
   };
 }
 

@@ -47,7 +47,7 @@ export function registerValidate(app: App, deps: ApiDeps): void {
 
   app.post('/api/v1/validate', ...guard(deps, 'read'), async function validate(c) {
     const assumptions = c.req.query('traffic') === undefined ? null : planAssumptionsOf(c);
-    const { result } = await readSpecBody(c);
+    const { result } = await readSpecBody(c, deps.specLimits);
     return c.json(
       result.ok
         ? ({

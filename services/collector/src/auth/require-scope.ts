@@ -43,3 +43,11 @@ export function requireScope(tokens: TokenStore, scope: Scope): MiddlewareHandle
     await next();
   };
 }
+
+/** Lets the request through with any known token (401 otherwise) and records its principal for the route. */
+export function requireToken(tokens: TokenStore): MiddlewareHandler {
+  return async function tokenGuard(c, next) {
+    c.set('principal', authenticate(tokens, c.req.header('authorization')));
+    await next();
+  };
+}

@@ -1,123 +1,38 @@
-import { existsSync } from 'node:fs';
-import type { Measurement } from '@rollout-guard/shared/decision';
-import { type HttpServer, startHttpServer } from '@rollout-guard/shared/runtime';
-import { bucketKey, bucketStarts, FIELD, operate } from '@rollout-guard/shared/store';
-import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiTestApp, specYaml, startApiApp, TOKENS } from '../api/api-test-kit.ts';
+import type { ApiTestApp } from '../api/api-test-kit.ts';
+import { TOKENS } from '../api/api-test-kit.ts';
+import {
+  addCounter,
+  apply,
+  type DashboardFixture,
+  measured,
+  startDashboard,
+  useToken as typeToken,
+  waitForText as waitOn,
+} from './dashboard-browser-kit.ts';
 
 /**
- * The dashboard in Debian's Chromium (`apt-get install chromium`), on a real collector app and a real
- * Redis: the page's own script fetches the API with the token typed into it, as a user's browser does.
+ * The dashboard in Debian's Chromium, on a real collector app and a real Redis: the page's own script
+ * fetches the API with the token typed into it, as a user's browser does.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WAIT = 30_000;
-
 describe('the dashboard in a browser', () => {
-  let redis: TestRedis;
+  let fixture: DashboardFixture;
   let api: ApiTestApp;
-  let http: HttpServer | undefined;
-  let browser: Browser;
   let page: Page;
   let base: string;
-  const minute = 60_000;
-  const start = Math.floor(Date.now() / minute) * minute - 10 * minute;
+  let start: number;
 
-  /** A counter increase stored as the ingest script stores it: in the bucket of every resolution. */
-  async function addCounter(rollout: string, metric: string, at: number, increase: number) {
-    for (const { resolution, startMs } of bucketStarts(at)) {
-      await api.redis.hincrbyfloat(
-        bucketKey(rollout, resolution.name, metric, 'treatment', startMs),
-        FIELD.counterIncrease,
-        increase,
-      );
-    }
-  }
-
-  function measured(value: number, interval: [number, number], to: number): Measurement {
-    return {
-      window: { from: start, to, label: 'wave' },
-      treatment: { samples: 5000, value, interval },
-    } as Measurement;
-  }
-
-  async function apply(
-    name: string,
-    event: Parameters<ApiTestApp['deps']['store']['applyEvent']>[1],
-    at: number,
-  ) {
-    const result = await api.deps.store.applyEvent(name, event, at);
-    if (!result.ok) throw new Error(result.reason);
-    return result;
-  }
-
-  /** Waits until `selector` holds `text` (the page polls the API every second). */
-  async function waitForText(selector: string, text: string | RegExp) {
-    await page
-      .locator(selector)
-      .filter({ hasText: text })
-      .first()
-      .waitFor({ state: 'visible', timeout: WAIT });
-  }
-
-  async function useToken(token: string) {
-    await page.locator('#token-input').fill(token);
-    await page.locator('#auth-form button[type=submit]').click();
-  }
+  const waitForText = (selector: string, text: string | RegExp) => waitOn(page, selector, text);
+  const useToken = (token: string) => typeToken(page, token);
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
-    redis = await startRedis({ appendonly: false });
-    api = await startApiApp(redis.url);
-    http = await startHttpServer(api.app, { host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${http.port}`;
-
-    // checkout-v2: wave 1 since ten minutes, 2% errors, its guardrail evaluated once.
-    await api.call('PUT', '/api/v1/rollouts/checkout-v2', {
-      body: specYaml('checkout-v2'),
-      type: 'application/yaml',
-    });
-    await operate(api.deps.store, 'checkout-v2', 'start', 'ana', 'wave 1', start);
-    for (let m = 0; m < 10; m++) {
-      await addCounter('checkout-v2', 'requests_total', start + m * minute + 1000, 1000);
-      await addCounter('checkout-v2', 'errors_total', start + m * minute + 1000, 20);
-    }
-    await apply(
-      'checkout-v2',
-      { type: 'evaluation', measurements: { 'error-rate': measured(0.02, [0.0171, 0.0233], Date.now()) } },
-      Date.now(),
-    );
-
-    // pricing-page: wave 1 baked and passed its checkpoint; waits for a human to approve wave 2.
-    const began = Date.now() - 2 * 3_600_000;
-    await api.call('PUT', '/api/v1/rollouts/pricing-page', {
-      body: specYaml('pricing-page'),
-      type: 'application/yaml',
-    });
-    await operate(api.deps.store, 'pricing-page', 'start', 'ana', 'wave 1', began);
-    await apply('pricing-page', { type: 'bake-elapsed' }, Date.now() - 1000);
-    await apply(
-      'pricing-page',
-      { type: 'checkpoint', measurements: { latency: measured(1.2, [1.1, 1.3], Date.now()) } },
-      Date.now() - 1000,
-    );
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      timeout: 60_000,
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.setDefaultTimeout(WAIT);
+    fixture = await startDashboard({ width: 1400, height: 1000 });
+    ({ api, page, base, start } = fixture);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await http?.close(1000);
-    await api?.close();
-    await redis?.stop();
-  });
+  afterAll(() => fixture?.close());
 
   it('asks for a token, says when one is refused, and shows nothing without one', async () => {
     await page.goto(`${base}/?refresh=1`);
@@ -163,14 +78,15 @@ describe('the dashboard in a browser', () => {
     expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(0);
     expect(await chart.locator('.u-legend').textContent()).toContain('allowed max 0.03');
     await page.locator('#charts figure[data-check="latency"] .uplot').waitFor();
-    await waitForText('#decisions li', 'advance');
+    await waitForText('#timeline li', 'advance');
 
     // The guardrail is breached: the evaluator's rollback decision and its webhook delivery appear.
     const now = Date.now();
-    for (let m = 0; m < 2; m++) await addCounter('checkout-v2', 'errors_total', now - m * 1000, 400);
+    for (let m = 0; m < 2; m++) await addCounter(api, 'checkout-v2', 'errors_total', now - m * 1000, 400);
     const result = await apply(
+      api,
       'checkout-v2',
-      { type: 'evaluation', measurements: { 'error-rate': measured(0.041, [0.036, 0.046], now) } },
+      { type: 'evaluation', measurements: { 'error-rate': measured(0.041, [0.036, 0.046], start, now) } },
       now,
     );
     const rollback = result.decisions.find((d) => d.kind === 'rollback');
@@ -193,31 +109,109 @@ describe('the dashboard in a browser', () => {
     await waitForText('#rollout h1 [data-state]', 'rolled-back');
     await waitForText('#checks tr[data-check="error-rate"] [data-role="value"]', '0.041 [0.036, 0.046]');
     await waitForText('#checks tr[data-check="error-rate"]', 'breached');
-    await waitForText(`#decisions li[data-decision="${rollback!.id}"]`, 'rollback');
+    await waitForText(`#timeline li[data-decision="${rollback!.id}"]`, 'rollback');
     await waitForText(`#deliveries tr[data-delivery="${rollback!.id}.rollback.0"]`, 'rollout.rollback');
+    // The timeline tells the story: the spec stored, who started it and why, the rollback the evaluation
+    // decided with the webhook delivery it caused, newest first.
+    const item = page.locator(`#timeline li[data-decision="${rollback!.id}"]`);
+    expect(await item.locator(`[data-delivery="${rollback!.id}.rollback.0"]`).textContent()).toContain(
+      'rollout.rollback → standard 127.0.0.1:9',
+    );
+    const kinds = await page
+      .locator('#timeline > li')
+      .evaluateAll((items) =>
+        items.map((li) => `${li.getAttribute('data-kind')}:${li.getAttribute('data-action')}`),
+      );
+    expect(kinds.at(0)).toBe('transition:evaluation');
+    expect(kinds).toEqual(expect.arrayContaining(['transition:start', 'created:spec-stored']));
+    await waitForText('#timeline li[data-action="start"]', 'start by ana');
+    await waitForText('#timeline li[data-action="start"] .reason', '“wave 1”');
 
     // Its report, the collector's HTML decision report, opens from the timeline.
-    await page.locator(`#decisions li[data-decision="${rollback!.id}"] a`).click();
+    await page.locator(`#timeline li[data-decision="${rollback!.id}"] a[data-link="report"]`).click();
     const report = page.frameLocator('#report iframe');
     await report.locator('body').filter({ hasText: 'error-rate' }).waitFor();
     expect(await report.locator('body').textContent()).toContain('0.041');
   }, 60_000);
 
-  it('says that approving needs the operate scope when the token only reads', async () => {
+  it('downloads the evidence pack of a checkpoint decision from the timeline, with the token', async () => {
+    await page.goto(`${base}/?refresh=1#/rollouts/pricing-page`);
+    const verdict = page.locator('#timeline .decision', { hasText: 'verdict' }).first();
+    await verdict.waitFor();
+    for (const [extension, content] of [
+      ['html', '<html'],
+      ['json', '"decision"'],
+    ] as const) {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        verdict.locator(`button[data-evidence="${extension}"]`).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(
+        new RegExp(`^pricing-page-dec_[0-9a-f]+-evidence\\.${extension}$`),
+      );
+      const path = await download.path();
+      expect(readFileSync(path, 'utf8')).toContain(content);
+    }
+  }, 60_000);
+
+  it('disables every action, saying why, when the token only reads', async () => {
     await page.goto(`${base}/?refresh=1#/rollouts/pricing-page`);
     await waitForText('#attention', 'awaiting approval');
-    await page.locator('#approve').click();
-    await waitForText('#approve', 'Click again');
-    await page.locator('#approve').click();
-    await waitForText('.actions [role="status"]', /Not approved: .*needs operate/);
+    const approve = page.locator('#actions button[data-action="approve"]');
+    await approve.waitFor();
+    expect(await approve.isDisabled()).toBe(true);
+    expect(await approve.getAttribute('title')).toContain('operate scope');
+    // The banner's own button too, and every other action the phase allows.
+    expect(await page.locator('#attention button[data-action="approve"]').isDisabled()).toBe(true);
+    const actions = await page
+      .locator('#actions button')
+      .evaluateAll((buttons) =>
+        buttons.map((b) => [b.getAttribute('data-action'), (b as { disabled?: boolean }).disabled]),
+      );
+    expect(actions).toEqual([
+      ['approve', true],
+      ['pause', true],
+      ['rollback', true],
+      ['abort', true],
+    ]);
+    await waitForText(
+      '#actions-note',
+      'Actions need a token with the operate scope; token “reader” has read',
+    );
     const view = await (await api.call('GET', '/api/v1/rollouts/pricing-page', { token: 'reader' })).json();
     expect((view as { phase: string }).phase).toBe('awaiting-approval');
   }, 60_000);
 
+  it('offers resume and rollback in the no-go banner, and resumes from there', async () => {
+    const operator = await page
+      .context()
+      .browser()!
+      .newPage({ viewport: { width: 1400, height: 1000 } });
+    await operator.goto(`${base}/?refresh=1#/rollouts/search-v2`);
+    await typeToken(operator, TOKENS.operator);
+    await waitOn(operator, '#attention', 'no-go at the wave 1 checkpoint: holding at 25% — resume re-bakes');
+    const banner = operator.locator('#attention');
+    expect(
+      await banner.locator('button').evaluateAll((b) => b.map((x) => x.getAttribute('data-action'))),
+    ).toEqual(['resume', 'rollback']);
+    await banner.locator('button[data-action="resume"]').click();
+    await waitOn(operator, '#action-effect', 'Bakes wave 1 again from the start, at 25% of traffic');
+    await operator.locator('#action-reason').fill('latency fix deployed');
+    await operator.locator('#action-confirm').fill('search-v2');
+    await operator.locator('#action-submit').click();
+    await waitOn(operator, '#rollout h1 [data-state]', /^wave$/);
+    expect(await operator.locator('#attention').count()).toBe(0);
+    const resumed = (await api.deps.store.readAudit('search-v2')).at(-1);
+    expect(resumed).toMatchObject({
+      actor: 'operator',
+      event: { type: 'resume', reason: 'latency fix deployed' },
+    });
+    await operator.close();
+  }, 60_000);
+
   it('says the API is unreachable when the collector stops answering', async () => {
     await waitForText('#status', 'Updated');
-    await http!.close(1000);
-    http = undefined;
+    await fixture.stopHttp();
     await waitForText('#status[data-kind="error"]', 'API unreachable');
     // The last data stays on the page.
     expect(await page.locator('#rollout[data-rollout="pricing-page"]').count()).toBe(1);

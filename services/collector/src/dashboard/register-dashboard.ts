@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -14,10 +14,11 @@ import { dashboardShell } from './shell.ts';
  * are configured. Its files are served from here: no CDN, nothing fetched from outside the collector.
  */
 
-// Read beside this module (the build copies them beside the bundle); uPlot from the collector's node_modules.
-const SCRIPT = new URL('./dashboard.js', import.meta.url);
+// Read beside this module (the service build copies them beside its bundle): the page's script as
+// scripts/build-dashboard.ts bundles it from page/ (uPlot included), its stylesheet, uPlot's from node_modules.
+const SCRIPT = new URL('./dist/dashboard.js', import.meta.url);
 const STYLE = new URL('./dashboard.css', import.meta.url);
-const fromHere = createRequire(fileURLToPath(SCRIPT));
+const fromHere = createRequire(fileURLToPath(STYLE));
 
 interface Asset {
   readonly type: string;
@@ -28,10 +29,6 @@ interface Asset {
 export const DASHBOARD_ASSETS: Readonly<Record<string, Asset>> = {
   'dashboard.js': { type: 'text/javascript; charset=utf-8', path: () => fileURLToPath(SCRIPT) },
   'dashboard.css': { type: 'text/css; charset=utf-8', path: () => fileURLToPath(STYLE) },
-  'uplot.js': {
-    type: 'text/javascript; charset=utf-8',
-    path: () => fromHere.resolve('uplot/dist/uPlot.esm.js'),
-  },
   'uplot.css': { type: 'text/css; charset=utf-8', path: () => fromHere.resolve('uplot/dist/uPlot.min.css') },
 };
 
@@ -99,7 +96,14 @@ export function registerDashboard(app: App, deps: Pick<ApiDeps, 'openapi'>): voi
     }
     let text = cache.get(name);
     if (text === undefined) {
-      text = readFileSync(asset.path(), 'utf8');
+      const path = asset.path();
+      if (!existsSync(path)) {
+        throw new AppError({
+          code: 'SERVICE_UNAVAILABLE',
+          message: `The dashboard's ${name} is not built (${path} is missing): run \`pnpm build\`, or start with \`pnpm start\`, which builds it`,
+        });
+      }
+      text = readFileSync(path, 'utf8');
       cache.set(name, text);
     }
     return c.body(text, 200, { ...SECURITY_HEADERS, 'content-type': asset.type });

@@ -8,12 +8,14 @@ import { AppError } from '../errors.ts';
 import { DecodeError } from '../protocols/decode-error.ts';
 import type { DecodedBatch, Rejection } from '../protocols/decoded-batch.ts';
 import type { ActiveRollouts } from './active-rollouts.ts';
+import { BudgetExceeded, type DecodeBudget, type DecodeLease } from './decode-budget.ts';
 import type { VerifyToken } from './ingest-auth.ts';
 import { ingestMetrics, type Protocol, reasonLabel } from './ingest-metrics.ts';
 import { IngestContentionError } from './ingest-script.ts';
 import type { IngestLimits } from './limits.ts';
 import type { Matcher } from './matcher.ts';
 import type { OnStored } from './notify-evaluator.ts';
+import { ReplicaWaitError } from './replica-wait.ts';
 import { storeBatch } from './store-batch.ts';
 
 /** What the ingest routes need; the collector's server builds the real ones, tests build theirs. */
@@ -24,6 +26,8 @@ export interface IngestDeps {
   metrics: Registry;
   activeRollouts: Pick<ActiveRollouts, 'current'>;
   limits: IngestLimits;
+  /** Bytes of bodies held at once across requests in flight (INGEST_DECODE_BUDGET_BYTES); one per process. */
+  decodeBudget: DecodeBudget;
   /** Called once a batch stored new data; `evaluateOnStored` enqueues the evaluations. */
   onStored?: OnStored;
   /** Token check for the `ingest` scope; undefined: no tokens configured, everyone may send. */
@@ -52,8 +56,15 @@ export async function ingestBatch(
   c: Context,
   deps: IngestDeps,
   protocol: Protocol,
-  /** Decodes the body; `identity` is what the batch digest is taken of (a retry must give the same). */
-  decode: (body: Uint8Array, matcher: Matcher) => Promise<{ batch: DecodedBatch; identity: Uint8Array }>,
+  /**
+   * Decodes the body, taking from `lease` what decompressing it holds; `identity` is what the batch
+   * digest is taken of (a retry must give the same).
+   */
+  decode: (
+    body: Uint8Array,
+    matcher: Matcher,
+    lease: DecodeLease,
+  ) => Promise<{ batch: DecodedBatch; identity: Uint8Array }>,
 ): Promise<IngestedBatch> {
   const metrics = ingestMetrics(deps.metrics);
   const running = inFlight.get(deps) ?? 0;
@@ -66,6 +77,7 @@ export async function ingestBatch(
     });
   }
   inFlight.set(deps, running + 1);
+  const lease = deps.decodeBudget.lease();
   try {
     const matcher = deps.activeRollouts.current();
     if (matcher === null) {
@@ -75,10 +87,13 @@ export async function ingestBatch(
         retryAfterSeconds: RETRY_AFTER_SECONDS,
       });
     }
-    const body = await readBody(c, deps.limits.maxRequestBytes);
     let decodedBatch: { batch: DecodedBatch; identity: Uint8Array };
     try {
-      decodedBatch = await decode(body, matcher);
+      const body = await readBody(c, deps.limits.maxRequestBytes, {
+        lease,
+        timeoutMs: deps.limits.bodyReadMs,
+      });
+      decodedBatch = await decode(body, matcher, lease);
     } catch (error) {
       if (error instanceof DecodeError) {
         throw new AppError({
@@ -86,6 +101,7 @@ export async function ingestBatch(
           message: error.message,
         });
       }
+      if (error instanceof BudgetExceeded) throw budgetError(error, protocol);
       throw error;
     }
     const { batch, identity } = decodedBatch;
@@ -143,12 +159,31 @@ export async function ingestBatch(
     const rejected = [...decodeRejected, ...refusals];
     return { rejected, rejectedCount: decodeRejectedCount + outcome.refused.total };
   } finally {
+    lease.close();
     inFlight.set(deps, (inFlight.get(deps) ?? 1) - 1);
   }
 }
 
-/** Reads the body, stopping as soon as it passes `maxBytes` (413) so a huge upload is never buffered. */
-export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
+function budgetError(error: BudgetExceeded, protocol: Protocol): AppError {
+  if (error.kind === 'tooLarge') return new AppError({ code: 'PAYLOAD_TOO_LARGE', message: error.message });
+  return new AppError({
+    // As for a full house of requests: Prometheus retries a 503, not a 429.
+    code: protocol === 'otlp' ? 'TOO_MANY_REQUESTS' : 'SERVICE_UNAVAILABLE',
+    message: `${error.message}; retry after ${RETRY_AFTER_SECONDS} s`,
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+  });
+}
+
+/**
+ * Reads the body, stopping as soon as it passes `maxBytes` (413) so a huge upload is never buffered,
+ * each chunk taken from the request's lease as it arrives, and the whole read within `timeoutMs`
+ * (408): a sender trickling a byte a second holds neither memory nor a slot for long.
+ */
+export async function readBody(
+  c: Context,
+  maxBytes: number,
+  bounds: { readonly lease: DecodeLease; readonly timeoutMs: number },
+): Promise<Uint8Array> {
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge(declared, maxBytes);
   const stream = c.req.raw.body;
@@ -156,15 +191,31 @@ export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(total, maxBytes);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new AppError({
+          code: 'REQUEST_TIMEOUT',
+          message: `The body was not received within ${bounds.timeoutMs} ms (INGEST_BODY_TIMEOUT_MS); ${total} bytes arrived`,
+        }),
+      );
+    }, bounds.timeoutMs);
+  });
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), deadline]);
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) throw tooLarge(total, maxBytes);
+      bounds.lease.require(value.byteLength);
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }
@@ -181,10 +232,11 @@ const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN
 
 function storageError(error: unknown): AppError {
   const detail = error instanceof Error ? error.message : String(error);
-  if (error instanceof IngestContentionError) {
+  // Both leave nothing half-counted: the sender's retry is applied (or confirmed) once.
+  if (error instanceof IngestContentionError || error instanceof ReplicaWaitError) {
     return new AppError({
       code: 'SERVICE_UNAVAILABLE',
-      message: `The batch is not stored: ${detail}; retry after ${RETRY_AFTER_SECONDS} s, a retry counts every point once`,
+      message: `The batch is not ${error instanceof ReplicaWaitError ? 'acknowledged' : 'stored'}: ${detail}; retry after ${RETRY_AFTER_SECONDS} s, a retry counts every point once`,
       retryAfterSeconds: RETRY_AFTER_SECONDS,
       cause: error,
     });

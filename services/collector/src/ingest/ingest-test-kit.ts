@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type App, createApp } from '../app.ts';
 import { loadEnv } from '../env.ts';
 import { type ActiveRollouts, watchActiveRollouts } from './active-rollouts.ts';
+import { DecodeBudget } from './decode-budget.ts';
 import type { IngestDeps } from './ingest-request.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { registerOtlpMetrics } from './otlp-metrics.ts';
@@ -94,6 +95,7 @@ export async function startIngestApp(
     metrics,
     activeRollouts,
     limits: DEFAULT_LIMITS,
+    decodeBudget: new DecodeBudget(DEFAULT_LIMITS.decodeBudgetBytes),
     onStored: (names) => stored.push(...names),
     ...overrides,
   };

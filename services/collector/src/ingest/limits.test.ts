@@ -37,9 +37,18 @@ describe('describePoint', () => {
 
 describe('limitsFromEnv', () => {
   it('takes the body sizes from the environment', () => {
-    expect(limitsFromEnv({ INGEST_MAX_BODY_BYTES: 10, INGEST_MAX_DECOMPRESSED_BYTES: 20 })).toMatchObject({
+    expect(
+      limitsFromEnv({
+        INGEST_MAX_BODY_BYTES: 10,
+        INGEST_MAX_DECOMPRESSED_BYTES: 20,
+        INGEST_DECODE_BUDGET_BYTES: 30,
+        INGEST_BODY_TIMEOUT_MS: 40,
+      }),
+    ).toMatchObject({
       maxRequestBytes: 10,
       maxDecodedBytes: 20,
+      decodeBudgetBytes: 30,
+      bodyReadMs: 40,
       maxSeriesPerRequest: DEFAULT_LIMITS.maxSeriesPerRequest,
     });
   });

@@ -6,6 +6,10 @@ export interface IngestLimits {
   readonly maxRequestBytes: number;
   /** Body size once decompressed, in bytes; over it 413 (a bound against decompression bombs). */
   readonly maxDecodedBytes: number;
+  /** Bytes of bodies, as read and decompressed, held at once across all requests in flight. */
+  readonly decodeBudgetBytes: number;
+  /** How long reading one body may take; past it 408. */
+  readonly bodyReadMs: number;
   /** Distinct series in one request; points of further series are refused. */
   readonly maxSeriesPerRequest: number;
   readonly maxLabelsPerSeries: number;
@@ -17,11 +21,17 @@ export interface IngestLimits {
   readonly maxPastMs: number;
   /** Points further ahead than this are refused: a clock that far off would skew every window. */
   readonly maxFutureMs: number;
+  /** Replicas that must confirm a batch's writes (WAIT) before it is acknowledged; 0 or absent: none. */
+  readonly waitReplicas?: number;
+  /** How long WAIT may take; fewer replicas by then answers 503 (the sender's retry counts once). */
+  readonly waitTimeoutMs?: number;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
   maxRequestBytes: 8 * 1024 * 1024,
   maxDecodedBytes: 64 * 1024 * 1024,
+  decodeBudgetBytes: 32 * 1024 * 1024,
+  bodyReadMs: 10_000,
   maxSeriesPerRequest: 50_000,
   maxLabelsPerSeries: 64,
   maxLabelNameLength: 256,
@@ -98,14 +108,22 @@ export function describePoint(point: Point): string {
   return `${point.name}{${labels}} at ${time}`;
 }
 
-/** The limits with the body sizes the collector's environment sets (INGEST_MAX_*_BYTES). */
+/** The limits the collector's environment sets (INGEST_*). */
 export function limitsFromEnv(env: {
   readonly INGEST_MAX_BODY_BYTES: number;
   readonly INGEST_MAX_DECOMPRESSED_BYTES: number;
+  readonly INGEST_DECODE_BUDGET_BYTES: number;
+  readonly INGEST_BODY_TIMEOUT_MS: number;
+  readonly INGEST_WAIT_REPLICAS?: number;
+  readonly INGEST_WAIT_TIMEOUT_MS?: number;
 }): IngestLimits {
   return {
     ...DEFAULT_LIMITS,
     maxRequestBytes: env.INGEST_MAX_BODY_BYTES,
     maxDecodedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES,
+    decodeBudgetBytes: env.INGEST_DECODE_BUDGET_BYTES,
+    bodyReadMs: env.INGEST_BODY_TIMEOUT_MS,
+    ...(env.INGEST_WAIT_REPLICAS === undefined ? {} : { waitReplicas: env.INGEST_WAIT_REPLICAS }),
+    ...(env.INGEST_WAIT_TIMEOUT_MS === undefined ? {} : { waitTimeoutMs: env.INGEST_WAIT_TIMEOUT_MS }),
   };
 }

@@ -2,9 +2,11 @@ import type { Context } from 'hono';
 import protobuf from 'protobufjs';
 import type { App } from '../app.ts';
 import { AppError, statusOf } from '../errors.ts';
-import { decompress, parseContentEncoding } from '../protocols/decompress.ts';
+import { DecodeError } from '../protocols/decode-error.ts';
+import { type ContentEncoding, decompress, parseContentEncoding } from '../protocols/decompress.ts';
 import { decodeOtlpJson, decodeOtlpProtobuf } from '../protocols/otlp.ts';
 import { encodeOtlpResponseJson, encodeOtlpResponseProtobuf } from '../protocols/otlp-response.ts';
+import { BudgetExceeded, type DecodeLease } from './decode-budget.ts';
 import { requireIngestScope } from './ingest-auth.ts';
 import { ingestMetrics } from './ingest-metrics.ts';
 import { type IngestDeps, ingestBatch } from './ingest-request.ts';
@@ -42,6 +44,39 @@ function statusProtobuf(httpStatus: number, message: string): Uint8Array {
 }
 
 /**
+ * Decompresses within what the budget has free: zlib stops at that many bytes, so requests in flight
+ * never hold more than the budget however their bodies inflate. A body that passes what was free but
+ * not the per-request limit is retried later (busy), not refused.
+ */
+async function decompressWithin(
+  body: Uint8Array,
+  encoding: ContentEncoding,
+  maxBytes: number,
+  lease: DecodeLease,
+): Promise<Uint8Array> {
+  if (encoding === 'identity') return decompress(body, encoding, maxBytes);
+  const room = lease.takeUpTo(maxBytes);
+  try {
+    const decoded = await decompress(body, encoding, room);
+    lease.giveBack(room - decoded.byteLength);
+    return decoded;
+  } catch (error) {
+    lease.giveBack(room);
+    if (error instanceof DecodeError && error.tooLarge && room < maxBytes) {
+      // Past what the budget could give: the whole of it (send less) or only what was free (retry).
+      const whole = lease.budget.totalBytes - lease.heldBytes;
+      throw new BudgetExceeded(
+        room >= whole ? 'tooLarge' : 'busy',
+        room >= whole
+          ? `the body decompresses to more than the ${lease.budget.totalBytes} bytes of INGEST_DECODE_BUDGET_BYTES, the limit on bytes decoded at once; send smaller batches`
+          : `the body decompresses to more than the ${room} bytes free of INGEST_DECODE_BUDGET_BYTES while other requests decode`,
+      );
+    }
+    throw error;
+  }
+}
+
+/**
  * `POST /v1/metrics`: OTLP/HTTP metrics, protobuf or JSON, identity, gzip or deflate. Answers 200
  * with a partial-success body (in the request's encoding) only once the batch is stored.
  */
@@ -65,8 +100,8 @@ export function registerOtlpMetrics(app: App, deps: IngestDeps): void {
           message: `Content-Encoding "${c.req.header('content-encoding')}" is not supported; send gzip, deflate or none`,
         });
       }
-      const result = await ingestBatch(c, deps, 'otlp', async (body, matcher) => {
-        const decoded = await decompress(body, encoding, deps.limits.maxDecodedBytes);
+      const result = await ingestBatch(c, deps, 'otlp', async (body, matcher, lease) => {
+        const decoded = await decompressWithin(body, encoding, deps.limits.maxDecodedBytes, lease);
         const options = { wantsMetric: matcher.wantsMetric };
         const batch =
           format === 'json' ? decodeOtlpJson(decoded, options) : decodeOtlpProtobuf(decoded, options);

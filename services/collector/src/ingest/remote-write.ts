@@ -3,7 +3,7 @@ import type { App } from '../app.ts';
 import { AppError } from '../errors.ts';
 import { rejectionMessage } from '../protocols/decoded-batch.ts';
 import { decodeRemoteWrite, remoteWriteVersion } from '../protocols/remote-write.ts';
-import { unsnappy } from '../protocols/snappy-block.ts';
+import { snappyDeclaredLength, unsnappy } from '../protocols/snappy-block.ts';
 import { requireIngestScope } from './ingest-auth.ts';
 import { ingestMetrics } from './ingest-metrics.ts';
 import { type IngestDeps, ingestBatch } from './ingest-request.ts';
@@ -37,7 +37,10 @@ export function registerRemoteWrite(app: App, deps: IngestDeps): void {
           message: `Content-Encoding "${encoding}" is not supported for remote write; send snappy`,
         });
       }
-      const result = await ingestBatch(c, deps, 'remote-write', async (body, matcher) => {
+      const result = await ingestBatch(c, deps, 'remote-write', async (body, matcher, lease) => {
+        // Snappy declares the decoded length first: taken from the budget before decoding.
+        const declared = snappyDeclaredLength(body);
+        if (declared !== undefined && declared <= deps.limits.maxDecodedBytes) lease.require(declared);
         const decoded = await unsnappy(body, deps.limits.maxDecodedBytes);
         return {
           batch: decodeRemoteWrite(decoded, {

@@ -3,6 +3,7 @@ import {
   type ActiveRollout,
   BASELINE_TTL_SECONDS,
   baselineKey,
+  batchMarkersKey,
   bucketKey,
   bucketStarts,
   type Cohort,
@@ -22,6 +23,7 @@ import {
   timeLimitViolation,
 } from './limits.ts';
 import type { Matcher, NoMatchReason } from './matcher.ts';
+import { waitForReplicas } from './replica-wait.ts';
 import { seriesId } from './series-id.ts';
 import type { SeriesCell } from './series-state.ts';
 
@@ -137,6 +139,15 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
       }),
     ),
   );
+  // Batches already applied wait too: their first attempt may have been answered 503 by this wait.
+  if ((limits.waitReplicas ?? 0) > 0 && entries.length > 0) {
+    await waitForReplicas(
+      redis,
+      entries.map((batch) => batchMarkersKey(batch.rollout.name)),
+      limits.waitReplicas ?? 0,
+      limits.waitTimeoutMs ?? 1000,
+    );
+  }
   const redisMs = performance.now() - started;
 
   let stored = 0;

@@ -1,5 +1,6 @@
 import { DecodeError } from './decode-error.ts';
 import { BatchBuilder, type DecodedBatch } from './decoded-batch.ts';
+import { jsonDepthOverflow } from './json-depth.ts';
 import { nanosToMs } from './nanos.ts';
 import { Cursor } from './otlp-cursor.ts';
 import { ExportMetricsServiceRequest } from './otlp-schema.ts';
@@ -16,6 +17,9 @@ import {
   temporality,
 } from './otlp-values.ts';
 import type { ExponentialBuckets, Point, PointValue, Temporality } from './point.ts';
+
+/** Nesting an OTLP/JSON body may have: a request nests about 10 deep, attribute values a few more. */
+export const MAX_JSON_DEPTH = 64;
 
 export interface DecodeOptions {
   /**
@@ -55,6 +59,12 @@ export function decodeOtlpJson(body: Uint8Array | string, options: DecodeOptions
     typeof body === 'string'
       ? body
       : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const tooDeep = jsonDepthOverflow(text, MAX_JSON_DEPTH);
+  if (tooDeep !== undefined) {
+    throw new DecodeError(
+      `body nests deeper than ${MAX_JSON_DEPTH} levels at offset ${tooDeep}; an OTLP request nests about 10`,
+    );
+  }
   let request: unknown;
   try {
     request = JSON.parse(quoteLongTimestamps(text));

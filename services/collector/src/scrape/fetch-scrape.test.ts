@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createEgress, defaultEgressPolicy } from '@rollout-guard/shared/egress';
 import { durationOf, type ScrapeTarget } from '@rollout-guard/shared/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTO_ACCEPT, ScrapeFailure, type ScrapeFailureReason, scrapeOnce } from './fetch-scrape.ts';
@@ -13,6 +14,7 @@ interface Route {
   contentType?: string;
   body?: string;
   delayMs?: number;
+  location?: () => string;
 }
 
 // Each path is one behaviour of a target; the last request's headers are kept for assertions.
@@ -27,17 +29,29 @@ const routes: Record<string, Route> = {
   '/slow': { contentType: PROM, body: 'x 1\n', delayMs: 1500 },
   '/garbage': { contentType: PROM, body: '<html>not metrics</html>\n' },
   '/big': { contentType: PROM, body: `big ${'1'.repeat(5000)}\n` },
+  '/moved': { status: 301, location: () => '/prom' },
+  '/away': { status: 302, location: () => `${elsewhere}/prom` },
 };
 let lastHeaders: IncomingHttpHeaders = {};
 let server: Server;
 let base = '';
+// The same server under another origin (a name instead of the address): a redirect there leaves the origin.
+let elsewhere = '';
+// Every path the server was asked for, with the authorization header it came with.
+const seen: Array<[string, string | undefined]> = [];
+// The test server listens on loopback, which the default policy refuses.
+const egress = createEgress({ ...defaultEgressPolicy, allowLoopback: true });
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     lastHeaders = req.headers;
+    seen.push([`${req.headers.host}${req.url}`, req.headers.authorization]);
     const route = routes[req.url ?? ''] ?? { status: 404, body: 'no such path' };
     const send = () => {
-      res.writeHead(route.status ?? 200, route.contentType ? { 'content-type': route.contentType } : {});
+      res.writeHead(route.status ?? 200, {
+        ...(route.contentType && { 'content-type': route.contentType }),
+        ...(route.location && { location: route.location() }),
+      });
       res.end(route.body ?? '');
     };
     if (route.delayMs) setTimeout(send, route.delayMs).unref();
@@ -45,8 +59,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  elsewhere = `http://localhost:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  await egress.close();
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
@@ -59,7 +75,7 @@ const target = (path: string, extra: Partial<ScrapeTarget> = {}): ScrapeTarget =
   format: 'auto',
   ...extra,
 });
-const options = { nowMs: NOW, maxBytes: 1024 };
+const options = { nowMs: NOW, maxBytes: 1024, egress };
 
 describe('scrapeOnce', () => {
   it('asks for OpenMetrics first and parses the 0.0.4 text the target answers with', async () => {
@@ -110,6 +126,40 @@ describe('scrapeOnce', () => {
     const result = await scrapeOnce(target('/prom'), { ...options, wantsMetric: () => false });
     expect(result.batch.points).toEqual([]);
     expect(result.batch.dropped).toEqual({ 'unwanted-metric': 1 });
+  });
+
+  it("follows a redirect within the target's origin", async () => {
+    const result = await scrapeOnce(target('/moved'), options);
+    expect(result.batch.points).toHaveLength(1);
+  });
+
+  it('never follows a redirect to another origin, so the secret header stays with the target', async () => {
+    seen.length = 0;
+    const error = await scrapeOnce(
+      target('/away', { headers: { Authorization: { value: 'Bearer scrape-secret' } } }),
+      {
+        ...options,
+        env: {},
+      },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      reason: 'egress',
+      message: expect.stringContaining('redirected to another origin'),
+    });
+    expect(seen).toEqual([[new URL(base).host + '/away', 'Bearer scrape-secret']]);
+  });
+
+  it('scrapes under the egress policy: a loopback target is refused by default', async () => {
+    const strict = createEgress(defaultEgressPolicy);
+    seen.length = 0;
+    const error = await scrapeOnce(target('/prom'), { ...options, egress: strict })
+      .catch((e: unknown) => e)
+      .finally(() => strict.close());
+    expect(error).toMatchObject({
+      reason: 'egress',
+      message: expect.stringContaining('is a loopback address, refused by the egress policy'),
+    });
+    expect(seen).toEqual([]);
   });
 
   // Targets are built inside the test: the server's port is known only once it listens.

@@ -1,3 +1,9 @@
+import {
+  type Egress,
+  EgressRefusedError,
+  ResponseTooLargeError,
+  readCapped,
+} from '@rollout-guard/shared/egress';
 import { resolveSecret, type ScrapeTarget } from '@rollout-guard/shared/spec';
 import { DecodeError } from '../protocols/decode-error.ts';
 import type { DecodedBatch } from '../protocols/decoded-batch.ts';
@@ -15,6 +21,8 @@ export type ScrapeFailureReason =
   | 'http'
   /** A body over the size limit. */
   | 'too-large'
+  /** Refused by the egress policy: the target's address, or a redirect to another origin. */
+  | 'egress'
   /** A body that is neither valid Prometheus text nor OpenMetrics. */
   | 'parse'
   /** Storing the points failed (Redis away). */
@@ -39,6 +47,8 @@ const ACCEPT: Readonly<Record<ScrapeTarget['format'], string>> = {
 };
 
 export interface ScrapeOptions {
+  /** Every scrape goes through the egress policy. */
+  readonly egress: Egress;
   /** The scrape's time: given to samples without a timestamp. */
   readonly nowMs: number;
   /** Largest body accepted, in bytes (decompressed). */
@@ -74,15 +84,22 @@ export async function scrapeOnce(target: ScrapeTarget, options: ScrapeOptions): 
   let text: string;
   let contentType: string | null;
   try {
-    const response = await fetch(target.url, { headers, signal, redirect: 'follow' });
+    // Redirects are followed within the target's origin only: the headers carry its credentials.
+    const response = await options.egress.fetch(target.url, { headers, signal });
     contentType = response.headers.get('content-type');
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
       throw new ScrapeFailure('http', `the target answered ${response.status} ${response.statusText}`.trim());
     }
-    text = await readText(response, options.maxBytes);
+    text = (await readCapped(response, options.maxBytes)).toString('utf8');
   } catch (error) {
     if (error instanceof ScrapeFailure) throw error;
+    if (error instanceof EgressRefusedError) {
+      throw new ScrapeFailure('egress', error.message);
+    }
+    if (error instanceof ResponseTooLargeError) {
+      throw new ScrapeFailure('too-large', `the body is over the limit of ${options.maxBytes} bytes`);
+    }
     if (signal.aborted) {
       const why = timeout.aborted
         ? `within the timeout of ${target.timeout.text}`
@@ -111,24 +128,4 @@ export async function scrapeOnce(target: ScrapeTarget, options: ScrapeOptions): 
       `the body is not valid ${formatName} (Content-Type ${JSON.stringify(contentType ?? '')}): ${(error as Error).message}`,
     );
   }
-}
-
-/** The body as text, stopping as soon as it passes `maxBytes` so a runaway target is never buffered. */
-async function readText(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new ScrapeFailure('too-large', `the body is ${declared} bytes, over the limit of ${maxBytes}`);
-  }
-  if (response.body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      throw new ScrapeFailure('too-large', `the body is over the limit of ${maxBytes} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, total).toString('utf8');
 }

@@ -25,7 +25,7 @@ export function scrapeMetrics(registry: Registry): ScrapeMetrics {
     }),
     errors: new Counter({
       name: 'rollout_guard_scrape_errors_total',
-      help: 'Failed scrapes by reason: config, timeout, network, http, too-large, parse, store.',
+      help: 'Failed scrapes by reason: config, timeout, network, egress, http, too-large, parse, store.',
       labelNames: ['target', 'reason'] as const,
       registers,
     }),

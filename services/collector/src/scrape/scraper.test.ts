@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createEgress, defaultEgressPolicy } from '@rollout-guard/shared/egress';
 import { createLogger } from '@rollout-guard/shared/observability';
 import { createRedis, globalKeys, type RedisClient, waitUntilReady } from '@rollout-guard/shared/redis';
 import { durationOf, type ScrapeTarget } from '@rollout-guard/shared/spec';
@@ -41,6 +42,9 @@ let base = '';
 let server: TestRedis;
 let redis: RedisClient;
 const logger = createLogger({ service: 'scrape-test', level: 'silent' });
+// The targets listen on loopback, which the default policy refuses.
+const egress = createEgress({ ...defaultEgressPolicy, allowLoopback: true });
+afterAll(() => egress.close());
 let running: Array<{ scraper: Scraper; active: ActiveRollouts }> = [];
 
 beforeAll(async () => {
@@ -113,6 +117,7 @@ async function replica(owner: string, configured: ScrapeTarget[] = []) {
   const metrics = new Registry();
   const stored: string[] = [];
   const scraper = startScraper({
+    egress,
     redis,
     logger,
     metrics,

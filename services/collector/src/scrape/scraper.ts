@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Egress } from '@rollout-guard/shared/egress';
 import type { Logger } from '@rollout-guard/shared/observability';
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import type { ScrapeTarget } from '@rollout-guard/shared/spec';
@@ -14,6 +15,8 @@ import { type ScrapeMetrics, scrapeMetrics } from './scrape-metrics.ts';
 import { type PlannedTarget, planTargets } from './scrape-targets.ts';
 
 export interface ScraperDeps {
+  /** The egress policy every scrape goes through. */
+  egress: Egress;
   /** A `producer` connection (fails fast): a scrape while Redis is away fails and is counted. */
   redis: RedisClient;
   logger: Logger;
@@ -208,6 +211,7 @@ class TargetLoop {
     try {
       const { batch } = await scrapeOnce(planned.target, {
         nowMs,
+        egress: deps.egress,
         maxBytes: deps.limits.maxDecodedBytes,
         wantsMetric: matcher.wantsMetric,
         signal: this.#abort.signal,

@@ -1,3 +1,4 @@
+import type { Egress } from '@rollout-guard/shared/egress';
 import type { Logger } from '@rollout-guard/shared/observability';
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import type { ScrapeTarget } from '@rollout-guard/shared/spec';
@@ -8,6 +9,8 @@ import type { OnStored } from '../ingest/notify-evaluator.ts';
 import { type Scraper, startScraper } from './scraper.ts';
 
 export interface ScrapingDeps {
+  /** The egress policy every scrape goes through. */
+  egress: Egress;
   redis: RedisClient;
   logger: Logger;
   metrics: Registry;

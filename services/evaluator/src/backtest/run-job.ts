@@ -66,6 +66,8 @@ async function execute(ctx: WorkerContext, record: BacktestRecord) {
       from: request.from,
       to: request.to,
       stepMs: request.interval,
+      // Every outbound request follows the egress policy, as PromQL checks do.
+      fetch: (url, init) => ctx.egress.fetch(url, init),
       ...(request.split === undefined ? {} : { split: request.split }),
     });
   }

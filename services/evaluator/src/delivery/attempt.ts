@@ -2,7 +2,7 @@ import type { WebhookEvent } from '@rollout-guard/shared/webhooks';
 import { defaultRetryPolicy, nextDelay, type RetryPolicy } from './backoff.ts';
 import { DeliveryConfigError } from './delivery-error.ts';
 import { buildRequest } from './formats/index.ts';
-import { isSkipped } from './request.ts';
+import { isExchange, isSkipped } from './request.ts';
 import type { ResolveSecret } from './secret.ts';
 import { type AttemptResult, type SendOptions, send } from './send.ts';
 import type { DeliveryTarget } from './targets.ts';
@@ -43,6 +43,14 @@ export async function attemptDelivery(
   }
   if (isSkipped(built))
     return { at, outcome: 'skipped', latencyMs: 0, responseExcerpt: '', error: built.skipped };
+  if (isExchange(built)) {
+    try {
+      return { at, ...(await built.exchange((request, step) => send(request, { ...options, ...step }))) };
+    } catch (error) {
+      if (!(error instanceof DeliveryConfigError)) throw error;
+      return { at, outcome: 'stopped', latencyMs: 0, responseExcerpt: '', error: error.message };
+    }
+  }
   return { at, ...(await send(built, options)) };
 }
 

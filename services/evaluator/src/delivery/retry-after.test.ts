@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from './retry-after.ts';
+import { parseRateLimitReset, parseRetryAfter } from './retry-after.ts';
 
 const now = Date.parse('2026-11-21T10:00:00Z');
 
@@ -20,5 +20,18 @@ describe('parseRetryAfter', () => {
     ['2026-11-21T10:00:30Z', undefined],
   ])('%j → %s ms', (header, expected) => {
     expect(parseRetryAfter(header, now)).toBe(expected);
+  });
+});
+
+describe('parseRateLimitReset (LaunchDarkly, epoch milliseconds)', () => {
+  it.each([
+    [String(now + 42_000), 42_000],
+    [String(now - 1_000), 0],
+    [null, undefined],
+    ['', undefined],
+    ['42', undefined],
+    ['Sat, 21 Nov 2026 10:00:30 GMT', undefined],
+  ])('%j → %s ms', (header, expected) => {
+    expect(parseRateLimitReset(header, now)).toBe(expected);
   });
 });

@@ -13,3 +13,12 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - nowMs);
 }
+
+/**
+ * `X-Ratelimit-Reset` as LaunchDarkly sends it with a 429: the epoch milliseconds at which its rate-limit
+ * window resets, as milliseconds from `nowMs`. Anything else is ignored (undefined).
+ */
+export function parseRateLimitReset(value: string | null | undefined, nowMs: number): number | undefined {
+  if (value === null || value === undefined || !/^\d{10,16}$/.test(value.trim())) return undefined;
+  return Math.max(0, Number(value.trim()) - nowMs);
+}

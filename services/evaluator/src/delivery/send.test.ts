@@ -1,5 +1,6 @@
+import { createEgress, defaultEgressPolicy, parseAllowlist } from '@rollout-guard/shared/egress';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { nextDelay } from './backoff.ts';
 import { buildStandard } from './formats/standard.ts';
 import type { DeliveryRequest } from './request.ts';
@@ -9,6 +10,9 @@ import { rollbackEvent } from './test-events.ts';
 import { startReceiver, type TestReceiver } from './test-receiver.ts';
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+// The receivers listen on loopback, which the policy refuses unless told otherwise.
+const egress = createEgress({ ...defaultEgressPolicy, allowLoopback: true });
+afterAll(() => egress.close());
 const receivers: TestReceiver[] = [];
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
@@ -29,7 +33,7 @@ function standardRequest(url: string, now = new Date()): DeliveryRequest {
       path: 'actions.rollback[0]',
     },
   );
-  if ('skipped' in built) throw new Error('standard never skips');
+  if ('skipped' in built || 'exchange' in built) throw new Error('standard is one plain request');
   return built;
 }
 
@@ -47,6 +51,7 @@ describe('send', () => {
     for (let attempt = 1; ; attempt++) {
       const result = await send(standardRequest(`${r.url}/hooks/rollback`, new Date(clock)), {
         timeoutMs: 2_000,
+        egress,
       });
       outcomes.push(result.outcome);
       if (result.outcome !== 'retry') break;
@@ -73,7 +78,7 @@ describe('send', () => {
       res.statusCode = 410;
       res.end('unsubscribed');
     });
-    const result = await send(standardRequest(r.url), { timeoutMs: 2_000 });
+    const result = await send(standardRequest(r.url), { timeoutMs: 2_000, egress });
     expect(result).toMatchObject({ outcome: 'stopped', status: 410, responseExcerpt: 'unsubscribed' });
     expect(result.error).toMatch(/410/);
   });
@@ -82,7 +87,7 @@ describe('send', () => {
     const r = await receiver(() => {
       // never answers
     });
-    const result = await send(standardRequest(r.url), { timeoutMs: 300 });
+    const result = await send(standardRequest(r.url), { timeoutMs: 300, egress });
     expect(result.outcome).toBe('retry');
     expect(result.status).toBeUndefined();
     expect(result.error).toBe('no answer within 300 ms');
@@ -95,7 +100,7 @@ describe('send', () => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('partial');
     });
-    const result = await send(standardRequest(r.url), { timeoutMs: 300 });
+    const result = await send(standardRequest(r.url), { timeoutMs: 300, egress });
     expect(result).toMatchObject({ outcome: 'retry', status: 200, error: 'no answer within 300 ms' });
   });
 
@@ -104,10 +109,9 @@ describe('send', () => {
       res.writeHead(307, { location: `http://localhost:${r.port}/elsewhere` });
       res.end();
     });
-    const result = await send(standardRequest(`${r.url}/hook`), { timeoutMs: 2_000 });
+    const result = await send(standardRequest(`${r.url}/hook`), { timeoutMs: 2_000, egress });
     expect(result.outcome).toBe('stopped');
-    expect(result.status).toBe(307);
-    expect(result.error).toContain('another host (http://localhost:');
+    expect(result.error).toContain('redirected to another origin (http://localhost:');
     expect(r.requests.map((q) => q.path)).toEqual(['/hook']);
   });
 
@@ -117,7 +121,7 @@ describe('send', () => {
       res.writeHead(308, { location: `${other.url}/hook` });
       res.end();
     });
-    const result = await send(standardRequest(`${r.url}/hook`), { timeoutMs: 2_000 });
+    const result = await send(standardRequest(`${r.url}/hook`), { timeoutMs: 2_000, egress });
     expect(result.outcome).toBe('stopped');
     expect(other.requests).toHaveLength(0);
   });
@@ -130,7 +134,7 @@ describe('send', () => {
       } else res.end('moved fine');
     });
     const request = standardRequest(`${r.url}/old`);
-    const result = await send(request, { timeoutMs: 2_000 });
+    const result = await send(request, { timeoutMs: 2_000, egress });
     expect(result).toMatchObject({ outcome: 'delivered', status: 200, responseExcerpt: 'moved fine' });
     expect(r.requests.map((q) => [q.method, q.path])).toEqual([
       ['POST', '/old'],
@@ -145,10 +149,9 @@ describe('send', () => {
       res.writeHead(302, { location: `${req.path}x` });
       res.end();
     });
-    const result = await send(standardRequest(`${r.url}/a`), { timeoutMs: 2_000, maxRedirects: 2 });
+    const result = await send(standardRequest(`${r.url}/a`), { timeoutMs: 2_000, egress, maxRedirects: 2 });
     expect(result).toMatchObject({
       outcome: 'stopped',
-      status: 302,
       error: `more than 2 redirects within ${r.url}`,
     });
     expect(r.requests).toHaveLength(3);
@@ -164,7 +167,7 @@ describe('send', () => {
       res.writeHead(429, { 'retry-after': header() });
       res.end('slow down');
     });
-    const result = await send(standardRequest(r.url), { timeoutMs: 2_000 });
+    const result = await send(standardRequest(r.url), { timeoutMs: 2_000, egress });
     expect(result.outcome).toBe('retry');
     expect(result.status).toBe(429);
     expect(result.retryAfterMs).toBeGreaterThan(expected - 2_000);
@@ -176,7 +179,7 @@ describe('send', () => {
       res.statusCode = status;
       res.end();
     });
-    expect(await send(standardRequest(r.url), { timeoutMs: 2_000 })).toMatchObject({
+    expect(await send(standardRequest(r.url), { timeoutMs: 2_000, egress })).toMatchObject({
       outcome: 'retry',
       status,
     });
@@ -187,7 +190,7 @@ describe('send', () => {
       res.statusCode = 500;
       res.end('e'.repeat(600_000));
     });
-    const result = await send(standardRequest(r.url), { timeoutMs: 2_000 });
+    const result = await send(standardRequest(r.url), { timeoutMs: 2_000, egress });
     expect(result.responseExcerpt).toBe('e'.repeat(500));
   });
 
@@ -195,20 +198,37 @@ describe('send', () => {
     const r = await receiver();
     const url = r.url;
     await r.close();
-    const result = await send(standardRequest(url), { timeoutMs: 2_000 });
+    const result = await send(standardRequest(url), { timeoutMs: 2_000, egress });
     expect(result.outcome).toBe('retry');
     expect(result.error).toMatch(/^network error: ECONNREFUSED/);
   });
 
   it.each([
-    [['example.com'], 'stopped'],
-    [['*.example.com', '127.0.0.1'], 'delivered'],
-  ] as const)('checks the allowlist %j before sending', async (allowedHosts, outcome) => {
+    [
+      'loopback by default',
+      {},
+      /127\.0\.0\.1 is a loopback address, refused by the egress policy; set EGRESS_ALLOW_LOOPBACK=true/,
+    ],
+    [
+      'outside the allowlist',
+      { allowLoopback: true, allowlist: '*.example.com,10.0.0.0/8' },
+      /127\.0\.0\.1 is not in EGRESS_ALLOWLIST/,
+    ],
+    ['inside the allowlist', { allowLoopback: true, allowlist: '*.example.com,127.0.0.1' }, undefined],
+  ] as const)('checks the egress policy before sending: %s', async (_case, changes, refusal) => {
     const r = await receiver();
-    const result = await send(standardRequest(r.url), { timeoutMs: 2_000, allowedHosts });
-    expect(result.outcome).toBe(outcome);
-    expect(r.requests).toHaveLength(outcome === 'stopped' ? 0 : 1);
-    if (outcome === 'stopped') expect(result.error).toMatch(/127\.0\.0\.1:\d+ is not in the allowed hosts/);
+    const { allowlist, ...flags } = changes as { allowLoopback?: boolean; allowlist?: string };
+    const policed = createEgress({
+      ...defaultEgressPolicy,
+      ...flags,
+      allowlist: parseAllowlist(allowlist ?? ''),
+    });
+    const result = await send(standardRequest(r.url), { timeoutMs: 2_000, egress: policed }).finally(() =>
+      policed.close(),
+    );
+    expect(result.outcome).toBe(refusal === undefined ? 'delivered' : 'stopped');
+    expect(r.requests).toHaveLength(refusal === undefined ? 1 : 0);
+    if (refusal !== undefined) expect(result.error).toMatch(refusal);
   });
 
   it('keeps credentials out of the excerpt and the error even when the receiver echoes them', async () => {
@@ -225,7 +245,7 @@ describe('send', () => {
       body: null,
       redact: [token],
     };
-    const result = await send(request, { timeoutMs: 2_000 });
+    const result = await send(request, { timeoutMs: 2_000, egress });
     expect(JSON.stringify(result)).not.toContain(token);
     expect(JSON.stringify(result)).not.toContain(token.slice(0, 10));
     expect(result.responseExcerpt).toBe(`${'.'.repeat(490)}[redacted]`);

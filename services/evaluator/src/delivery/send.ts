@@ -1,6 +1,7 @@
+import { type Egress, EgressRefusedError, type EgressResponse } from '@rollout-guard/shared/egress';
 import { redact } from './redact.ts';
 import type { DeliveryRequest } from './request.ts';
-import { parseRetryAfter } from './retry-after.ts';
+import { parseRateLimitReset, parseRetryAfter } from './retry-after.ts';
 
 /** What one attempt did; this, never the request, is what the delivery log stores. */
 export interface AttemptResult {
@@ -17,8 +18,8 @@ export interface AttemptResult {
 
 export interface SendOptions {
   timeoutMs: number;
-  /** Destination hosts allowed (`hooks.slack.com`, `*.internal`, `127.0.0.1:8080`); absent = any. */
-  allowedHosts?: readonly string[] | undefined;
+  /** The egress policy every attempt goes through (addresses, allowlist, redirects). */
+  egress: Egress;
   /** Redirects within the same origin followed at most this many times (default 3). */
   maxRedirects?: number;
   excerptBytes?: number;
@@ -26,26 +27,16 @@ export interface SendOptions {
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
-export function hostAllowed(url: URL, allowedHosts: readonly string[] | undefined): boolean {
-  if (allowedHosts === undefined) return true;
-  return allowedHosts.some((entry) => {
-    const pattern = entry.toLowerCase();
-    const candidate = pattern.includes(':') ? url.host : url.hostname;
-    if (pattern.startsWith('*.')) return candidate.endsWith(pattern.slice(1));
-    return candidate === pattern;
-  });
-}
-
 /**
- * Sends one attempt with Node's fetch. Redirects are handled by hand (`redirect: 'manual'`): one to
- * the same origin is followed with the same method, headers and body (a webhook is not a form, and
- * a 303's switch to GET would drop the body); one to another origin is not, because the request
- * carries credentials meant for the configured host only. The timeout covers the whole attempt,
- * redirects and the excerpt included.
+ * Sends one attempt under the egress policy. A redirect to the same origin is followed with the
+ * same method, headers and body (a webhook is not a form, and a 303's switch to GET would drop the
+ * body); one to another origin is not, because the request carries credentials meant for the
+ * configured host only. A refusal by the policy stops the delivery with its reason: it is
+ * permanent until the policy or the target changes, and a redelivery then sends it again. The
+ * timeout covers the whole attempt, redirects and the excerpt included.
  */
 export async function send(request: DeliveryRequest, options: SendOptions): Promise<AttemptResult> {
   const started = performance.now();
-  const maxRedirects = options.maxRedirects ?? 3;
   const excerptBytes = options.excerptBytes ?? 500;
   const signal = AbortSignal.timeout(options.timeoutMs);
   const clean = (text: string) => redact(text, request.redact);
@@ -61,95 +52,63 @@ export async function send(request: DeliveryRequest, options: SendOptions): Prom
     return out;
   };
 
-  let url = new URL(request.url);
-  if (!hostAllowed(url, options.allowedHosts)) {
+  let response: EgressResponse;
+  try {
+    response = await options.egress.fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal,
+      ...(options.maxRedirects === undefined ? {} : { maxRedirects: options.maxRedirects }),
+    });
+  } catch (error) {
+    if (error instanceof EgressRefusedError) {
+      return finish({ outcome: 'stopped', error: error.message });
+    }
+    return finish({ outcome: 'retry', error: describeFailure(error, options.timeoutMs) });
+  }
+
+  if (redirectStatuses.has(response.status)) {
+    await response.body?.cancel().catch(() => undefined);
     return finish({
-      outcome: 'stopped',
-      error: `destination host ${url.host} is not in the allowed hosts (${options.allowedHosts?.join(', ')}); add it to the evaluator's allowlist or change the target`,
+      outcome: 'retry',
+      status: response.status,
+      error: `answered ${response.status} without a usable Location`,
     });
   }
 
-  for (let redirects = 0; ; redirects++) {
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body,
-        redirect: 'manual',
-        signal,
-      });
-    } catch (error) {
-      return finish({ outcome: 'retry', error: describeFailure(error, options.timeoutMs) });
-    }
-
-    if (redirectStatuses.has(response.status)) {
-      await response.body?.cancel();
-      const location = response.headers.get('location');
-      const next = location === null ? undefined : safeUrl(location, url);
-      if (next === undefined) {
-        return finish({
-          outcome: 'retry',
-          status: response.status,
-          error: `answered ${response.status} without a usable Location`,
-        });
-      }
-      if (next.origin !== url.origin) {
-        return finish({
-          outcome: 'stopped',
-          status: response.status,
-          error: `redirected from ${url.origin} to another host (${next.origin}); not followed, credentials stay with the configured host: point the target at the final URL`,
-        });
-      }
-      if (redirects >= maxRedirects) {
-        return finish({
-          outcome: 'stopped',
-          status: response.status,
-          error: `more than ${maxRedirects} redirects within ${url.origin}`,
-        });
-      }
-      url = next;
-      continue;
-    }
-
-    let responseExcerpt: string;
-    try {
-      responseExcerpt = await readExcerpt(response, excerptBytes, request.redact);
-    } catch (error) {
-      return finish({
-        outcome: 'retry',
-        status: response.status,
-        error: describeFailure(error, options.timeoutMs),
-      });
-    }
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-    const status = response.status;
-    if (status >= 200 && status < 300) return finish({ outcome: 'delivered', status, responseExcerpt });
-    if (status === 410) {
-      return finish({
-        outcome: 'stopped',
-        status,
-        responseExcerpt,
-        error: 'answered 410 Gone: the receiver asked for no more deliveries',
-      });
-    }
-    const result: Parameters<typeof finish>[0] = {
+  let responseExcerpt: string;
+  try {
+    responseExcerpt = await readExcerpt(response, excerptBytes, request.redact);
+  } catch (error) {
+    return finish({
       outcome: 'retry',
+      status: response.status,
+      error: describeFailure(error, options.timeoutMs),
+    });
+  }
+  // Retry-After first; LaunchDarkly's route limits send only X-Ratelimit-Reset (epoch ms).
+  const retryAfterMs =
+    parseRetryAfter(response.headers.get('retry-after'), Date.now()) ??
+    parseRateLimitReset(response.headers.get('x-ratelimit-reset'), Date.now());
+  const status = response.status;
+  if (status >= 200 && status < 300) return finish({ outcome: 'delivered', status, responseExcerpt });
+  if (status === 410) {
+    return finish({
+      outcome: 'stopped',
       status,
       responseExcerpt,
-      error: `answered ${status}`,
-    };
-    if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
-    return finish(result);
+      error: 'answered 410 Gone: the receiver asked for no more deliveries',
+    });
   }
-}
-
-function safeUrl(location: string, base: URL): URL | undefined {
-  try {
-    return new URL(location, base);
-  } catch {
-    return undefined;
-  }
+  const result: Parameters<typeof finish>[0] = {
+    outcome: 'retry',
+    status,
+    responseExcerpt,
+    error: `answered ${status}`,
+  };
+  if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
+  return finish(result);
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
@@ -171,7 +130,11 @@ function describeFailure(error: unknown, timeoutMs: number): string {
  * The first `limit` bytes of the body as text. It reads a little further than it keeps, so that a
  * secret straddling the cut is still recognised and removed before the cut is made.
  */
-async function readExcerpt(response: Response, limit: number, secrets: readonly string[]): Promise<string> {
+async function readExcerpt(
+  response: EgressResponse,
+  limit: number,
+  secrets: readonly string[],
+): Promise<string> {
   if (response.body === null) return '';
   const margin = secrets.reduce((max, s) => Math.max(max, Buffer.byteLength(s)), 0);
   const wanted = limit + margin;

@@ -49,6 +49,26 @@ describe('reasonText', () => {
       },
       'latency: 2.123, allowed min 0, max +5% (9 treatment / 8 control, window 5m)',
     ],
+    [
+      {
+        check: 'latency',
+        value: 2.5,
+        interval: null,
+        allowed: { max: 2 },
+        samples: { treatment: 900, control: 0 },
+        window: 'wave',
+        judgedBy: 'value' as const,
+      },
+      'latency: 2.5 (judged by value), allowed max 2 (900 treatment / 0 control, window wave)',
+    ],
+    [
+      {
+        ...rollbackEvent.data.reasons[0]!,
+        judgedBy: 'interval' as const,
+        explanation: 'the whole interval [0.036, 0.046] lies above max 0.03',
+      },
+      'compliance-errors: the whole interval [0.036, 0.046] lies above max 0.03 (5120 treatment / 4980 control, window 1h)',
+    ],
   ])('%#', (reason, text) => {
     expect(reasonText(reason)).toBe(text);
   });

@@ -33,6 +33,12 @@ function actionHeadline(event: WebhookEvent): string {
       return `${rollout} paused ${during(wave)}`;
     case 'rollout.completed':
       return `${rollout} completed: ${flag} released to 100%`;
+    case 'rollout.resolved': {
+      const checks = event.data.reasons.map((r) => r.check).join(', ');
+      return event.data.resolves === 'rollout'
+        ? `Resolved: ${rollout}'s alerts are over ${during(wave)}`
+        : `Resolved: ${checks} back within limits on ${rollout} ${during(wave)}`;
+    }
   }
 }
 
@@ -49,15 +55,18 @@ export function allowedText(allowed: WebhookReason['allowed']): string {
   return parts.join(', ');
 }
 
-/** `compliance-errors: 0.041 [0.036, 0.046], allowed max 0.03 (5120 treatment / 4980 control, window 1h)` */
+/**
+ * `compliance-errors: the whole interval [0.036, 0.046] lies above max 0.03 (5120 treatment / 4980 control,
+ * window 1h)`; without an explanation (older decisions) `compliance-errors: 0.041 [0.036, 0.046], allowed max 0.03 (…)`.
+ */
 export function reasonText(reason: WebhookReason): string {
+  const counts = `(${reason.samples.treatment} treatment / ${reason.samples.control} control, window ${reason.window})`;
+  if (reason.explanation !== undefined) return `${reason.check}: ${reason.explanation} ${counts}`;
   const value = reason.value === null ? 'no data' : number(reason.value);
   const interval =
     reason.interval === null ? '' : ` [${number(reason.interval[0])}, ${number(reason.interval[1])}]`;
-  return (
-    `${reason.check}: ${value}${interval}, allowed ${allowedText(reason.allowed)} ` +
-    `(${reason.samples.treatment} treatment / ${reason.samples.control} control, window ${reason.window})`
-  );
+  const byValue = reason.judgedBy === 'value' ? ' (judged by value)' : '';
+  return `${reason.check}: ${value}${interval}${byValue}, allowed ${allowedText(reason.allowed)} ${counts}`;
 }
 
 /** Headline, the decision's own sentence, and one line per check. */

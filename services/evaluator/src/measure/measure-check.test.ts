@@ -51,15 +51,42 @@ describe('windowOf', () => {
   it.each([
     ['wave', errorRate, { kind: 'wave', waveEpoch: 2 }, 'wave', 1800],
     [
-      '1h',
+      '1h, within its first hour: since the wave began',
       check({ window: { ms: HOUR, text: '1h' } }),
-      { kind: 'range', fromMs: 10 * HOUR - HOUR, toMs: 10 * HOUR },
+      { kind: 'range', fromMs: 10 * HOUR - HOUR / 2, toMs: 10 * HOUR },
       '1h',
-      3600,
+      1800,
     ],
   ])('%s', (_name, c, buckets, label, seconds) => {
     const window = windowOf(c, stateIn(2, 10 * HOUR - HOUR / 2), 10 * HOUR);
     expect(window).toMatchObject({ buckets, measurement: { label, to: 10 * HOUR }, seconds });
+  });
+
+  it('restarts a trailing window every half window, each restart at its share of the error budget', () => {
+    const c = check({ window: { ms: HOUR, text: '1h' }, confidence: 0.95 });
+    const window = windowOf(c, stateIn(2, 0), 6 * HOUR + 60_000);
+    // restart 11 began at 5.5 h: between half and a whole window of data
+    expect(window).toMatchObject({
+      buckets: { kind: 'range', fromMs: 5.5 * HOUR, toMs: 6 * HOUR + 60_000 },
+      measurement: { from: 5.5 * HOUR, restart: { index: 11 } },
+      seconds: 1860,
+    });
+    expect(window?.confidence).toBeCloseTo(1 - 0.05 / (12 * 13), 12);
+    const m = measurementOf(c, window!, ratioOf(40, 5_000), null);
+    const wide = m?.treatment.interval ?? [0, 0];
+    const plain = measurementOf(c, { ...window!, confidence: 0.95 }, ratioOf(40, 5_000), null)?.treatment
+      .interval ?? [0, 0];
+    expect(wide[1] - wide[0]).toBeGreaterThan(plain[1] - plain[0]);
+    expect(m?.confidence).toBe(0.95);
+  });
+
+  it('reads the last window length before wave 1', () => {
+    const c = check({ window: { ms: HOUR, text: '1h' } });
+    const window = windowOf(c, { ...stateIn(1, 0), history: [] }, 5 * HOUR);
+    expect(window).toMatchObject({
+      buckets: { kind: 'range', fromMs: 4 * HOUR, toMs: 5 * HOUR },
+      seconds: 3600,
+    });
   });
 
   it('has nothing to read before wave 1', () => {
@@ -82,6 +109,7 @@ describe('measurementOf', () => {
     buckets: { kind: 'wave', waveEpoch: 1 } as BucketWindow,
     measurement: { from: 0, to: 1, label: 'wave' },
     seconds: 60,
+    confidence: 0.95,
   };
 
   it('gives an absolute check its value, samples and one-sample interval', () => {

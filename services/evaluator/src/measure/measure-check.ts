@@ -6,6 +6,7 @@ import {
   type ReferenceChoice,
   type RolloutState,
   referenceFor,
+  trailingWindow,
 } from '@rollout-guard/shared/decision';
 import type { Check } from '@rollout-guard/shared/spec';
 import {
@@ -32,6 +33,8 @@ export interface CheckWindow {
   readonly buckets: BucketWindow;
   readonly measurement: MeasurementWindow;
   readonly seconds: number;
+  /** The confidence the window's intervals are computed at (a trailing window's restart spends less). */
+  readonly confidence: number;
 }
 
 /** The wave the rollout is in (its last record), or undefined before wave 1. */
@@ -43,23 +46,41 @@ function currentWave(state: RolloutState) {
 /**
  * `wave` (the default) is everything since the current wave began: its running totals, under the wave's
  * epoch (the number of waves entered so far, as the collector's matcher view has it). A duration is a
- * trailing window ending now.
+ * trailing window that restarts every half window length from the wave's start, each restart at its share
+ * of the error budget (`trailingWindow`), so its intervals hold over the life of the wave; before wave 1 it
+ * is simply the last window length, at the check's confidence.
  */
 export function windowOf(check: Check, state: RolloutState, now: number): CheckWindow | undefined {
+  const wave = currentWave(state);
   if (check.window === 'wave') {
-    const wave = currentWave(state);
     if (wave === undefined) return undefined;
     return {
       buckets: { kind: 'wave', waveEpoch: wave.epoch },
       measurement: { from: wave.startedAt, to: now, label: 'wave' },
       seconds: Math.max(0, (now - wave.startedAt) / 1000),
+      confidence: check.confidence,
     };
   }
-  const from = now - check.window.ms;
+  if (wave === undefined) {
+    const from = now - check.window.ms;
+    return {
+      buckets: { kind: 'range', fromMs: from, toMs: now },
+      measurement: { from, to: now, label: check.window.text },
+      seconds: check.window.ms / 1000,
+      confidence: check.confidence,
+    };
+  }
+  const trailing = trailingWindow(wave.startedAt, now, check.window.ms, check.confidence);
   return {
-    buckets: { kind: 'range', fromMs: from, toMs: now },
-    measurement: { from, to: now, label: check.window.text },
-    seconds: check.window.ms / 1000,
+    buckets: { kind: 'range', fromMs: trailing.from, toMs: now },
+    measurement: {
+      from: trailing.from,
+      to: now,
+      label: check.window.text,
+      restart: { index: trailing.restart, confidence: trailing.confidence },
+    },
+    seconds: Math.max(0, (now - trailing.from) / 1000),
+    confidence: trailing.confidence,
   };
 }
 
@@ -129,14 +150,14 @@ export function measurementOf(
 ): Measurement | undefined {
   if (treatment === null) return undefined;
   const how = aggregationOf(check);
-  const confidence = check.confidence;
-  const base = { window: window.measurement, confidence };
+  const confidence = window.confidence;
+  const base = { window: window.measurement, confidence: check.confidence };
   if (check.compare === 'absolute') {
     return measurementFromStats({
       ...base,
       treatment: {
         ...cohortValue(treatment, how, window.seconds),
-        interval: absoluteInterval(treatment, how, { confidence }),
+        interval: absoluteInterval(treatment, how, { confidence, windowSeconds: window.seconds }),
       },
     });
   }
@@ -149,7 +170,12 @@ export function measurementOf(
   }
   const against = reference.kind === 'control' ? 'control' : 'baseline';
   const interval = (relative: boolean) =>
-    compareInterval(treatment, referenceStats, how, { confidence, relative, reference: against });
+    compareInterval(treatment, referenceStats, how, {
+      confidence,
+      relative,
+      reference: against,
+      windowSeconds: window.seconds,
+    });
   return measurementFromStats({
     ...base,
     treatment: treatmentValue,

@@ -13,6 +13,9 @@ export interface PromqlValues {
   readonly control?: PromqlValue;
 }
 
+/** Why a PromQL check has no interval: Prometheus hands over a number, not the samples behind it. */
+export const NO_INTERVAL = 'a PromQL value has no confidence interval';
+
 /** A value older than this many polling intervals is stale: no data rather than an old number. */
 export const STALE_AFTER_INTERVALS = 3;
 
@@ -42,7 +45,7 @@ export function promqlMeasurement(
   if (check.compare === 'absolute') {
     return {
       window,
-      treatment: { samples, value: treatment.value },
+      treatment: { samples, value: treatment.value, noInterval: NO_INTERVAL },
       confidence: check.confidence,
     };
   }
@@ -58,8 +61,10 @@ export function promqlMeasurement(
     reference: { samples, value: control.value },
     referenceKind: 'control',
     difference: {
-      absolute: { estimate: absolute, interval: [absolute, absolute] },
-      ...(relative === undefined ? {} : { relative: { estimate: relative, interval: [relative, relative] } }),
+      absolute: { estimate: absolute, interval: [absolute, absolute], noInterval: NO_INTERVAL },
+      ...(relative === undefined
+        ? {}
+        : { relative: { estimate: relative, interval: [relative, relative], noInterval: NO_INTERVAL } }),
     },
     confidence: check.confidence,
   };

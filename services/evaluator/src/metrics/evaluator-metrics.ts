@@ -62,7 +62,7 @@ export function createEvaluatorMetrics(registry: Registry) {
     }),
     promqlErrors: new Counter({
       name: 'rollout_guard_promql_errors_total',
-      help: 'Failed PromQL polls (timeouts, HTTP errors, bad answers); never counted as a breach.',
+      help: 'Failed PromQL polls (timeouts, HTTP errors, bad answers, egress refusals, answers over the size cap); never counted as a breach.',
       labelNames: ['reason'] as const,
       registers,
     }),

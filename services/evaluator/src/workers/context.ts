@@ -1,5 +1,11 @@
+import type { Egress } from '@rollout-guard/shared/egress';
 import type { Queues } from '@rollout-guard/shared/jobs';
-import type { DeliveryLog, RedisConnection, RolloutStore } from '@rollout-guard/shared/store';
+import type {
+  DeliveryLog,
+  RedisConnection,
+  RetentionPolicy,
+  RolloutStore,
+} from '@rollout-guard/shared/store';
 import type { RetryPolicy } from '../delivery/backoff.ts';
 import type { ResolveSecret } from '../delivery/secret.ts';
 import type { EvaluatorMetrics } from '../metrics/evaluator-metrics.ts';
@@ -14,9 +20,14 @@ export interface WorkerContext {
   readonly log: WorkerLog;
   /** The clock every decision is taken by (tests may move it). */
   readonly now: () => number;
+  /** Every outbound request (webhooks, PromQL) goes through it: the egress policy. */
+  readonly egress: Egress;
+  /** How long rollouts' records are kept, and when this process trims them next (epoch ms). */
+  readonly retention: { readonly policy: RetentionPolicy; readonly everyMs: number; nextAt: number };
+  /** Largest PromQL answer read, in bytes. */
+  readonly promqlMaxResponseBytes: number;
   readonly delivery: {
     readonly timeoutMs: number;
-    readonly allowedHosts?: readonly string[];
     readonly resolveSecret: ResolveSecret;
     /** Base of the evidence links in webhooks: the collector's public URL. */
     readonly evidenceBaseUrl: string;

@@ -1,3 +1,4 @@
+import { defaultEgressPolicy } from '@rollout-guard/shared/egress';
 import { deliverJobId } from '@rollout-guard/shared/jobs';
 import { operate, testSpec } from '@rollout-guard/shared/store';
 import { Webhook } from 'standardwebhooks';
@@ -75,6 +76,28 @@ describe('deliver', () => {
     expect(metrics.values).toContainEqual(
       expect.objectContaining({ labels: { format: 'standard', reason: 'stopped' }, value: 1 }),
     );
+  });
+
+  it('records a delivery the egress policy refuses as stopped, with the reason, and sends nothing', async () => {
+    const { deliveryId } = await startRollout((_req, res) => res.end('ok'), {
+      egressPolicy: defaultEgressPolicy,
+    });
+    await expect
+      .poll(async () => (await evaluator.ctx.deliveryLog.get(deliveryId))?.status, { timeout: 10_000 })
+      .toBe('stopped');
+    const attempts = await evaluator.ctx.deliveryLog.attempts(deliveryId);
+    expect(attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        outcome: 'stopped',
+        error: expect.stringMatching(
+          /^127\.0\.0\.1 is a loopback address, refused by the egress policy; set EGRESS_ALLOW_LOOPBACK=true to allow it$/,
+        ),
+      }),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.requests).toHaveLength(0);
+    expect(await evaluator.ctx.deliveryLog.attempts(deliveryId)).toHaveLength(1);
   });
 
   it('retries an attempt that hangs past the timeout', async () => {

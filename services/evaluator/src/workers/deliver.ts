@@ -78,7 +78,7 @@ async function attempt(
   const event = webhookEvent(record.webhook, decision, ctx.delivery.evidenceBaseUrl);
   const result = await attemptDelivery(event, target, {
     timeoutMs: ctx.delivery.timeoutMs,
-    allowedHosts: ctx.delivery.allowedHosts,
+    egress: ctx.egress,
     resolveSecret: ctx.delivery.resolveSecret,
     path: `actions.${record.action}[${record.targetIndex}]`,
     now: () => new Date(ctx.now()),

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createEgress, defaultEgressPolicy } from '@rollout-guard/shared/egress';
 import { rolloutSpecSchema } from '@rollout-guard/shared/spec';
 import { createRolloutStore, operate, type RolloutStore } from '@rollout-guard/shared/store';
 import { freePort, startRedis, type TestRedis } from '@rollout-guard/shared/testing';
@@ -27,6 +29,9 @@ let dir: string;
 let receiver: TestReceiver;
 let evaluator: EvaluatorCore;
 let errorRatio = { on: 0.01, off: 0.01 };
+// Prometheus and the target listen on loopback, which the default policy refuses.
+const egress = createEgress({ ...defaultEgressPolicy, allowLoopback: true });
+const query = { egress, timeoutMs: 2_000, maxBytes: 1024 * 1024 };
 
 beforeAll(async () => {
   server = await startRedis({ appendonly: false });
@@ -63,7 +68,13 @@ beforeAll(async () => {
   );
   // Up and scraped once: the query answers both series.
   const deadline = Date.now() + 30_000;
-  while ((await queryPrometheus(prometheusUrl, 'checkout_error_ratio', 1_000).catch(() => [])).length < 2) {
+  while (
+    (
+      await queryPrometheus(prometheusUrl, 'checkout_error_ratio', { ...query, timeoutMs: 1_000 }).catch(
+        () => [],
+      )
+    ).length < 2
+  ) {
     if (Date.now() > deadline) throw new Error('prometheus did not scrape the test target within 30 s');
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -77,6 +88,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   redis.disconnect();
   await server.stop();
+  await egress.close();
 });
 
 function promqlSpec(name: string, url: string, receiverUrl: string) {
@@ -131,10 +143,53 @@ describe('poll-promql', () => {
 
   it('counts an unreachable Prometheus as an error, never as data', async () => {
     const down = `http://127.0.0.1:${await freePort()}`;
-    await expect(queryPrometheus(down, 'up', 500)).rejects.toMatchObject({ reason: 'network' });
-    await expect(queryPrometheus(prometheusUrl, 'checkout_error_ratio[1m]', 2_000)).rejects.toMatchObject({
+    await expect(queryPrometheus(down, 'up', { ...query, timeoutMs: 500 })).rejects.toMatchObject({
+      reason: 'network',
+    });
+    await expect(queryPrometheus(prometheusUrl, 'checkout_error_ratio[1m]', query)).rejects.toMatchObject({
       reason: 'answer',
     });
+  });
+
+  it('queries under the egress policy: a refused address is an error, and no request is sent', async () => {
+    const strict = createEgress(defaultEgressPolicy);
+    try {
+      await expect(
+        queryPrometheus(prometheusUrl, 'checkout_error_ratio', { ...query, egress: strict }),
+      ).rejects.toMatchObject({
+        reason: 'egress',
+        message: expect.stringContaining('is a loopback address, refused by the egress policy'),
+      });
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('does not follow a redirect to another origin', async () => {
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(302, { location: `${prometheusUrl}/api/v1/query?query=up` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    const { port } = redirecting.address() as AddressInfo;
+    try {
+      await expect(queryPrometheus(`http://127.0.0.1:${port}`, 'up', query)).rejects.toMatchObject({
+        reason: 'egress',
+        message: expect.stringContaining('redirected to another origin'),
+      });
+    } finally {
+      redirecting.close();
+    }
+  });
+
+  it('reads an answer only up to its size cap', async () => {
+    await expect(
+      queryPrometheus(prometheusUrl, 'checkout_error_ratio', { ...query, maxBytes: 64 }),
+    ).rejects.toMatchObject({
+      reason: 'too-large',
+      message: expect.stringContaining('more than 64 bytes (PROMQL_MAX_RESPONSE_BYTES)'),
+    });
+    expect(await queryPrometheus(prometheusUrl, 'checkout_error_ratio', query)).toHaveLength(2);
   });
 });
 
@@ -167,6 +222,7 @@ describe('promqlMeasurement', () => {
     ).toEqual({
       samples: 100,
       value: 0.05,
+      noInterval: 'a PromQL value has no confidence interval',
     });
     expect(
       promqlMeasurement(check, wave, { treatment: { value: 0.05, at: 10_000 } }, 14_000),
@@ -185,5 +241,6 @@ describe('promqlMeasurement', () => {
     expect(m?.difference?.absolute?.estimate).toBeCloseTo(0.02, 12);
     expect(m?.difference?.relative?.estimate).toBeCloseTo(0.5, 12);
     expect(m?.referenceKind).toBe('control');
+    expect(m?.difference?.absolute?.noInterval).toBe('a PromQL value has no confidence interval');
   });
 });

@@ -1,3 +1,10 @@
+import {
+  type Egress,
+  EgressRefusedError,
+  type EgressResponse,
+  ResponseTooLargeError,
+  readCapped,
+} from '@rollout-guard/shared/egress';
 import type { JobPayload } from '@rollout-guard/shared/jobs';
 import { pollPromqlSchedulerId } from '@rollout-guard/shared/jobs';
 import { rolloutKeys } from '@rollout-guard/shared/redis';
@@ -13,7 +20,7 @@ export class PromqlError extends Error {
   override name = 'PromqlError';
   constructor(
     message: string,
-    readonly reason: 'timeout' | 'http' | 'network' | 'answer',
+    readonly reason: 'timeout' | 'http' | 'network' | 'answer' | 'too-large' | 'egress',
   ) {
     super(message);
   }
@@ -24,30 +31,47 @@ interface VectorSample {
   value: [number, string];
 }
 
+export interface PromqlQuery {
+  /** Every query goes through the egress policy. */
+  egress: Egress;
+  timeoutMs: number;
+  /** Largest answer read, in bytes. */
+  maxBytes: number;
+}
+
 /** Runs an instant query against Prometheus' HTTP API (`GET /api/v1/query`) and returns its vector. */
 export async function queryPrometheus(
   baseUrl: string,
   query: string,
-  timeoutMs: number,
+  options: PromqlQuery,
 ): Promise<VectorSample[]> {
+  const { egress, timeoutMs, maxBytes } = options;
   const url = new URL(`${baseUrl.replace(/\/+$/, '')}/api/v1/query`);
   url.searchParams.set('query', query);
-  let response: Response;
+  const signal = AbortSignal.timeout(timeoutMs);
+  let text: string;
+  let response: EgressResponse;
   try {
-    response = await fetch(url, {
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: { accept: 'application/json' },
-    });
+    response = await egress.fetch(url, { signal, headers: { accept: 'application/json' } });
+    text = (await readCapped(response, maxBytes)).toString('utf8');
   } catch (error) {
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    if (error instanceof EgressRefusedError) {
+      throw new PromqlError(`Prometheus at ${url.host}: ${error.message}`, 'egress');
+    }
+    if (error instanceof ResponseTooLargeError) {
+      throw new PromqlError(
+        `Prometheus at ${url.host} answered more than ${maxBytes} bytes (PROMQL_MAX_RESPONSE_BYTES); the query must return one series per cohort`,
+        'too-large',
+      );
+    }
+    const timedOut = signal.aborted;
     throw new PromqlError(
       timedOut
         ? `Prometheus at ${url.host} did not answer within ${timeoutMs} ms`
-        : `Prometheus at ${url.host} unreachable: ${(error as Error).message}`,
+        : `Prometheus at ${url.host} unreachable: ${describeCause(error)}`,
       timedOut ? 'timeout' : 'network',
     );
   }
-  const text = await response.text();
   if (!response.ok) {
     throw new PromqlError(
       `Prometheus at ${url.host} answered ${response.status}: ${text.slice(0, 200)}`,
@@ -67,6 +91,12 @@ export async function queryPrometheus(
     );
   }
   return body.data.result as VectorSample[];
+}
+
+function describeCause(error: unknown): string {
+  const cause = (error as { cause?: { message?: string; code?: string } }).cause;
+  const message = (error as Error).message;
+  return cause?.message ? `${message}: ${cause.code ?? cause.message}` : message;
 }
 
 /** Picks each cohort's value out of the query's series by the cohort label. */
@@ -105,7 +135,11 @@ export async function pollPromql(ctx: WorkerContext, payload: JobPayload<'poll-p
   if (check === undefined || check.metric.kind !== 'promql') return;
   const { query, cohortLabel, interval, url } = check.metric;
   try {
-    const samples = await queryPrometheus(url, query, Math.min(PROMQL_TIMEOUT_MS, interval.ms));
+    const samples = await queryPrometheus(url, query, {
+      egress: ctx.egress,
+      timeoutMs: Math.min(PROMQL_TIMEOUT_MS, interval.ms),
+      maxBytes: ctx.promqlMaxResponseBytes,
+    });
     const values = cohortValues(samples, cohortLabel, spec.spec.cohorts);
     const key = rolloutKeys(payload.rollout).promqlValues(metricKeyPart(check.name));
     const fields = Object.entries(values).flatMap(([cohort, value]) => [cohort, JSON.stringify(value)]);

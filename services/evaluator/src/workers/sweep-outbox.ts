@@ -1,3 +1,4 @@
+import { trimRetention } from '@rollout-guard/shared/store';
 import type { WorkerContext } from './context.ts';
 import { dispatchOutbox } from './dispatch.ts';
 import { syncPromqlSchedulers } from './poll-promql.ts';
@@ -7,12 +8,27 @@ export const ORPHAN_AFTER_MS = 5_000;
 
 /**
  * Re-enqueues outbox entries whose evaluator died between storing a decision and enqueueing its jobs,
- * repairs the collector's matcher view of each rollout and the PromQL polling schedule, and trims the
+ * repairs the collector's matcher view of each rollout and the PromQL polling schedule, copies audit entries
+ * a writer stored but did not copy to the audit log, removes audit entries past their retention, and trims the
  * delivery log of deliveries that ended longer ago than its retention (at most 1,000 per sweep: a sweep
  * runs every 10 s, far more often than webhooks are sent). Racing a live evaluator is harmless: job ids are
  * the delivery and timer ids, so the second enqueue adds nothing, and a trim removes a record only if it
  * is unchanged since it was judged old.
  */
+/**
+ * Trims every rollout's record, archived ones included, to the retention (audit, decisions, spec
+ * versions, series states); each call does a bounded amount per rollout, and the next goes on.
+ */
+async function trimRollouts(ctx: WorkerContext, now: number): Promise<void> {
+  const names = [...(await ctx.store.listRollouts()), ...(await ctx.store.listArchived())];
+  for (const name of names) {
+    const trimmed = await trimRetention(ctx.redis, name, ctx.retention.policy, now);
+    if (Object.values(trimmed).some((count) => count > 0)) {
+      ctx.log.info({ rollout: name, ...trimmed }, 'records past retention removed');
+    }
+  }
+}
+
 export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
   const now = ctx.now();
   let swept = 0;
@@ -29,10 +45,19 @@ export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
       swept += orphans.length;
     }
     await ctx.store.syncActive(rollout);
+    const copied = await ctx.store.copyAudit(rollout);
+    if (copied > 0)
+      ctx.log.warn({ rollout, entries: copied }, 'audit entries copied to the log by the sweeper');
   }
   await syncPromqlSchedulers(ctx);
+  const expired = await ctx.store.trimAuditLog(now);
+  if (expired > 0) ctx.log.info({ entries: expired }, 'audit entries past retention removed from the log');
   const trimmed = await ctx.deliveryLog.trim({ now });
   if (trimmed > 0)
     ctx.log.info({ deliveries: trimmed }, 'ended deliveries past retention removed from the log');
+  if (now >= ctx.retention.nextAt) {
+    ctx.retention.nextAt = now + ctx.retention.everyMs;
+    await trimRollouts(ctx, now);
+  }
   return swept;
 }

@@ -1,5 +1,6 @@
 import { checkpointJobId, deliverJobId } from '@rollout-guard/shared/jobs';
-import { operate, testSpec } from '@rollout-guard/shared/store';
+import { globalKeys, rolloutKeys } from '@rollout-guard/shared/redis';
+import { DEFAULT_RETENTION, operate, testSpec } from '@rollout-guard/shared/store';
 import { describe, expect, it } from 'vitest';
 import { useEvaluatorTestBed } from '../evaluator-test-kit.ts';
 import { sweepOutbox } from './sweep-outbox.ts';
@@ -41,6 +42,43 @@ describe('outbox sweeper', () => {
   });
 });
 
+describe('audit log', () => {
+  it('gets what a writer stored but did not copy from the sweep, and loses entries past retention', async () => {
+    const evaluator = await bed.startEvaluator({ tickEveryMs: HOUR, sweepEveryMs: HOUR });
+    await bed.store.putSpec({
+      spec: testSpec('crashed'),
+      source: '',
+      contentType: 'application/json',
+      actor: 'ana',
+    });
+    // As if a collector died between storing an operator's action with the state and copying it to the log.
+    await evaluator.ctx.redis.xadd(
+      rolloutKeys('crashed').audit,
+      '*',
+      'rev',
+      '2',
+      'entry',
+      JSON.stringify({
+        at: Date.now(),
+        kind: 'transition',
+        actor: 'ana',
+        specVersion: 1,
+        event: { type: 'pause', actor: 'ana', reason: 'checking' },
+        from: null,
+        to: null,
+        decisions: [],
+        summary: 'pause',
+      }),
+    );
+    const read = () => bed.store.readAuditLog({ order: 'asc', limit: 10 });
+    expect((await read()).entries.map((e) => e.event.type)).toEqual(['spec-stored']);
+    await sweepOutbox(evaluator.ctx);
+    expect((await read()).entries.map((e) => e.event.type)).toEqual(['spec-stored', 'pause']);
+    await sweepOutbox(evaluator.ctx);
+    expect((await read()).entries).toHaveLength(2);
+  });
+});
+
 describe('delivery log retention', () => {
   it('is trimmed by the periodic sweep: ended deliveries past retention go, pending ones stay', async () => {
     // Retention of one second, a sweep every second (the test kit's): the scheduled sweep does the trimming.
@@ -71,6 +109,24 @@ describe('delivery log retention', () => {
     expect((await log.list({ rollout: 'kept' })).map((r) => [r.id, r.status])).toEqual([
       ['pending.rollback.0', 'pending'],
     ]);
+  });
+});
+
+describe('rollout retention', () => {
+  it('is trimmed by the periodic sweep, archived rollouts included', async () => {
+    const put = (name: string) =>
+      bed.store.putSpec({ spec: testSpec(name), source: '', contentType: 'application/json', actor: 'ana' });
+    for (let i = 0; i < 3; i++) await put('many-versions');
+    for (let i = 0; i < 3; i++) await put('archived-one');
+    await bed.redis.smove(globalKeys.rollouts, globalKeys.archived, 'archived-one');
+    await bed.startEvaluator({
+      retention: { ...DEFAULT_RETENTION, specVersions: 1 },
+      retentionEveryMs: 200,
+      sweepEveryMs: 100,
+    });
+    const versions = async (name: string) => (await bed.store.listSpecVersions(name)).map((v) => v.version);
+    await expect.poll(() => versions('many-versions'), { timeout: 10_000 }).toEqual([3]);
+    await expect.poll(() => versions('archived-one'), { timeout: 10_000 }).toEqual([3]);
   });
 });
 

@@ -6,21 +6,16 @@ import type { FlagsmithTarget } from '../targets.ts';
 // POST /api/experiments/environments/{environment_key}/update-flag-v1/ with
 // `Authorization: Api-Key <token>`; features are named, no internal ids to look up; 204 on success.
 // We chose it over the older feature-state endpoints because those need the feature state's id,
-// which would take a second request per delivery.
-// - rollback: `{feature: {name}, enabled: false, value: {type: "boolean", value: "false"}}` (the
-//   endpoint requires a value; a boolean flag's is restated as false).
-// - advance: re-weights the multivariate option that serves the treatment:
-//   `{feature: {name}, multivariate_feature_state_values: [{multivariate_feature_option, percentage_allocation, value}]}`.
+// which would take a second request per delivery. The request schema we follow is
+// vendor-apis/flagsmith-update-flag-v1.schema.json.
+// - rollback: `{feature: {name}, enabled: false}`: the flag is off in the environment, its value kept.
+// - advance: `{feature: {name}, multivariate_options: [{id, percentage_allocation}]}`: the treatment
+//   option serves the wave's percent, everyone else the environment's default value (the control).
+//   Flagsmith reads the list as the feature's whole set of options: a feature for a rollout has one.
 // The spec's `url` is the Admin API base (…/api/v1); this endpoint lives beside it under /api/experiments.
 
 function apiRoot(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
-}
-
-function flagsmithValue(value: string | number | boolean) {
-  if (typeof value === 'boolean') return { type: 'boolean', value: String(value) };
-  if (typeof value === 'number') return { type: 'integer', value: String(value) };
-  return { type: 'string', value };
 }
 
 export const buildFlagsmith: RequestBuilder<FlagsmithTarget> = function buildFlagsmith(event, target, ctx) {
@@ -32,7 +27,7 @@ export const buildFlagsmith: RequestBuilder<FlagsmithTarget> = function buildFla
   const feature = { name: event.data.flag };
   let body: Record<string, unknown>;
   if (event.type === 'rollout.rollback') {
-    body = { feature, enabled: false, value: { type: 'boolean', value: 'false' } };
+    body = { feature, enabled: false };
   } else {
     if (target.variant === undefined) {
       throw new DeliveryConfigError(
@@ -41,13 +36,7 @@ export const buildFlagsmith: RequestBuilder<FlagsmithTarget> = function buildFla
     }
     body = {
       feature,
-      multivariate_feature_state_values: [
-        {
-          multivariate_feature_option: target.variant.optionId,
-          percentage_allocation: event.data.wave.percent,
-          value: flagsmithValue(target.variant.value),
-        },
-      ],
+      multivariate_options: [{ id: target.variant.optionId, percentage_allocation: event.data.wave.percent }],
     };
   }
   return {

@@ -1,5 +1,5 @@
 import type { WebhookEvent } from '@rollout-guard/shared/webhooks';
-import type { BuildContext, DeliveryRequest, SkippedDelivery } from '../request.ts';
+import type { BuildContext, BuiltDelivery } from '../request.ts';
 import type { DeliveryTarget } from '../targets.ts';
 import { buildAlertmanager } from './alertmanager.ts';
 import { buildFlagsmith } from './flagsmith.ts';
@@ -13,11 +13,7 @@ import { buildUnleash } from './unleash.ts';
  * The request `target`'s system documents for `event`, or why this format has nothing to send.
  * Throws DeliveryConfigError when the target cannot be served as configured.
  */
-export function buildRequest(
-  event: WebhookEvent,
-  target: DeliveryTarget,
-  ctx: BuildContext,
-): DeliveryRequest | SkippedDelivery {
+export function buildRequest(event: WebhookEvent, target: DeliveryTarget, ctx: BuildContext): BuiltDelivery {
   switch (target.format) {
     case 'standard':
       return buildStandard(event, target, ctx);

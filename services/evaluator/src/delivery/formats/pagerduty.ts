@@ -1,15 +1,26 @@
-import type { WebhookEvent } from '@rollout-guard/shared/webhooks';
-import { jsonHeaders, type RequestBuilder, userAgent } from '../request.ts';
-import { headline, plainSummary } from '../summary.ts';
+import { createHash } from 'node:crypto';
+import type { WebhookEvent, WebhookReason } from '@rollout-guard/shared/webhooks';
+import { type DeliveryRequest, jsonHeaders, type RequestBuilder, sendEach, userAgent } from '../request.ts';
+import { headline, plainSummary, reasonText } from '../summary.ts';
 import type { PagerDutyTarget } from '../targets.ts';
 
-// PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/):
-// POST https://events.pagerduty.com/v2/enqueue with `routing_key`, `event_action: trigger`,
-// `dedup_key` and `payload {summary (≤ 1024 chars), source, severity, timestamp, component, group,
-// class, custom_details}`, plus `links`, `client` and `client_url`. It answers 202 with the
-// dedup_key; the dedup_key is the decision id, so retries and redeliveries raise one alert.
+// PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/ and
+// …/resolve-events/; our schema of it: ../vendor-apis/pagerduty-events-v2.schema.json): POST
+// https://events.pagerduty.com/v2/enqueue, one event per request, with `routing_key`, `event_action`
+// (`trigger` | `resolve`), `dedup_key` (≤ 255 characters) and, for a trigger, `payload {summary
+// (≤ 1024 characters), source, severity, timestamp, component, group, class, custom_details}`, `links`,
+// `client`, `client_url`. It answers 202 with the dedup_key, 400 for an invalid event, 429 when
+// throttled (retried with backoff).
+//
+// An alert is keyed by rollout and check: `rollout-guard/<rollout>/<check>` for each check an event
+// names (one PagerDuty event per check), `…/checkpoint` for a no-go verdict, `…/rollout` for what no check
+// raised (an operator's pause or rollback, a delivery that gave up). A retry sends the same keys, so
+// PagerDuty deduplicates it, and `rollout.resolved` resolves exactly the keys its triggers opened.
 
 type Severity = 'critical' | 'error' | 'warning' | 'info';
+
+export const PAGERDUTY_SUMMARY_MAX = 1024;
+export const PAGERDUTY_DEDUP_KEY_MAX = 255;
 
 /** What pages on-call, and how loudly; other events skip this format (nothing for on-call to do). */
 export function pagerDutySeverity(event: WebhookEvent): Severity | undefined {
@@ -27,28 +38,57 @@ export function pagerDutySeverity(event: WebhookEvent): Severity | undefined {
   }
 }
 
-export const buildPagerDuty: RequestBuilder<PagerDutyTarget> = function buildPagerDuty(event, target, ctx) {
-  const severity = pagerDutySeverity(event);
-  if (severity === undefined) {
-    return {
-      skipped: `pagerduty pages on rollbacks, alerts, pauses and no-go verdicts, not on ${event.type} ${event.data.verdict}`,
-    };
+/** The dedup_key of one rollout's alert about `subject` (a check, `checkpoint` or `rollout`). */
+export function pagerDutyDedupKey(rollout: string, subject: string): string {
+  const key = `rollout-guard/${rollout}/${subject}`;
+  if (key.length <= PAGERDUTY_DEDUP_KEY_MAX) return key;
+  // Still stable per rollout and check, within PagerDuty's limit.
+  return `rollout-guard/${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/** Cut to PagerDuty's limit, saying so. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** The subjects an event pages about: its checks, or the checkpoint, or the rollout as a whole. */
+export function pagerDutySubjects(event: WebhookEvent): { subject: string; reason?: WebhookReason }[] {
+  if (event.data.reasons.length > 0 && event.type !== 'rollout.verdict') {
+    return event.data.reasons.map((reason) => ({ subject: reason.check, reason }));
   }
-  const routingKey = ctx.resolveSecret(target.routingKey, `${ctx.path}.routingKey`);
+  return [{ subject: event.type === 'rollout.verdict' ? 'checkpoint' : 'rollout' }];
+}
+
+/** The events PagerDuty should receive for `event`, without the routing key. */
+export function pagerDutyEvents(event: WebhookEvent): Record<string, unknown>[] | undefined {
   const { data } = event;
-  const body = {
-    routing_key: routingKey,
+  if (event.type === 'rollout.resolved') {
+    const subjects = event.data.reasons.map((r) => r.check);
+    if (event.data.resolves === 'rollout') subjects.push('checkpoint', 'rollout');
+    return subjects.map((subject) => ({
+      event_action: 'resolve',
+      dedup_key: pagerDutyDedupKey(data.rollout, subject),
+    }));
+  }
+  const severity = pagerDutySeverity(event);
+  if (severity === undefined) return undefined;
+  const title = headline(event);
+  return pagerDutySubjects(event).map(({ subject, reason }) => ({
     event_action: 'trigger',
-    dedup_key: data.decisionId,
+    dedup_key: pagerDutyDedupKey(data.rollout, subject),
     payload: {
-      summary: headline(event).slice(0, 1024),
+      summary: truncate(
+        reason === undefined ? title : `${title}: ${reasonText(reason)}`,
+        PAGERDUTY_SUMMARY_MAX,
+      ),
       source: `rollout-guard/${data.rollout}`,
       severity,
       timestamp: event.timestamp,
       component: data.flag,
       group: data.rollout,
-      class: event.type,
+      class: reason === undefined ? event.type : reason.check,
       custom_details: {
+        decisionId: data.decisionId,
         verdict: data.verdict,
         wave: data.wave,
         specVersion: data.specVersion,
@@ -59,12 +99,23 @@ export const buildPagerDuty: RequestBuilder<PagerDutyTarget> = function buildPag
     links: [{ href: data.evidenceUrl, text: 'Evidence' }],
     client: 'rollout-guard',
     client_url: data.evidenceUrl,
-  };
-  return {
+  }));
+}
+
+export const buildPagerDuty: RequestBuilder<PagerDutyTarget> = function buildPagerDuty(event, target, ctx) {
+  const events = pagerDutyEvents(event);
+  if (events === undefined || events.length === 0) {
+    return {
+      skipped: `pagerduty pages on rollbacks, alerts, pauses and no-go verdicts and resolves them, not on ${event.type} ${event.data.verdict}`,
+    };
+  }
+  const routingKey = ctx.resolveSecret(target.routingKey, `${ctx.path}.routingKey`);
+  const requests: DeliveryRequest[] = events.map((body) => ({
     method: 'POST',
     url: target.url,
     headers: { ...jsonHeaders, 'user-agent': userAgent },
-    body: JSON.stringify(body),
+    body: JSON.stringify({ routing_key: routingKey, ...body }),
     redact: [routingKey],
-  };
+  }));
+  return { exchange: (send) => sendEach(send, requests) };
 };

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { jsonDepthOverflow } from './json-depth.ts';
+
+describe('jsonDepthOverflow', () => {
+  it.each([
+    ['a flat object', '{"a": 1}', 1, undefined],
+    ['two levels within two', '{"a": [1]}', 2, undefined],
+    ['two levels over one', '{"a": [1]}', 1, 6],
+    ['brackets inside strings', '{"a": "[[[{{{"}', 1, undefined],
+    ['an escaped quote inside a string', '{"a": "\\"[[["}', 1, undefined],
+    ['siblings at the same depth', '[[1], [2], [3]]', 2, undefined],
+    ['a deep body', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, 64, 64],
+  ])('%s', (_, text, max, offset) => {
+    expect(jsonDepthOverflow(text, max)).toBe(offset);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * docs/wiring-your-flag-system.md cannot rot: every rollout spec in it is accepted by the spec parser,
+ * every Kubernetes object is valid for its kind, and the controller sections agree with the examples
+ * under deploy/ they describe.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSpec, type RolloutSpec } from '@rollout-guard/shared/spec';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { root } from '../deploy/deploy-files.ts';
+import { validators } from '../deploy/kubernetes-schemas.ts';
+
+const page = readFileSync(join(root, 'docs/wiring-your-flag-system.md'), 'utf8');
+const schemas = validators(join(root, 'test/deploy/vendor/flagger-canary-crd.yaml'));
+
+/** The ```yaml blocks of one `## ` section. */
+function yamlBlocks(section: string): string[] {
+  const start = page.indexOf(`\n## ${section}\n`);
+  if (start < 0) throw new Error(`no section "${section}" in docs/wiring-your-flag-system.md`);
+  const end = page.indexOf('\n## ', start + 1);
+  const text = page.slice(start, end < 0 ? undefined : end);
+  return [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
+
+function specsOf(section: string): RolloutSpec[] {
+  return yamlBlocks(section)
+    .filter((block) => block.startsWith('apiVersion: rollout-guard/v1'))
+    .map((block) => {
+      const result = parseSpec(block);
+      if (!result.ok) throw new Error(`${section}: ${JSON.stringify(result.problems)}`);
+      return result.spec;
+    });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: manifests are read loosely after their schema check
+type Loose = any;
+
+function objectsOf(section: string): Loose[] {
+  return yamlBlocks(section)
+    .filter((block) => !block.startsWith('apiVersion: rollout-guard/v1'))
+    .map((block) => parse(block));
+}
+
+const deployYaml = (path: string): Loose => parse(readFileSync(join(root, 'deploy', path), 'utf8'));
+
+const SECTIONS = ['LaunchDarkly', 'Flagsmith', 'Argo Rollouts', 'Flagger'];
+
+describe('docs/wiring-your-flag-system.md', () => {
+  it.each(SECTIONS)('%s: every rollout spec parses, every Kubernetes object fits its schema', (section) => {
+    expect(specsOf(section).length).toBeGreaterThan(0);
+    for (const object of objectsOf(section)) {
+      const validate = schemas[`${object.apiVersion}/${object.kind}`];
+      expect(validate, `${section}: ${object.apiVersion} ${object.kind}`).toBeDefined();
+      expect(validate?.(object)).toEqual([]);
+    }
+  });
+
+  it('LaunchDarkly and Flagsmith: rollback and advance go to the flag system, advance with its ids', () => {
+    const [ld] = specsOf('LaunchDarkly');
+    expect(ld?.spec.actions.rollback.map((t) => t.format)).toEqual(['launchdarkly']);
+    expect(ld?.spec.actions.advance[0]).toMatchObject({
+      format: 'launchdarkly',
+      variations: expect.any(Object),
+    });
+    const [fs] = specsOf('Flagsmith');
+    expect(fs?.spec.actions.rollback.map((t) => t.format)).toEqual(['flagsmith']);
+    expect(fs?.spec.actions.advance[0]).toMatchObject({ format: 'flagsmith', variant: { optionId: 4711 } });
+  });
+
+  it('Argo Rollouts: the spec’s waves are the example Rollout’s weights, with approval auto', () => {
+    const [spec] = specsOf('Argo Rollouts');
+    const rollout = deployYaml('argo-rollouts/rollout.yaml');
+    const steps = rollout.spec.strategy.canary.steps as Loose[];
+    expect(spec?.spec.waves.map((w) => w.percent)).toEqual(steps.flatMap((s) => s.setWeight ?? []));
+    expect(spec?.spec.approval).toBe('auto');
+    const asked = steps.flatMap((s) => s.analysis?.args.filter((a: Loose) => a.name === 'rollout') ?? []);
+    expect(new Set(asked.map((a: Loose) => a.value))).toEqual(new Set([spec?.metadata.name]));
+    expect(spec?.spec.cohorts).toMatchObject({
+      attribute: 'k8s.pod.labels.role',
+      treatment: rollout.spec.strategy.canary.canaryMetadata.labels.role,
+      control: rollout.spec.strategy.canary.stableMetadata.labels.role,
+    });
+  });
+
+  it('Flagger: the Canary’s step weights are the waves below 100, and its hooks name the rollout', () => {
+    const [spec] = specsOf('Flagger');
+    const canary = deployYaml('flagger/canary.yaml');
+    const waves = spec?.spec.waves.map((w) => w.percent) ?? [];
+    expect(canary.spec.analysis.stepWeights).toEqual(waves.filter((p) => p < 100));
+    for (const hook of canary.spec.analysis.webhooks as Loose[]) {
+      expect(hook.metadata.rollout).toBe(spec?.metadata.name);
+    }
+    expect(spec?.spec.approval).toBe('manual');
+  });
+});
