@@ -1,5 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startPrometheus, type TestPrometheus } from '@rollout-guard/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../packages/cli/src/program.ts';
 import { type E2eSystem, startSystem } from './e2e-kit.ts';
 
 // A backtest through the real processes: the collector's API queues it, an evaluator runs the job against a
@@ -102,6 +106,40 @@ describe('backtest end to end', () => {
     expect(rolledBack.why).toContain('guardrail errors breached in wave 2 (100%)');
     const decision = run.decisions.find((d) => d.id === rolledBack.decisionId);
     expect(decision?.checks[0]).toMatchObject({ check: 'errors', outcome: 'breached' });
+  }, 60_000);
+
+  it('runs from the CLI: per wave when it would have gone or rolled back, and why', async () => {
+    const file = join(tmpdir(), `rg-backtest-${process.pid}.yaml`);
+    writeFileSync(file, SPEC);
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(
+      [
+        'backtest',
+        file,
+        '--from',
+        new Date(START).toISOString(),
+        '--to',
+        new Date(START + 120 * MINUTE).toISOString(),
+        '--prometheus',
+        prometheus.url,
+        '--poll-seconds',
+        '0.2',
+      ],
+      {
+        stdout: { write: (t: string) => (stdout += t), isTTY: false },
+        stderr: { write: (t: string) => (stderr += t), isTTY: false },
+        env: { ROLLOUT_GUARD_SERVER: system.stack.collectorUrl },
+      },
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/run 1: .* rolled-back/);
+    expect(stdout).toMatch(/wave 1 \(50%\) from .*: go at/);
+    expect(stdout).toMatch(
+      /wave 2 \(100%\) from .*: rolled-back at .* — guardrail errors breached in wave 2 \(100%\)/,
+    );
+    expect(stdout).toContain('1 of 1 run(s) rolled back');
   }, 60_000);
 
   it('refuses what it cannot run, saying why', async () => {
