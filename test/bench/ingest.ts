@@ -105,12 +105,11 @@ async function startReplicatedRedis(replicas: number) {
     ),
   );
   const deadline = Date.now() + 30_000;
-  while (
-    !(await withRedis(master.url, (redis) => redis.info('replication'))).includes(
-      `connected_slaves:${replicas}`,
-    )
-  ) {
-    if (Date.now() > deadline) throw new Error(`the ${replicas} replicas did not link up within 30 s`);
+  // Online, not just connected: WAIT counts a replica only once its first sync is done.
+  const online = async () =>
+    (await withRedis(master.url, (redis) => redis.info('replication'))).split('state=online').length - 1;
+  while ((await online()) < replicas) {
+    if (Date.now() > deadline) throw new Error(`the ${replicas} replicas were not online within 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return {

@@ -3,7 +3,9 @@
  * every Kubernetes object is valid for its kind, and the controller sections agree with the examples
  * under deploy/ they describe.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSpec, type RolloutSpec } from '@rollout-guard/shared/spec';
 import { describe, expect, it } from 'vitest';
@@ -36,17 +38,69 @@ function specsOf(section: string): RolloutSpec[] {
 // biome-ignore lint/suspicious/noExplicitAny: manifests are read loosely after their schema check
 type Loose = any;
 
+/** Alertmanager configuration files, checked by Alertmanager's own amtool. */
+const isAlertmanagerConfig = (block: string) => block.startsWith('route:');
+
 function objectsOf(section: string): Loose[] {
   return yamlBlocks(section)
-    .filter((block) => !block.startsWith('apiVersion: rollout-guard/v1'))
+    .filter((block) => !block.startsWith('apiVersion: rollout-guard/v1') && !isAlertmanagerConfig(block))
     .map((block) => parse(block));
 }
 
 const deployYaml = (path: string): Loose => parse(readFileSync(join(root, 'deploy', path), 'utf8'));
 
-const SECTIONS = ['LaunchDarkly', 'Flagsmith', 'Argo Rollouts', 'Flagger'];
+const SECTIONS = [
+  'Unleash',
+  'LaunchDarkly',
+  'Flagsmith',
+  'Argo Rollouts',
+  'Flagger',
+  'Slack',
+  'PagerDuty',
+  'Alertmanager',
+];
 
 describe('docs/wiring-your-flag-system.md', () => {
+  it('checks every section that has a snippet', () => {
+    const withSnippets = [...page.matchAll(/\n## (.+)\n/g)]
+      .map((m) => m[1]!)
+      .filter((section) => yamlBlocks(section).length > 0);
+    expect(withSnippets.sort()).toEqual([...SECTIONS].sort());
+  });
+
+  it('Alertmanager: the routing example is a configuration Alertmanager accepts', () => {
+    const configs = yamlBlocks('Alertmanager').filter(isAlertmanagerConfig);
+    expect(configs.length).toBeGreaterThan(0);
+    const dir = mkdtempSync(join(tmpdir(), 'rollout-guard-docs-'));
+    try {
+      for (const [i, config] of configs.entries()) {
+        const file = join(dir, `alertmanager-${i}.yml`);
+        writeFileSync(file, config);
+        // Debian's prometheus-alertmanager ships amtool; .ci/run installs it. Throws on a refused config.
+        execFileSync(process.env.AMTOOL_BIN ?? 'amtool', ['check-config', file], { stdio: 'pipe' });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('Unleash, PagerDuty and Alertmanager: the targets as the sections describe them', () => {
+    const [unleash] = specsOf('Unleash');
+    for (const action of ['rollback', 'advance'] as const) {
+      expect(unleash?.spec.actions[action]).toEqual([
+        expect.objectContaining({ format: 'unleash', project: 'default', environment: 'production' }),
+      ]);
+      expect(unleash?.spec.actions[action][0]).not.toHaveProperty('strategyId');
+    }
+    expect(specsOf('PagerDuty')[0]?.spec.actions.alert).toEqual([
+      expect.objectContaining({ format: 'pagerduty', url: 'https://events.pagerduty.com/v2/enqueue' }),
+    ]);
+    expect(specsOf('Alertmanager')[0]?.spec.actions.alert.map((t) => t.format)).toEqual([
+      'alertmanager-v2',
+      'alertmanager',
+    ]);
+  });
+
   it.each(SECTIONS)('%s: every rollout spec parses, every Kubernetes object fits its schema', (section) => {
     expect(specsOf(section).length).toBeGreaterThan(0);
     for (const object of objectsOf(section)) {

@@ -83,11 +83,25 @@ describe('a master failover under load on a Redis Cluster with replicas', () => 
     await queuesMaster.kill9();
     const exportsAtKill = exports;
     // The replica takes over after the cluster's node timeout (2 s); the load goes on through it.
-    await new Promise((resolve) => setTimeout(resolve, 6_000));
-    expect(await cluster.masterOf('{rollout-guard}:evaluate')).not.toBe(queuesMaster);
+    await expect
+      .poll(() => cluster.masterOf('{rollout-guard}:evaluate'), { timeout: 30_000, interval: 500 })
+      .not.toBe(queuesMaster);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     breach = true;
 
-    await expect.poll(() => received('/rollback').size, { timeout: 60_000, interval: 250 }).toBe(ROLLOUTS);
+    await expect
+      .poll(() => received('/rollback').size, { timeout: 90_000, interval: 250 })
+      .toBe(ROLLOUTS)
+      .catch(async (error: unknown) => {
+        // Which rollouts are missing and where they stand, with what the services logged last.
+        const standing: string[] = [];
+        for (const name of names) {
+          const state = (await store.getState(name))?.state;
+          standing.push(`${name}: ${state?.phase} ${JSON.stringify(state?.guardrails)}`);
+        }
+        const logged = services.flatMap((service) => service.process.lines.slice(-15));
+        throw new Error([(error as Error).message, ...standing, ...logged].join('\n'));
+      });
     sending = false;
     await load;
     // Ticks and sweeps keep running on both evaluators: nothing more may be decided.

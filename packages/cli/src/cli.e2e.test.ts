@@ -100,7 +100,8 @@ describe('the rollout-guard CLI against a running collector and evaluator', () =
     const port = await freePort();
     server = `http://127.0.0.1:${port}`;
     const { REDIS_URL: _ignored, ...inherited } = process.env;
-    const common = { ...inherited, REDIS_URL: redis.url, LOG_LEVEL: 'info' };
+    // The webhooks go to a receiver on loopback, which the egress policy refuses unless allowed.
+    const common = { ...inherited, REDIS_URL: redis.url, LOG_LEVEL: 'info', EGRESS_ALLOW_LOOPBACK: 'true' };
     const collector = spawnTs({
       args: ['services/collector/src/main.ts'],
       cwd: root,

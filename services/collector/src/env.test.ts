@@ -36,6 +36,29 @@ describe('collector loadEnv', () => {
     });
   });
 
+  it('reads the replica wait, the egress policy and the retention shared with the evaluator', () => {
+    expect(loadEnv({})).toMatchObject({
+      INGEST_WAIT_REPLICAS: 0,
+      INGEST_WAIT_TIMEOUT_MS: 1000,
+      EGRESS_ALLOW_LOOPBACK: 'false',
+      EGRESS_ALLOW_LINK_LOCAL: 'false',
+      EGRESS_ALLOW_PRIVATE: 'true',
+      EGRESS_ALLOWLIST: [],
+      AUDIT_LOG_RETENTION: '365d',
+    });
+    expect(loadEnv({ INGEST_WAIT_REPLICAS: '2', EGRESS_ALLOW_PRIVATE: 'false' })).toMatchObject({
+      INGEST_WAIT_REPLICAS: 2,
+      EGRESS_ALLOW_PRIVATE: 'false',
+    });
+    expect(() => loadEnv({ INGEST_WAIT_REPLICAS: 'one', AUDIT_LOG_RETENTION: '1h' })).toThrow(
+      [
+        "The collector's environment has 2 problems:",
+        '  INGEST_WAIT_REPLICAS: "one" is not a number of replicas; expected 0 (off), 1, 2…',
+        '  AUDIT_LOG_RETENTION: "1h" is not a retention of at least a day; expected a duration like "365d"',
+      ].join('\n'),
+    );
+  });
+
   it('ignores variables it does not know', () => {
     expect(loadEnv({ PATH: '/usr/bin', HOME: '/root' })).not.toHaveProperty('PATH');
   });

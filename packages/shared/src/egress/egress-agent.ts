@@ -39,6 +39,10 @@ export interface Egress {
    * `EgressRefusedError` before any byte of the request is sent.
    */
   fetch(url: string | URL, request?: EgressRequest): Promise<Response>;
+  /**
+   * Ends every connection, requests still in flight included: a service closes it once its workers
+   * stopped or gave up on what they were doing, so nothing may hold the shutdown past its deadline.
+   */
   close(): Promise<void>;
 }
 
@@ -123,7 +127,7 @@ export function createEgress(policy: EgressPolicy, options: EgressOptions = {}):
         current = next;
       }
     },
-    close: () => dispatcher.close(),
+    close: () => dispatcher.destroy(),
   };
 }
 

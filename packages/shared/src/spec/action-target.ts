@@ -6,6 +6,7 @@ export const TARGET_FORMATS = [
   'slack',
   'pagerduty',
   'alertmanager',
+  'alertmanager-v2',
   'unleash',
   'launchdarkly',
   'flagsmith',
@@ -69,6 +70,20 @@ export const alertmanagerTargetInput = z
     headers,
   })
   .meta({ description: "A POST of Alertmanager's webhook payload (version 4) to a receiver that reads it." });
+
+export const alertmanagerV2TargetInput = z
+  .strictObject({
+    format: z.literal('alertmanager-v2'),
+    url: httpUrl('an Alertmanager').meta({
+      description:
+        'Base URL of Alertmanager (its API v2 lives under /api/v2), like "http://alertmanager:9093".',
+    }),
+    headers,
+  })
+  .meta({
+    description:
+      "Posts alerts into Alertmanager's API v2, so its routes, silences and inhibitions apply; rollout.resolved ends them.",
+  });
 
 export const unleashTargetInput = z
   .strictObject({
@@ -164,6 +179,7 @@ export const actionTargetInput = z
       slackTargetInput,
       pagerdutyTargetInput,
       alertmanagerTargetInput,
+      alertmanagerV2TargetInput,
       unleashTargetInput,
       launchdarklyTargetInput,
       flagsmithTargetInput,

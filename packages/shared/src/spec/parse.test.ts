@@ -327,10 +327,10 @@ describe('a spec of hostile size or shape', () => {
 
   it('is validated in time linear in its keys, every one reported', () => {
     const limits = { maxKeys: 100_000, maxDepth: 32 };
-    const result = parseSpec(withKeys(16_000), { limits });
-    expect(result.ok ? 0 : result.problems.length).toBe(16_000);
+    const result = parseSpec(withKeys(4000), { limits });
+    expect(result.ok ? 0 : result.problems.length).toBe(4000);
     // Sixteen times the keys: about 16 times the time when linear, 256 when quadratic (as it was).
-    const ratio = fastest(withKeys(16_000), limits) / fastest(withKeys(1000), limits);
+    const ratio = fastest(withKeys(4000), limits) / fastest(withKeys(250), limits);
     expect(ratio).toBeLessThan(60);
   });
 

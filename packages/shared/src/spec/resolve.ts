@@ -147,6 +147,8 @@ export function resolveTarget(input: ActionTargetInput): ActionTarget {
       };
     case 'alertmanager':
       return { format: 'alertmanager', url: input.url, headers: input.headers ?? {} };
+    case 'alertmanager-v2':
+      return { format: 'alertmanager-v2', url: input.url, headers: input.headers ?? {} };
     case 'unleash':
       return {
         format: 'unleash',

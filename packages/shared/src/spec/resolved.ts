@@ -70,6 +70,11 @@ export type ActionTarget =
   | { readonly format: 'slack'; readonly url: string }
   | { readonly format: 'pagerduty'; readonly routingKey: Secret; readonly url: string }
   | {
+      readonly format: 'alertmanager-v2';
+      readonly url: string;
+      readonly headers: Readonly<Record<string, string>>;
+    }
+  | {
       readonly format: 'alertmanager';
       readonly url: string;
       readonly headers: Readonly<Record<string, string>>;

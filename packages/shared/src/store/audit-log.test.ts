@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { auditKeys, rolloutKeys } from '../redis/keys.ts';
 import type { AuditLogEntry } from './audit-log.ts';
+import { createDeliveryLog } from './delivery-log.ts';
 import { operate } from './operate.ts';
+import { removeRollout } from './remove-rollout.ts';
 import { useStoreSuite } from './store-test-kit.ts';
 import { testSpec } from './test-rollouts.ts';
 
@@ -182,19 +184,44 @@ describe('the audit log', () => {
     });
   });
 
-  it('removes entries past the retention, and from a rollout’s own stream only what was copied', async () => {
+  it('removes entries past the retention from the feed and every rollout’s copy', async () => {
     await create('alpha');
     await operate(suite.store, 'alpha', 'start', 'ana', undefined, 10);
     expect(await suite.store.trimAuditLog(Date.now())).toBe(0);
     expect(await suite.redis.xlen(auditKeys.feed)).toBe(2);
-    await suite.redis.xadd(rolloutKeys('alpha').audit, '*', 'rev', '1', 'entry', '{}');
-    // A year and a minute from now everything copied is past a year's retention.
+    // A year and a minute from now everything is past a year's retention.
     const removed = await suite.store.trimAuditLog(Date.now() + 365 * 86_400_000 + 60_000);
     expect(removed).toBe(4); // two in the feed, two in the rollout's copy
     expect(await suite.redis.xlen(auditKeys.feed)).toBe(0);
     expect(await suite.redis.xlen(auditKeys.rollout('alpha'))).toBe(0);
-    const own = await suite.store.readAudit('alpha');
-    expect(own.length).toBeGreaterThanOrEqual(1);
-    expect(own.at(-1)?.rev).toBe(1);
+  });
+
+  it('records a rollout’s deletion, and keeps its log after it', async () => {
+    await create('done');
+    await operate(suite.store, 'done', 'start', 'ana', undefined, 10);
+    await operate(suite.store, 'done', 'abort', 'ana', 'not needed', 20);
+    // Drained as an evaluator would.
+    const outbox = await suite.store.listOutbox('done');
+    await suite.store.removeOutbox(
+      'done',
+      outbox.map((entry) => entry.id),
+    );
+    const deliveries = createDeliveryLog(suite.redis);
+    const removed = await removeRollout(suite.redis, deliveries, {
+      name: 'done',
+      mode: 'delete',
+      actor: 'bo',
+      reason: 'cleanup',
+      auditRetentionMs: 86_400_000,
+    });
+    expect(removed.ok).toBe(true);
+    expect(await suite.store.getRollout('done')).toBeNull();
+    const page = await suite.store.readAuditLog({ rollout: 'done', order: 'desc', limit: 1 });
+    expect(page.entries[0]).toMatchObject({
+      kind: 'deleted',
+      actor: 'bo',
+      rollout: 'done',
+      summary: 'deleted by bo: cleanup',
+    });
   });
 });

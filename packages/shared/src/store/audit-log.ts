@@ -172,8 +172,8 @@ export async function hasAuditLog(redis: RedisConnection, name: string): Promise
 }
 
 /**
- * Removes entries older than the retention from the feed and from every rollout's copy (including deleted
- * rollouts'), and from each rollout's own stream the entries already copied that are that old.
+ * Removes entries older than the retention from the feed and from every rollout's copy, deleted rollouts'
+ * included. (Each rollout's own stream is trimmed with the rest of its record: retention.ts.)
  */
 export async function trimAuditLog(
   redis: RedisConnection,
@@ -181,13 +181,8 @@ export async function trimAuditLog(
 ): Promise<number> {
   const cutoff = Math.max(0, Math.floor(now - retentionMs));
   let removed = Number(await redis.xtrim(auditKeys.feed, 'MINID', cutoff));
-  const copied = await redis.hgetall(auditKeys.copied);
-  for (const [name, last] of Object.entries(copied)) {
+  for (const name of await redis.hkeys(auditKeys.copied)) {
     removed += Number(await redis.xtrim(auditKeys.rollout(name), 'MINID', cutoff));
-    // Only what is already in the log: an entry not yet copied stays for the next copy, however old.
-    const lastMs = Number(last.split('-')[0]);
-    const ownCutoff = Math.min(cutoff, lastMs);
-    if (ownCutoff > 0) await redis.xtrim(rolloutKeys(name).audit, 'MINID', ownCutoff);
   }
   return removed;
 }

@@ -49,6 +49,9 @@ describe('removeRollout', () => {
     expect(ttl).toBeLessThanOrEqual(30 * DAY);
     const audit = await suite.store.readAudit('gone');
     expect(audit.at(-1)).toMatchObject({ kind: 'deleted', actor: 'bo', from: { phase: 'aborted' } });
+    // In the all-rollouts audit log too, which outlives the rollout.
+    const log = await suite.store.readAuditLog({ rollout: 'gone', order: 'desc', limit: 1 });
+    expect(log.entries[0]).toMatchObject({ rollout: 'gone', kind: 'deleted', actor: 'bo' });
     expect(await suite.store.listRollouts()).toEqual([]);
     expect(await suite.store.getRollout('gone')).toBeNull();
   });

@@ -1,6 +1,7 @@
 import { TERMINAL_PHASES } from '../decision/state.ts';
 import { globalKeys, rolloutKeys } from '../redis/keys.ts';
 import type { AuditDraft } from './audit-entry.ts';
+import { copyAuditSoon } from './audit-log.ts';
 import type { DeliveryLog } from './delivery-log.ts';
 import { luaScript, type RedisConnection, runScript } from './lua-script.ts';
 import type { StoredState } from './records.ts';
@@ -91,6 +92,8 @@ export async function removeRollout(
         : `${result[2]} deliveries or timers are still waiting in its outbox; try again in a few seconds`;
     return { ok: false, code: 'CONFLICT', message: `Cannot ${mode} rollout "${name}": ${why}` };
   }
+  // The removal's own entry joins the audit log, which outlives the rollout (the sweep only sees listed rollouts).
+  await copyAuditSoon(redis, name);
   await redis.srem(globalKeys.rollouts, name);
   if (mode === 'archive') await redis.sadd(globalKeys.archived, name);
   else await redis.srem(globalKeys.archived, name);

@@ -55,6 +55,8 @@ export interface ReportLinks {
   readonly json: string;
   /** The rollout's decisions, as JSON. */
   readonly rollout: string;
+  /** The decision's evidence pack to download (HTML, JSON), when it has one. */
+  readonly evidencePack?: { readonly html: string; readonly json: string };
 }
 
 /** What a page built on the report adds: a title, rows for the summary, sections after the checks. */
@@ -122,6 +124,7 @@ ${shadow ? html`<p class="shadow"><strong>Shadow decision:</strong> judged exact
   <dt>Spec version</dt><dd>${decision.specVersion}</dd>
   <dt>Actor</dt><dd>${actorText(decision)}</dd>
   <dt>Evidence as JSON</dt><dd><a href="${links.json}">${links.json}</a></dd>
+${links.evidencePack === undefined ? '' : html`<dt class="noprint">Evidence pack</dt><dd class="noprint"><a href="${links.evidencePack.html}" download>printable page</a> · <a href="${links.evidencePack.json}" download>JSON</a> (with the spec in force, approvals and deliveries)</dd>`}
 ${extras.facts ?? ''}
 </dl>
 ${

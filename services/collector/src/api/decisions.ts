@@ -107,6 +107,10 @@ export function registerDecisions(app: App, deps: ApiDeps): void {
         renderDecisionReport(decision, {
           json: `${base}/${encodeURIComponent(id)}?format=json`,
           rollout: base,
+          evidencePack: {
+            html: `${base}/${encodeURIComponent(id)}/evidence.html`,
+            json: `${base}/${encodeURIComponent(id)}/evidence.json`,
+          },
         }),
       );
     }

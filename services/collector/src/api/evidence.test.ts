@@ -124,6 +124,16 @@ describe('the evidence pack of a gate', () => {
     expect(page).not.toContain('<script');
   });
 
+  it('is linked from the decision’s report', async () => {
+    const report = await api.call('GET', `/api/v1/rollouts/gate/decisions/${verdict.id}`, {
+      token: 'reader',
+      accept: 'text/html',
+    });
+    const page = await report.text();
+    expect(page).toContain(`href="/api/v1/rollouts/gate/decisions/${verdict.id}/evidence.html" download`);
+    expect(page).toContain(`href="/api/v1/rollouts/gate/decisions/${verdict.id}/evidence.json" download`);
+  });
+
   it('says what is missing, and needs the read scope', async () => {
     const missing = await get('/api/v1/rollouts/gate/decisions/dec_nope/evidence.json');
     expect(missing.status).toBe(404);

@@ -49,7 +49,7 @@ const view: RolloutView = {
     {
       name: 'csat',
       role: 'criterion',
-      mode: 'enforce',
+      mode: 'shadow',
       metric: 'csat_score',
       compare: 'control',
       allowed: { min: -1 },
@@ -83,13 +83,22 @@ describe('rolloutSamples', () => {
       'rollout_guard_check_interval_upper{rollout=copilot,check=handle-time,role=guardrail} 0.034',
       'rollout_guard_check_limit_max{rollout=copilot,check=handle-time,role=guardrail} 0.05',
       'rollout_guard_check_outcome{rollout=copilot,check=handle-time,role=guardrail,outcome=ok} 1',
+      'rollout_guard_check_shadow{rollout=copilot,check=handle-time,role=guardrail} 0',
       'rollout_guard_check_samples{rollout=copilot,check=handle-time,role=guardrail,cohort=treatment} 5120',
       'rollout_guard_check_samples{rollout=copilot,check=handle-time,role=guardrail,cohort=reference} 4980',
       'rollout_guard_check_limit_min{rollout=copilot,check=csat,role=criterion} -1',
       'rollout_guard_check_outcome{rollout=copilot,check=csat,role=criterion,outcome=not-evaluated} 1',
+      'rollout_guard_check_shadow{rollout=copilot,check=csat,role=criterion} 1',
       'rollout_guard_check_samples{rollout=copilot,check=csat,role=criterion,cohort=treatment} 0',
       'rollout_guard_check_samples{rollout=copilot,check=csat,role=criterion,cohort=reference} 0',
     ]);
+  });
+
+  it('marks every check shadow in a shadow rollout', () => {
+    const shadow = rolloutSamples({ ...view, mode: 'shadow' }).filter(
+      (s) => s.metric === 'rollout_guard_check_shadow',
+    );
+    expect(shadow.map((s) => s.value)).toEqual([1, 1]);
   });
 
   it('has no checkpoint time when the wave is not baking, and a 0% wave before wave 1', () => {

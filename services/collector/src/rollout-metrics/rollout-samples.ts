@@ -16,8 +16,8 @@ function checkMetric(help: string) {
 /**
  * Every metric of `/metrics/rollouts`, with its help and its fixed label names. One place, so the exposition,
  * the documentation and the Grafana dashboard's test agree. Each rollout has 5 series (one per row below
- * with `rollout` alone, plus its phase) when it is not baking one less; each check at most 8 (value, two
- * interval bounds, up to two limits, its outcome, samples of two cohorts).
+ * with `rollout` alone, plus its phase), when it is not baking one less; each check at most 9 (value, two
+ * interval bounds, up to two limits, its outcome, shadow or not, samples of two cohorts).
  */
 export const ROLLOUT_METRICS = {
   rollout_guard_rollout_phase: {
@@ -56,6 +56,9 @@ export const ROLLOUT_METRICS = {
     help: 'A check’s latest state: 1 on the series of its outcome (ok, breached, insufficient, no-data, not-evaluated, pass, fail, inconclusive)',
     labels: ['rollout', 'check', 'role', 'outcome'],
   },
+  rollout_guard_check_shadow: checkMetric(
+    '1 when the check (or its whole rollout) is in shadow mode: judged and shown, never acting; 0 otherwise',
+  ),
   rollout_guard_check_samples: {
     help: 'Samples behind the check’s latest value, per cohort (treatment, reference)',
     labels: ['rollout', 'check', 'role', 'cohort'],
@@ -110,6 +113,8 @@ export function rolloutSamples(view: RolloutView): RolloutSample[] {
       labels: { ...labels, outcome: check.state },
       value: 1,
     });
+    const shadow = view.mode === 'shadow' || check.mode === 'shadow';
+    samples.push({ metric: 'rollout_guard_check_shadow', labels, value: shadow ? 1 : 0 });
     samples.push(
       {
         metric: 'rollout_guard_check_samples',

@@ -50,6 +50,7 @@ function targets(url: string): Record<DeliveryTarget['format'], DeliveryTarget> 
     slack: { format: 'slack', url },
     pagerduty: { format: 'pagerduty', routingKey: { env: 'PD_KEY' }, url },
     alertmanager: { format: 'alertmanager', url, headers: {} },
+    'alertmanager-v2': { format: 'alertmanager-v2', url, headers: {} },
     unleash: {
       format: 'unleash',
       url,
@@ -86,6 +87,7 @@ describe('attemptDelivery', () => {
     slack: Object.keys(events),
     pagerduty: ['rollback', 'no-go', 'alert', 'paused'],
     alertmanager: ['rollback', 'no-go', 'alert', 'paused'],
+    'alertmanager-v2': ['rollback', 'no-go', 'alert', 'paused'],
     unleash: ['rollback', 'advance'],
     launchdarkly: ['rollback', 'advance'],
     flagsmith: ['rollback', 'advance'],

@@ -76,3 +76,15 @@ export function plainSummary(event: WebhookEvent): string {
   for (const reason of event.data.reasons) lines.push(reasonText(reason));
   return lines.join('\n');
 }
+
+/**
+ * What an on-call alert is about, one per subject: each check the event names, the checkpoint of a no-go,
+ * or the rollout as a whole (an operator's pause or rollback, a delivery that gave up). Alerting formats
+ * key their alerts by rollout and subject so that `rollout.resolved` finds them again.
+ */
+export function alertSubjects(event: WebhookEvent): { subject: string; reason?: WebhookReason }[] {
+  if (event.data.reasons.length > 0 && event.type !== 'rollout.verdict') {
+    return event.data.reasons.map((reason) => ({ subject: reason.check, reason }));
+  }
+  return [{ subject: event.type === 'rollout.verdict' ? 'checkpoint' : 'rollout' }];
+}

@@ -10,6 +10,7 @@ export type StandardTarget = Of<'standard'>;
 export type SlackTarget = Of<'slack'>;
 export type PagerDutyTarget = Of<'pagerduty'>;
 export type AlertmanagerTarget = Of<'alertmanager'>;
+export type AlertmanagerV2Target = Of<'alertmanager-v2'>;
 export type UnleashTarget = Of<'unleash'>;
 export type LaunchDarklyTarget = Of<'launchdarkly'>;
 export type FlagsmithTarget = Of<'flagsmith'>;
@@ -19,6 +20,7 @@ export type DeliveryTarget =
   | SlackTarget
   | PagerDutyTarget
   | AlertmanagerTarget
+  | AlertmanagerV2Target
   | UnleashTarget
   | LaunchDarklyTarget
   | FlagsmithTarget;

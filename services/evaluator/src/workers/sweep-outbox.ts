@@ -7,6 +7,22 @@ import { syncPromqlSchedulers } from './poll-promql.ts';
 export const ORPHAN_AFTER_MS = 5_000;
 
 /**
+ * Trims every rollout's record, archived ones included, to the retention (audit, decisions, spec
+ * versions, series states); each call does a bounded amount per rollout, and the next goes on.
+ */
+async function trimRollouts(ctx: WorkerContext, now: number): Promise<void> {
+  const archived = await ctx.store.listArchived();
+  // The sweep below copies active rollouts' audit entries; an archived one's last entry is copied here.
+  for (const name of archived) await ctx.store.copyAudit(name);
+  for (const name of [...(await ctx.store.listRollouts()), ...archived]) {
+    const trimmed = await trimRetention(ctx.redis, name, ctx.retention.policy, now);
+    if (Object.values(trimmed).some((count) => count > 0)) {
+      ctx.log.info({ rollout: name, ...trimmed }, 'records past retention removed');
+    }
+  }
+}
+
+/**
  * Re-enqueues outbox entries whose evaluator died between storing a decision and enqueueing its jobs,
  * repairs the collector's matcher view of each rollout and the PromQL polling schedule, copies audit entries
  * a writer stored but did not copy to the audit log, removes audit entries past their retention, and trims the
@@ -15,20 +31,6 @@ export const ORPHAN_AFTER_MS = 5_000;
  * the delivery and timer ids, so the second enqueue adds nothing, and a trim removes a record only if it
  * is unchanged since it was judged old.
  */
-/**
- * Trims every rollout's record, archived ones included, to the retention (audit, decisions, spec
- * versions, series states); each call does a bounded amount per rollout, and the next goes on.
- */
-async function trimRollouts(ctx: WorkerContext, now: number): Promise<void> {
-  const names = [...(await ctx.store.listRollouts()), ...(await ctx.store.listArchived())];
-  for (const name of names) {
-    const trimmed = await trimRetention(ctx.redis, name, ctx.retention.policy, now);
-    if (Object.values(trimmed).some((count) => count > 0)) {
-      ctx.log.info({ rollout: name, ...trimmed }, 'records past retention removed');
-    }
-  }
-}
-
 export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
   const now = ctx.now();
   let swept = 0;

@@ -11,7 +11,7 @@ import { lowerCase } from './standard.ts';
 // generatorURL, fingerprint}]}`, POSTed as JSON, so that anything that reads Alertmanager's
 // webhooks (PagerDuty/Opsgenie bridges, ChatOps bots, alert routers) can read ours.
 
-const alertnames = {
+export const alertnames = {
   'rollout.rollback': 'RolloutRolledBack',
   'rollout.verdict': 'RolloutNoGo',
   'rollout.alert': 'RolloutAlert',
@@ -19,7 +19,9 @@ const alertnames = {
 } as const;
 
 /** Alertmanager carries alerts: only events that are a problem are sent, all as `firing`. */
-function isProblem(event: WebhookEvent): event is Extract<WebhookEvent, { type: keyof typeof alertnames }> {
+export function isProblem(
+  event: WebhookEvent,
+): event is Extract<WebhookEvent, { type: keyof typeof alertnames }> {
   if (event.type === 'rollout.verdict') return event.data.verdict === 'no-go';
   return event.type in alertnames;
 }

@@ -2,6 +2,7 @@ import type { WebhookEvent } from '@rollout-guard/shared/webhooks';
 import type { BuildContext, BuiltDelivery } from '../request.ts';
 import type { DeliveryTarget } from '../targets.ts';
 import { buildAlertmanager } from './alertmanager.ts';
+import { buildAlertmanagerV2 } from './alertmanager-v2.ts';
 import { buildFlagsmith } from './flagsmith.ts';
 import { buildLaunchDarkly } from './launchdarkly.ts';
 import { buildPagerDuty } from './pagerduty.ts';
@@ -23,6 +24,8 @@ export function buildRequest(event: WebhookEvent, target: DeliveryTarget, ctx: B
       return buildPagerDuty(event, target, ctx);
     case 'alertmanager':
       return buildAlertmanager(event, target, ctx);
+    case 'alertmanager-v2':
+      return buildAlertmanagerV2(event, target, ctx);
     case 'unleash':
       return buildUnleash(event, target, ctx);
     case 'launchdarkly':

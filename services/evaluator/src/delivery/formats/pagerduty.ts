@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { WebhookEvent, WebhookReason } from '@rollout-guard/shared/webhooks';
+import type { WebhookEvent } from '@rollout-guard/shared/webhooks';
 import { type DeliveryRequest, jsonHeaders, type RequestBuilder, sendEach, userAgent } from '../request.ts';
-import { headline, plainSummary, reasonText } from '../summary.ts';
+import { alertSubjects, headline, plainSummary, reasonText } from '../summary.ts';
 import type { PagerDutyTarget } from '../targets.ts';
 
 // PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/ and
@@ -51,14 +51,6 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** The subjects an event pages about: its checks, or the checkpoint, or the rollout as a whole. */
-export function pagerDutySubjects(event: WebhookEvent): { subject: string; reason?: WebhookReason }[] {
-  if (event.data.reasons.length > 0 && event.type !== 'rollout.verdict') {
-    return event.data.reasons.map((reason) => ({ subject: reason.check, reason }));
-  }
-  return [{ subject: event.type === 'rollout.verdict' ? 'checkpoint' : 'rollout' }];
-}
-
 /** The events PagerDuty should receive for `event`, without the routing key. */
 export function pagerDutyEvents(event: WebhookEvent): Record<string, unknown>[] | undefined {
   const { data } = event;
@@ -73,7 +65,7 @@ export function pagerDutyEvents(event: WebhookEvent): Record<string, unknown>[] 
   const severity = pagerDutySeverity(event);
   if (severity === undefined) return undefined;
   const title = headline(event);
-  return pagerDutySubjects(event).map(({ subject, reason }) => ({
+  return alertSubjects(event).map(({ subject, reason }) => ({
     event_action: 'trigger',
     dedup_key: pagerDutyDedupKey(data.rollout, subject),
     payload: {
