@@ -4,6 +4,7 @@ import { createClient } from './client.ts';
 import { type Colors, colorsFor } from './colors.ts';
 import { registerActions } from './commands/actions.ts';
 import { registerApply } from './commands/apply.ts';
+import { registerBacktest } from './commands/backtest.ts';
 import { registerDecisions } from './commands/decisions.ts';
 import { registerDeliveries } from './commands/deliveries.ts';
 import { registerEvidence } from './commands/evidence.ts';
@@ -100,6 +101,7 @@ function buildProgram(io: CliIo, colors: Colors): Command {
 
   registerValidate(program, ctx);
   registerPlan(program, ctx);
+  registerBacktest(program, ctx);
   registerApply(program, ctx);
   registerRollouts(program, ctx);
   registerActions(program, ctx);

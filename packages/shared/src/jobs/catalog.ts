@@ -40,6 +40,11 @@ export const deliverPayload = z.object({
   rollout: rolloutName,
 });
 
+export const backtestPayload = z.object({
+  /** The backtest's record (request, status, report) in Redis. */
+  id: z.string().regex(/^bt_[a-f0-9]{32}$/, 'expected a backtest id, bt_ and 32 hex characters'),
+});
+
 export const tickPayload = z.object({});
 export const sweepOutboxPayload = z.object({});
 
@@ -72,6 +77,14 @@ export const jobCatalog = {
     attempts: 10,
     backoff: { type: 'exponential', delay: 1_000 },
     timeoutMs: 60_000,
+  },
+  backtest: {
+    payload: backtestPayload,
+    // A backtest is a pure replay: rerunning one that failed on bad input fails again, and one that timed
+    // out would time out again. The user reads the error and asks anew.
+    attempts: 1,
+    backoff: { type: 'fixed', delay: 0 },
+    timeoutMs: 10 * 60_000,
   },
   tick: {
     payload: tickPayload,

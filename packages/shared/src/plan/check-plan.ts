@@ -68,7 +68,8 @@ const EVALUATION_MINUTES = 5 / 60;
 type MetricKind = 'proportion' | 'mean' | 'quantile' | 'value';
 
 function metricKind(check: Check): MetricKind {
-  if (check.metric.kind === 'promql') return 'value';
+  // `judge: value` gives up the interval: a verdict as soon as there is enough data, noisy near the limit.
+  if (check.metric.kind === 'promql' || check.judge === 'value') return 'value';
   if (check.metric.kind === 'ratio') return 'proportion';
   if (check.quantile !== undefined) return 'quantile';
   return check.aggregate === 'mean' ? 'mean' : 'value';

@@ -156,12 +156,14 @@ describe('planRollout', () => {
         guardrails: [
           { name: 'peak', metric: 'queue_depth', aggregate: 'max', allowed: { max: 100 } },
           { name: 'p99', metric: 'latency_seconds', aggregate: 'p99', allowed: { max: 2 } },
+          { name: 'slo', metric: ratio, allowed: { max: 0.01 }, judge: 'value' },
         ],
       },
       400,
     );
-    const [peak, p99] = result.waves[0]!.checks;
+    const [peak, p99, slo] = result.waves[0]!.checks;
     expect(peak).toMatchObject({ method: 'value', breach: { minutes: 1 } });
+    expect(slo).toMatchObject({ method: 'value', breach: { minutes: 1 } });
     expect(p99).toMatchObject({ method: 'unplanned', verdict: null, breach: null });
     expect(p99?.note).toContain('backtest');
   });

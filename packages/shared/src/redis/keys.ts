@@ -99,6 +99,8 @@ export const globalKeys = {
   delivery: (id: string) => `${KEY_ROOT}:delivery:${id}`,
   /** The collector replica that scrapes a target (STRING owner id, PX lease); `target` is a digest. */
   scrapeLease: (target: string) => `${KEY_ROOT}:scrape-lease:${target}`,
+  /** One backtest: its request, status and report (STRING JSON, expiring). */
+  backtest: (id: string) => `${KEY_ROOT}:backtest:${id}`,
 } as const;
 
 /**

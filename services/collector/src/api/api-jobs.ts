@@ -14,6 +14,8 @@ export interface ApiJobs {
   evaluate(rollout: string, reason: EvaluateReason): Promise<void>;
   /** A fresh deliver job for a delivery; `round` tells redeliveries apart from the first job's id. */
   redeliver(deliveryId: string, rollout: string, round: number): Promise<void>;
+  /** A backtest to run: its record is already stored under its id. */
+  backtest(id: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,11 @@ export function createApiJobs(
     prefix,
     defaultJobOptions: defaultJobOptions('deliver'),
   }) as CatalogQueue<'deliver'>;
+  const backtest = new Queue('backtest', {
+    connection,
+    prefix,
+    defaultJobOptions: defaultJobOptions('backtest'),
+  }) as CatalogQueue<'backtest'>;
   return {
     evaluateQueue: evaluate,
     async evaluate(rollout, reason) {
@@ -44,8 +51,11 @@ export function createApiJobs(
         { jobId: `${deliverJobId(deliveryId)}.r${round}` },
       );
     },
+    async backtest(id) {
+      await backtest.add('backtest', { id }, { jobId: id });
+    },
     async close() {
-      await Promise.all([evaluate.close(), deliver.close()]);
+      await Promise.all([evaluate.close(), deliver.close(), backtest.close()]);
     },
   };
 }

@@ -25,7 +25,11 @@ export interface PrometheusSourceOptions {
   /** The evaluation interval: each range-query point is the increase over one step. */
   readonly stepMs: number;
   readonly timeoutMs?: number;
-  readonly fetch?: typeof fetch;
+  /** How requests go out: the evaluator's egress policy (`Egress.fetch`); the global fetch in tests. */
+  readonly fetch?: (
+    url: URL,
+    init: { signal: AbortSignal; headers: Record<string, string> },
+  ) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
 }
 
 export class BacktestInputError extends Error {
@@ -96,7 +100,7 @@ export function prometheusSource(options: PrometheusSourceOptions): BacktestSour
   if (stepSeconds < 1)
     throw new BacktestInputError('the evaluation interval must be at least 1s to read Prometheus');
   const cache = new Map<string, Promise<Points>>();
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? ((url, init) => fetch(url, init));
 
   async function rangeQuery(query: string, start: number, end: number): Promise<RangeResponse['data']> {
     const url = new URL(`${options.url.replace(/\/+$/, '')}/api/v1/query_range`);
@@ -104,9 +108,12 @@ export function prometheusSource(options: PrometheusSourceOptions): BacktestSour
     url.searchParams.set('start', String(start / 1000));
     url.searchParams.set('end', String(end / 1000));
     url.searchParams.set('step', `${stepSeconds}s`);
-    let response: Response;
+    let response: Awaited<ReturnType<typeof doFetch>>;
     try {
-      response = await doFetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
+      response = await doFetch(url, {
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+        headers: { accept: 'application/json' },
+      });
     } catch (error) {
       throw new Error(
         `Prometheus at ${url.host} did not answer the range query: ${(error as Error).message}`,

@@ -1,7 +1,7 @@
-import { rolloutSpecSchema } from '@rollout-guard/shared/spec';
 import binomial from '@stdlib/random-base-binomial';
 import { describe, expect, it } from 'vitest';
 import { type BacktestSource, replay } from './replay.ts';
+import { errorRatioSpec } from './spec-fixture.ts';
 
 const T0 = Date.UTC(2026, 10, 1);
 const MINUTE = 60_000;
@@ -43,26 +43,7 @@ function recorded(options: {
   };
 }
 
-const spec = rolloutSpecSchema.parse({
-  apiVersion: 'rollout-guard/v1',
-  kind: 'Rollout',
-  metadata: { name: 'replayed' },
-  spec: {
-    flag: 'replayed',
-    waves: [
-      { percent: 50, bake: '20m' },
-      { percent: 100, bake: '20m' },
-    ],
-    guardrails: [
-      {
-        name: 'errors',
-        metric: { ratio: { numerator: 'errors_total', denominator: 'requests_total' } },
-        compare: 'control',
-        allowed: { max: 0.01 },
-      },
-    ],
-  },
-});
+const spec = errorRatioSpec('replayed', '20m');
 
 describe('replay', () => {
   it('on data with no real difference goes through every wave, approvals given at once', async () => {

@@ -1,5 +1,6 @@
 import { defaultQueuePrefix, type JobName, jobNames } from '@rollout-guard/shared/jobs';
 import type { ConnectionOptions, Worker } from 'bullmq';
+import { runBacktestJob } from '../backtest/run-job.ts';
 import { startCatalogWorker } from './catalog-worker.ts';
 import { fireTimer } from './checkpoint.ts';
 import type { WorkerContext } from './context.ts';
@@ -49,6 +50,8 @@ export async function startEvaluatorWorkers(
       concurrency: options.deliverConcurrency ?? 32,
     }),
     startCatalogWorker('poll-promql', (payload) => pollPromql(ctx, payload), { ...base, concurrency: 8 }),
+    // Backtests replay hours of data: one at a time per evaluator, off the evaluation path.
+    startCatalogWorker('backtest', (payload) => runBacktestJob(ctx, payload), { ...base, concurrency: 1 }),
     startCatalogWorker('tick', async () => void (await tick(ctx)), { ...base, concurrency: 1 }),
     startCatalogWorker('sweep-outbox', async () => void (await sweepOutbox(ctx)), {
       ...base,
