@@ -1,25 +1,15 @@
 import { operate } from '@rollout-guard/shared/store';
-import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ApiTestApp, type Loose, startApiApp, TOKENS } from './api-test-kit.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type Loose, TOKENS, useApiApp } from './api-test-kit.ts';
 import { breach, checkpoint, putRollout, startRollout, T0 } from './controller-test-kit.ts';
 import { FlaggerAnswer } from './flagger.ts';
 import type { FlaggerHook } from './flagger-gate.ts';
 
 describe('POST /api/v1/flagger/{hook} (Flagger webhooks)', () => {
-  let redis: TestRedis;
-  let api: ApiTestApp;
-  beforeAll(async () => {
-    redis = await startRedis({ appendonly: false });
-    api = await startApiApp(redis.url);
-  });
+  const api = useApiApp();
   beforeEach(async () => {
     await api.redis.flushall();
     await putRollout(api, 'checkout-redesign');
-  });
-  afterAll(async () => {
-    await api.close();
-    await redis.stop();
   });
 
   /** Flagger's documented payload; the token travels in metadata, as Flagger sends no headers. */

@@ -1,24 +1,14 @@
 import { operate } from '@rollout-guard/shared/store';
-import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ApiTestApp, type Loose, startApiApp } from './api-test-kit.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type Loose, useApiApp } from './api-test-kit.ts';
 import { breach, checkpoint, putRollout, startRollout, T0 } from './controller-test-kit.ts';
 import { VerdictAnswer } from './verdict.ts';
 
 describe('GET /api/v1/rollouts/{name}/verdict (Argo Rollouts web provider)', () => {
-  let redis: TestRedis;
-  let api: ApiTestApp;
-  beforeAll(async () => {
-    redis = await startRedis({ appendonly: false });
-    api = await startApiApp(redis.url);
-  });
+  const api = useApiApp();
   beforeEach(async () => {
     await api.redis.flushall();
     await putRollout(api, 'argo');
-  });
-  afterAll(async () => {
-    await api.close();
-    await redis.stop();
   });
 
   async function verdict(query = '', token: 'reader' | 'ingester' | null = 'reader') {
