@@ -2,7 +2,7 @@ import type { GuardrailInput } from '@rollout-guard/shared/spec';
 import { describe, expect, it } from 'vitest';
 import type { RolloutEvent } from './events.ts';
 import { accept, decisions, drive, HOUR, MINUTE, startedRollout, T0, webhooks } from './machine-fixture.ts';
-import { absoluteMeasurement } from './measurement-fixture.ts';
+import { absoluteMeasurement, differenceMeasurement } from './measurement-fixture.ts';
 import { specFixture } from './spec-fixture.ts';
 import { transition } from './transition.ts';
 
@@ -154,6 +154,38 @@ describe('guardrails in the state machine', () => {
 
     const quiet = accept(transition(state, { type: 'abort', actor: 'ana' }, at(2)));
     expect(webhooks(quiet.effects)).toEqual([]);
+  });
+
+  it('resolves an alert still open when the next wave starts, since its guardrail is judged afresh there', () => {
+    const spec = specFixture({
+      approval: 'manual',
+      guardrails: [{ name: 'latency', metric: 'latency_seconds', allowed: { max: 2 }, onBreach: 'alert' }],
+    });
+    const inWave = startedRollout(spec);
+    const awaiting = drive(inWave, [
+      [{ type: 'bake-elapsed' }, T0 + HOUR],
+      [
+        {
+          type: 'checkpoint',
+          measurements: { csat: differenceMeasurement('absolute', [-0.5, 0.4]) },
+        },
+        T0 + HOUR,
+      ],
+      [latency(3), T0 + HOUR + 1000],
+    ]);
+    expect(awaiting.state.phase).toBe('awaiting-approval');
+    expect(webhooks(awaiting.steps[2]!.effects)).toEqual(['rollout.alert']);
+
+    const approved = accept(transition(awaiting.state, { type: 'approve', actor: 'ana' }, T0 + HOUR + 2000));
+    expect(webhooks(approved.effects)).toEqual(['rollout.resolved', 'rollout.advance']);
+    const [resolution] = decisions(approved.effects);
+    expect(resolution).toMatchObject({
+      kind: 'resolved',
+      wave: { index: 1 },
+      phase: { from: 'awaiting-approval', to: 'wave' },
+      checks: [{ check: 'latency' }],
+    });
+    expect(resolution?.reason).toMatch(/^wave 2 starts and its guardrails are judged afresh; guardrail latency/);
   });
 
   it('noData: alert raises one alert when data stops, none while it stays away, none before data ever came', () => {

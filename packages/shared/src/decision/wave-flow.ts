@@ -1,6 +1,7 @@
 import type { Actor } from './decision.ts';
 import { addDecision, type Draft } from './draft.ts';
 import type { CheckEvidence } from './evidence.ts';
+import { resolveOpen } from './resolution.ts';
 import { type RolloutState, resetGuardrails, type WaveRecord } from './state.ts';
 
 /**
@@ -21,7 +22,11 @@ function closeHistory(history: readonly WaveRecord[], now: number): WaveRecord[]
   return history.map((w) => (w.endedAt === null ? { ...w, endedAt: now } : w));
 }
 
-/** Starts wave `index` (1-based): the advance webhook sets the flag to its percent, and its checkpoint is scheduled. */
+/**
+ * Starts wave `index` (1-based): the advance webhook sets the flag to its percent, and its checkpoint is scheduled.
+ * The new wave's guardrails are judged afresh, so whatever they raised in the last one (an alert-only guardrail
+ * breached while awaiting approval) ends first: nothing would ever resolve it otherwise.
+ */
 export function enterWave(
   state: RolloutState,
   draft: Draft,
@@ -33,6 +38,7 @@ export function enterWave(
 ): RolloutState {
   const wave = state.spec.spec.waves[index - 1];
   if (wave === undefined) throw new RangeError(`wave ${index} does not exist in ${state.spec.metadata.name}`);
+  resolveOpen(state, draft, now, actor, `wave ${index} starts and its guardrails are judged afresh`, 'wave');
   addDecision(draft, state, now, {
     kind: 'advance',
     subject: 'wave',
