@@ -185,7 +185,9 @@ describe('guardrails in the state machine', () => {
       phase: { from: 'awaiting-approval', to: 'wave' },
       checks: [{ check: 'latency' }],
     });
-    expect(resolution?.reason).toMatch(/^wave 2 starts and its guardrails are judged afresh; guardrail latency/);
+    expect(resolution?.reason).toMatch(
+      /^wave 2 starts and its guardrails are judged afresh; guardrail latency/,
+    );
   });
 
   it('noData: alert raises one alert when data stops, none while it stays away, none before data ever came', () => {
