@@ -5,6 +5,7 @@ import { addDecision, type Draft, SYSTEM } from './draft.ts';
 import { isShadowCheck, markShadow } from './evaluation.ts';
 import type { CheckpointEvent } from './events.ts';
 import type { CheckEvidence } from './evidence.ts';
+import { resolveOpen } from './resolution.ts';
 import type { RolloutState } from './state.ts';
 import { endRollout, enterWave, scheduleBake } from './wave-flow.ts';
 
@@ -68,6 +69,8 @@ export function applyCheckpoint(
       checks,
     });
     if (isLast) {
+      // A go leaves no enforcing guardrail breached, but a shadow check's alert may still be open.
+      resolveOpen(state, draft, now, SYSTEM, 'the rollout completed', 'completed');
       addDecision(draft, state, now, {
         kind: 'completed',
         subject: 'rollout',

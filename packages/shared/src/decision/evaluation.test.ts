@@ -190,6 +190,37 @@ describe('guardrails in the state machine', () => {
     );
   });
 
+  it("resolves a shadow check's alert still open when the rollout completes", () => {
+    const spec = specFixture({
+      approval: 'auto',
+      waves: [{ percent: 100, bake: '1h' }],
+      guardrails: [
+        {
+          name: 'latency',
+          metric: 'latency_seconds',
+          allowed: { max: 2 },
+          onBreach: 'alert',
+          mode: 'shadow',
+        },
+      ],
+    });
+    const run = drive(startedRollout(spec), [
+      [latency(3), at(1)],
+      [{ type: 'bake-elapsed' }, T0 + HOUR],
+      [
+        { type: 'checkpoint', measurements: { csat: differenceMeasurement('absolute', [-0.5, 0.4]) } },
+        T0 + HOUR,
+      ],
+    ]);
+    expect(webhooks(run.steps[0]!.effects)).toEqual(['rollout.alert']);
+    const completed = run.steps[2]!;
+    expect(completed.state.phase).toBe('completed');
+    expect(webhooks(completed.effects)).toEqual(['rollout.verdict', 'rollout.resolved', 'rollout.completed']);
+    const resolution = decisions(completed.effects).find((d) => d.kind === 'resolved');
+    expect(resolution).toMatchObject({ phase: { to: 'completed' }, checks: [{ check: 'latency' }] });
+    expect(resolution?.reason).toBe('the rollout completed; guardrail latency no longer alerting');
+  });
+
   it('noData: alert raises one alert when data stops, none while it stays away, none before data ever came', () => {
     const state = rolloutWith({
       name: 'latency',
