@@ -8,21 +8,28 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSpec, type RolloutSpec } from '@rollout-guard/shared/spec';
+import { WebhookEvent } from '@rollout-guard/shared/webhooks';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { pagerDutyEvents } from '../../services/evaluator/src/delivery/formats/pagerduty.ts';
+import { headline } from '../../services/evaluator/src/delivery/summary.ts';
 import { root } from '../deploy/deploy-files.ts';
 import { validators } from '../deploy/kubernetes-schemas.ts';
 
 const page = readFileSync(join(root, 'docs/wiring-your-flag-system.md'), 'utf8');
 const schemas = validators(join(root, 'test/deploy/vendor/flagger-canary-crd.yaml'));
 
-/** The ```yaml blocks of one `## ` section. */
-function yamlBlocks(section: string): string[] {
+/** The text of one `## ` section. */
+function sectionText(section: string): string {
   const start = page.indexOf(`\n## ${section}\n`);
   if (start < 0) throw new Error(`no section "${section}" in docs/wiring-your-flag-system.md`);
   const end = page.indexOf('\n## ', start + 1);
-  const text = page.slice(start, end < 0 ? undefined : end);
-  return [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  return page.slice(start, end < 0 ? undefined : end);
+}
+
+/** The ```yaml blocks of one `## ` section. */
+function yamlBlocks(section: string): string[] {
+  return [...sectionText(section).matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
 
 function specsOf(section: string): RolloutSpec[] {
@@ -146,5 +153,23 @@ describe('docs/wiring-your-flag-system.md', () => {
       expect(hook.metadata.rollout).toBe(spec?.metadata.name);
     }
     expect(spec?.spec.approval).toBe('manual');
+  });
+
+  it('rollout.resolved: the example body is a valid event, carried as the section says', () => {
+    const text = sectionText('When an alert ends: `rollout.resolved`');
+    const [json] = [...text.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const event = WebhookEvent.parse(JSON.parse(json ?? 'null'));
+    expect(event).toMatchObject({
+      type: 'rollout.resolved',
+      data: { verdict: 'resolved', resolves: 'checks' },
+    });
+    // The rollout and check of the PagerDuty section, resolved by the key its trigger used.
+    const pagerduty = specsOf('PagerDuty')[0];
+    expect(event.data.rollout).toBe(pagerduty?.metadata.name);
+    expect(pagerDutyEvents(event)).toEqual([
+      { event_action: 'resolve', dedup_key: `rollout-guard/${event.data.rollout}/p99-latency` },
+    ]);
+    expect(text).toContain(`"${headline(event)}"`);
+    expect(text).toContain('test/e2e/resolved.test.ts');
   });
 });

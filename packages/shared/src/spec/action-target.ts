@@ -59,7 +59,10 @@ export const pagerdutyTargetInput = z
         description: `Events API v2 endpoint. Default: ${DEFAULT_PAGERDUTY_URL} (EU: events.eu.pagerduty.com).`,
       }),
   })
-  .meta({ description: 'A PagerDuty Events API v2 event (trigger), deduplicated on the decision id.' });
+  .meta({
+    description:
+      'PagerDuty Events API v2: a trigger per check (dedup_key rollout-guard/<rollout>/<check>), resolved by rollout.resolved.',
+  });
 
 export const alertmanagerTargetInput = z
   .strictObject({
@@ -204,7 +207,10 @@ export const actionsInput = z
       description: "Called with every checkpoint's go / no-go / inconclusive verdict.",
     }),
     advance: targetList.meta({ description: "Called when the next wave starts, with the wave's percent." }),
-    alert: targetList.meta({ description: 'Called for onBreach/noData alerts and deliveries that gave up.' }),
+    alert: targetList.meta({
+      description:
+        'Called for rollbacks, pauses, onBreach/noData alerts, deliveries that gave up, and rollout.resolved when what they raised is over.',
+    }),
   })
   .default({ rollback: [], verdict: [], advance: [], alert: [] })
   .meta({ description: 'Who is called for each kind of decision.' });

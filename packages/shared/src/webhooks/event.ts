@@ -102,8 +102,9 @@ export const CompletedEvent = z.object({
 
 /**
  * What a raised alert was about is over. `resolves: checks`: the guardrails in `reasons` are back within
- * `allowed` (or stopped being watched when an operator rolled back); `rollout`: the rollout completed, was
- * aborted or resumed, so everything it raised (each check's alert, a pause, a no-go) is over.
+ * `allowed`, or are no longer watched (the next wave judges its guardrails afresh; an operator rolled back);
+ * `rollout`: the rollout completed, was aborted or resumed, so everything it raised (each check's alert, a pause,
+ * a no-go) is over.
  */
 export const ResolvedEvent = z.object({
   type: z.literal('rollout.resolved'),
