@@ -32,6 +32,7 @@ const STOPPED = ['rolled-back', 'aborted'];
  * - a later step opens on wave `steps`'s `go`: when the rollout awaits approval the gate approves the next
  *   wave, with `approval: auto` it is already there; then the next step waits for that wave's go;
  * - a completed rollout opens every gate.
+ * The route counts at most one step per wave, so calls after the last one open without counting.
  * `confirm-rollout` opens once the rollout is in a wave and nothing stopped it; `rollback` opens (Flagger
  * rolls back) once rollout-guard rolled the rollout back.
  */

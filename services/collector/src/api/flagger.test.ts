@@ -85,6 +85,39 @@ describe('POST /api/v1/flagger/{hook} (Flagger webhooks)', () => {
     expect((await hook('confirm-promotion')).status).toBe(200);
   });
 
+  it('grants each step once: a retried call opens the same step, a repeat after it waits, the last ones do not count', async () => {
+    await startRollout(api, 'checkout-redesign');
+    expect((await hook('confirm-traffic-increase')).answer.steps).toBe(1);
+    await checkpoint(api, 'checkout-redesign', 'go');
+
+    // Flagger timed out on a slow approval and asked again while the first call was still being answered.
+    const [original, retry] = await Promise.all([
+      hook('confirm-traffic-increase'),
+      hook('confirm-traffic-increase'),
+    ]);
+    for (const answer of [original, retry]) {
+      expect(answer).toMatchObject({ status: 200, answer: { open: true, steps: 2, currentWave: 2 } });
+    }
+    // One approval took; a duplicate that lost the race is refused in the audit log, and answered as the same step.
+    const approvals = (await api.deps.store.readAudit('checkout-redesign')).filter(
+      (e) => e.event.type === 'approve' && e.kind !== 'refused',
+    );
+    expect(approvals).toHaveLength(1);
+    // Asked again after the step was granted, the gate waits for the next go and counts nothing.
+    expect((await hook('confirm-traffic-increase')).answer).toMatchObject({ open: false, steps: 2 });
+
+    await checkpoint(api, 'checkout-redesign', 'go');
+    expect((await hook('confirm-traffic-increase')).answer).toMatchObject({ open: true, steps: 3 });
+    // At its last weight Flagger calls confirm-traffic-increase, then confirm-promotion, at every interval
+    // until it promotes: every wave is granted, so each opens and the count stays.
+    for (const gate of ['confirm-promotion', 'confirm-traffic-increase', 'confirm-promotion']) {
+      expect((await hook(gate)).answer, gate).toMatchObject({ open: true, steps: 3 });
+    }
+    await checkpoint(api, 'checkout-redesign', 'go');
+    expect((await phaseOf())?.phase).toBe('completed');
+    expect((await hook('confirm-promotion')).answer).toMatchObject({ open: true, steps: 3 });
+  });
+
   it('keeps the gates closed on a no-go and an inconclusive checkpoint', async () => {
     await startRollout(api, 'checkout-redesign');
     await hook('confirm-traffic-increase');

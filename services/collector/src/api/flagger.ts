@@ -108,6 +108,10 @@ async function stepsGranted(deps: ApiDeps, rollout: string, counter: StepCounter
   return checksum === counter.checksum && run === counter.run ? Number(steps ?? 0) : 0;
 }
 
+function recentDecisions(deps: ApiDeps, rollout: string) {
+  return deps.store.listDecisions(rollout, { limit: VERDICT_DECISIONS });
+}
+
 interface StepCounter {
   readonly checksum: string;
   /** When the rollout's first wave began: tells runs of the same rollout apart. */
@@ -166,27 +170,37 @@ export function registerFlagger(app: App, deps: ApiDeps): void {
       run: String(state.state.history[0]?.startedAt ?? 0),
     };
     const steps = STEP_HOOKS.includes(hook) ? await stepsGranted(deps, name, counter) : 0;
-    const decisions = await deps.store.listDecisions(name, { limit: VERDICT_DECISIONS });
-    const gate = flaggerGate(hook, state.state, decisions, steps);
+    let gate = flaggerGate(hook, state.state, await recentDecisions(deps, name), steps);
     let after = state;
     if (gate.approve) {
       const reason = `Flagger canary ${payload.namespace}/${payload.name}: ${hook}`;
       const result = await operate(deps.store, name, 'approve', `flagger:${actor}`, reason, deps.now());
-      if (!result.ok) {
-        throw new AppError({
-          code: 'CONFLICT',
-          message: `Cannot approve rollout "${name}": ${result.reason}`,
+      if (result.ok) {
+        await deps.jobs.evaluate(name, 'operator').catch((error: unknown) => {
+          deps.logger.warn(
+            { err: error, rollout: name },
+            'could not ask for an evaluation after a Flagger approval',
+          );
         });
+        after = (await deps.store.getState(name)) ?? state;
+      } else {
+        // A retry of this call (Flagger timed out and asked again) may have approved the wave first: judged
+        // again on the rollout as it now is, the same step opens without a second approval.
+        after = (await deps.store.getState(name)) ?? state;
+        gate = flaggerGate(hook, after.state, await recentDecisions(deps, name), steps);
+        if (gate.approve || !gate.open) {
+          throw new AppError({
+            code: 'CONFLICT',
+            message: `Cannot approve rollout "${name}": ${result.reason}`,
+          });
+        }
       }
-      await deps.jobs.evaluate(name, 'operator').catch((error: unknown) => {
-        deps.logger.warn(
-          { err: error, rollout: name },
-          'could not ask for an evaluation after a Flagger approval',
-        );
-      });
-      after = (await deps.store.getState(name)) ?? state;
     }
-    const granted = gate.open && STEP_HOOKS.includes(hook) ? steps + 1 : steps;
+    // One step per wave and no more: once every wave is granted, further calls (Flagger asks at every
+    // interval at its last weight, before promoting) open without counting.
+    const waves = after.state.spec.spec.waves.length;
+    const granted =
+      gate.open && STEP_HOOKS.includes(hook) ? Math.max(steps, Math.min(steps + 1, waves)) : steps;
     if (granted !== steps) {
       await deps.redis.hset(rolloutKeys(name).flaggerSteps, { ...counter, steps: String(granted) });
     }
