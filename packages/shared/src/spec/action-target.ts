@@ -156,16 +156,25 @@ export const flagsmithTargetInput = z
     variant: z
       .strictObject(
         {
-          optionId: z.number({ error: 'expected the multivariate option id (a number)' }).int(),
-          value: z.union([z.string(), z.number(), z.boolean()], {
-            error: 'expected the option value: a string, number or boolean',
-          }),
+          optionId: z
+            .number({ error: 'expected the multivariate option id (a number)' })
+            .int()
+            .meta({ description: "The id of the feature's multivariate option that serves the treatment." }),
+          value: z
+            .union([z.string(), z.number().int(), z.boolean()], {
+              error: 'expected the option value: a string, an integer or a boolean',
+            })
+            .optional()
+            .meta({
+              description:
+                "Optional: the value the option serves, written with every advance (Flagsmith's string, integer or boolean value), so it is the treatment variant rollout-guard measures (spec.cohorts.treatment); omitted, the option keeps its value.",
+            }),
         },
-        { error: 'expected { optionId: 123, value: "on" }' },
+        { error: 'expected { optionId: 123 } or { optionId: 123, value: "on" }' },
       )
       .optional()
       .meta({
-        description: 'The multivariate option serving the treatment and its value; needed for advance only.',
+        description: 'The multivariate option serving the treatment; needed for advance only.',
       }),
   })
   .meta({

@@ -173,7 +173,12 @@ export function resolveTarget(input: ActionTargetInput): ActionTarget {
         url: (input.url ?? DEFAULT_FLAGSMITH_URL).replace(/\/+$/, ''),
         token: parseSecret(input.token),
         environment: input.environment,
-        ...(input.variant !== undefined && { variant: input.variant }),
+        ...(input.variant !== undefined && {
+          variant: {
+            optionId: input.variant.optionId,
+            ...(input.variant.value !== undefined && { value: input.variant.value }),
+          },
+        }),
       };
   }
 }

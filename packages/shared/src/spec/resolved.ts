@@ -103,7 +103,7 @@ export type ActionTarget =
       readonly token: Secret;
       readonly environment: string;
       /** The multivariate option serving the treatment, and its value (advance only). */
-      readonly variant?: { readonly optionId: number; readonly value: string | number | boolean };
+      readonly variant?: { readonly optionId: number; readonly value?: string | number | boolean };
     };
 
 export interface Actions {

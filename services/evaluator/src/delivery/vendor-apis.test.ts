@@ -5,6 +5,7 @@ import { secretResolver } from './secret.ts';
 import type { FlagsmithTarget, LaunchDarklyTarget } from './targets.ts';
 import { advanceEvent, rollbackEvent } from './test-events.ts';
 import {
+  type FlagsmithServer,
   launchDarklyTarget,
   startFlagsmith,
   startLaunchDarkly,
@@ -125,7 +126,7 @@ describe('launchdarkly against LaunchDarkly’s semantic patch API', () => {
 });
 
 describe('flagsmith against Flagsmith’s update-flag API', () => {
-  let fs: VendorServer;
+  let fs: FlagsmithServer;
   beforeAll(async () => {
     fs = await startFlagsmith({
       token: env.FLAGSMITH_TOKEN,
@@ -141,9 +142,17 @@ describe('flagsmith against Flagsmith’s update-flag API', () => {
     url: `${fs.url}/api/v1`,
     token: { env: 'FLAGSMITH_TOKEN' },
     environment: 'ser.EnvKey123',
-    variant: { optionId: 991, value: 'on' },
+    variant: { optionId: 991 },
     ...overrides,
   });
+
+  /** A body of our own choosing, straight to the update endpoint. */
+  const postUpdate = (body: unknown) =>
+    fetch(`${fs.url}/api/experiments/environments/ser.EnvKey123/update-flag-v1/`, {
+      method: 'POST',
+      headers: { authorization: `Api-Key ${env.FLAGSMITH_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('disables the feature and re-weights the treatment option as the API accepts them', async () => {
     expect(await deliver(rollbackEvent, target())).toMatchObject({ outcome: 'delivered', status: 204 });
@@ -157,8 +166,25 @@ describe('flagsmith against Flagsmith’s update-flag API', () => {
     ]);
   });
 
+  it('writes the option value the spec names, so the option serves the treatment variant; without one it is kept', async () => {
+    expect(await deliver(advanceEvent, target({ variant: { optionId: 991, value: 'v2' } }))).toMatchObject({
+      outcome: 'delivered',
+    });
+    expect(JSON.parse(fs.accepted.at(-1)?.body ?? '{}')).toEqual({
+      feature: { name: 'copilot-assist' },
+      multivariate_options: [{ id: 991, percentage_allocation: 100, value: { type: 'string', value: 'v2' } }],
+    });
+    expect(fs.optionValues.get(991)).toEqual({ type: 'string', value: 'v2' });
+    expect(await deliver(advanceEvent, target())).toMatchObject({ outcome: 'delivered' });
+    expect(fs.optionValues.get(991)).toEqual({ type: 'string', value: 'v2' });
+    expect(await deliver(advanceEvent, target({ variant: { optionId: 991, value: 2 } }))).toMatchObject({
+      outcome: 'delivered',
+    });
+    expect(fs.optionValues.get(991)).toEqual({ type: 'integer', value: '2' });
+  });
+
   it('retries what Flagsmith refuses, with its error in the log', async () => {
-    const unknownOption = await deliver(advanceEvent, target({ variant: { optionId: 7, value: 'on' } }));
+    const unknownOption = await deliver(advanceEvent, target({ variant: { optionId: 7 } }));
     expect(unknownOption).toMatchObject({ outcome: 'retry', status: 400 });
     expect(unknownOption.responseExcerpt).toContain('do not belong to the feature');
     expect((await deliver(rollbackEvent, target({ environment: 'other' }))).status).toBe(404);
@@ -173,14 +199,21 @@ describe('flagsmith against Flagsmith’s update-flag API', () => {
     expect((await deliver(rollbackEvent, target())).outcome).toBe('delivered');
   });
 
+  it('refuses an option value that does not read as its type, as Flagsmith does', async () => {
+    const res = await postUpdate({
+      feature: { name: 'copilot-assist' },
+      multivariate_options: [
+        { id: 991, percentage_allocation: 50, value: { type: 'integer', value: 'two' } },
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("'two' is not a valid integer");
+  });
+
   it('refuses the older feature-state body the schema does not know', async () => {
-    const res = await fetch(`${fs.url}/api/experiments/environments/ser.EnvKey123/update-flag-v1/`, {
-      method: 'POST',
-      headers: { authorization: `Api-Key ${env.FLAGSMITH_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        feature: { name: 'copilot-assist' },
-        multivariate_feature_state_values: [{ multivariate_feature_option: 991, percentage_allocation: 50 }],
-      }),
+    const res = await postUpdate({
+      feature: { name: 'copilot-assist' },
+      multivariate_feature_state_values: [{ multivariate_feature_option: 991, percentage_allocation: 50 }],
     });
     expect(res.status).toBe(400);
   });

@@ -166,10 +166,29 @@ export interface FlagsmithOptions {
   retryAfterSeconds?: number;
 }
 
+export interface FlagsmithServer extends VendorServer {
+  /** What each multivariate option serves: an option listed by id keeps its value unless one is sent. */
+  optionValues: Map<number, { type: string; value: string }>;
+}
+
+interface FlagsmithValue {
+  type: 'integer' | 'string' | 'boolean';
+  value: string;
+}
+
+/** Flagsmith's value check: an integer or boolean value must read as one. */
+function invalidValue({ type, value }: FlagsmithValue): string | undefined {
+  if (type === 'integer' && !/^-?\d+$/.test(value)) return `'${value}' is not a valid integer`;
+  if (type === 'boolean' && !['true', 'false'].includes(value.toLowerCase()))
+    return `'${value}' is not a valid boolean (use 'true' or 'false')`;
+  return undefined;
+}
+
 /** POST /api/experiments/environments/{key}/update-flag-v1/, as Flagsmith (Django REST Framework) answers it. */
-export function startFlagsmith(options: FlagsmithOptions): Promise<VendorServer> {
+export async function startFlagsmith(options: FlagsmithOptions): Promise<FlagsmithServer> {
   const validate = schema('flagsmith-update-flag-v1.schema.json');
-  return vendorServer(
+  const optionValues = new Map<number, { type: string; value: string }>();
+  const server = await vendorServer(
     (request, res) => {
       if (request.headers.authorization !== `Api-Key ${options.token}`) {
         json(res, 401, { detail: 'Authentication credentials were not provided.' });
@@ -188,7 +207,7 @@ export function startFlagsmith(options: FlagsmithOptions): Promise<VendorServer>
       }
       const body = parsed(request) as {
         feature?: { name?: string };
-        multivariate_options?: Array<{ id?: number; percentage_allocation: number }>;
+        multivariate_options?: Array<{ id?: number; percentage_allocation: number; value?: FlagsmithValue }>;
       };
       if (!validate(body)) {
         json(res, 400, { non_field_errors: [JSON.stringify(validate.errors)] });
@@ -212,6 +231,14 @@ export function startFlagsmith(options: FlagsmithOptions): Promise<VendorServer>
         });
         return false;
       }
+      const badValues = mv.flatMap((o) => (o.value === undefined ? [] : (invalidValue(o.value) ?? [])));
+      if (badValues.length > 0) {
+        json(res, 400, { multivariate_options: [{ value: { non_field_errors: badValues } }] });
+        return false;
+      }
+      for (const o of mv) {
+        if (o.id !== undefined && o.value !== undefined) optionValues.set(o.id, o.value);
+      }
       res.writeHead(204);
       res.end();
       return true;
@@ -226,6 +253,7 @@ export function startFlagsmith(options: FlagsmithOptions): Promise<VendorServer>
       );
     },
   );
+  return { ...server, optionValues };
 }
 
 export interface PagerDutyServer extends VendorServer {

@@ -272,6 +272,11 @@ describe('flagsmith', () => {
     expect(sent.headers).toEqual(headers);
     expect(sent.json).toEqual({
       feature: { name: 'copilot-assist' },
+      multivariate_options: [{ id: 991, percentage_allocation: 100, value: { type: 'string', value: 'on' } }],
+    });
+    const kept = await capture(advanceEvent, { ...target(receiver.url), variant: { optionId: 991 } });
+    expect(kept.json).toEqual({
+      feature: { name: 'copilot-assist' },
       multivariate_options: [{ id: 991, percentage_allocation: 100 }],
     });
   });
