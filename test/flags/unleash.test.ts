@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createEgress, defaultEgressPolicy } from '@rollout-guard/shared/egress';
 import { enqueueEvaluate } from '@rollout-guard/shared/jobs';
 import { parseSpec } from '@rollout-guard/shared/spec';
@@ -6,6 +8,7 @@ import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import type { WebhookEvent } from '@rollout-guard/shared/webhooks';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { type IngestApp, startIngestApp } from '../../services/collector/src/ingest/ingest-test-kit.ts';
 import { attemptDelivery } from '../../services/evaluator/src/delivery/attempt.ts';
 import { secretResolver } from '../../services/evaluator/src/delivery/secret.ts';
@@ -13,6 +16,7 @@ import type { UnleashTarget } from '../../services/evaluator/src/delivery/target
 import { advanceEvent, goEvent, rollbackEvent } from '../../services/evaluator/src/delivery/test-events.ts';
 import type { EvaluatorCore } from '../../services/evaluator/src/evaluator.ts';
 import { startTestEvaluator } from '../../services/evaluator/src/evaluator-test-kit.ts';
+import { root } from '../deploy/deploy-files.ts';
 import { otlpBatch } from '../evaluator/otlp-batch.ts';
 import { enabledShare } from './unleash-client.ts';
 import { startUnleash, type TestUnleash } from './unleash-kit.ts';
@@ -194,7 +198,26 @@ describe('end to end: collector → evaluator → Unleash', () => {
     await server.stop();
   });
 
-  /** The spec as a user writes it: only the Unleash server, token, project and environment. */
+  /**
+   * The spec as a user writes it: the Unleash targets are the contact-center example's own (only the
+   * server, token, project and environment), pointed at this Unleash.
+   */
+  const exampleTargets = (list: 'rollback' | 'advance') => {
+    const example = parseYaml(readFileSync(join(root, 'examples/contact-center-copilot.yaml'), 'utf8'));
+    const targets = (example.spec.actions[list] as Record<string, unknown>[]).filter(
+      (t) => t.format === 'unleash',
+    );
+    expect(targets).toEqual([
+      {
+        format: 'unleash',
+        url: expect.any(String),
+        token: 'env:UNLEASH_TOKEN',
+        project: 'default',
+        environment: 'production',
+      },
+    ]);
+    return JSON.stringify(targets.map((t) => ({ ...t, url: unleash.url })));
+  };
   const specYaml = (name: string, flag: string, approval: 'manual' | 'auto') => `
 apiVersion: rollout-guard/v1
 kind: Rollout
@@ -213,8 +236,8 @@ spec:
   successCriteria:
     - { name: latency, metric: latency_seconds, aggregate: mean, allowed: { max: 2 } }
   actions:
-    rollback: [{ format: unleash, url: "${unleash.url}", token: "env:UNLEASH_TOKEN", project: default, environment: production }]
-    advance:  [{ format: unleash, url: "${unleash.url}", token: "env:UNLEASH_TOKEN", project: default, environment: production }]
+    rollback: ${exampleTargets('rollback')}
+    advance: ${exampleTargets('advance')}
 `;
 
   async function startRollout(name: string, flag: string, approval: 'manual' | 'auto') {

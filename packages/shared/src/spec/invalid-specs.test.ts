@@ -58,6 +58,24 @@ const cases: [string, Spec, string, RegExp][] = [
   ],
   ['no waves', broken((s) => (s.spec.waves = [])), 'spec.waves', /at least one wave/],
   [
+    'flagsmith option value a fraction',
+    broken(
+      (s) =>
+        (s.spec.actions = {
+          advance: [
+            {
+              format: 'flagsmith',
+              token: 'env:FLAGSMITH_TOKEN',
+              environment: 'ser.Env',
+              variant: { optionId: 4711, value: 2.5 },
+            },
+          ],
+        }),
+    ),
+    'spec.actions.advance[0].variant.value',
+    /a string, an integer or a boolean/,
+  ],
+  [
     'wave percent 0',
     broken((s) => (s.spec.waves[0].percent = 0)),
     'spec.waves[0].percent',
