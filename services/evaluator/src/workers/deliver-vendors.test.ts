@@ -114,7 +114,13 @@ describe('deliver to the flag systems’ APIs', () => {
     ]);
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(1_000);
     expect(vendor.accepted.map((r) => JSON.parse(r.body))).toEqual([
-      { feature: { name: 'vendors-flag' }, multivariate_options: [{ id: 991, percentage_allocation: 25 }] },
+      {
+        feature: { name: 'vendors-flag' },
+        // the spec names the option's value (variant.value), so the advance writes it too
+        multivariate_options: [
+          { id: 991, percentage_allocation: 25, value: { type: 'string', value: 'on' } },
+        ],
+      },
       { feature: { name: 'vendors-flag' }, enabled: false },
     ]);
   });
