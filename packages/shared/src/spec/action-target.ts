@@ -148,11 +148,10 @@ export const flagsmithTargetInput = z
       .meta({
         description: `Admin API base. Default: ${DEFAULT_FLAGSMITH_URL}; self-hosted: https://host/api/v1.`,
       }),
-    token: tokenInput.meta({ description: 'Organisation API token (sent as "Authorization: Api-Key …").' }),
-    environment: z
-      .string({ error: 'expected the Flagsmith environment key' })
-      .min(1)
-      .meta({ description: 'Environment key (client-side environment key) whose feature state is changed.' }),
+    token: tokenInput.meta({ description: 'Organisation API key (sent as "Authorization: Api-Key …").' }),
+    environment: z.string({ error: 'expected the Flagsmith environment key' }).min(1).meta({
+      description: "The environment's API key (its client-side key) whose feature state is changed.",
+    }),
     variant: z
       .strictObject(
         {
@@ -160,25 +159,18 @@ export const flagsmithTargetInput = z
             .number({ error: 'expected the multivariate option id (a number)' })
             .int()
             .meta({ description: "The id of the feature's multivariate option that serves the treatment." }),
-          value: z
-            .union([z.string(), z.number().int(), z.boolean()], {
-              error: 'expected the option value: a string, an integer or a boolean',
-            })
-            .optional()
-            .meta({
-              description:
-                "Optional: the value the option serves, written with every advance (Flagsmith's string, integer or boolean value), so it is the treatment variant rollout-guard measures (spec.cohorts.treatment); omitted, the option keeps its value.",
-            }),
         },
-        { error: 'expected { optionId: 123 } or { optionId: 123, value: "on" }' },
+        { error: 'expected { optionId: 123 }, the multivariate option serving the treatment' },
       )
       .optional()
       .meta({
-        description: 'The multivariate option serving the treatment; needed for advance only.',
+        description:
+          "The multivariate option serving the treatment; needed for advance only. The value it serves is set in Flagsmith: the feature state API cannot write an option's value.",
       }),
   })
   .meta({
-    description: 'Disables the feature state (rollback) or sets its percentage split through the Admin API.',
+    description:
+      "Disables the environment's feature state (rollback) or sets its treatment option's percentage through the Admin API.",
   });
 
 export const actionTargetInput = z

@@ -58,7 +58,7 @@ const cases: [string, Spec, string, RegExp][] = [
   ],
   ['no waves', broken((s) => (s.spec.waves = [])), 'spec.waves', /at least one wave/],
   [
-    'flagsmith option value a fraction',
+    'flagsmith variant with a value the API cannot write',
     broken(
       (s) =>
         (s.spec.actions = {
@@ -67,13 +67,13 @@ const cases: [string, Spec, string, RegExp][] = [
               format: 'flagsmith',
               token: 'env:FLAGSMITH_TOKEN',
               environment: 'ser.Env',
-              variant: { optionId: 4711, value: 2.5 },
+              variant: { optionId: 4711, value: 'v2' },
             },
           ],
         }),
     ),
     'spec.actions.advance[0].variant.value',
-    /a string, an integer or a boolean/,
+    /unknown field "value"/,
   ],
   [
     'wave percent 0',

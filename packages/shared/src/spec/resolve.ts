@@ -174,10 +174,7 @@ export function resolveTarget(input: ActionTargetInput): ActionTarget {
         token: parseSecret(input.token),
         environment: input.environment,
         ...(input.variant !== undefined && {
-          variant: {
-            optionId: input.variant.optionId,
-            ...(input.variant.value !== undefined && { value: input.variant.value }),
-          },
+          variant: { optionId: input.variant.optionId },
         }),
       };
   }

@@ -102,8 +102,8 @@ export type ActionTarget =
       readonly url: string;
       readonly token: Secret;
       readonly environment: string;
-      /** The multivariate option serving the treatment, and its value (advance only). */
-      readonly variant?: { readonly optionId: number; readonly value?: string | number | boolean };
+      /** The multivariate option serving the treatment (advance only). */
+      readonly variant?: { readonly optionId: number };
     };
 
 export interface Actions {

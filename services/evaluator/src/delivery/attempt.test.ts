@@ -76,7 +76,7 @@ function targets(url: string): Record<DeliveryTarget['format'], DeliveryTarget> 
       url,
       token: { value: 't' },
       environment: 'e',
-      variant: { optionId: 1, value: true },
+      variant: { optionId: 1 },
     },
   };
 }

@@ -80,3 +80,9 @@ export async function sendEach(send: SendStep, requests: readonly DeliveryReques
 export function joinUrl(base: string, path: string): string {
   return base.replace(/\/+$/, '') + path;
 }
+
+/** What went wrong at one step of an exchange, for the delivery log; the step's outcome is kept. */
+export function failedStep(step: string, result: AttemptResult, hint?: string): AttemptResult {
+  const said = result.status === undefined ? (result.error ?? 'no answer') : `answered ${result.status}`;
+  return { ...result, error: `${step}: ${said}${hint === undefined ? '' : `; ${hint}`}` };
+}

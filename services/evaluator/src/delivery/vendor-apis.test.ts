@@ -1,16 +1,11 @@
 import { createEgress, defaultEgressPolicy } from '@rollout-guard/shared/egress';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AttemptRecord, attemptDelivery, nextStep } from './attempt.ts';
+import { type FlagsmithServer, startFlagsmith } from './flagsmith-test-server.ts';
 import { secretResolver } from './secret.ts';
 import type { FlagsmithTarget, LaunchDarklyTarget } from './targets.ts';
 import { advanceEvent, rollbackEvent } from './test-events.ts';
-import {
-  type FlagsmithServer,
-  launchDarklyTarget,
-  startFlagsmith,
-  startLaunchDarkly,
-  type VendorServer,
-} from './vendor-test-servers.ts';
+import { launchDarklyTarget, startLaunchDarkly, type VendorServer } from './vendor-test-servers.ts';
 
 // Every launchdarkly and flagsmith request against a server that enforces the vendor's published API
 // definition (vendor-apis/) and answers as the vendor does, rate limits included.
@@ -125,14 +120,14 @@ describe('launchdarkly against LaunchDarkly’s semantic patch API', () => {
   });
 });
 
-describe('flagsmith against Flagsmith’s update-flag API', () => {
+describe('flagsmith against Flagsmith’s feature-state API', () => {
   let fs: FlagsmithServer;
   beforeAll(async () => {
     fs = await startFlagsmith({
       token: env.FLAGSMITH_TOKEN,
       environment: 'ser.EnvKey123',
       feature: 'copilot-assist',
-      optionIds: [991],
+      optionIds: [991, 992],
       retryAfterSeconds: 45,
     });
   });
@@ -145,49 +140,67 @@ describe('flagsmith against Flagsmith’s update-flag API', () => {
     variant: { optionId: 991 },
     ...overrides,
   });
+  const writes = () => fs.accepted.filter((r) => r.method !== 'GET');
+  const stateUrl = `/api/v1/environments/ser.EnvKey123/featurestates/31/`;
 
-  /** A body of our own choosing, straight to the update endpoint. */
-  const postUpdate = (body: unknown) =>
-    fetch(`${fs.url}/api/experiments/environments/ser.EnvKey123/update-flag-v1/`, {
-      method: 'POST',
-      headers: { authorization: `Api-Key ${env.FLAGSMITH_TOKEN}`, 'content-type': 'application/json' },
+  /** A request of our own choosing, straight to the feature state. */
+  const write = (method: 'PATCH' | 'PUT', body: unknown, authorization = `Api-Key ${env.FLAGSMITH_TOKEN}`) =>
+    fetch(`${fs.url}${stateUrl}`, {
+      method,
+      headers: { authorization, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
 
-  it('disables the feature and re-weights the treatment option as the API accepts them', async () => {
-    expect(await deliver(rollbackEvent, target())).toMatchObject({ outcome: 'delivered', status: 204 });
-    expect(await deliver(advanceEvent, target())).toMatchObject({ outcome: 'delivered', status: 204 });
-    expect(fs.accepted.slice(-2).map((r) => JSON.parse(r.body))).toEqual([
-      { feature: { name: 'copilot-assist' }, enabled: false },
-      {
-        feature: { name: 'copilot-assist' },
-        multivariate_options: [{ id: 991, percentage_allocation: 100 }],
-      },
+  it('looks the feature state up by name, then switches it off or sets the treatment option as the API accepts them', async () => {
+    const before = fs.accepted.length;
+    expect(await deliver(advanceEvent, target())).toMatchObject({ outcome: 'delivered', status: 200 });
+    expect(fs.state.multivariate_feature_state_values).toEqual([
+      { id: 500, multivariate_feature_option: 991, percentage_allocation: 100 },
+      { id: 501, multivariate_feature_option: 992, percentage_allocation: 0 },
     ]);
+    expect(fs.state.enabled).toBe(true);
+    expect(await deliver(rollbackEvent, target())).toMatchObject({ outcome: 'delivered', status: 200 });
+    expect(fs.state.enabled).toBe(false);
+    expect(fs.accepted.slice(before).map((r) => [r.method, r.path, r.headers.authorization])).toEqual([
+      [
+        'GET',
+        '/api/v1/environments/ser.EnvKey123/featurestates/?feature_name=copilot-assist',
+        `Api-Key ${env.FLAGSMITH_TOKEN}`,
+      ],
+      ['PUT', stateUrl, `Api-Key ${env.FLAGSMITH_TOKEN}`],
+      [
+        'GET',
+        '/api/v1/environments/ser.EnvKey123/featurestates/?feature_name=copilot-assist',
+        `Api-Key ${env.FLAGSMITH_TOKEN}`,
+      ],
+      ['PATCH', stateUrl, `Api-Key ${env.FLAGSMITH_TOKEN}`],
+    ]);
+    expect(
+      writes()
+        .slice(-1)
+        .map((r) => JSON.parse(r.body)),
+    ).toEqual([{ enabled: false }]);
   });
 
-  it('writes the option value the spec names, so the option serves the treatment variant; without one it is kept', async () => {
-    expect(await deliver(advanceEvent, target({ variant: { optionId: 991, value: 'v2' } }))).toMatchObject({
-      outcome: 'delivered',
-    });
-    expect(JSON.parse(fs.accepted.at(-1)?.body ?? '{}')).toEqual({
-      feature: { name: 'copilot-assist' },
-      multivariate_options: [{ id: 991, percentage_allocation: 100, value: { type: 'string', value: 'v2' } }],
-    });
-    expect(fs.optionValues.get(991)).toEqual({ type: 'string', value: 'v2' });
-    expect(await deliver(advanceEvent, target())).toMatchObject({ outcome: 'delivered' });
-    expect(fs.optionValues.get(991)).toEqual({ type: 'string', value: 'v2' });
-    expect(await deliver(advanceEvent, target({ variant: { optionId: 991, value: 2 } }))).toMatchObject({
-      outcome: 'delivered',
-    });
-    expect(fs.optionValues.get(991)).toEqual({ type: 'integer', value: '2' });
+  it('says when the environment or the feature is missing, and retries', async () => {
+    const noEnvironment = await deliver(rollbackEvent, target({ environment: 'ser.Other' }));
+    expect(noEnvironment).toMatchObject({ outcome: 'retry', status: 404 });
+    expect(noEnvironment.error).toContain('environment ser.Other is not known to');
+    const otherFlag = structuredClone(rollbackEvent);
+    otherFlag.data.flag = 'nope';
+    const noFeature = await deliver(otherFlag, target());
+    expect(noFeature).toMatchObject({ outcome: 'retry', status: 200 });
+    expect(noFeature.error).toContain('feature nope is not in the project of environment ser.EnvKey123');
   });
 
-  it('retries what Flagsmith refuses, with its error in the log', async () => {
-    const unknownOption = await deliver(advanceEvent, target({ variant: { optionId: 7 } }));
-    expect(unknownOption).toMatchObject({ outcome: 'retry', status: 400 });
-    expect(unknownOption.responseExcerpt).toContain('do not belong to the feature');
-    expect((await deliver(rollbackEvent, target({ environment: 'other' }))).status).toBe(404);
+  it('stops an advance naming an option the feature does not have, before writing anything', async () => {
+    const count = writes().length;
+    const record = await deliver(advanceEvent, target({ variant: { optionId: 7 } }));
+    expect(record).toMatchObject({ outcome: 'stopped' });
+    expect(record.error).toContain(
+      'actions.x[0]: variant.optionId 7 is not a multivariate option of the feature (it has 991, 992)',
+    );
+    expect(writes()).toHaveLength(count);
   });
 
   it('honours Retry-After on a throttled request, then gets through', async () => {
@@ -199,22 +212,36 @@ describe('flagsmith against Flagsmith’s update-flag API', () => {
     expect((await deliver(rollbackEvent, target())).outcome).toBe('delivered');
   });
 
-  it('refuses an option value that does not read as its type, as Flagsmith does', async () => {
-    const res = await postUpdate({
-      feature: { name: 'copilot-assist' },
-      multivariate_options: [
-        { id: 991, percentage_allocation: 50, value: { type: 'integer', value: 'two' } },
+  it('refuses what Flagsmith refuses, in its error shape', async () => {
+    const overAllocated = await write('PUT', {
+      multivariate_feature_state_values: [
+        { id: 500, multivariate_feature_option: 991, percentage_allocation: 60 },
+        { id: 501, multivariate_feature_option: 992, percentage_allocation: 50 },
       ],
     });
-    expect(res.status).toBe(400);
-    expect(await res.text()).toContain("'two' is not a valid integer");
-  });
-
-  it('refuses the older feature-state body the schema does not know', async () => {
-    const res = await postUpdate({
-      feature: { name: 'copilot-assist' },
-      multivariate_feature_state_values: [{ multivariate_feature_option: 991, percentage_allocation: 50 }],
+    expect([overAllocated.status, await overAllocated.json()]).toEqual([
+      400,
+      { non_field_errors: ['Multivariate percentage values exceed 100%.'] },
+    ]);
+    const unknownOption = await write('PUT', {
+      multivariate_feature_state_values: [{ multivariate_feature_option: 7, percentage_allocation: 5 }],
     });
-    expect(res.status).toBe(400);
+    expect(unknownOption.status).toBe(400);
+    expect(await unknownOption.text()).toContain('Invalid pk \\"7\\" - object does not exist.');
+    // PATCH is read by a serializer of feature and enabled only: values sent there would be lost.
+    const lostOnPatch = await write('PATCH', {
+      multivariate_feature_state_values: [
+        { id: 500, multivariate_feature_option: 991, percentage_allocation: 5 },
+      ],
+    });
+    expect([lostOnPatch.status, await lostOnPatch.json()]).toEqual([
+      400,
+      { non_field_errors: ['Unknown field: multivariate_feature_state_values'] },
+    ]);
+    const badType = await write('PATCH', { enabled: 'no' });
+    expect(badType.status).toBe(400);
+    expect(await badType.json()).toHaveProperty('enabled');
+    expect((await write('PATCH', { enabled: true }, 'Bearer x')).status).toBe(401);
+    expect((await write('PATCH', { enabled: true }, `Token ${env.FLAGSMITH_TOKEN}`)).status).toBe(200);
   });
 });

@@ -6,25 +6,37 @@ import { semanticPatchType } from './formats/launchdarkly.ts';
 import type { LaunchDarklyTarget } from './targets.ts';
 import { type CapturedRequest, startReceiver, type TestReceiver } from './test-receiver.ts';
 
-// Loopback stand-ins for LaunchDarkly's and Flagsmith's APIs in the delivery tests: each refuses any
-// request its vendor's published definition (vendor-apis/) refuses, and answers as the vendor does,
-// including its errors and its rate limit (429 with the vendor's headers), which a test switches on.
+// Loopback stand-ins for LaunchDarkly's and PagerDuty's APIs in the delivery tests (Flagsmith's is in
+// flagsmith-test-server.ts, on the helpers exported here): each refuses any request its vendor's
+// published definition (vendor-apis/) refuses, and answers as the vendor does, including its errors
+// and its rate limit (429 with the vendor's headers), which a test switches on.
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-function schema(file: string): ValidateFunction {
+/** The vendor-apis/ schema in `file`, or one of its `definitions` when the file holds several. */
+export function schema(file: string, definition?: string): ValidateFunction {
   const ajv = new Ajv({ allErrors: true });
   addFormats(ajv);
-  return ajv.compile(JSON.parse(readFileSync(new URL(`./vendor-apis/${file}`, import.meta.url), 'utf8')));
+  const document = JSON.parse(readFileSync(new URL(`./vendor-apis/${file}`, import.meta.url), 'utf8'));
+  if (definition === undefined) return ajv.compile(document);
+  ajv.addSchema(document);
+  const validate = ajv.getSchema(`${document.$id}#/definitions/${definition}`);
+  if (validate === undefined) throw new Error(`${file} has no definition ${definition}`);
+  return validate;
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+export function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
 
-function parsed(request: CapturedRequest): unknown {
+export function parsed(request: CapturedRequest): unknown {
   try {
     return JSON.parse(request.body);
   } catch {
@@ -51,7 +63,7 @@ export interface LaunchDarklyOptions {
   rateLimit?: { resetInMs: number; retryAfterSeconds?: number };
 }
 
-async function vendorServer(
+export async function vendorServer(
   handle: (request: CapturedRequest, res: ServerResponse) => boolean,
   limited: (res: ServerResponse) => void,
 ): Promise<VendorServer> {
@@ -154,106 +166,6 @@ export function startLaunchDarkly(options: LaunchDarklyOptions): Promise<VendorS
       );
     },
   );
-}
-
-export interface FlagsmithOptions {
-  token: string;
-  environment: string;
-  feature: string;
-  /** Multivariate option ids of the feature. */
-  optionIds: readonly number[];
-  /** Seconds in Django REST Framework's throttled answer. */
-  retryAfterSeconds?: number;
-}
-
-export interface FlagsmithServer extends VendorServer {
-  /** What each multivariate option serves: an option listed by id keeps its value unless one is sent. */
-  optionValues: Map<number, { type: string; value: string }>;
-}
-
-interface FlagsmithValue {
-  type: 'integer' | 'string' | 'boolean';
-  value: string;
-}
-
-/** Flagsmith's value check: an integer or boolean value must read as one. */
-function invalidValue({ type, value }: FlagsmithValue): string | undefined {
-  if (type === 'integer' && !/^-?\d+$/.test(value)) return `'${value}' is not a valid integer`;
-  if (type === 'boolean' && !['true', 'false'].includes(value.toLowerCase()))
-    return `'${value}' is not a valid boolean (use 'true' or 'false')`;
-  return undefined;
-}
-
-/** POST /api/experiments/environments/{key}/update-flag-v1/, as Flagsmith (Django REST Framework) answers it. */
-export async function startFlagsmith(options: FlagsmithOptions): Promise<FlagsmithServer> {
-  const validate = schema('flagsmith-update-flag-v1.schema.json');
-  const optionValues = new Map<number, { type: string; value: string }>();
-  const server = await vendorServer(
-    (request, res) => {
-      if (request.headers.authorization !== `Api-Key ${options.token}`) {
-        json(res, 401, { detail: 'Authentication credentials were not provided.' });
-        return false;
-      }
-      if (
-        request.method !== 'POST' ||
-        request.path !== `/api/experiments/environments/${options.environment}/update-flag-v1/`
-      ) {
-        json(res, 404, { detail: 'Not found.' });
-        return false;
-      }
-      if (!request.headers['content-type']?.startsWith('application/json')) {
-        json(res, 415, { detail: `Unsupported media type "${request.headers['content-type']}" in request.` });
-        return false;
-      }
-      const body = parsed(request) as {
-        feature?: { name?: string };
-        multivariate_options?: Array<{ id?: number; percentage_allocation: number; value?: FlagsmithValue }>;
-      };
-      if (!validate(body)) {
-        json(res, 400, { non_field_errors: [JSON.stringify(validate.errors)] });
-        return false;
-      }
-      if (body.feature?.name !== options.feature) {
-        json(res, 400, [`Feature '${JSON.stringify(body.feature)}' not found in project`]);
-        return false;
-      }
-      const mv = body.multivariate_options ?? [];
-      if (mv.reduce((sum, o) => sum + o.percentage_allocation, 0) > 100) {
-        json(res, 400, { multivariate_options: 'Percentage allocations must not exceed 100' });
-        return false;
-      }
-      const invalid = mv.flatMap((o) =>
-        o.id === undefined || options.optionIds.includes(o.id) ? [] : [o.id],
-      );
-      if (invalid.length > 0) {
-        json(res, 400, {
-          multivariate_options: `Multivariate options [${invalid}] do not belong to the feature`,
-        });
-        return false;
-      }
-      const badValues = mv.flatMap((o) => (o.value === undefined ? [] : (invalidValue(o.value) ?? [])));
-      if (badValues.length > 0) {
-        json(res, 400, { multivariate_options: [{ value: { non_field_errors: badValues } }] });
-        return false;
-      }
-      for (const o of mv) {
-        if (o.id !== undefined && o.value !== undefined) optionValues.set(o.id, o.value);
-      }
-      res.writeHead(204);
-      res.end();
-      return true;
-    },
-    (res) => {
-      const wait = options.retryAfterSeconds ?? 1;
-      json(
-        res,
-        429,
-        { detail: `Request was throttled. Expected available in ${wait} seconds.` },
-        { 'retry-after': String(wait) },
-      );
-    },
-  );
-  return { ...server, optionValues };
 }
 
 export interface PagerDutyServer extends VendorServer {

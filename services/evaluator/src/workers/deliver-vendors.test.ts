@@ -1,12 +1,8 @@
 import type { ActionTarget } from '@rollout-guard/shared/spec';
 import { operate, testSpec } from '@rollout-guard/shared/store';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  launchDarklyTarget,
-  startFlagsmith,
-  startLaunchDarkly,
-  type VendorServer,
-} from '../delivery/vendor-test-servers.ts';
+import { startFlagsmith } from '../delivery/flagsmith-test-server.ts';
+import { launchDarklyTarget, startLaunchDarkly, type VendorServer } from '../delivery/vendor-test-servers.ts';
 import type { EvaluatorCore } from '../evaluator.ts';
 import { useEvaluatorTestBed } from '../evaluator-test-kit.ts';
 
@@ -88,40 +84,49 @@ describe('deliver to the flag systems’ APIs', () => {
   });
 
   it('waits out Flagsmith’s Retry-After before turning the feature off', async () => {
-    vendor = await startFlagsmith({
+    const flagsmith = await startFlagsmith({
       token: env.FLAGSMITH_TOKEN,
       environment: 'ser.EnvKey123',
       feature: 'vendors-flag',
       optionIds: [991],
       retryAfterSeconds: 1,
     });
+    vendor = flagsmith;
     const target: ActionTarget = {
       format: 'flagsmith',
-      url: `${vendor.url}/api/v1`,
+      url: `${flagsmith.url}/api/v1`,
       token: { env: 'FLAGSMITH_TOKEN' },
       environment: 'ser.EnvKey123',
-      variant: { optionId: 991, value: 'on' },
+      variant: { optionId: 991 },
     };
     const advance = await startWith({ advance: [target], rollback: [target] });
     await deliveredAttempts(`${advance.id}.advance.0`);
-    vendor.rateLimit(1);
+    expect(flagsmith.state.multivariate_feature_state_values).toEqual([
+      { id: 500, multivariate_feature_option: 991, percentage_allocation: 25 },
+    ]);
+    flagsmith.rateLimit(1);
     const rollback = await operate(bed.store, 'vendors', 'rollback', 'ana');
     if (!rollback.ok) throw new Error(rollback.reason);
     const attempts = await deliveredAttempts(`${rollback.decisions[0]!.id}.rollback.0`);
+    // The throttled attempt is the lookup; the retry reads the feature state again and switches it off.
     expect(attempts.map((a) => [a.status, a.outcome])).toEqual([
       [429, 'retry'],
-      [204, 'delivered'],
+      [200, 'delivered'],
     ]);
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(1_000);
-    expect(vendor.accepted.map((r) => JSON.parse(r.body))).toEqual([
-      {
-        feature: { name: 'vendors-flag' },
-        // the spec names the option's value (variant.value), so the advance writes it too
-        multivariate_options: [
-          { id: 991, percentage_allocation: 25, value: { type: 'string', value: 'on' } },
-        ],
-      },
-      { feature: { name: 'vendors-flag' }, enabled: false },
+    expect(flagsmith.accepted.map((r) => [r.method, r.method === 'GET' ? '' : JSON.parse(r.body)])).toEqual([
+      ['GET', ''],
+      [
+        'PUT',
+        {
+          multivariate_feature_state_values: [
+            { id: 500, multivariate_feature_option: 991, percentage_allocation: 25 },
+          ],
+        },
+      ],
+      ['GET', ''],
+      ['PATCH', { enabled: false }],
     ]);
+    expect(flagsmith.state.enabled).toBe(false);
   });
 });

@@ -16,9 +16,8 @@ const env = {
   PD_KEY: 'R0UT1NGKEY0123456789abcdefABCDEF',
   UNLEASH_TOKEN: '*:production.unleash-admin-token',
   LD_TOKEN: 'api-0f1e2d3c-launchdarkly',
-  FLAGSMITH_TOKEN: 'flagsmith-org-api-token',
   HOOK_AUTH: 'Bearer hook-token',
-  SPEC_ENV_ALLOWED: 'ROLLBACK_SECRET,PD_KEY,UNLEASH_TOKEN,LD_TOKEN,FLAGSMITH_TOKEN,HOOK_AUTH',
+  SPEC_ENV_ALLOWED: 'ROLLBACK_SECRET,PD_KEY,UNLEASH_TOKEN,LD_TOKEN,HOOK_AUTH',
 };
 const resolveSecret = secretResolver(env);
 // Added by Node's fetch itself, not by the format.
@@ -231,53 +230,6 @@ describe('launchdarkly', () => {
           rolloutWeights: { 'var-on-86208e6e': 12_500, 'var-off-7b32de80': 87_500 },
         },
       ],
-    });
-  });
-});
-
-describe('flagsmith', () => {
-  const target = (url: string) =>
-    ({
-      format: 'flagsmith',
-      url: `${url}/api/v1`,
-      token: { env: 'FLAGSMITH_TOKEN' },
-      environment: 'ser.EnvKey123',
-      variant: { optionId: 991, value: 'on' },
-    }) as const;
-  const headers = {
-    authorization: `Api-Key ${env.FLAGSMITH_TOKEN}`,
-    'content-type': 'application/json',
-    'user-agent': ua,
-  };
-
-  it('disables the feature in the environment on rollback', async () => {
-    const sent = await capture(rollbackEvent, target(receiver.url));
-    expect([sent.method, sent.path]).toEqual([
-      'POST',
-      '/api/experiments/environments/ser.EnvKey123/update-flag-v1/',
-    ]);
-    expect(sent.headers).toEqual(headers);
-    expect(sent.json).toEqual({
-      feature: { name: 'copilot-assist' },
-      enabled: false,
-    });
-  });
-
-  it("sets the treatment option's percentage allocation on advance", async () => {
-    const sent = await capture(advanceEvent, target(receiver.url));
-    expect([sent.method, sent.path]).toEqual([
-      'POST',
-      '/api/experiments/environments/ser.EnvKey123/update-flag-v1/',
-    ]);
-    expect(sent.headers).toEqual(headers);
-    expect(sent.json).toEqual({
-      feature: { name: 'copilot-assist' },
-      multivariate_options: [{ id: 991, percentage_allocation: 100, value: { type: 'string', value: 'on' } }],
-    });
-    const kept = await capture(advanceEvent, { ...target(receiver.url), variant: { optionId: 991 } });
-    expect(kept.json).toEqual({
-      feature: { name: 'copilot-assist' },
-      multivariate_options: [{ id: 991, percentage_allocation: 100 }],
     });
   });
 });

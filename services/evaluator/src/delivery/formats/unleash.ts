@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DeliveryConfigError } from '../delivery-error.ts';
 import {
   type DeliveryRequest,
+  failedStep,
   joinUrl,
   jsonHeaders,
   type RequestBuilder,
@@ -84,12 +85,6 @@ function list(items: readonly string[]): string {
 
 function missingEnvironment(feature: UnleashFeature, environment: string): string {
   return `environment ${environment} is not enabled for the flag's project (it has ${list(feature.environments.map((e) => e.name))}); enable the environment in the project or fix the target's environment`;
-}
-
-/** Reads what went wrong at a step, for the delivery log, keeping the step's outcome. */
-function failedStep(step: string, result: AttemptResult, hint?: string): AttemptResult {
-  const said = result.status === undefined ? (result.error ?? 'no answer') : `answered ${result.status}`;
-  return { ...result, error: `${step}: ${said}${hint === undefined ? '' : `; ${hint}`}` };
 }
 
 export const buildUnleash: RequestBuilder<UnleashTarget> = function buildUnleash(event, target, ctx) {
