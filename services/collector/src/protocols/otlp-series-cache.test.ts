@@ -100,7 +100,7 @@ describe('OTLP protobuf series known across requests', () => {
   });
 
   it('forgets the oldest series past its limit, and then decodes it afresh', () => {
-    const cache = new OtlpSeriesCache(2);
+    const cache = new OtlpSeriesCache({ series: 2, bytes: 1_000_000 });
     const first = decode(body([on, off, region]), cache);
     expect(cache.size).toBe(2);
     // `on` was the oldest: forgotten; `region`, the newest, is still known.
@@ -113,7 +113,7 @@ describe('OTLP protobuf series known across requests', () => {
   });
 
   it('does not follow a forgotten series as the hint for the next one', () => {
-    const cache = new OtlpSeriesCache(2);
+    const cache = new OtlpSeriesCache({ series: 2, bytes: 1_000_000 });
     decode(body([on, off]), cache);
     decode(body([region]), cache); // forgets `on`, whose hint was `off`
     const points = decode(body([on, off], T + 10_000), cache);
@@ -128,8 +128,32 @@ describe('OTLP protobuf series known across requests', () => {
     expect(points[1]?.attributes).toBe(points[0]?.attributes);
   });
 
-  it('refuses a limit that is not a positive integer', () => {
-    expect(() => new OtlpSeriesCache(0)).toThrow(/positive integer/);
+  it('forgets the oldest series past its byte budget, and keeps no series larger than all of it', () => {
+    // Each of these keys is 62 bytes long: two fit.
+    const cache = new OtlpSeriesCache({ series: 100, bytes: 130 });
+    const long = (value: string): Series => ({ attributes: [['pod', value.repeat(40)]] });
+    const first = decode(body([long('a'), long('b')]), cache);
+    expect(cache.size).toBe(2);
+    expect(cache.bytes).toBeLessThanOrEqual(130);
+    const [third] = decode(body([long('c')], T + 10_000), cache);
+    expect(cache.size).toBe(2);
+    const [b] = decode(body([long('b')], T + 20_000), cache);
+    expect(b?.memo).toBe(first[1]?.memo);
+    expect(third?.memo).toBeInstanceOf(SeriesMemo);
+    // Over the whole budget: decoded every time, never kept, never a hint.
+    const huge: Series = { attributes: [['pod', 'x'.repeat(200)]] };
+    const [once] = decode(body([huge]), cache);
+    const [twice] = decode(body([huge], T + 10_000), cache);
+    expect(twice?.memo).not.toBe(once?.memo);
+    expect(twice?.attributes).toEqual(once?.attributes);
+    expect(cache.bytes).toBeLessThanOrEqual(130);
+  });
+
+  it('refuses limits that are not positive integers', () => {
+    expect(() => new OtlpSeriesCache({ series: 0, bytes: 1 })).toThrow(
+      /limits.series must be a positive integer/,
+    );
+    expect(() => new OtlpSeriesCache({ series: 1, bytes: 0.5 })).toThrow(/limits.bytes/);
   });
 });
 

@@ -1,5 +1,15 @@
 import { type Attributes, SeriesMemo } from './point.ts';
 
+/** How much the cache holds by default: about a collector's worth of series of a few hundred bytes each. */
+export const SERIES_CACHE_LIMITS: CacheLimits = { series: 50_000, bytes: 16 * 1024 * 1024 };
+
+export interface CacheLimits {
+  /** Series (and, apart, resource-and-scope bases) remembered at most. */
+  readonly series: number;
+  /** Bytes of keys (the attribute bytes as sent) remembered at most, series and bases apart. */
+  readonly bytes: number;
+}
+
 /**
  * Series an OTLP sender repeats in every request, recognised by their bytes: the protobuf decoder
  * builds a series' attributes (resource ∪ scope ∪ point) once and then finds them by the raw bytes
@@ -12,26 +22,37 @@ import { type Attributes, SeriesMemo } from './point.ts';
  * order, another encoding of a value) are two entries with equal records: they are one series
  * downstream, where the series id sorts attributes by name.
  *
- * Bounded: past `limit` entries the oldest is forgotten (insertion order), so a sender inventing
- * series costs a decode per point, never memory. One cache per collector, created by the route and
- * shared by its requests (decoding is synchronous).
+ * Bounded in entries and in key bytes (a series' attributes may be 100 KiB within the label limits):
+ * past either the oldest entries are forgotten (insertion order), so a sender inventing series costs
+ * a decode per point, never memory. One cache per collector, created by the route and shared by its
+ * requests (decoding is synchronous).
  */
 export class OtlpSeriesCache {
-  readonly limit: number;
+  readonly limits: CacheLimits;
   /** Resource and scope bytes → their attributes, with a number that stands for them in series keys. */
-  readonly #bases = new Map<string, SeriesBase>();
+  readonly #bases: BoundedMap<SeriesBase>;
   /** Base number, metric name and point attribute bytes → the series. */
-  readonly #series = new Map<string, KnownSeries>();
+  readonly #series: BoundedMap<KnownSeries>;
   #nextBase = 0;
 
-  constructor(limit = 50_000) {
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new RangeError(`limit must be a positive integer (got ${limit})`);
-    this.limit = limit;
+  constructor(limits: CacheLimits = SERIES_CACHE_LIMITS) {
+    for (const [name, value] of Object.entries(limits)) {
+      if (!Number.isInteger(value) || value < 1)
+        throw new RangeError(`limits.${name} must be a positive integer (got ${value})`);
+    }
+    this.limits = limits;
+    this.#bases = new BoundedMap(limits);
+    this.#series = new BoundedMap(limits);
   }
 
+  /** Series remembered. */
   get size(): number {
     return this.#series.size;
+  }
+
+  /** Bytes of the series' keys remembered. */
+  get bytes(): number {
+    return this.#series.bytes;
   }
 
   base(key: string): SeriesBase | undefined {
@@ -41,7 +62,7 @@ export class OtlpSeriesCache {
   /** Remembers the attributes of a resource and scope; the series of a base forgotten and seen again are new entries. */
   rememberBase(key: string, attributes: Attributes): SeriesBase {
     const base: SeriesBase = { prefix: `${this.#nextBase++}\u0100`, attributes };
-    remember(this.#bases, key, base, this.limit);
+    this.#bases.set(key, base);
     return base;
   }
 
@@ -66,13 +87,49 @@ export class OtlpSeriesCache {
       next: undefined,
       live: true,
     };
-    const forgotten = remember(this.#series, key, series, this.limit);
-    if (forgotten !== undefined) {
+    series.live = this.#series.set(key, series, (forgotten) => {
       forgotten.live = false;
       // A forgotten series holds on to nothing: a live one's hint keeps at most it alive.
       forgotten.next = undefined;
-    }
+    });
     return series;
+  }
+}
+
+/** A map that forgets its oldest entries past a number of entries or of key characters. */
+class BoundedMap<T> {
+  readonly #map = new Map<string, T>();
+  readonly #limits: CacheLimits;
+  bytes = 0;
+
+  constructor(limits: CacheLimits) {
+    this.#limits = limits;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  get(key: string): T | undefined {
+    return this.#map.get(key);
+  }
+
+  /**
+   * Sets `key` (not yet set), first forgetting the oldest entries it would not fit beside. False when
+   * the key alone is over the byte budget: it is not kept.
+   */
+  set(key: string, value: T, forget?: (value: T) => void): boolean {
+    const { series, bytes } = this.#limits;
+    for (const [oldKey, oldValue] of this.#map) {
+      if (this.#map.size < series && this.bytes + key.length <= bytes) break;
+      this.#map.delete(oldKey);
+      this.bytes -= oldKey.length;
+      forget?.(oldValue);
+    }
+    if (key.length > bytes) return false;
+    this.#map.set(key, value);
+    this.bytes += key.length;
+    return true;
   }
 }
 
@@ -99,20 +156,6 @@ export interface KnownSeries {
    * series in the same order, so it is the first one tried (one byte compare, no key built).
    */
   next: KnownSeries | undefined;
-  /** False once forgotten: no longer offered as a hint. */
+  /** False once forgotten (or never kept): no longer offered as a hint. */
   live: boolean;
-}
-
-/** Sets `key`, first forgetting the oldest entry when the map is full; returns what was forgotten. */
-function remember<T>(map: Map<string, T>, key: string, value: T, limit: number): T | undefined {
-  let forgotten: T | undefined;
-  if (map.size >= limit) {
-    const oldest = map.entries().next();
-    if (oldest.done !== true) {
-      map.delete(oldest.value[0]);
-      forgotten = oldest.value[1];
-    }
-  }
-  map.set(key, value);
-  return forgotten;
 }
