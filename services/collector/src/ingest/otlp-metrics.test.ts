@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExportMetricsServiceRequest, ExportMetricsServiceResponse } from '../protocols/otlp-schema.ts';
 import { activeRollout, type IngestApp, startIngestApp } from './ingest-test-kit.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
+import { Matcher } from './matcher.ts';
 
 let server: TestRedis;
 let kit: IngestApp;
@@ -263,5 +264,39 @@ describe('POST /v1/metrics', () => {
     expect(
       await kit.metrics.getSingleMetricAsString('rollout_guard_ingest_cardinality_refused_total'),
     ).toContain('rollout="copilot"} 1');
+  });
+});
+
+describe('POST /v1/metrics, a series known across requests', () => {
+  const gaugeOf = (cohort: 'treatment' | 'control') =>
+    readCohortStats(kit.deps.redis, {
+      rollout: 'copilot',
+      metric: 'queue_depth',
+      cohort,
+      window: { kind: 'wave', waveEpoch: 1 },
+    });
+
+  it('is judged afresh once the rollout spec changes', async () => {
+    let matcher = new Matcher([activeRollout({ metrics: ['queue_depth'] })]);
+    await kit.close();
+    kit = await startIngestApp(server.url, [], { activeRollouts: { current: () => matcher } });
+    // The same series each time (same attribute bytes), at a later time.
+    const send = (value: number, timeMs: number) =>
+      post(protobufBody(request([{ value, timeMs }])), { 'content-type': 'application/x-protobuf' });
+    const now = Date.now();
+    expect((await send(4, now - 2_000)).status).toBe(200);
+    expect((await send(5, now - 1_500)).status).toBe(200);
+    expect(await gaugeOf('treatment')).toMatchObject({ count: 2, sum: 9 });
+    // The new spec names the series' variant `on` as its control cohort.
+    matcher = new Matcher([
+      activeRollout({
+        metrics: ['queue_depth'],
+        specVersion: 2,
+        cohorts: { attribute: 'feature_flag.result.variant', treatment: 'canary', control: 'on' },
+      }),
+    ]);
+    expect((await send(6, now - 1_000)).status).toBe(200);
+    expect(await gaugeOf('treatment')).toMatchObject({ count: 2, sum: 9 });
+    expect(await gaugeOf('control')).toMatchObject({ count: 1, sum: 6 });
   });
 });

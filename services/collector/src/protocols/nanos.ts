@@ -19,14 +19,8 @@ function isLongLike(value: unknown): value is LongLike {
  */
 export function nanosToMs(value: unknown): number | undefined {
   if (isLongLike(value)) {
-    const hi = value.high >>> 0;
-    const lo = value.low >>> 0;
     if (!value.unsigned && value.high < 0) return undefined;
-    // hi·2^32 = hi·4294·10^6 + hi·967296, and hi·967296 + lo < 2^53, so every step is exact.
-    const rest = hi * 967296 + lo;
-    let restMs = Math.floor(rest / 1e6);
-    if (restMs * 1e6 > rest) restMs -= 1;
-    return hi * 4294 + restMs;
+    return unsignedNanosToMs(value.high, value.low);
   }
   if (typeof value === 'string') {
     if (!/^\d+$/.test(value)) return undefined;
@@ -37,6 +31,17 @@ export function nanosToMs(value: unknown): number | undefined {
   }
   if (typeof value === 'bigint') return value >= 0n ? Number(value / 1000000n) : undefined;
   return undefined;
+}
+
+/** An unsigned 64-bit count of nanoseconds, as its high and low 32-bit words → whole milliseconds, exactly. */
+export function unsignedNanosToMs(high: number, low: number): number {
+  const hi = high >>> 0;
+  const lo = low >>> 0;
+  // hi·2^32 = hi·4294·10^6 + hi·967296, and hi·967296 + lo < 2^53, so every step is exact.
+  const rest = hi * 967296 + lo;
+  let restMs = Math.floor(rest / 1e6);
+  if (restMs * 1e6 > rest) restMs -= 1;
+  return hi * 4294 + restMs;
 }
 
 /**

@@ -138,3 +138,8 @@ const root = protobuf.parse(OTLP_METRICS_PROTO).root;
 
 export const ExportMetricsServiceRequest = root.lookupType('otlp.ExportMetricsServiceRequest');
 export const ExportMetricsServiceResponse = root.lookupType('otlp.ExportMetricsServiceResponse');
+// The messages the hand-written protobuf walker (otlp-protobuf.ts) leaves to protobufjs.
+export const KeyValue = root.lookupType('otlp.KeyValue');
+export const HistogramDataPoint = root.lookupType('otlp.HistogramDataPoint');
+export const ExponentialHistogramDataPoint = root.lookupType('otlp.ExponentialHistogramDataPoint');
+export const SummaryDataPoint = root.lookupType('otlp.SummaryDataPoint');

@@ -1,6 +1,7 @@
 import { bench, describe } from 'vitest';
 import { decodeOtlpJson, decodeOtlpProtobuf } from './otlp.ts';
 import { ExportMetricsServiceRequest } from './otlp-schema.ts';
+import { OtlpSeriesCache } from './otlp-series-cache.ts';
 
 /** 2,000 gauge points with 10 attributes each, like remote-write.bench.ts, under 50 metrics. */
 function request(): Record<string, unknown> {
@@ -34,10 +35,16 @@ const protobufBody = ExportMetricsServiceRequest.encode(
   ExportMetricsServiceRequest.fromObject(plain),
 ).finish();
 const jsonBody = JSON.stringify(plain);
+// A sender's next request: the same series, already known to the route's cache.
+const series = new OtlpSeriesCache();
+decodeOtlpProtobuf(protobufBody, { series });
 
 describe('OTLP decoding, 2,000 points', () => {
   bench('decodeOtlpProtobuf', () => {
     decodeOtlpProtobuf(protobufBody);
+  });
+  bench('decodeOtlpProtobuf, series known from the previous request', () => {
+    decodeOtlpProtobuf(protobufBody, { series });
   });
   bench('decodeOtlpProtobuf with a prefilter keeping 1 metric in 4', () => {
     decodeOtlpProtobuf(protobufBody, { wantsMetric: (name) => name.endsWith('0') || name.endsWith('4') });

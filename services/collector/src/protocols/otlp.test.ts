@@ -376,6 +376,42 @@ describe('OTLP protobuf malformed bodies', () => {
     expect(() => decodeOtlpProtobuf(body)).toThrow(/body is not a valid OTLP ExportMetricsServiceRequest/);
   });
 
+  it('answers every truncation and every flipped byte with points or a DecodeError, nothing else', () => {
+    const body = ExportMetricsServiceRequest.encode(
+      ExportMetricsServiceRequest.fromObject(
+        request([
+          gauge({ asDouble: 1, attributes: [{ key: 'a', value: { stringValue: 'b' } }] }),
+          {
+            name: 'h',
+            histogram: {
+              aggregationTemporality: 2,
+              dataPoints: [{ timeUnixNano: T, count: 3, bucketCounts: [1, 2], explicitBounds: [1] }],
+            },
+          },
+        ]),
+      ),
+    ).finish();
+    const outcome = (bytes: Uint8Array) => {
+      try {
+        return decodeOtlpProtobuf(bytes) && 'decoded';
+      } catch (error) {
+        return error instanceof DecodeError ? 'refused' : error;
+      }
+    };
+    const variants: Uint8Array[] = [];
+    for (let length = 0; length < body.length; length++) variants.push(body.subarray(0, length));
+    for (let at = 0; at < body.length; at++) {
+      for (const flip of [0x01, 0x80, 0xff]) {
+        const changed = Uint8Array.from(body);
+        changed[at] = (changed[at] as number) ^ flip;
+        variants.push(changed);
+      }
+    }
+    const outcomes = variants.map(outcome);
+    expect(outcomes.filter((o) => o !== 'decoded' && o !== 'refused')).toEqual([]);
+    expect(outcomes).toContain('refused');
+  });
+
   it('accepts an empty body as an empty request', () => {
     expect(decodeOtlpProtobuf(new Uint8Array()).points).toEqual([]);
   });

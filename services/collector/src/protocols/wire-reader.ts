@@ -1,8 +1,8 @@
 import { DecodeError } from './decode-error.ts';
 
 /**
- * A minimal protobuf wire-format reader over one buffer: just what the remote-write decoder
- * needs, with bounds checked on every read so a truncated or hostile body ends in a
+ * A minimal protobuf wire-format reader over one buffer: just what the remote-write and OTLP
+ * decoders need, with bounds checked on every read so a truncated or hostile body ends in a
  * DecodeError rather than a read past the end.
  */
 export class WireReader {
@@ -10,7 +10,11 @@ export class WireReader {
   private readonly view: DataView;
   pos: number;
 
-  constructor(bytes: Uint8Array) {
+  /** `message` names what the body should be, in the error a malformed one gets. */
+  constructor(
+    bytes: Uint8Array,
+    private readonly message = 'protobuf message',
+  ) {
     this.bytes = Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -19,7 +23,7 @@ export class WireReader {
   }
 
   fail(what: string): never {
-    throw new DecodeError(`body is not a valid protobuf message: ${what} at byte ${this.pos}`);
+    throw new DecodeError(`body is not a valid ${this.message}: ${what} at byte ${this.pos}`);
   }
 
   /** An unsigned varint up to 2^53; larger values lose precision, which no field here needs. */
@@ -62,6 +66,22 @@ export class WireReader {
     return v;
   }
 
+  /** A little-endian 32-bit word, unsigned (fixed32, or either half of a fixed64). */
+  uint32(): number {
+    if (this.pos + 4 > this.bytes.length) this.fail('truncated fixed32');
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  /** A little-endian 32-bit word, signed (the high half of an sfixed64). */
+  int32(): number {
+    if (this.pos + 4 > this.bytes.length) this.fail('truncated fixed32');
+    const v = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
   /** Whether the next double has exactly these high and low words (a NaN's payload), without moving on. */
   nextDoubleIs(high: number, low: number): boolean {
     if (this.pos + 8 > this.bytes.length) this.fail('truncated double');
@@ -74,6 +94,19 @@ export class WireReader {
     const end = this.pos + length;
     if (end > this.bytes.length) this.fail(`length ${length} runs past the end of the body`);
     return end;
+  }
+
+  /** As `delimitedEnd`, for a field of a message that ends at `end`: the field must end within it. */
+  delimitedEndWithin(end: number): number {
+    const fieldEnd = this.delimitedEnd();
+    if (fieldEnd > end) this.fail('a field runs past the message holding it');
+    return fieldEnd;
+  }
+
+  /** As `skip`, for a field of a message that ends at `end`: the message must not end inside it. */
+  skipWithin(wireType: number, end: number): void {
+    this.skip(wireType);
+    if (this.pos > end) this.fail('a field runs past the message holding it');
   }
 
   string(): string {

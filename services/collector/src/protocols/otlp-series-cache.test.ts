@@ -1,0 +1,210 @@
+import protobuf from 'protobufjs';
+import { describe, expect, it } from 'vitest';
+import { decodeOtlpProtobuf } from './otlp-protobuf.ts';
+import { ExportMetricsServiceRequest } from './otlp-schema.ts';
+import { OtlpSeriesCache } from './otlp-series-cache.ts';
+import { type Point, SeriesMemo, seriesKey } from './point.ts';
+
+const T = 1_700_000_000_000;
+
+type Attribute = [string, string];
+
+interface Series {
+  readonly name?: string;
+  readonly service?: string;
+  readonly attributes: readonly Attribute[];
+}
+
+const keyValues = (attributes: readonly Attribute[]) =>
+  attributes.map(([key, value]) => ({ key, value: { stringValue: value } }));
+
+/** One request: each series a gauge point at `timeMs`, one metric per series, resources as named. */
+function body(series: readonly Series[], timeMs = T): Uint8Array {
+  return ExportMetricsServiceRequest.encode(
+    ExportMetricsServiceRequest.fromObject({
+      resourceMetrics: series.map((s) => ({
+        resource: { attributes: keyValues([['service.name', s.service ?? 'checkout']]) },
+        scopeMetrics: [
+          {
+            metrics: [
+              {
+                name: s.name ?? 'requests',
+                gauge: {
+                  dataPoints: [
+                    { attributes: keyValues(s.attributes), timeUnixNano: `${timeMs}000000`, asDouble: 1 },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      })),
+    }),
+  ).finish();
+}
+
+const decode = (bytes: Uint8Array, series: OtlpSeriesCache) => decodeOtlpProtobuf(bytes, { series }).points;
+const memos = (points: readonly Point[]) => points.map((p) => p.memo);
+
+const on: Series = { attributes: [['variant', 'on']] };
+const off: Series = { attributes: [['variant', 'off']] };
+const region: Series = { attributes: [['region', 'eu']] };
+
+describe('OTLP protobuf series known across requests', () => {
+  it('gives each series one memo and one attributes record for as long as it is known', () => {
+    const cache = new OtlpSeriesCache();
+    const first = decode(body([on, off]), cache);
+    const again = decode(body([on, off], T + 10_000), cache);
+    const reordered = decode(body([off, on], T + 20_000), cache);
+    expect(first[0]?.memo).toBeInstanceOf(SeriesMemo);
+    expect(first[0]?.memo).not.toBe(first[1]?.memo);
+    expect(memos(again)).toEqual(memos(first));
+    expect(again[0]?.memo).toBe(first[0]?.memo);
+    expect(again[1]?.attributes).toBe(first[1]?.attributes);
+    expect(reordered[0]?.memo).toBe(first[1]?.memo);
+    expect(reordered[1]?.memo).toBe(first[0]?.memo);
+    expect(again.map((p) => p.timeMs)).toEqual([T + 10_000, T + 10_000]);
+    expect(cache.size).toBe(2);
+  });
+
+  it('keeps series apart that share point attributes under another resource or metric', () => {
+    const cache = new OtlpSeriesCache();
+    const points = decode(body([on, { ...on, service: 'billing' }, { ...on, name: 'errors' }]), cache);
+    expect(new Set(memos(points)).size).toBe(3);
+    expect(points.map((p) => p.attributes)).toEqual([
+      { 'service.name': 'checkout', variant: 'on' },
+      { 'service.name': 'billing', variant: 'on' },
+      { 'service.name': 'checkout', variant: 'on' },
+    ]);
+  });
+
+  it('maps attributes sent in another order to the same series downstream, with equal records', () => {
+    const cache = new OtlpSeriesCache();
+    const ab: Series = {
+      attributes: [
+        ['a', '1'],
+        ['b', '2'],
+      ],
+    };
+    const ba: Series = {
+      attributes: [
+        ['b', '2'],
+        ['a', '1'],
+      ],
+    };
+    const [first, second] = decode(body([ab, ba]), cache);
+    expect(second?.attributes).toEqual(first?.attributes);
+    expect(seriesKey(second?.name ?? '', second?.attributes ?? {})).toBe(
+      seriesKey(first?.name ?? '', first?.attributes ?? {}),
+    );
+  });
+
+  it('forgets the oldest series past its limit, and then decodes it afresh', () => {
+    const cache = new OtlpSeriesCache({ series: 2, bytes: 1_000_000 });
+    const first = decode(body([on, off, region]), cache);
+    expect(cache.size).toBe(2);
+    // `on` was the oldest: forgotten; `region`, the newest, is still known.
+    const [regionAgain] = decode(body([region], T + 10_000), cache);
+    expect(regionAgain?.memo).toBe(first[2]?.memo);
+    const [onAgain] = decode(body([on], T + 20_000), cache);
+    expect(onAgain?.memo).not.toBe(first[0]?.memo);
+    expect(onAgain?.attributes).toEqual(first[0]?.attributes);
+    expect(cache.size).toBe(2);
+  });
+
+  it('does not follow a forgotten series as the hint for the next one', () => {
+    const cache = new OtlpSeriesCache({ series: 2, bytes: 1_000_000 });
+    decode(body([on, off]), cache);
+    decode(body([region]), cache); // forgets `on`, whose hint was `off`
+    const points = decode(body([on, off], T + 10_000), cache);
+    expect(points.map((p) => p.attributes.variant)).toEqual(['on', 'off']);
+    expect(cache.size).toBe(2);
+  });
+
+  it('hands out no memo without a cache that outlives the request', () => {
+    const points = decodeOtlpProtobuf(body([on, on])).points;
+    expect(points.map((p) => p.memo)).toEqual([undefined, undefined]);
+    // Within the request the series is still decoded once.
+    expect(points[1]?.attributes).toBe(points[0]?.attributes);
+  });
+
+  it('forgets the oldest series past its byte budget, and keeps no series larger than all of it', () => {
+    // Each of these keys is 62 bytes long: two fit.
+    const cache = new OtlpSeriesCache({ series: 100, bytes: 130 });
+    const long = (value: string): Series => ({ attributes: [['pod', value.repeat(40)]] });
+    const first = decode(body([long('a'), long('b')]), cache);
+    expect(cache.size).toBe(2);
+    expect(cache.bytes).toBeLessThanOrEqual(130);
+    const [third] = decode(body([long('c')], T + 10_000), cache);
+    expect(cache.size).toBe(2);
+    const [b] = decode(body([long('b')], T + 20_000), cache);
+    expect(b?.memo).toBe(first[1]?.memo);
+    expect(third?.memo).toBeInstanceOf(SeriesMemo);
+    // Over the whole budget: decoded every time, never kept, never a hint.
+    const huge: Series = { attributes: [['pod', 'x'.repeat(200)]] };
+    const [once] = decode(body([huge]), cache);
+    const [twice] = decode(body([huge], T + 10_000), cache);
+    expect(twice?.memo).not.toBe(once?.memo);
+    expect(twice?.attributes).toEqual(once?.attributes);
+    expect(cache.bytes).toBeLessThanOrEqual(130);
+  });
+
+  it('refuses limits that are not positive integers', () => {
+    expect(() => new OtlpSeriesCache({ series: 0, bytes: 1 })).toThrow(
+      /limits.series must be a positive integer/,
+    );
+    expect(() => new OtlpSeriesCache({ series: 1, bytes: 0.5 })).toThrow(/limits.bytes/);
+  });
+});
+
+describe('OTLP protobuf attribute fields split by other fields', () => {
+  /** A request of one gauge whose one data point is given as raw bytes. */
+  function rawPoint(point: Uint8Array): Uint8Array {
+    const gauge = protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .bytes(point)
+      .finish();
+    const metric = protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .string('requests')
+      .uint32((5 << 3) | 2)
+      .bytes(gauge)
+      .finish();
+    const scope = protobuf.Writer.create()
+      .uint32((2 << 3) | 2)
+      .bytes(metric)
+      .finish();
+    const resource = protobuf.Writer.create()
+      .uint32((2 << 3) | 2)
+      .bytes(scope)
+      .finish();
+    return protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .bytes(resource)
+      .finish();
+  }
+  const NumberDataPoint = ExportMetricsServiceRequest.root.lookupType('otlp.NumberDataPoint');
+  const pointBytes = (fields: object) => NumberDataPoint.encode(NumberDataPoint.fromObject(fields)).finish();
+
+  it('are one series with the same attributes as when sent side by side', () => {
+    const cache = new OtlpSeriesCache();
+    const time = { timeUnixNano: `${T}000000`, asDouble: 2 };
+    const sideBySide = pointBytes({
+      attributes: keyValues([
+        ['a', '1'],
+        ['b', '2'],
+      ]),
+      ...time,
+    });
+    // Two encodings concatenated are one message: a, then time and value, then b.
+    const split = Buffer.concat([
+      pointBytes({ attributes: keyValues([['a', '1']]), ...time }),
+      pointBytes({ attributes: keyValues([['b', '2']]) }),
+    ]);
+    const [whole] = decode(rawPoint(sideBySide), cache);
+    const [parts] = decode(rawPoint(split), cache);
+    expect(parts).toEqual(whole);
+    expect(parts?.attributes).toEqual({ a: '1', b: '2' });
+    expect(parts?.memo).toBe(whole?.memo);
+  });
+});
