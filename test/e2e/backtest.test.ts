@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startPrometheus, type TestPrometheus } from '@rollout-guard/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../packages/cli/src/program.ts';
+import { stepBreachOpenMetrics } from '../../services/evaluator/src/backtest/spec-fixture.ts';
 import { type E2eSystem, startSystem } from './e2e-kit.ts';
 
 // A backtest through the real processes: the collector's API queues it, an evaluator runs the job against a
@@ -13,22 +14,7 @@ const MINUTE = 60_000;
 const START = Math.floor((Date.now() - 3 * 60 * MINUTE) / MINUTE) * MINUTE;
 const BREACH_AT = START + 40 * MINUTE;
 
-/** Two hours of counters every 15 s; the treatment's errors go from 1% to 5% at 40 minutes, exactly. */
-function openmetrics(): string {
-  const requests: string[] = [];
-  const errors: string[] = [];
-  for (const variant of ['on', 'off']) {
-    let failed = 0;
-    let total = 0;
-    for (let at = START; at <= START + 120 * MINUTE; at += 15_000) {
-      total += 400;
-      failed += variant === 'on' && at >= BREACH_AT ? 20 : 4;
-      requests.push(`requests_total{feature_flag_result_variant="${variant}"} ${total} ${at / 1000}`);
-      errors.push(`errors_total{feature_flag_result_variant="${variant}"} ${failed} ${at / 1000}`);
-    }
-  }
-  return ['# TYPE requests counter', ...requests, '# TYPE errors counter', ...errors, '# EOF', ''].join('\n');
-}
+const openmetrics = () => stepBreachOpenMetrics(START, BREACH_AT);
 
 const SPEC = `apiVersion: rollout-guard/v1
 kind: Rollout
@@ -170,4 +156,38 @@ describe('backtest end to end', () => {
     });
     expect((await api('/api/v1/backtests/bt_nope')).status).toBe(404);
   });
+
+  it('shows a backtest it could not run as failed, with the check and why', async () => {
+    const response = await api('/api/v1/backtests', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        spec: SPEC.replace(
+          / {2}guardrails:[\s\S]*$/,
+          '  guardrails:\n    - { name: peak, metric: requests_total, aggregate: max, allowed: { max: 10 } }\n',
+        ),
+        from: START,
+        to: START + 60 * MINUTE,
+        source: { kind: 'prometheus', url: prometheus.url },
+      }),
+    });
+    expect(response.status).toBe(202);
+    const { url } = (await response.json()) as { url: string };
+    let record: { status: string; error: string | null; attempts: number } = {
+      status: 'queued',
+      error: null,
+      attempts: 0,
+    };
+    await expect
+      .poll(
+        async () => {
+          record = (await (await api(url)).json()) as typeof record;
+          return record.status;
+        },
+        { timeout: 30_000, interval: 250 },
+      )
+      .toBe('failed');
+    expect(record.attempts).toBe(1);
+    expect(record.error).toContain('peak: aggregate max needs every observation');
+  }, 60_000);
 });

@@ -18,7 +18,7 @@ interface WaveOutcome {
 
 export interface BacktestView {
   id: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
+  status: 'queued' | 'running' | 'retrying' | 'done' | 'failed';
   url: string;
   notes: string[];
   error: string | null;
@@ -141,7 +141,13 @@ export function registerBacktest(program: Command, ctx: CliContext): void {
         contentType: 'application/json',
       });
       const every = Math.max(0.1, Number(options.pollSeconds ?? 1)) * 1000;
-      while (view.status === 'queued' || view.status === 'running') {
+      // A retrying backtest runs again on its own (Prometheus was down, say): keep waiting, saying why.
+      let said: string | null = null;
+      while (view.status === 'queued' || view.status === 'running' || view.status === 'retrying') {
+        if (view.status === 'retrying' && view.error !== said) {
+          said = view.error;
+          ctx.err(`backtest ${view.id}: an attempt failed (${view.error}); retrying`);
+        }
         await ctx.sleep(every);
         view = await client.json<BacktestView>('GET', view.url);
       }

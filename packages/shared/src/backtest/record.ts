@@ -5,7 +5,8 @@ import type { BacktestRequest } from './request.ts';
 /** How long a finished backtest's report is kept. */
 export const BACKTEST_TTL_SECONDS = 7 * 24 * 3600;
 
-export type BacktestStatus = 'queued' | 'running' | 'done' | 'failed';
+/** `retrying`: an attempt failed on something that may pass (Prometheus down); `error` says what, and it runs again. */
+export type BacktestStatus = 'queued' | 'running' | 'retrying' | 'done' | 'failed';
 
 /** A backtest as the API shows it: its request, where it is, and its report or error when finished. */
 export interface BacktestRecord {
@@ -17,7 +18,10 @@ export interface BacktestRecord {
   readonly finishedAt: number | null;
   /** What the user should know about the data read (resolution, checks not replayed). */
   readonly notes: readonly string[];
+  /** Why it failed, or (retrying) why the last attempt did. */
   readonly error: string | null;
+  /** Attempts started: a job retried after a failure that may pass counts each. */
+  readonly attempts: number;
   /** The report (`runBacktest`'s), JSON; null until done. */
   readonly report: unknown;
 }
@@ -28,5 +32,7 @@ export async function putBacktest(redis: RedisClient, record: BacktestRecord): P
 
 export async function getBacktest(redis: RedisClient, id: string): Promise<BacktestRecord | null> {
   const text = await redis.get(globalKeys.backtest(id));
-  return text === null ? null : (JSON.parse(text) as BacktestRecord);
+  if (text === null) return null;
+  const record = JSON.parse(text) as Partial<BacktestRecord> & Omit<BacktestRecord, 'attempts'>;
+  return { ...record, attempts: record.attempts ?? 0 };
 }

@@ -1,7 +1,7 @@
 import { formatDuration } from '@rollout-guard/shared/spec';
 import { checkpointVerdict } from './checkpoint-verdict.ts';
 import { judgeCriterion } from './criterion.ts';
-import { addDecision, type Draft, SYSTEM } from './draft.ts';
+import { addDecision, type Draft, isShadowRollout, SYSTEM } from './draft.ts';
 import { isShadowCheck, markShadow } from './evaluation.ts';
 import type { CheckpointEvent } from './events.ts';
 import type { CheckEvidence } from './evidence.ts';
@@ -14,6 +14,8 @@ import { endRollout, enterWave, scheduleBake } from './wave-flow.ts';
  * - go: the next wave (approval `auto`), `awaiting-approval` (manual), or `completed` after the last wave;
  * - inconclusive: back to baking, the checkpoint moved by `extend` (capped at `maxBake`);
  * - no-go: the rollout holds at its wave, paused; resume starts a fresh bake, rollback turns the flag off.
+ *   A shadow rollout records the no-go but does not pause: nothing acts on a shadow rollout, and it keeps
+ *   being judged — the wave bakes again from now, as a resume would start it, to its next checkpoint.
  */
 export function applyCheckpoint(
   state: RolloutState,
@@ -106,6 +108,8 @@ export function applyCheckpoint(
     return { ...state, phase: 'wave', bakeMs: verdict.nextBakeMs, deadline };
   }
 
+  const shadow = isShadowRollout(state);
+  const bakeAgainUntil = now + wavePlan.bake.ms;
   addDecision(draft, state, now, {
     kind: 'verdict',
     subject: 'checkpoint',
@@ -113,9 +117,24 @@ export function applyCheckpoint(
     webhook: 'rollout.verdict',
     wave: state.wave,
     actor: SYSTEM,
-    reason: `no-go for ${where}: ${verdict.why}${shadowNote}; the rollout holds at ${wavePlan.percent}% — resume re-bakes the wave, rollback turns the flag off, abort stops watching`,
-    to: 'paused',
+    reason: `no-go for ${where}: ${verdict.why}${shadowNote}; ${
+      shadow
+        ? `the rollout is in shadow mode, so nothing acted and it is still judged: wave ${state.wave} bakes again until ${new Date(bakeAgainUntil).toISOString()}`
+        : `the rollout holds at ${wavePlan.percent}% — resume re-bakes the wave, rollback turns the flag off, abort stops watching`
+    }`,
+    to: shadow ? 'wave' : 'paused',
     checks,
   });
+  if (shadow) {
+    scheduleBake(state, draft, state.wave, bakeAgainUntil);
+    return {
+      ...state,
+      phase: 'wave',
+      bakeStartedAt: now,
+      bakeMs: wavePlan.bake.ms,
+      pausedMs: 0,
+      deadline: bakeAgainUntil,
+    };
+  }
   return { ...state, phase: 'paused', deadline: null, paused: { from: 'wave', at: now, cause: 'no-go' } };
 }

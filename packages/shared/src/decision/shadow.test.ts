@@ -78,6 +78,40 @@ describe('a shadow rollout', () => {
     expect(event.data.shadow).toBe(true);
   });
 
+  it('records a no-go at a checkpoint without pausing: the wave bakes again and is judged again', () => {
+    const run = drive(startedRollout(spec({ mode: 'shadow' })), [
+      [{ type: 'bake-elapsed' }, T0 + HOUR],
+      [csat([-3, -2]), T0 + HOUR],
+      [reading({ errors: 0.05 }), T0 + HOUR + 1000],
+      [reading({ errors: 0.01 }), T0 + HOUR + 2000],
+      [{ type: 'bake-elapsed' }, T0 + 2 * HOUR],
+      [csat([-0.5, 0.4]), T0 + 2 * HOUR],
+    ]);
+    const noGo = run.steps[1]!;
+    const [verdict] = decisions(noGo.effects);
+    expect(verdict).toMatchObject({ kind: 'verdict', outcome: 'no-go', shadow: true });
+    expect(verdict!.phase).toEqual({ from: 'checkpoint', to: 'wave' });
+    expect(verdict!.reason).toContain('shadow mode, so nothing acted and it is still judged');
+    // The verdict notification goes out, marked shadow; nothing else does, and the next checkpoint is set.
+    expect(webhooks(noGo.effects)).toEqual(['rollout.verdict']);
+    expect(noGo.effects.filter((e) => e.type === 'schedule')).toEqual([
+      expect.objectContaining({ event: 'bake-elapsed', at: T0 + 2 * HOUR, wave: 1 }),
+    ]);
+    expect(noGo.state).toMatchObject({ phase: 'wave', wave: 1, paused: null, deadline: T0 + 2 * HOUR });
+    // Still judged: a guardrail breach after the no-go is recorded, and the next checkpoint can go.
+    expect(decisions(run.steps[2]!.effects)[0]).toMatchObject({ kind: 'rollback', shadow: true });
+    expect(decisions(run.steps[5]!.effects).map((d) => d.outcome)).toEqual(['go', 'advance']);
+    expect(run.state).toMatchObject({ phase: 'wave', wave: 2 });
+  });
+
+  it('pauses an enforcing rollout at the same no-go', () => {
+    const run = drive(startedRollout(spec({})), [
+      [{ type: 'bake-elapsed' }, T0 + HOUR],
+      [csat([-3, -2]), T0 + HOUR],
+    ]);
+    expect(run.state.phase).toBe('paused');
+  });
+
   it('takes the same decisions an enforcing rollout would, only marked shadow and without acting', () => {
     const events: [RolloutEvent, number][] = [
       [reading({ errors: 0.01 }), at(1)],

@@ -80,10 +80,12 @@ export const jobCatalog = {
   },
   backtest: {
     payload: backtestPayload,
-    // A backtest is a pure replay: rerunning one that failed on bad input fails again, and one that timed
-    // out would time out again. The user reads the error and asks anew.
-    attempts: 1,
-    backoff: { type: 'fixed', delay: 0 },
+    // A backtest reads a Prometheus that may be restarting or briefly unreachable: such a failure is retried
+    // at 5, 10 and 20 s, long enough for a restart, and each retry restarts the replay from the stored request
+    // (the report is written once, whole). Bad input, an answer over the limits and a run past its time would
+    // fail again: the handler marks those failed with why and throws UnrecoverableError, so they are not retried.
+    attempts: 4,
+    backoff: { type: 'exponential', delay: 5_000 },
     timeoutMs: 10 * 60_000,
   },
   tick: {

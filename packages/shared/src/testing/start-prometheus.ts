@@ -25,6 +25,8 @@ export interface StartPrometheusOptions {
    * `promtool tsdb create-blocks-from openmetrics` — data with a known answer, without waiting for scrapes.
    */
   readonly openmetrics?: string;
+  /** Loopback port to listen on (default: a free one): a test can point at it before it is up. */
+  readonly port?: number;
 }
 
 async function backfill(dir: string, data: string, openmetrics: string): Promise<void> {
@@ -52,7 +54,7 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
   mkdirSync(data);
   writeFileSync(join(dir, 'prometheus.yml'), options.config ?? 'global: { scrape_interval: 15s }\n');
   if (options.openmetrics !== undefined) await backfill(dir, data, options.openmetrics);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     PROMETHEUS,
     [

@@ -18,14 +18,21 @@ import { problemsBody } from './spec-body.ts';
 export const BacktestBody = z
   .object({
     id: z.string(),
-    status: z.enum(['queued', 'running', 'done', 'failed']),
+    status: z.enum(['queued', 'running', 'retrying', 'done', 'failed']).meta({
+      description:
+        'retrying: an attempt failed on something that may pass (Prometheus unreachable, a 5xx, a timeout) and it runs again; error says why',
+    }),
     url: z.string(),
     request: z.record(z.string(), z.unknown()),
     createdAt: z.number(),
     startedAt: z.number().nullable(),
     finishedAt: z.number().nullable(),
     notes: z.array(z.string()),
-    error: z.string().nullable(),
+    error: z
+      .string()
+      .nullable()
+      .meta({ description: 'Why it failed, or (retrying) why the last attempt did' }),
+    attempts: z.number().int().meta({ description: 'Attempts started (a failure that may pass is retried)' }),
     report: z.unknown().meta({
       description:
         'When done: runs (per run its phase, waves with outcome go | no-go | rolled-back | paused | unfinished, the decision that ended each and every decision with its evidence), rollbacks, falseRollbackRate',
@@ -108,6 +115,7 @@ export function registerBacktests(app: App, deps: ApiDeps): void {
       finishedAt: null,
       notes,
       error: null,
+      attempts: 0,
       report: null,
     };
     await putBacktest(deps.redis, record);

@@ -44,6 +44,9 @@ export const RolloutPlanBody = z
   })
   .meta({ id: 'RolloutPlan' });
 
+/** What the plan routes answer: the planner's plan, which `RolloutPlanBody` describes for the OpenAPI document. */
+export type RolloutPlanResponse = RolloutPlan;
+
 /** The planner's assumptions from `?traffic=…&check=…`, or a 400 that says what to write. */
 export function planAssumptionsOf(c: Context): PlanAssumptions {
   const traffic = c.req.query('traffic');

@@ -1,9 +1,11 @@
 import { rolloutSpecSchema } from '@rollout-guard/shared/spec';
-import { startPrometheus, type TestPrometheus } from '@rollout-guard/shared/testing';
 import binomial from '@stdlib/random-base-binomial';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBacktest } from './backtest.ts';
-import { matchersOf, prometheusSource, prometheusUnsupported } from './prometheus-source.ts';
+import { formatReplayProblems, prometheusProblems } from './prometheus-checks.ts';
+import { matchersOf, prometheusSource } from './prometheus-source.ts';
+import { expectNoFalseRollbacks, useBackfilledPrometheus } from './prometheus-test-kit.ts';
+import { scenarioSpecInput } from './spec-fixture.ts';
 
 const MINUTE = 60_000;
 const SCRAPE_MS = 15_000;
@@ -56,61 +58,42 @@ function openmetrics(): string {
 }
 
 function spec(scenario: string) {
-  return rolloutSpecSchema.parse({
-    apiVersion: 'rollout-guard/v1',
-    kind: 'Rollout',
-    metadata: { name: `backtest-${scenario}` },
-    spec: {
-      flag: 'new-checkout',
-      match: { scenario },
-      waves: [
-        { percent: 50, bake: '20m' },
-        { percent: 100, bake: '20m' },
-      ],
-      approval: 'auto',
-      guardrails: [
-        {
-          name: 'errors',
-          metric: { ratio: { numerator: 'errors_total', denominator: 'requests_total' } },
-          compare: 'control',
-          allowed: { max: 0.005 },
-        },
-      ],
-    },
-  });
+  return rolloutSpecSchema.parse(specInput(scenario));
 }
 
-let prometheus: TestPrometheus;
-beforeAll(async () => {
-  prometheus = await startPrometheus({ openmetrics: openmetrics() });
-}, 60_000);
-afterAll(async () => {
-  await prometheus?.stop();
-});
+function specInput(scenario: string) {
+  return scenarioSpecInput(
+    `backtest-${scenario}`,
+    scenario,
+    ['20m', '20m'],
+    [
+      {
+        name: 'errors',
+        metric: { ratio: { numerator: 'errors_total', denominator: 'requests_total' } },
+        compare: 'control',
+        allowed: { max: 0.005 },
+      },
+    ],
+  );
+}
+
+const backfilled = useBackfilledPrometheus(openmetrics);
+const { egress } = backfilled;
 
 const source = (scenario: string, split?: { label: string; treatment: string; control: string }) =>
   prometheusSource({
-    url: prometheus.url,
+    url: backfilled.prometheus.url,
     spec: spec(scenario),
     from: START,
     to: START + HOURS * 60 * MINUTE,
     stepMs: MINUTE,
+    egress,
     ...(split === undefined ? {} : { split }),
   });
 
 describe('backtests against a real Prometheus filled with known data', () => {
   it('on data with no real difference: every run completes, a false-rollback rate of 0', async () => {
-    const report = await runBacktest({
-      spec: spec('aa'),
-      from: START,
-      to: START + HOURS * 60 * MINUTE,
-      intervalMs: MINUTE,
-      runs: 3,
-      noRealDifference: true,
-      source: source('aa'),
-    });
-    expect(report.runs.map((r) => r.phase)).toEqual(['wave', 'wave', 'wave'].map(() => 'completed'));
-    expect(report.falseRollbackRate).toBe(0);
+    const report = await expectNoFalseRollbacks(spec('aa'), source('aa'), START, START + HOURS * 60 * MINUTE);
     // Each run judged its guardrail on the whole of its waves' data: 2,000 requests/min per cohort.
     const evidence = report.runs[0]!.decisions.find((d) => d.kind === 'verdict')!;
     expect(evidence.outcome).toBe('go');
@@ -171,19 +154,50 @@ describe('backtests against a real Prometheus filled with known data', () => {
     expect(advance).toHaveLength(2);
   });
 
-  it('says which checks it cannot replay from Prometheus, and quotes label values in its selector', () => {
-    const withMean = rolloutSpecSchema.parse({
-      ...spec('aa'),
+  it('says which checks it cannot replay from Prometheus and why, and quotes label values in its selector', async () => {
+    const refused = rolloutSpecSchema.parse({
+      ...specInput('aa'),
       spec: {
-        flag: 'f"x',
-        match: { 'service.name': 'a"b' },
-        guardrails: [{ name: 'latency', metric: 'latency_seconds', aggregate: 'mean', allowed: { max: 2 } }],
+        ...specInput('aa').spec,
+        guardrails: [
+          // requests_total is a counter here: a mean and a quantile need a histogram's buckets.
+          { name: 'mean-of-counter', metric: 'requests_total', aggregate: 'mean', allowed: { max: 2 } },
+          { name: 'p99-of-counter', metric: 'requests_total', aggregate: 'p99', allowed: { max: 2 } },
+          { name: 'peak', metric: 'requests_total', aggregate: 'max', allowed: { max: 2 } },
+          { name: 'typo', metric: 'reqests_total', aggregate: 'rate', allowed: { min: 2 } },
+          { name: 'rate', metric: 'requests_total', aggregate: 'rate', allowed: { min: 2 } },
+          {
+            name: 'query',
+            metric: { promql: 'sum by (v) (rate(x[1m]))', cohortLabel: 'v', url: backfilled.prometheus.url },
+            allowed: { max: 2 },
+          },
+        ],
       },
     });
-    expect(prometheusUnsupported(withMean)).toEqual([
-      "latency: aggregate mean cannot be replayed from Prometheus (only ratio checks of two counters can); replay it from the collector's stored data instead",
+    const problems = await prometheusProblems(refused, source('aa'));
+    expect(problems.map((p) => p.check)).toEqual([
+      'mean-of-counter',
+      'p99-of-counter',
+      'peak',
+      'typo',
+      'query',
     ]);
-    expect(prometheusUnsupported(spec('aa'))).toEqual([]);
-    expect(matchersOf(withMean)).toBe('service_name="a\\"b",feature_flag_key=~"|f\\"x"');
+    expect(problems[0]!.message).toBe(
+      'aggregate mean needs the spread of the values for its interval, which only a histogram’s buckets give; requests_total is kept in Prometheus as a plain series (no _bucket, _sum or _count)',
+    );
+    expect(problems[1]!.message).toContain('aggregate p99 needs the histogram’s buckets');
+    expect(problems[2]!.message).toContain('aggregate max needs every observation');
+    expect(problems[3]!.message).toContain('no series of reqests_total (or its _bucket, _sum, _count) match');
+    expect(problems[4]!.message).toContain('a promql metric is judged live by its query’s value');
+    expect(formatReplayProblems(problems)).toMatch(
+      /^these checks cannot be replayed from Prometheus: mean-of-counter: /,
+    );
+    expect(await prometheusProblems(spec('aa'), source('aa'))).toEqual([]);
+
+    const quoted = rolloutSpecSchema.parse({
+      ...specInput('aa'),
+      spec: { ...specInput('aa').spec, flag: 'f"x', match: { 'service.name': 'a"b' } },
+    });
+    expect(matchersOf(quoted)).toBe('service_name="a\\"b",feature_flag_key=~"|f\\"x"');
   });
 });

@@ -93,7 +93,8 @@ export async function queryPrometheus(
   return body.data.result as VectorSample[];
 }
 
-function describeCause(error: unknown): string {
+/** What a failed fetch says, with the socket's reason (ECONNREFUSED…) when it has one. */
+export function describeCause(error: unknown): string {
   const cause = (error as { cause?: { message?: string; code?: string } }).cause;
   const message = (error as Error).message;
   return cause?.message ? `${message}: ${cause.code ?? cause.message}` : message;

@@ -51,7 +51,10 @@ export async function startEvaluatorWorkers(
     }),
     startCatalogWorker('poll-promql', (payload) => pollPromql(ctx, payload), { ...base, concurrency: 8 }),
     // Backtests replay hours of data: one at a time per evaluator, off the evaluation path.
-    startCatalogWorker('backtest', (payload) => runBacktestJob(ctx, payload), { ...base, concurrency: 1 }),
+    startCatalogWorker('backtest', (payload, job) => runBacktestJob(ctx, payload, job), {
+      ...base,
+      concurrency: 1,
+    }),
     startCatalogWorker('tick', async () => void (await tick(ctx)), { ...base, concurrency: 1 }),
     startCatalogWorker('sweep-outbox', async () => void (await sweepOutbox(ctx)), {
       ...base,

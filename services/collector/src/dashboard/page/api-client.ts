@@ -6,6 +6,7 @@ import type {
   DeliveryList,
   ListRolloutsResponse,
   RedeliverResponse,
+  RolloutPlanResponse,
   RolloutView,
   SeriesResponse,
   TokenScopes,
@@ -101,6 +102,11 @@ export class ApiClient {
 
   rollout(name: string): Promise<RolloutView> {
     return this.json(rolloutPath(name));
+  }
+
+  /** The planner at `traffic` requests per minute, for the spec the rollout runs by. */
+  plan(name: string, traffic: number): Promise<RolloutPlanResponse> {
+    return this.json(`${rolloutPath(name)}/plan?traffic=${encodeURIComponent(String(traffic))}`);
   }
 
   decisions(name: string, limit: number): Promise<DecisionList> {

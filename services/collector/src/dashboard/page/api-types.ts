@@ -6,6 +6,7 @@ export type { AuditEntryView, AuditPage } from '../../api/api-schemas.ts';
 export type { DecisionList } from '../../api/decisions.ts';
 export type { DeliveryList, RedeliverResponse } from '../../api/deliveries.ts';
 export type { ListRolloutsResponse } from '../../api/list-rollouts.ts';
+export type { RolloutPlanResponse } from '../../api/plan-query.ts';
 export type { ActionResponse } from '../../api/rollout-actions.ts';
 export type { CheckView, RolloutView } from '../../api/rollout-view.ts';
 export type { SeriesResponse } from '../../api/series.ts';

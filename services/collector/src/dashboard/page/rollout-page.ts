@@ -7,6 +7,7 @@ import { deliveriesTable } from './deliveries-table.ts';
 import { append, type Child, h } from './dom.ts';
 import { time } from './format.ts';
 import { type OperatorAccess, operatorAccess } from './operator-access.ts';
+import { planPanel } from './plan-panel.ts';
 import { redeliverButton } from './redeliver.ts';
 import { actionButton, actionsBar } from './rollout-actions.ts';
 import { attention, bake, waveText } from './rollout-facts.ts';
@@ -47,6 +48,9 @@ export class RolloutPage {
       this.actionResult,
       h('h2', {}, 'Checks'),
       this.checks,
+      // Outside the refreshed sections, so the traffic typed and the plan shown stay while the page updates.
+      h('h2', {}, 'Plan: samples and time each wave needs at a given traffic'),
+      planPanel(api, name),
       h('h2', {}, 'Over time (value, confidence interval, allowed limit)'),
       this.charts.container,
       h('h2', {}, 'Timeline: actions, decisions, spec changes, deliveries'),
