@@ -25,6 +25,10 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
       if (path === 'bad.yaml') return BAD;
       if (path === 'value.yaml')
         return GOOD.replace('{ name: a, metric: m,', '{ name: errors, metric: m, judge: value,');
+      if (path === 'http-runbook.yaml')
+        return GOOD.replace('  flag: f\n', '  flag: f\n  runbook: http://wiki.internal/good\n');
+      if (path === 'relative-runbook.yaml')
+        return GOOD.replace('  flag: f\n', '  flag: f\n  runbook: wiki/good\n');
       throw Object.assign(new Error('missing'), { code: 'ENOENT' });
     },
   });
@@ -78,6 +82,17 @@ describe('the CLI program', () => {
     );
     const json = JSON.parse((await cli(['validate', 'value.yaml', '-o', 'json'])).stdout);
     expect(json[0].warnings).toEqual([expect.objectContaining({ path: 'spec.guardrails[0].consecutive' })]);
+  });
+
+  it('checks the runbook URL: refuses a relative one at its line, warns about plain http', async () => {
+    const plain = await cli(['validate', 'http-runbook.yaml']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('warning spec.runbook: runbook http://wiki.internal/good is plain http');
+    const relative = await cli(['validate', 'relative-runbook.yaml']);
+    expect(relative.code).toBe(1);
+    expect(relative.stdout).toContain(
+      'relative-runbook.yaml:6:12  spec.runbook: expected the absolute http(s) URL of a runbook, like "https://runbooks.internal/copilot"',
+    );
   });
 
   it('refuses to apply an invalid spec without sending it', async () => {

@@ -58,6 +58,9 @@ export interface Decision {
    * it turned no flag and moved no wave. Decisions stored before shadow mode existed lack it (read: false).
    */
   readonly shadow: boolean;
+  /** The rollout's owner and runbook when it was taken, if the spec declared them (each check carries its own). */
+  readonly owner?: string;
+  readonly runbook?: string;
 }
 
 /** What the evaluator must do after a transition, in order. */

@@ -1,6 +1,7 @@
 import type { Actor, Decision, DecisionOutcome, Effect, WebhookType } from './decision.ts';
 import { type DecisionKind, decisionId } from './decision-id.ts';
 import type { CheckEvidence } from './evidence.ts';
+import { rolloutOncall, withOncall } from './oncall.ts';
 import type { Phase, RolloutState } from './state.ts';
 
 /** The effects and decision ordinals a transition accumulates before it returns. */
@@ -50,6 +51,9 @@ export function addDecision(draft: Draft, state: RolloutState, now: number, d: D
   draft.ordinals[key] = ordinal + 1;
   const wavePlan = d.wave > 0 ? state.spec.spec.waves[d.wave - 1] : undefined;
   const shadow = isShadowRollout(state) || d.shadow === true;
+  const rollout = state.spec.metadata.name;
+  const wave = wavePlan === undefined ? null : { index: d.wave, percent: wavePlan.percent };
+  const flag = state.spec.spec.flag;
   const decision: Decision = {
     id: decisionId({
       rollout: state.spec.metadata.name,
@@ -61,16 +65,17 @@ export function addDecision(draft: Draft, state: RolloutState, now: number, d: D
     }),
     kind: d.kind,
     outcome: d.outcome,
-    rollout: state.spec.metadata.name,
-    flag: state.spec.spec.flag,
+    rollout,
+    flag,
     specVersion: state.specVersion,
-    wave: wavePlan === undefined ? null : { index: d.wave, percent: wavePlan.percent },
+    wave,
     actor: d.actor,
     reason: d.reason,
     at: now,
     phase: { from: state.phase, to: d.to },
-    checks: d.checks ?? [],
+    checks: (d.checks ?? []).map((evidence) => withOncall(evidence, state.spec, { rollout, flag, wave })),
     shadow,
+    ...rolloutOncall(state.spec),
   };
   draft.effects.push({ type: 'decision', webhook: shadow ? shadowWebhook(d.webhook) : d.webhook, decision });
   return decision;

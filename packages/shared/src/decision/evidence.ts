@@ -47,4 +47,9 @@ export interface CheckEvidence {
   readonly explanation: string;
   /** Present (true) for a check in shadow mode: recorded, never acting, not counted in go/no-go. */
   readonly shadow?: true;
+  /** The check's owner and runbook (its own, else the rollout's), when the spec declared them. */
+  readonly owner?: string;
+  readonly runbook?: string;
+  /** The spec's `summary` template, rendered with this evidence when the decision was taken. */
+  readonly summary?: string;
 }

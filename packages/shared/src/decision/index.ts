@@ -47,6 +47,7 @@ export type {
   MeasurementWindow,
   Reference,
 } from './measurement.ts';
+export { rolloutOncall, withOncall } from './oncall.ts';
 export { actionsFor } from './operator-actions.ts';
 export type { JudgedBy } from './placement.ts';
 export { declaredJudgedBy } from './placement.ts';
@@ -57,4 +58,4 @@ export { initialState, PHASES, TERMINAL_PHASES } from './state.ts';
 export type { TrailingWindow } from './trailing-window.ts';
 export { restartConfidence, trailingWindow } from './trailing-window.ts';
 export { transition } from './transition.ts';
-export { evidenceUrl, webhookEvent, webhookReason } from './webhook-event.ts';
+export { comparedQuantity, evidenceUrl, webhookEvent, webhookReason } from './webhook-event.ts';

@@ -15,6 +15,30 @@ export function evidenceUrl(baseUrl: string, decision: Pick<Decision, 'rollout' 
  * by and the rule that fired in words.
  */
 export function webhookReason(evidence: CheckEvidence): WebhookReason {
+  const { value, interval } = comparedQuantity(evidence);
+  return {
+    check: evidence.check,
+    value,
+    interval,
+    allowed: evidence.allowed,
+    samples: {
+      treatment: evidence.cohorts.treatment?.samples ?? 0,
+      control: evidence.cohorts.reference?.samples ?? 0,
+    },
+    window: evidence.windowSpec,
+    ...(evidence.judgedBy !== undefined && { judgedBy: evidence.judgedBy }),
+    explanation: evidence.explanation,
+    ...(evidence.owner !== undefined && { owner: evidence.owner }),
+    ...(evidence.runbook !== undefined && { runbook: evidence.runbook }),
+    ...(evidence.summary !== undefined && { summary: evidence.summary }),
+  };
+}
+
+/** The compared quantity of a check, in the units of its limit, and its interval (null where it has none). */
+export function comparedQuantity(evidence: CheckEvidence): {
+  value: number | null;
+  interval: [number, number] | null;
+} {
   let value: number | null = evidence.cohorts.treatment?.value ?? null;
   let interval: readonly [number, number] | null = evidence.cohorts.treatment?.interval ?? null;
   if (evidence.compare !== 'absolute') {
@@ -27,19 +51,7 @@ export function webhookReason(evidence: CheckEvidence): WebhookReason {
     // a zero-width stand-in for an aggregate without an interval is no interval
     interval = difference === undefined || difference.noInterval !== undefined ? null : difference.interval;
   }
-  return {
-    check: evidence.check,
-    value,
-    interval: interval === null ? null : [interval[0], interval[1]],
-    allowed: evidence.allowed,
-    samples: {
-      treatment: evidence.cohorts.treatment?.samples ?? 0,
-      control: evidence.cohorts.reference?.samples ?? 0,
-    },
-    window: evidence.windowSpec,
-    ...(evidence.judgedBy !== undefined && { judgedBy: evidence.judgedBy }),
-    explanation: evidence.explanation,
-  };
+  return { value, interval: interval === null ? null : [interval[0], interval[1]] };
 }
 
 /** Whether a resolution ends the rollout's every alert (it ended or resumed) or only its checks'. */
@@ -64,6 +76,8 @@ export function webhookEvent(webhook: WebhookType, decision: Decision, baseUrl: 
     reasons: decision.checks.map(webhookReason),
     evidenceUrl: evidenceUrl(baseUrl, decision),
     summary: decision.reason,
+    ...(decision.owner !== undefined && { owner: decision.owner }),
+    ...(decision.runbook !== undefined && { runbook: decision.runbook }),
     ...(decision.shadow === true && { shadow: true as const }),
   };
   const timestamp = new Date(decision.at).toISOString();

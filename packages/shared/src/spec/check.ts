@@ -3,6 +3,7 @@ import { aggregateInput } from './aggregate.ts';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { allowedInput } from './limit.ts';
 import { metricInput } from './metric.ts';
+import { oncallFields } from './oncall.ts';
 
 export const COMPARES = ['absolute', 'baseline', 'control'] as const;
 export type Compare = (typeof COMPARES)[number];
@@ -86,6 +87,8 @@ const checkFields = {
     .lt(1, { error: 'expected a confidence greater than 0 and less than 1, like 0.95' })
     .optional()
     .meta({ description: 'Confidence of the interval for this check. Default: spec.confidence.' }),
+  // This check's own on-call fields, over the rollout's.
+  ...oncallFields,
 };
 
 export const guardrailInput = z

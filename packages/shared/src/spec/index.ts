@@ -35,6 +35,7 @@ export { formatProblems } from './format-problems.ts';
 export { rolloutJsonSchema } from './json-schema.ts';
 export { type Allowed, isRelative, type Limit, parseLimit } from './limit.ts';
 export { type MetricInput, type MetricRef, metricKind } from './metric.ts';
+export { mergeOncall, type Oncall, OWNER_MAX, RUNBOOK_MAX } from './oncall.ts';
 export { type ParseOptions, type ParseResult, parseSpec, type SpecFormat, validateSpec } from './parse.ts';
 export { formatPath, type Problem } from './problem.ts';
 export { type LiteralSecret, literalSecrets, REDACTED, redactSource, redactSpec } from './redact.ts';
@@ -71,5 +72,15 @@ export {
 } from './scrape.ts';
 export { parseSecret, resolveSecret, type Secret } from './secret.ts';
 export { DEFAULT_SPEC_SHAPE_LIMITS, type SpecShapeLimits } from './spec-shape.ts';
+export {
+  knownPlaceholdersText,
+  renderSummary,
+  SUMMARY_PLACEHOLDERS,
+  SUMMARY_RENDERED_MAX,
+  SUMMARY_TEMPLATE_MAX,
+  type SummaryPlaceholder,
+  type SummaryValues,
+  summaryTemplateProblems,
+} from './summary-template.ts';
 export { judgedByValueBecause, specWarnings } from './warnings.ts';
 export { DEFAULT_BAKE, DEFAULT_MIN_SAMPLES, DEFAULT_WAVE_PERCENTS, type WaveInput } from './wave.ts';

@@ -30,6 +30,14 @@ describe('the PRODUCT.md spec, resolved', () => {
     expect(spec.spec.approval).toBe('manual');
   });
 
+  it('pages its owner with the rollout’s runbook, and the latency check with its own', () => {
+    expect(spec.spec.owner).toBe('support-platform-oncall');
+    expect(spec.spec.runbook).toBe('https://runbooks.internal/copilot');
+    const latency = spec.spec.guardrails.find((g) => g.name === 'copilot-latency');
+    expect(latency?.runbook).toBe('https://runbooks.internal/copilot#latency');
+    expect(latency?.owner).toBe('support-platform-oncall');
+  });
+
   it('gives each wave its defaults: minSamples 100, extend half the bake, maxBake twice it', () => {
     expect(spec.spec.waves).toEqual([
       {
@@ -76,6 +84,9 @@ describe('the PRODUCT.md spec, resolved', () => {
       confidence: 0.95,
       mode: 'enforce',
       onBreach: 'rollback',
+      owner: 'support-platform-oncall',
+      runbook: 'https://runbooks.internal/copilot',
+      summary: '{{check}} on {{flag}}: {{value}} against {{limit}} in wave {{wave}} ({{percent}}%)',
     });
     expect(compliance).toMatchObject({
       metric: { kind: 'ratio', numerator: 'compliance_errors_total', denominator: 'contacts_total' },

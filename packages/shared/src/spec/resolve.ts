@@ -5,6 +5,7 @@ import type { GuardrailInput, SuccessCriterionInput } from './check.ts';
 import { type Duration, durationOf, parseDuration } from './duration.ts';
 import { parseAllowed } from './limit.ts';
 import { DEFAULT_PROMQL_INTERVAL, type MetricInput, type MetricRef } from './metric.ts';
+import { mergeOncall, type Oncall } from './oncall.ts';
 import type {
   ActionTarget,
   Cohorts,
@@ -90,6 +91,8 @@ interface CheckContext {
   readonly cohorts: Cohorts;
   readonly confidence: number;
   readonly prometheusUrl: string | undefined;
+  /** The rollout's owner, runbook and summary, for checks that do not declare their own. */
+  readonly oncall: Oncall;
 }
 
 function resolveCheckBase(input: GuardrailInput | SuccessCriterionInput, context: CheckContext) {
@@ -113,6 +116,7 @@ function resolveCheckBase(input: GuardrailInput | SuccessCriterionInput, context
     ...(input.minSamples !== undefined && { minSamples: input.minSamples }),
     confidence: input.confidence ?? context.confidence,
     mode: input.mode ?? 'enforce',
+    ...mergeOncall(input, context.oncall),
   };
 }
 
@@ -186,6 +190,7 @@ export function resolveSpec(fields: RolloutSpecFields): RolloutSpec {
     cohorts: spec.cohorts,
     confidence: spec.confidence,
     prometheusUrl: spec.prometheus?.url,
+    oncall: mergeOncall(spec, {}),
   };
   return {
     apiVersion: fields.apiVersion,
@@ -193,6 +198,7 @@ export function resolveSpec(fields: RolloutSpecFields): RolloutSpec {
     metadata: { name: fields.metadata.name, labels: fields.metadata.labels },
     spec: {
       flag: spec.flag,
+      ...context.oncall,
       match: spec.match,
       cohorts: spec.cohorts,
       ...(spec.baseline && { baseline: { window: duration(spec.baseline.window) } }),

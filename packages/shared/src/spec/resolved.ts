@@ -3,6 +3,7 @@ import type { Compare, Judge, Mode } from './check.ts';
 import type { Duration } from './duration.ts';
 import type { Allowed } from './limit.ts';
 import type { MetricRef } from './metric.ts';
+import type { Oncall } from './oncall.ts';
 import type { ScrapeTarget } from './scrape.ts';
 import type { Secret } from './secret.ts';
 
@@ -22,7 +23,7 @@ export interface Wave {
 /** `wave`: everything since the current wave began; a duration: a trailing window. */
 export type Window = 'wave' | Duration;
 
-interface CheckBase {
+interface CheckBase extends Oncall {
   readonly name: string;
   readonly metric: MetricRef;
   /** For a ratio this is `mean` and means nothing: the ratio is its own quantity. */
@@ -47,6 +48,7 @@ interface CheckBase {
   readonly confidence: number;
   /** `shadow`: judged and recorded, never acts, does not count in go/no-go (whatever the rollout's mode). */
   readonly mode: Mode;
+  // owner, runbook, summary (Oncall): the check's own, or else the rollout's.
 }
 
 export interface Guardrail extends CheckBase {
@@ -123,7 +125,7 @@ export interface RolloutSpec {
   readonly apiVersion: 'rollout-guard/v1';
   readonly kind: 'Rollout';
   readonly metadata: { readonly name: string; readonly labels: Readonly<Record<string, string>> };
-  readonly spec: {
+  readonly spec: Oncall & {
     readonly flag: string;
     readonly match: Readonly<Record<string, string>>;
     readonly cohorts: Cohorts;

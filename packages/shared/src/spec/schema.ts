@@ -3,6 +3,7 @@ import { actionsInput } from './action-target.ts';
 import { guardrailInput, rolloutModeInput, successCriterionInput } from './check.ts';
 import { positiveDurationText } from './duration.ts';
 import { prometheusUrl } from './metric.ts';
+import { ownerInput, runbookInput, summaryInput } from './oncall.ts';
 import { resolveSpec } from './resolve.ts';
 import type { RolloutSpec } from './resolved.ts';
 import { checkCrossFieldRules } from './rules.ts';
@@ -46,6 +47,9 @@ export const rolloutSpecInputSchema = z
         .meta({
           description: 'The feature flag key; data points carrying another feature_flag.key are ignored.',
         }),
+      owner: ownerInput.optional(),
+      runbook: runbookInput.optional(),
+      summary: summaryInput.optional(),
       match: stringMap('attribute names to values', '{ service.name: checkout }')
         .default({})
         .meta({ description: 'Only data points with all these attributes count.' }),

@@ -24,6 +24,32 @@ export function judgedByValueBecause(
  * back healthy releases (STATISTICS.md §5 measures how often).
  */
 export function specWarnings(spec: RolloutSpec): Problem[] {
+  return [...judgedByValueWarnings(spec), ...plainHttpRunbookWarnings(spec)];
+}
+
+/**
+ * A runbook over plain http: valid (an internal wiki may have no TLS), but on-call opens it from a phone on any
+ * network, where it can be read or altered on the way.
+ */
+function plainHttpRunbookWarnings(spec: RolloutSpec): Problem[] {
+  const warn = (path: (string | number)[], url: string): Problem => ({
+    path: formatPath(path),
+    message: `runbook ${url} is plain http: on-call opens it from anywhere, where it can be read or changed on the way; use https if the server has it`,
+  });
+  const rollout = spec.spec.runbook;
+  const problems = rollout?.startsWith('http:') ? [warn(['spec', 'runbook'], rollout)] : [];
+  for (const group of ['guardrails', 'successCriteria'] as const) {
+    spec.spec[group].forEach((check, index) => {
+      // A check without its own runbook carries the rollout's, already warned about.
+      if (check.runbook?.startsWith('http:') && check.runbook !== rollout) {
+        problems.push(warn(['spec', group, index, 'runbook'], check.runbook));
+      }
+    });
+  }
+  return problems;
+}
+
+function judgedByValueWarnings(spec: RolloutSpec): Problem[] {
   return spec.spec.guardrails.flatMap((guardrail, index): Problem[] => {
     const because = judgedByValueBecause(guardrail);
     if (because === undefined || guardrail.consecutive > 1 || guardrail.onBreach === 'alert') return [];

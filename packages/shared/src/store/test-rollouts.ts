@@ -15,6 +15,8 @@ export function testSpec(
     criteria?: boolean;
     /** Also send alerts to `<receiver>/alert`. */
     alerts?: boolean;
+    /** The rollout's owner and runbook, carried by its notifications. */
+    oncall?: { owner: string; runbook: string };
   } = {},
 ): RolloutSpec {
   const receiver = options.receiver ?? 'http://127.0.0.1:9/hooks';
@@ -24,6 +26,7 @@ export function testSpec(
     metadata: { name },
     spec: {
       flag: `${name}-flag`,
+      ...options.oncall,
       waves: [
         { percent: 25, bake: options.bake ?? '1h', minSamples: 100 },
         { percent: 50, bake: options.bake ?? '1h' },

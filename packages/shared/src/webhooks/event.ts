@@ -36,6 +36,11 @@ export const WebhookReason = z.object({
   judgedBy: z.enum(['interval', 'value']).optional(),
   /** The rule that fired, with its numbers: "the whole interval [0.031, 0.042] lies above max 0.03". */
   explanation: z.string().optional(),
+  /** Who owns this check and what on-call should read: the check's own, else the rollout's (spec `owner`, `runbook`). */
+  owner: z.string().optional(),
+  runbook: z.url().optional(),
+  /** The spec's `summary` template for this check, rendered when the decision was taken. */
+  summary: z.string().optional(),
 });
 export type WebhookReason = z.infer<typeof WebhookReason>;
 
@@ -65,6 +70,9 @@ const EventData = z.object({
    * advance.
    */
   shadow: z.literal(true).optional(),
+  /** The rollout's owner and runbook (spec `owner`, `runbook`); each reason carries its check's. */
+  owner: z.string().optional(),
+  runbook: z.url().optional(),
 });
 
 const timestamp = z.iso.datetime({ offset: true });

@@ -43,6 +43,14 @@ function judgedText(evidence: CheckEvidence): string {
   return evidence.judgedBy === 'interval' ? `judged by interval, ${confidence}` : confidence;
 }
 
+/** Who owns the check and its runbook, under its name; nothing when the spec declared neither. */
+function oncallText(evidence: CheckEvidence): SafeHtml | string {
+  if (evidence.owner === undefined && evidence.runbook === undefined) return '';
+  return html`<div class="sub oncall">${evidence.owner === undefined ? '' : html`owner ${evidence.owner}`}${
+    evidence.owner !== undefined && evidence.runbook !== undefined ? ' · ' : ''
+  }${evidence.runbook === undefined ? '' : html`<a href="${evidence.runbook}">runbook</a>`}</div>`;
+}
+
 function checkRow(evidence: CheckEvidence): SafeHtml {
   const reason = webhookReason(evidence);
   const window =
@@ -51,7 +59,7 @@ function checkRow(evidence: CheckEvidence): SafeHtml {
       : `${evidence.windowSpec}: ${time(evidence.window.from)} → ${time(evidence.window.to)}`;
   const reference = evidence.reference ?? (evidence.compare === 'absolute' ? 'none (absolute)' : 'no data');
   return html`<tr class="outcome-${evidence.outcome}">
-  <th scope="row">${evidence.check}<div class="sub">${evidence.role}, compare ${evidence.compare}${evidence.shadow === true ? ', shadow: not counted, never acts' : ''}</div></th>
+  <th scope="row">${evidence.check}<div class="sub">${evidence.role}, compare ${evidence.compare}${evidence.shadow === true ? ', shadow: not counted, never acts' : ''}</div>${oncallText(evidence)}</th>
   <td class="num">${number(reason.value)}</td>
   <td class="num">${interval(reason.interval)}<div class="sub">${judgedText(evidence)}</div></td>
   <td>${allowedText(evidence)}<div class="sub">from ${evidence.limitSource}</div></td>
@@ -59,7 +67,7 @@ function checkRow(evidence: CheckEvidence): SafeHtml {
   <td>${window}</td>
   <td><strong>${evidence.outcome}</strong>${evidence.consecutive === undefined ? '' : html`<div class="sub">${evidence.consecutive.count} of ${evidence.consecutive.required} in a row</div>`}</td>
 </tr>
-<tr class="detail"><td colspan="7"><span class="rule">Rule: ${evidence.rule}.</span> ${evidence.explanation}</td></tr>`;
+<tr class="detail"><td colspan="7">${evidence.summary === undefined ? '' : html`<strong class="summary">${evidence.summary}</strong> `}<span class="rule">Rule: ${evidence.rule}.</span> ${evidence.explanation}</td></tr>`;
 }
 
 export interface ReportLinks {
@@ -135,6 +143,8 @@ ${shadow ? html`<p class="shadow"><strong>Shadow decision:</strong> judged exact
   <dt>Phase</dt><dd>${decision.phase.from} → ${decision.phase.to}</dd>
   <dt>Spec version</dt><dd>${decision.specVersion}</dd>
   <dt>Actor</dt><dd>${actorText(decision)}</dd>
+${decision.owner === undefined ? '' : html`<dt>Owner</dt><dd>${decision.owner}</dd>`}
+${decision.runbook === undefined ? '' : html`<dt>Runbook</dt><dd><a href="${decision.runbook}">${decision.runbook}</a></dd>`}
   <dt>Evidence as JSON</dt><dd><a href="${links.json}">${links.json}</a></dd>
 ${links.evidencePack === undefined ? '' : html`<dt class="noprint">Evidence pack</dt><dd class="noprint"><a href="${links.evidencePack.html}" download>printable page</a> · <a href="${links.evidencePack.json}" download>JSON</a> (with the spec in force, approvals and deliveries)</dd>`}
 ${extras.facts ?? ''}

@@ -31,6 +31,11 @@ export const DecisionRecord = z
       description:
         'Taken in shadow mode (a shadow rollout, or a shadow check acting): recorded as for real, but no flag turned and no wave moved',
     }),
+    owner: z.string().optional().meta({
+      description:
+        "The rollout's owner when it was decided (spec owner); each check's evidence carries its own",
+    }),
+    runbook: z.string().optional().meta({ description: "The rollout's runbook URL when it was decided" }),
   })
   .meta({ id: 'Decision' });
 

@@ -38,6 +38,11 @@ export const CheckView = z
     mode: z.enum(['enforce', 'shadow']).meta({
       description: 'shadow: judged and shown, never acting, not counted in go/no-go',
     }),
+    owner: z
+      .string()
+      .nullable()
+      .meta({ description: "Who is paged for this check: its own owner, else the rollout's" }),
+    runbook: z.string().nullable().meta({ description: "The check's runbook URL, else the rollout's" }),
   })
   .meta({ id: 'CheckView' });
 export type CheckView = z.infer<typeof CheckView>;
@@ -64,6 +69,8 @@ export const RolloutView = RolloutSummary.extend({
   checkpointAt: z.number().nullable().meta({ description: 'When the bake ends (epoch ms), if baking' }),
   paused: z.object({ from: Phase, at: z.number(), cause: z.string() }).nullable(),
   checks: z.array(CheckView),
+  owner: z.string().nullable().meta({ description: 'Who is paged for this rollout (spec owner)' }),
+  runbook: z.string().nullable().meta({ description: "The rollout's runbook URL (spec runbook)" }),
   planUrl: z.string().meta({
     description: 'The wave planner for the spec this rollout runs by; add ?traffic=<requests per minute>',
     example: '/api/v1/rollouts/checkout/plan',
@@ -117,6 +124,8 @@ export function checkView(
     state,
     window: windowText(check),
     mode: check.mode ?? 'enforce',
+    owner: check.owner ?? null,
+    runbook: check.runbook ?? null,
   };
   if (evidence === null) {
     return {
@@ -168,6 +177,8 @@ export function rolloutView(
     checkpointAt: s.deadline,
     paused: s.paused === null ? null : { from: s.paused.from, at: s.paused.at, cause: s.paused.cause },
     checks: [...guardrails, ...criteria],
+    owner: s.spec.spec.owner ?? null,
+    runbook: s.spec.spec.runbook ?? null,
     planUrl: `/api/v1/rollouts/${encodeURIComponent(s.spec.metadata.name)}/plan`,
   };
 }

@@ -36,6 +36,11 @@ export const VerdictAnswer = z
       .number()
       .nullable()
       .meta({ description: 'When the current bake ends (epoch ms), if baking' }),
+    owner: z.string().nullable().meta({
+      description:
+        "Who is paged: the rollout's owner as the verdict's decision recorded it, else as the spec says",
+    }),
+    runbook: z.string().nullable().meta({ description: "The rollout's runbook URL, likewise" }),
   })
   .meta({ id: 'WaveVerdict' });
 export type VerdictAnswer = z.infer<typeof VerdictAnswer>;
@@ -71,6 +76,8 @@ export function verdictAnswer(stored: StoredState, verdict: WaveVerdict): Verdic
     evidenceUrl:
       id === null ? null : `/api/v1/rollouts/${encodeURIComponent(name)}/decisions/${encodeURIComponent(id)}`,
     checkpointAt: s.deadline,
+    owner: verdict.decision?.owner ?? s.spec.spec.owner ?? null,
+    runbook: verdict.decision?.runbook ?? s.spec.spec.runbook ?? null,
   };
 }
 

@@ -89,8 +89,21 @@ export async function apply(
 }
 
 /** A rollout in wave 1 since `start` with ten minutes of 2% errors and its guardrail evaluated once. */
+/** specYaml with an owner and a runbook for the rollout, and the error-rate guardrail's own runbook. */
+function specWithOncall(name: string): string {
+  return specYaml(name)
+    .replace(
+      '  actions:',
+      `  owner: ${name}-oncall\n  runbook: https://runbooks.internal/${name}\n  actions:`,
+    )
+    .replace(
+      'allowed: { max: 0.03 }',
+      `allowed: { max: 0.03 }\n      runbook: https://runbooks.internal/${name}#errors`,
+    );
+}
+
 export async function seedRunning(api: ApiTestApp, name: string, start: number): Promise<void> {
-  await api.call('PUT', `/api/v1/rollouts/${name}`, { body: specYaml(name), type: 'application/yaml' });
+  await api.call('PUT', `/api/v1/rollouts/${name}`, { body: specWithOncall(name), type: 'application/yaml' });
   await operate(api.deps.store, name, 'start', 'ana', 'wave 1', start);
   for (let m = 0; m < 10; m++) {
     await addCounter(api, name, 'requests_total', start + m * MINUTE + 1000, 1000);

@@ -106,6 +106,15 @@ describe('the dashboard in a browser', () => {
     await page.locator('#rollouts a[href="#/rollouts/checkout-v2"]').first().click();
     await page.locator('#rollout[data-rollout="checkout-v2"]').waitFor();
     await waitForText('#checks tr[data-check="error-rate"] [data-role="value"]', '0.02 [0.0171, 0.0233]');
+    // On-call: the owner and runbook in the facts and on each check, and what each check was judged by.
+    await waitForText('#rollout dl.facts', 'checkout-v2-oncall');
+    expect(await page.locator('#runbook').getAttribute('href')).toBe('https://runbooks.internal/checkout-v2');
+    const errorRow = page.locator('#checks tr[data-check="error-rate"]');
+    expect(await errorRow.locator('.oncall a').getAttribute('href')).toBe(
+      'https://runbooks.internal/checkout-v2#errors',
+    );
+    expect(await errorRow.locator('.oncall').textContent()).toBe('owner checkout-v2-oncall · runbook');
+    expect(await errorRow.locator('[data-judged-by]').textContent()).toBe('by interval');
     const chart = page.locator('#charts figure[data-check="error-rate"]');
     await chart.locator('.uplot canvas').waitFor();
     expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(0);

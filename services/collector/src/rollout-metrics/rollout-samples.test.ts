@@ -30,6 +30,8 @@ const view: RolloutView = {
   checkpointAt: 7_000,
   paused: null,
   planUrl: '/api/v1/rollouts/copilot/plan',
+  owner: null,
+  runbook: null,
   checks: [
     {
       name: 'handle-time',
@@ -45,6 +47,8 @@ const view: RolloutView = {
       samples: { treatment: 5120, reference: 4980 },
       window: '1h',
       explanation: null,
+      owner: null,
+      runbook: null,
     },
     {
       name: 'csat',
@@ -60,6 +64,8 @@ const view: RolloutView = {
       samples: { treatment: 0, reference: 0 },
       window: 'wave',
       explanation: null,
+      owner: null,
+      runbook: null,
     },
   ],
 };

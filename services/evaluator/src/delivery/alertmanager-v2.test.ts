@@ -5,7 +5,7 @@ import { startAlertmanager, type TestAlertmanager } from './alertmanager-server.
 import { attemptDelivery } from './attempt.ts';
 import { secretResolver } from './secret.ts';
 import type { AlertmanagerV2Target } from './targets.ts';
-import { alertEvent, goEvent, rollbackEvent } from './test-events.ts';
+import { alertEvent, goEvent, oncallRollbackEvent, rollbackEvent } from './test-events.ts';
 
 // The alertmanager-v2 format against a real Alertmanager (Debian's prometheus-alertmanager): alerts land
 // in its API v2 with rollout, check and wave labels, and rollout.resolved ends them.
@@ -72,6 +72,25 @@ describe('alertmanager-v2 against a real Alertmanager', () => {
     expect(alert?.status.state).toBe('active');
     // Firing until resolved, not for Alertmanager's default five minutes.
     expect(Date.parse(alert?.endsAt ?? '')).toBeGreaterThan(Date.now() + 6 * 24 * 3600_000);
+  });
+
+  it('labels the owner and annotates runbook_url and the summary, as Alertmanager keeps them', async () => {
+    const event = { ...inRollout(oncallRollbackEvent, 'am-oncall', []), timestamp: now() };
+    const sent = {
+      ...event,
+      data: { ...event.data, reasons: oncallRollbackEvent.data.reasons },
+    } as WebhookEvent;
+    expect(await deliver(sent)).toMatchObject({ outcome: 'delivered', status: 200 });
+    const [alert] = await am.alerts('owner="compliance-oncall"');
+    expect(alert?.labels).toMatchObject({
+      rollout: 'am-oncall',
+      check: 'compliance-errors',
+      owner: 'compliance-oncall',
+    });
+    expect(alert?.annotations).toMatchObject({
+      summary: 'compliance-errors at 0.041 against max 0.03 in wave 2 (50%)',
+      runbook_url: 'https://runbooks.internal/copilot#compliance',
+    });
   });
 
   it('ends the alerts of the resolved checks only, then every alert the rollout raised', async () => {

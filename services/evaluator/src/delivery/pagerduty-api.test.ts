@@ -5,7 +5,7 @@ import { attemptDelivery, nextStep } from './attempt.ts';
 import { PAGERDUTY_DEDUP_KEY_MAX, PAGERDUTY_SUMMARY_MAX } from './formats/pagerduty.ts';
 import { secretResolver } from './secret.ts';
 import type { PagerDutyTarget } from './targets.ts';
-import { alertEvent, goEvent, rollbackEvent } from './test-events.ts';
+import { alertEvent, goEvent, oncallNoGoEvent, oncallRollbackEvent, rollbackEvent } from './test-events.ts';
 import { type PagerDutyServer, startPagerDuty } from './vendor-test-servers.ts';
 
 // The pagerduty format against a server that enforces PagerDuty's Events API v2 schema
@@ -77,6 +77,57 @@ describe('pagerduty against the Events API v2', () => {
       client: 'rollout-guard',
       client_url: rollbackEvent.data.evidenceUrl,
     });
+  });
+
+  it("links the runbook first, names the owner and titles the alert with the check's summary", async () => {
+    expect(await deliver(oncallRollbackEvent)).toMatchObject({ outcome: 'delivered', status: 202 });
+    const trigger = pd.open.get(key('compliance-errors')) as {
+      payload: { summary: string; custom_details: Record<string, unknown> };
+      links: unknown;
+    };
+    expect(trigger.payload.summary).toBe('compliance-errors at 0.041 against max 0.03 in wave 2 (50%)');
+    expect(trigger.payload.custom_details).toMatchObject({
+      owner: 'compliance-oncall',
+      runbook: 'https://runbooks.internal/copilot#compliance',
+    });
+    expect(trigger.links).toEqual([
+      { href: 'https://runbooks.internal/copilot#compliance', text: 'Runbook' },
+      { href: oncallRollbackEvent.data.evidenceUrl, text: 'Evidence' },
+    ]);
+  });
+
+  it("links the rollout's runbook where no check is named, and marks a shadow summary", async () => {
+    expect(await deliver(oncallNoGoEvent)).toMatchObject({ outcome: 'delivered' });
+    expect(pd.open.get(key('checkpoint'))).toMatchObject({
+      payload: { custom_details: expect.objectContaining({ owner: 'support-platform-oncall' }) },
+      links: [{ href: 'https://runbooks.internal/copilot', text: 'Runbook' }, expect.anything()],
+    });
+    const shadow = {
+      ...oncallRollbackEvent,
+      type: 'rollout.alert',
+      data: { ...oncallRollbackEvent.data, verdict: 'alert', shadow: true },
+    } as WebhookEvent;
+    expect(await deliver(shadow)).toMatchObject({ outcome: 'delivered' });
+    expect(pd.open.get(key('compliance-errors'))).toMatchObject({
+      payload: {
+        summary: '[shadow, nothing acted] compliance-errors at 0.041 against max 0.03 in wave 2 (50%)',
+      },
+    });
+  });
+
+  it('keeps a long rendered summary within 1024 characters', async () => {
+    const [reason] = oncallRollbackEvent.data.reasons;
+    const long = {
+      ...oncallRollbackEvent,
+      data: {
+        ...oncallRollbackEvent.data,
+        reasons: [{ ...reason!, summary: 'x'.repeat(1024) }],
+        shadow: true,
+      },
+    } as WebhookEvent;
+    expect(await deliver(long)).toMatchObject({ outcome: 'delivered' });
+    const trigger = pd.open.get(key('compliance-errors')) as { payload: { summary: string } };
+    expect(trigger.payload.summary).toHaveLength(PAGERDUTY_SUMMARY_MAX);
   });
 
   it('resolves exactly the alerts its triggers opened: per check, or all the rollout raised', async () => {

@@ -14,8 +14,30 @@ function during(wave: WebhookEvent['data']['wave']): string {
 
 /** A shadow decision says so first: nothing acted, and a reader must not think it did. */
 export function headline(event: WebhookEvent): string {
-  const text = actionHeadline(event);
+  return shadowMarked(event, actionHeadline(event));
+}
+
+function shadowMarked(event: WebhookEvent, text: string): string {
   return event.data.shadow === true ? `[shadow, nothing acted] ${text}` : text;
+}
+
+/**
+ * One alert's title: the check's rendered `summary` when the spec declares one (still marked when shadow),
+ * else the headline and the check's numbers.
+ */
+export function alertTitle(event: WebhookEvent, reason: WebhookReason | undefined): string {
+  if (reason?.summary !== undefined) return shadowMarked(event, reason.summary);
+  return reason === undefined ? headline(event) : `${headline(event)}: ${reasonText(reason)}`;
+}
+
+/** Who owns an alert and what to read: its check's (which the spec resolved from the rollout's), else the rollout's. */
+export function oncallOf(
+  event: WebhookEvent,
+  reason: WebhookReason | undefined,
+): { owner?: string; runbook?: string } {
+  const owner = reason?.owner ?? event.data.owner;
+  const runbook = reason?.runbook ?? event.data.runbook;
+  return { ...(owner !== undefined && { owner }), ...(runbook !== undefined && { runbook }) };
 }
 
 function actionHeadline(event: WebhookEvent): string {

@@ -66,3 +66,35 @@ export const alertEvent: WebhookEvent = {
   timestamp: '2026-11-21T10:00:00.123Z',
   data: { ...data, decisionId: 'dec_01HZX6AL', verdict: 'alert' },
 };
+
+/** A rollback from a spec that declares owner, runbook and summary: the rollout's, and the check's own. */
+export const oncallRollbackEvent: WebhookEvent = {
+  type: 'rollout.rollback',
+  timestamp: '2026-11-21T10:00:00.123Z',
+  data: {
+    ...data,
+    decisionId: 'dec_01HZX7OC',
+    verdict: 'rollback',
+    owner: 'support-platform-oncall',
+    runbook: 'https://runbooks.internal/copilot',
+    reasons: [
+      {
+        ...data.reasons[0]!,
+        owner: 'compliance-oncall',
+        runbook: 'https://runbooks.internal/copilot#compliance',
+        summary: 'compliance-errors at 0.041 against max 0.03 in wave 2 (50%)',
+      },
+    ],
+  },
+};
+
+/** A no-go verdict from a spec that declares the rollout's owner and runbook: no check is its subject. */
+export const oncallNoGoEvent: WebhookEvent = {
+  ...goEvent,
+  data: {
+    ...goEvent.data,
+    verdict: 'no-go',
+    owner: 'support-platform-oncall',
+    runbook: 'https://runbooks.internal/copilot',
+  },
+} as WebhookEvent;

@@ -36,6 +36,24 @@ async function startRollout(
 const advances = () => receiver.requests.filter((r) => r.path === '/advance');
 
 describe('deliver', () => {
+  it("sends the rollout's owner and runbook in the body, signed with the rest", async () => {
+    const oncall = { owner: 'hooks-oncall', runbook: 'https://runbooks.internal/hooks' };
+    const { deliveryId } = await startRollout(
+      (_req, res) => {
+        res.statusCode = 200;
+        res.end('ok');
+      },
+      {},
+      { oncall },
+    );
+    await expect
+      .poll(async () => (await evaluator.ctx.deliveryLog.get(deliveryId))?.status, { timeout: 10_000 })
+      .toBe('delivered');
+    const [request] = advances();
+    const body = new Webhook(TEST_SECRET).verify(request!.body, request!.headers) as { data: object };
+    expect(body.data).toMatchObject(oncall);
+  });
+
   it('retries a receiver that fails five times, then records the success once', async () => {
     const { deliveryId, decision } = await startRollout((_req, res, index) => {
       res.statusCode = index < 5 ? 503 : 200;

@@ -1,7 +1,7 @@
-import type { RolloutView } from './api-types.ts';
+import type { CheckView, RolloutView } from './api-types.ts';
 import { h } from './dom.ts';
 import { allowedText, checkValue } from './format.ts';
-import { badge, shadowBadge, toneOf } from './tone.ts';
+import { badge, judgedByBadge, shadowBadge, toneOf } from './tone.ts';
 
 const HEADINGS = [
   'Check',
@@ -14,6 +14,20 @@ const HEADINGS = [
 ];
 // A phone shows each row as a card, each cell labelled with a short name of its column.
 const LABELS = ['Check', 'State', 'Value', 'Allowed', 'Samples', 'Window', 'Why'];
+
+/** Who is paged for a check and its runbook, when the spec declares them. */
+function oncallLine(check: CheckView): HTMLElement | null {
+  if (check.owner === null && check.runbook === null) return null;
+  return h(
+    'div',
+    { class: 'muted oncall' },
+    check.owner === null ? null : `owner ${check.owner}`,
+    check.owner !== null && check.runbook !== null ? ' · ' : null,
+    check.runbook === null
+      ? null
+      : h('a', { href: check.runbook, target: '_blank', rel: 'noopener noreferrer' }, 'runbook'),
+  );
+}
 
 /** A rollout's checks against this wave's limits, with why each stands where it does. */
 export function checksTable(view: RolloutView): HTMLElement {
@@ -45,11 +59,14 @@ export function checksTable(view: RolloutView): HTMLElement {
             ' ',
             shadowBadge(check.mode),
             h('div', { class: 'muted' }, `${check.role} · ${check.metric}`),
+            oncallLine(check),
           ),
           cell(
             1,
             {},
             badge(check.state),
+            ' ',
+            judgedByBadge(check.judgedBy),
             check.consecutive
               ? h(
                   'div',

@@ -94,6 +94,19 @@ export class RolloutPage {
       ['Approval', view.approval],
       ['Spec', spec],
       ['Updated', time(view.updatedAt)],
+      ...(view.owner === null ? [] : [['Owner', view.owner] as [string, Child]]),
+      ...(view.runbook === null
+        ? []
+        : [
+            [
+              'Runbook',
+              h(
+                'a',
+                { href: view.runbook, target: '_blank', rel: 'noopener noreferrer', id: 'runbook' },
+                view.runbook,
+              ),
+            ] as [string, Child],
+          ]),
     ];
     return [
       h('h1', {}, view.name, ' ', badge(view.phase), ' ', shadowBadge(view.mode)),

@@ -44,6 +44,23 @@ export function badge(state: string): HTMLSpanElement {
   return h('span', { class: `badge ${toneOf(state) ?? ''}`, 'data-state': state }, state);
 }
 
+const JUDGED_TITLE = {
+  interval:
+    'judged by its always-valid confidence interval: acts only when the whole interval lies outside allowed',
+  value:
+    'judged by its value (judge: value, or an aggregate without an interval): acts when the value crosses a bound',
+} as const;
+
+/** What a check's latest decision rested on: its interval or its value; nothing before any decision. */
+export function judgedByBadge(judgedBy: 'interval' | 'value' | undefined): HTMLSpanElement | null {
+  if (judgedBy === undefined) return null;
+  return h(
+    'span',
+    { class: `badge judged ${judgedBy}`, 'data-judged-by': judgedBy, title: JUDGED_TITLE[judgedBy] },
+    `by ${judgedBy}`,
+  );
+}
+
 /** Marks what runs in shadow mode: judged and shown as for real, never acting. */
 export function shadowBadge(mode: 'enforce' | 'shadow'): HTMLSpanElement | null {
   if (mode !== 'shadow') return null;

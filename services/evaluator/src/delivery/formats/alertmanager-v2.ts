@@ -9,7 +9,7 @@ import {
   userAgent,
 } from '../request.ts';
 import type { AttemptResult } from '../send.ts';
-import { alertSubjects, headline, plainSummary, reasonText } from '../summary.ts';
+import { alertSubjects, alertTitle, oncallOf, plainSummary } from '../summary.ts';
 import type { AlertmanagerV2Target } from '../targets.ts';
 import { alertnames, isProblem } from './alertmanager.ts';
 import { extraHeaders } from './standard.ts';
@@ -40,25 +40,31 @@ export function postableAlerts(event: WebhookEvent) {
   if (!isProblem(event)) return undefined;
   const { data } = event;
   const endsAt = new Date(Date.parse(event.timestamp) + FIRING_FOR_MS).toISOString();
-  return alertSubjects(event).map(({ subject, reason }) => ({
-    labels: {
-      alertname: alertnames[event.type],
-      rollout: data.rollout,
-      check: subject,
-      wave: String(data.wave?.index ?? 0),
-      flag: data.flag,
-      severity: event.type === 'rollout.rollback' ? 'critical' : 'warning',
-    },
-    annotations: {
-      summary: reason === undefined ? headline(event) : `${headline(event)}: ${reasonText(reason)}`,
-      description: plainSummary(event),
-      evidence_url: data.evidenceUrl,
-      decision_id: data.decisionId,
-    },
-    startsAt: event.timestamp,
-    endsAt,
-    generatorURL: data.evidenceUrl,
-  }));
+  return alertSubjects(event).map(({ subject, reason }) => {
+    const { owner, runbook } = oncallOf(event, reason);
+    return {
+      labels: {
+        alertname: alertnames[event.type],
+        rollout: data.rollout,
+        check: subject,
+        wave: String(data.wave?.index ?? 0),
+        flag: data.flag,
+        severity: event.type === 'rollout.rollback' ? 'critical' : 'warning',
+        // A label, so that Alertmanager's routes can send each owner's alerts to its receiver.
+        ...(owner !== undefined && { owner }),
+      },
+      annotations: {
+        summary: alertTitle(event, reason),
+        description: plainSummary(event),
+        ...(runbook !== undefined && { runbook_url: runbook }),
+        evidence_url: data.evidenceUrl,
+        decision_id: data.decisionId,
+      },
+      startsAt: event.timestamp,
+      endsAt,
+      generatorURL: data.evidenceUrl,
+    };
+  });
 }
 
 export const buildAlertmanagerV2: RequestBuilder<AlertmanagerV2Target> = function buildAlertmanagerV2(

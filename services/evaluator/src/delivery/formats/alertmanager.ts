@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { WebhookEvent } from '@rollout-guard/shared/webhooks';
 import { jsonHeaders, type RequestBuilder, userAgent } from '../request.ts';
-import { headline, plainSummary } from '../summary.ts';
+import { alertSubjects, alertTitle, headline, oncallOf, plainSummary } from '../summary.ts';
 import type { AlertmanagerTarget } from '../targets.ts';
 import { extraHeaders } from './standard.ts';
 
@@ -38,6 +38,9 @@ export function fingerprint(labels: Record<string, string>): string {
 export function alertmanagerPayload(event: WebhookEvent, receiver: string) {
   if (!isProblem(event)) return undefined;
   const { data } = event;
+  // One alert for the whole event: on-call fields of its first subject (a rollback's first breached check).
+  const reason = alertSubjects(event)[0]?.reason;
+  const { owner, runbook } = oncallOf(event, reason);
   const labels: Record<string, string> = {
     alertname: alertnames[event.type],
     rollout: data.rollout,
@@ -45,10 +48,12 @@ export function alertmanagerPayload(event: WebhookEvent, receiver: string) {
     severity: event.type === 'rollout.rollback' ? 'critical' : 'warning',
     decision_id: data.decisionId,
     ...(data.wave === null ? {} : { wave: String(data.wave.index), percent: String(data.wave.percent) }),
+    ...(owner !== undefined && { owner }),
   };
   const annotations = {
-    summary: headline(event),
+    summary: reason?.summary === undefined ? headline(event) : alertTitle(event, reason),
     description: plainSummary(event),
+    ...(runbook !== undefined && { runbook_url: runbook }),
     evidence: data.evidenceUrl,
   };
   const groupLabels = { rollout: data.rollout };

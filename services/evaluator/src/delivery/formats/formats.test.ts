@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attemptDelivery } from '../attempt.ts';
 import { secretResolver } from '../secret.ts';
 import type { DeliveryTarget } from '../targets.ts';
-import { advanceEvent, alertEvent, goEvent, rollbackEvent } from '../test-events.ts';
+import {
+  advanceEvent,
+  alertEvent,
+  goEvent,
+  oncallNoGoEvent,
+  oncallRollbackEvent,
+  rollbackEvent,
+} from '../test-events.ts';
 import { type CapturedRequest, startReceiver, type TestReceiver } from '../test-receiver.ts';
 
 // Each format's request as it arrives at a real HTTP server standing in for the vendor: method,
@@ -90,6 +97,14 @@ describe('standard', () => {
     expect(sent.json).toEqual(rollbackEvent);
     expect(new Webhook(env.ROLLBACK_SECRET).verify(sent.body, sent.headers)).toEqual(rollbackEvent);
   });
+
+  it("carries the rollout's owner and runbook, and each check's with its summary", async () => {
+    const sent = await capture(oncallRollbackEvent, { format: 'standard', url: receiver.url, headers: {} });
+    expect(sent.json).toEqual(oncallRollbackEvent);
+    expect(JSON.parse(sent.body).data.reasons[0].runbook).toBe(
+      'https://runbooks.internal/copilot#compliance',
+    );
+  });
 });
 
 describe('slack', () => {
@@ -129,6 +144,38 @@ describe('slack', () => {
     const sent = await capture(event, { format: 'slack', url: `${receiver.url}/services/T/B/X` });
     const blocks = (sent.json as { blocks: { text?: { text: string } }[] }).blocks;
     expect(blocks[1]!.text!.text).toBe('p99 &lt;2s &amp; csat &gt; 4');
+  });
+
+  it('links each runbook with a button, names the owners in the context and leads a check with its summary', async () => {
+    const sent = await capture(oncallRollbackEvent, {
+      format: 'slack',
+      url: `${receiver.url}/services/T/B/X`,
+    });
+    const { blocks } = sent.json as { blocks: { type: string; text?: { text: string } }[] };
+    expect(blocks.map((b) => b.type)).toEqual(['section', 'section', 'actions', 'context']);
+    expect(blocks[1]!.text!.text).toBe(
+      `• compliance-errors at 0.041 against max 0.03 in wave 2 (50%)\n${reasonLine}`,
+    );
+    expect(blocks[2]).toEqual({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Runbook' },
+          url: 'https://runbooks.internal/copilot',
+          action_id: 'runbook-0',
+        },
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Runbook: compliance-errors' },
+          url: 'https://runbooks.internal/copilot#compliance',
+          action_id: 'runbook-1',
+        },
+      ],
+    });
+    expect(blocks[3]).toMatchObject({
+      elements: [{ type: 'mrkdwn', text: 'Owner: *support-platform-oncall*, *compliance-oncall*' }, {}],
+    });
   });
 });
 
@@ -178,6 +225,32 @@ describe('alertmanager', () => {
           fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
         },
       ],
+    });
+  });
+});
+
+describe('alertmanager, with owner and runbook', () => {
+  it('labels the owner and annotates runbook_url and the summary', async () => {
+    const sent = await capture(oncallRollbackEvent, {
+      format: 'alertmanager',
+      url: receiver.url,
+      headers: {},
+    });
+    const [alert] = (sent.json as { alerts: { labels: object; annotations: object }[] }).alerts;
+    expect(alert?.labels).toMatchObject({ owner: 'compliance-oncall' });
+    expect(alert?.annotations).toMatchObject({
+      summary: 'compliance-errors at 0.041 against max 0.03 in wave 2 (50%)',
+      runbook_url: 'https://runbooks.internal/copilot#compliance',
+    });
+  });
+
+  it("falls back to the rollout's owner and runbook for a verdict", async () => {
+    const sent = await capture(oncallNoGoEvent, { format: 'alertmanager', url: receiver.url, headers: {} });
+    const [alert] = (sent.json as { alerts: { labels: object; annotations: object }[] }).alerts;
+    expect(alert?.labels).toMatchObject({ owner: 'support-platform-oncall' });
+    expect(alert?.annotations).toMatchObject({
+      summary: 'NO-GO for contact-center-copilot at the end of wave 2 (50%)',
+      runbook_url: 'https://runbooks.internal/copilot',
     });
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { WebhookEvent } from '@rollout-guard/shared/webhooks';
 import { type DeliveryRequest, jsonHeaders, type RequestBuilder, sendEach, userAgent } from '../request.ts';
-import { alertSubjects, headline, plainSummary, reasonText } from '../summary.ts';
+import { alertSubjects, alertTitle, oncallOf, plainSummary } from '../summary.ts';
 import type { PagerDutyTarget } from '../targets.ts';
 
 // PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/ and
@@ -64,34 +64,39 @@ export function pagerDutyEvents(event: WebhookEvent): Record<string, unknown>[] 
   }
   const severity = pagerDutySeverity(event);
   if (severity === undefined) return undefined;
-  const title = headline(event);
-  return alertSubjects(event).map(({ subject, reason }) => ({
-    event_action: 'trigger',
-    dedup_key: pagerDutyDedupKey(data.rollout, subject),
-    payload: {
-      summary: truncate(
-        reason === undefined ? title : `${title}: ${reasonText(reason)}`,
-        PAGERDUTY_SUMMARY_MAX,
-      ),
-      source: `rollout-guard/${data.rollout}`,
-      severity,
-      timestamp: event.timestamp,
-      component: data.flag,
-      group: data.rollout,
-      class: reason === undefined ? event.type : reason.check,
-      custom_details: {
-        decisionId: data.decisionId,
-        verdict: data.verdict,
-        wave: data.wave,
-        specVersion: data.specVersion,
-        details: plainSummary(event),
-        reasons: data.reasons,
+  return alertSubjects(event).map(({ subject, reason }) => {
+    const { owner, runbook } = oncallOf(event, reason);
+    return {
+      event_action: 'trigger',
+      dedup_key: pagerDutyDedupKey(data.rollout, subject),
+      payload: {
+        summary: truncate(alertTitle(event, reason), PAGERDUTY_SUMMARY_MAX),
+        source: `rollout-guard/${data.rollout}`,
+        severity,
+        timestamp: event.timestamp,
+        component: data.flag,
+        group: data.rollout,
+        class: reason === undefined ? event.type : reason.check,
+        custom_details: {
+          ...(owner !== undefined && { owner }),
+          ...(runbook !== undefined && { runbook }),
+          decisionId: data.decisionId,
+          verdict: data.verdict,
+          wave: data.wave,
+          specVersion: data.specVersion,
+          details: plainSummary(event),
+          reasons: data.reasons,
+        },
       },
-    },
-    links: [{ href: data.evidenceUrl, text: 'Evidence' }],
-    client: 'rollout-guard',
-    client_url: data.evidenceUrl,
-  }));
+      // The runbook first: PagerDuty shows links in order, and it is what on-call opens first.
+      links: [
+        ...(runbook === undefined ? [] : [{ href: runbook, text: 'Runbook' }]),
+        { href: data.evidenceUrl, text: 'Evidence' },
+      ],
+      client: 'rollout-guard',
+      client_url: data.evidenceUrl,
+    };
+  });
 }
 
 export const buildPagerDuty: RequestBuilder<PagerDutyTarget> = function buildPagerDuty(event, target, ctx) {

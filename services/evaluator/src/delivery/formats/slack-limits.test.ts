@@ -96,6 +96,25 @@ describe('slack messages stay within Block Kit', () => {
     expect(fitted.startsWith('&amp;&amp;')).toBe(true);
   });
 
+  it('keeps runbook buttons and owners within Block Kit: five buttons at most, labels cut to 75', () => {
+    const message = slackMessage({
+      ...huge,
+      data: {
+        ...huge.data,
+        owner: 'o'.repeat(128),
+        runbook: `https://runbooks.internal/${'r'.repeat(1970)}`,
+        reasons: huge.data.reasons.map((r, i) => ({
+          ...r,
+          owner: `owner-${i}-${'&'.repeat(100)}`,
+          runbook: `https://runbooks.internal/${i}`,
+        })),
+      },
+    } as WebhookEvent);
+    expect(blockKitProblems(message)).toEqual([]);
+    const actions = message.blocks.find((b) => b.type === 'actions');
+    expect(actions?.type === 'actions' && actions.elements).toHaveLength(5);
+  });
+
   it('keeps an ordinary message whole', () => {
     const message = slackMessage(rollbackEvent);
     expect(blockKitProblems(message)).toEqual([]);
