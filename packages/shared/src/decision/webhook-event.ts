@@ -39,6 +39,23 @@ export function webhookReason(evidence: CheckEvidence): WebhookReason {
     window: evidence.windowSpec,
     ...(evidence.judgedBy !== undefined && { judgedBy: evidence.judgedBy }),
     explanation: evidence.explanation,
+    ...widestOf(evidence),
+  };
+}
+
+function widestOf(evidence: CheckEvidence): Pick<WebhookReason, 'distribution'> {
+  const comparison = evidence.distribution;
+  const widest = comparison?.points[comparison.widest];
+  if (comparison === undefined || widest === undefined) return {};
+  return {
+    distribution: {
+      boundary: widest.boundary,
+      treatment: widest.treatment,
+      reference: widest.reference,
+      difference: widest.difference,
+      interval: [widest.lower, widest.upper],
+      boundaries: comparison.points.length,
+    },
   };
 }
 

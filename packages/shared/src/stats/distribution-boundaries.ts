@@ -107,17 +107,28 @@ export function distributionBoundaries(
   options: BoundaryOptions = {},
 ): number[] {
   const max = options.max ?? DEFAULT_DISTRIBUTION_BOUNDARIES;
-  const exact = (b: number) => Number.isFinite(b) && splitsNothing(treatment, b) && splitsNothing(reference, b);
+  const exact = (b: number) =>
+    Number.isFinite(b) && splitsNothing(treatment, b) && splitsNothing(reference, b);
   const shared = sharedEdges(treatment, reference).filter(exact);
   if (options.declared !== undefined && options.declared.length > 0) {
     const snapped = bothSamples(treatment, reference)
       ? options.declared.filter(Number.isFinite)
       : options.declared.flatMap((b) => nearest(shared, b) ?? []);
-    return thin([...new Set(snapped)].sort((a, b) => a - b), treatment, reference, max);
+    return thin(
+      [...new Set(snapped)].sort((a, b) => a - b),
+      treatment,
+      reference,
+      max,
+    );
   }
   if (bothSamples(treatment, reference)) {
     const values = [...treatment.buckets, ...reference.buckets].map((b) => b.upper);
-    return thin([...new Set(values)].sort((a, b) => a - b), treatment, reference, max);
+    return thin(
+      [...new Set(values)].sort((a, b) => a - b),
+      treatment,
+      reference,
+      max,
+    );
   }
   return thin(shared, treatment, reference, max);
 }

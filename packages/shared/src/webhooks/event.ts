@@ -36,6 +36,20 @@ export const WebhookReason = z.object({
   judgedBy: z.enum(['interval', 'value']).optional(),
   /** The rule that fired, with its numbers: "the whole interval [0.031, 0.042] lies above max 0.03". */
   explanation: z.string().optional(),
+  /**
+   * Distribution checks: where treatment and reference differ most — the boundary, each cohort's share of
+   * observations at or below it, their difference and its interval. `value` and `interval` are the distance.
+   */
+  distribution: z
+    .object({
+      boundary: z.number(),
+      treatment: z.number(),
+      reference: z.number(),
+      difference: z.number(),
+      interval: z.tuple([z.number(), z.number()]),
+      boundaries: z.number().int().positive(),
+    })
+    .optional(),
 });
 export type WebhookReason = z.infer<typeof WebhookReason>;
 
