@@ -11,6 +11,23 @@ import { Allowed } from '@rollout-guard/shared/webhooks';
 import { z } from 'zod';
 import { IntervalPair, Phase } from './api-schemas.ts';
 
+export const DistributionView = z
+  .object({
+    points: z.array(
+      z.object({
+        boundary: z.number(),
+        treatment: z.number(),
+        reference: z.number(),
+        difference: z.number(),
+        lower: z.number(),
+        upper: z.number(),
+      }),
+    ),
+    widest: z.number().int().meta({ description: 'Index in points where the two differ most' }),
+    alphaPerBoundary: z.number().meta({ description: 'The error budget each boundary’s interval spends' }),
+  })
+  .meta({ id: 'DistributionView' });
+
 export const CheckView = z
   .object({
     name: z.string(),
@@ -37,6 +54,10 @@ export const CheckView = z
     }),
     mode: z.enum(['enforce', 'shadow']).meta({
       description: 'shadow: judged and shown, never acting, not counted in go/no-go',
+    }),
+    distribution: DistributionView.optional().meta({
+      description:
+        'aggregate: distribution: each cohort’s share at or below every boundary, each difference’s interval, and where they differ most',
     }),
   })
   .meta({ id: 'CheckView' });
@@ -136,6 +157,9 @@ export function checkView(
     ...(evidence.consecutive === undefined ? {} : { consecutive: { ...evidence.consecutive } }),
     ...(evidence.judgedBy === undefined ? {} : { judgedBy: evidence.judgedBy }),
     explanation: evidence.explanation,
+    ...(evidence.distribution === undefined
+      ? {}
+      : { distribution: { ...evidence.distribution, points: [...evidence.distribution.points] } }),
   };
 }
 
