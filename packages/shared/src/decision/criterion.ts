@@ -41,7 +41,7 @@ export function judgeCriterion(
       allowed: allowedAsWritten(assessment.limit.allowed),
       limitSource: assessment.limit.source,
       rule:
-        `passes when ${quantityWords(relativeCheck, judgedBy)} lies inside ` +
+        `passes when ${quantityWords(relativeCheck, judgedBy, rule.distribution !== undefined)} lies inside ` +
         `${assessment.limit.source}, fails when it lies wholly outside, ` +
         `with at least ${assessment.minSamples} samples per cohort` +
         (judgedBy === 'value' ? ' (judged by value)' : ''),
@@ -55,6 +55,7 @@ export function judgeCriterion(
         reference: measurement?.reference ?? null,
       },
       difference: measurement?.difference ?? null,
+      ...(measurement?.distribution !== undefined && { distribution: measurement.distribution }),
       placement: assessment.kind === 'placed' ? assessment.placement : null,
       outcome,
       explanation: assessment.why,

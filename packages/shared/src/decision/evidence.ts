@@ -1,4 +1,5 @@
 import type { Compare } from '@rollout-guard/shared/spec';
+import type { DistributionComparison } from '@rollout-guard/shared/stats';
 import type { CriterionOutcome, GuardrailOutcome } from './check.ts';
 import type { AllowedAsWritten, Placement } from './limit.ts';
 import type { CohortMeasurement, DifferenceEstimate, MeasurementWindow, Reference } from './measurement.ts';
@@ -40,6 +41,11 @@ export interface CheckEvidence {
     readonly absolute?: DifferenceEstimate;
     readonly relative?: DifferenceEstimate;
   } | null;
+  /**
+   * `aggregate: distribution`: both distributions (each cohort's share at or below every boundary), each
+   * difference's interval and where they differ most; `difference.absolute` is their distance.
+   */
+  readonly distribution?: DistributionComparison;
   /** Where the compared quantity lay relative to `allowed`; null when there was not enough data to place it. */
   readonly placement: Placement | null;
   readonly outcome: GuardrailOutcome | CriterionOutcome;

@@ -1,4 +1,4 @@
-import type { IntervalResult } from '@rollout-guard/shared/stats';
+import type { DistributionComparison, IntervalResult } from '@rollout-guard/shared/stats';
 import type {
   CohortMeasurement,
   DifferenceEstimate,
@@ -23,6 +23,8 @@ export interface StatsReading {
   readonly absolute?: IntervalResult;
   /** `compareInterval(…, { relative: true })`: needed when a bound is a percentage. */
   readonly relative?: IntervalResult;
+  /** `aggregate: distribution`: where the two distributions were compared (`absolute` is then their distance). */
+  readonly distribution?: DistributionComparison;
 }
 
 /**
@@ -61,6 +63,7 @@ export function measurementFromStats(reading: StatsReading): Measurement {
       referenceKind: reference.kind,
       difference,
     }),
+    ...(reading.distribution !== undefined && { distribution: reading.distribution }),
     ...(notes.length > 0 && { notes }),
   };
 }

@@ -78,7 +78,7 @@ export function judgeGuardrail(
       allowed: allowedAsWritten(assessment.limit.allowed),
       limitSource: assessment.limit.source,
       rule:
-        `breached when ${quantityWords(relativeCheck, judgedBy)} lies outside ` +
+        `breached when ${quantityWords(relativeCheck, judgedBy, rule.distribution !== undefined)} lies outside ` +
         `${assessment.limit.source} for ${rule.consecutive} evaluation(s) in a row, ` +
         `with at least ${assessment.minSamples} samples per cohort` +
         (judgedBy === 'value' ? ' (judged by value)' : ''),
@@ -93,6 +93,7 @@ export function judgeGuardrail(
         reference: measurement?.reference ?? null,
       },
       difference: measurement?.difference ?? null,
+      ...(measurement?.distribution !== undefined && { distribution: measurement.distribution }),
       placement: assessment.kind === 'placed' ? assessment.placement : null,
       outcome,
       explanation,

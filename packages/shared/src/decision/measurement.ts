@@ -1,3 +1,5 @@
+import type { DistributionComparison } from '@rollout-guard/shared/stats';
+
 /**
  * What the evaluator measured for one check at one evaluation, in the shape the verdict rules need.
  * The numbers come from the stats module; this module only judges them.
@@ -57,6 +59,11 @@ export interface Measurement {
     readonly absolute?: DifferenceEstimate;
     readonly relative?: DifferenceEstimate;
   };
+  /**
+   * `aggregate: distribution`: both cohorts' shares at or below each boundary, each difference's interval, and
+   * where they differ most. `difference.absolute` then holds the distance (the largest difference) and its interval.
+   */
+  readonly distribution?: DistributionComparison;
   /** The confidence the intervals were computed at. */
   readonly confidence?: number;
   /** Why an interval is missing (e.g. "zero variance in control"), shown when the check cannot judge. */

@@ -6,6 +6,7 @@ import {
   minSamplesFor,
   type Wave,
 } from '@rollout-guard/shared/spec';
+import { describeWidest } from './distribution-text.ts';
 import {
   type AppliedLimit,
   appliedLimit,
@@ -100,9 +101,20 @@ export function assess(
     // Words only when someone reads them: simulations judge millions of evaluations and read none.
     get why() {
       const notes = measurement.notes?.length ? ` (${measurement.notes.join('; ')})` : '';
-      return placement === 'unknown'
-        ? `no ${relativeCheck ? 'difference' : 'value'} to compare with ${describeLimit(limit)}${notes}`
-        : explainPlacement(limit, placement, quantityFor, relativeCheck);
+      if (placement === 'unknown') {
+        return `no ${relativeCheck ? 'difference' : 'value'} to compare with ${describeLimit(limit)}${notes}`;
+      }
+      const sentence = explainPlacement(
+        limit,
+        placement,
+        quantityFor,
+        relativeCheck,
+        rule.distribution !== undefined,
+      );
+      const comparison = measurement.distribution;
+      return comparison === undefined
+        ? sentence
+        : `${sentence}; ${describeWidest(comparison, measurement.referenceKind ?? rule.compare)}`;
     },
   };
 }
@@ -167,6 +179,7 @@ function explainPlacement(
   placement: Placement,
   quantityFor: (kind: BoundKind) => Quantity | undefined,
   relativeCheck: boolean,
+  distribution: boolean,
 ): string {
   const clauses = new Map<BoundKind, { quantity: Quantity; sides: { side: Side; bound: Limit }[] }>();
   for (const { side, bound } of boundsOf(limit.allowed)) {
@@ -179,8 +192,11 @@ function explainPlacement(
   }
   const source = limit.source === 'allowed' ? '' : ` of ${limit.source}`;
   const sentences = [...clauses].map(([kind, { quantity, sides }]) => {
-    const subject = subjectOf(quantity, kind, placement, relativeCheck);
-    const bounds = sides.map(({ side, bound }) => `${side} ${limitAsWritten(bound)}`);
+    const subject = subjectOf(quantity, kind, placement, relativeCheck, distribution);
+    // A distribution check's only bound is its tolerance on the distance.
+    const bounds = sides.map(
+      ({ side, bound }) => `${distribution ? 'tolerance' : side} ${limitAsWritten(bound)}`,
+    );
     const verb =
       placement === 'straddles'
         ? `straddles ${bounds.join(' and ')}`
@@ -205,8 +221,15 @@ function subjectOf(
   kind: BoundKind,
   placement: Placement,
   relativeCheck: boolean,
+  distribution: boolean,
 ): string {
-  const what = !relativeCheck ? '' : kind === 'relative' ? 'relative difference ' : 'difference ';
+  const what = distribution
+    ? 'distance '
+    : !relativeCheck
+      ? ''
+      : kind === 'relative'
+        ? 'relative difference '
+        : 'difference ';
   if (quantity.byValue !== undefined) {
     return `the ${what || 'value '}${formatNumber(quantity.interval[0])}`;
   }
@@ -223,7 +246,8 @@ export function declaredJudgedBy(rule: Pick<Check, 'judge' | 'metric' | 'aggrega
 }
 
 /** The quantity a rule compares, in words: "the whole interval", "the difference" … */
-export function quantityWords(relativeCheck: boolean, judgedBy: JudgedBy): string {
+export function quantityWords(relativeCheck: boolean, judgedBy: JudgedBy, distribution = false): string {
+  if (distribution) return judgedBy === 'value' ? 'the distance' : 'the whole distance interval';
   if (judgedBy === 'value') return relativeCheck ? 'the difference' : 'the value';
   return relativeCheck ? 'the whole difference interval' : 'the whole interval';
 }

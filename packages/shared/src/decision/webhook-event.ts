@@ -31,6 +31,7 @@ export function webhookReason(evidence: CheckEvidence): WebhookReason {
     ...(evidence.owner !== undefined && { owner: evidence.owner }),
     ...(evidence.runbook !== undefined && { runbook: evidence.runbook }),
     ...(evidence.summary !== undefined && { summary: evidence.summary }),
+    ...widestOf(evidence),
   };
 }
 
@@ -52,6 +53,22 @@ export function comparedQuantity(evidence: CheckEvidence): {
     interval = difference === undefined || difference.noInterval !== undefined ? null : difference.interval;
   }
   return { value, interval: interval === null ? null : [interval[0], interval[1]] };
+}
+
+function widestOf(evidence: CheckEvidence): Pick<WebhookReason, 'distribution'> {
+  const comparison = evidence.distribution;
+  const widest = comparison?.points[comparison.widest];
+  if (comparison === undefined || widest === undefined) return {};
+  return {
+    distribution: {
+      boundary: widest.boundary,
+      treatment: widest.treatment,
+      reference: widest.reference,
+      difference: widest.difference,
+      interval: [widest.lower, widest.upper],
+      boundaries: comparison.points.length,
+    },
+  };
 }
 
 /** Whether a resolution ends the rollout's every alert (it ended or resumed) or only its checks'. */

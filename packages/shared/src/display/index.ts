@@ -3,6 +3,13 @@
  * in the units they are compared in. Only modules that import nothing at run time (no zod, no Node): the
  * dashboard bundles this subpath for the browser, and its build test keeps it that way.
  */
+
+export {
+  type DistributionChart,
+  type DistributionChartInput,
+  type DistributionChartPoint,
+  distributionChart,
+} from '../decision/distribution-chart.ts';
 export { OPERATOR_ACTIONS, type OperatorAction } from '../decision/events.ts';
 export * from '../decision/limit-text.ts';
 export { actionsFor } from '../decision/operator-actions.ts';

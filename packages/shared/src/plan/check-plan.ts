@@ -65,13 +65,14 @@ export interface PlanContext {
 /** Evaluations happen on fresh data, at least every 5 s: the wait for each further `consecutive` one. */
 const EVALUATION_MINUTES = 5 / 60;
 
-type MetricKind = 'proportion' | 'mean' | 'quantile' | 'value';
+type MetricKind = 'proportion' | 'mean' | 'quantile' | 'distribution' | 'value';
 
 function metricKind(check: Check): MetricKind {
   // `judge: value` gives up the interval: a verdict as soon as there is enough data, noisy near the limit.
   if (check.metric.kind === 'promql' || check.judge === 'value') return 'value';
   if (check.metric.kind === 'ratio') return 'proportion';
   if (check.quantile !== undefined) return 'quantile';
+  if (check.distribution !== undefined) return 'distribution';
   return check.aggregate === 'mean' ? 'mean' : 'value';
 }
 
@@ -194,6 +195,11 @@ export function planCheck(ctx: PlanContext, check: Check): CheckPlan {
   if (kind === 'quantile') {
     return unplanned(
       'a quantile’s interval depends on the shape of the distribution and on its histogram buckets; a backtest on recorded data answers this',
+    );
+  }
+  if (kind === 'distribution') {
+    return unplanned(
+      'a distribution check’s time to act depends on where the two distributions differ and on the boundaries; a backtest on recorded data answers this',
     );
   }
 

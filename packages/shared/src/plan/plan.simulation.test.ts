@@ -3,6 +3,7 @@ import normal from '@stdlib/random-base-normal';
 import { describe, expect, it } from 'vitest';
 import { specFixture } from '../decision/spec-fixture.ts';
 import type { GuardrailInput, SuccessCriterionInput } from '../spec/index.ts';
+import type { AllowedInput } from '../spec/limit.ts';
 import type { CohortStats } from '../stats/cohort-stats.ts';
 import type { IntervalResult } from '../stats/interval-result.ts';
 import type { Moments } from '../stats/moments.ts';
@@ -26,7 +27,10 @@ import { planRollout } from './plan.ts';
 
 interface Scenario {
   readonly name: string;
-  readonly check: (GuardrailInput | SuccessCriterionInput) & { readonly role: 'guardrail' | 'criterion' };
+  readonly check: (GuardrailInput | SuccessCriterionInput) & {
+    readonly role: 'guardrail' | 'criterion';
+    readonly allowed: AllowedInput;
+  };
   readonly percent: number;
   readonly traffic: number;
   readonly expectation: CheckExpectationInput;

@@ -1,6 +1,18 @@
 import { z } from 'zod';
 
-export const NAMED_AGGREGATES = ['mean', 'sum', 'count', 'rate', 'min', 'max', 'last'] as const;
+export const NAMED_AGGREGATES = [
+  'mean',
+  'sum',
+  'count',
+  'rate',
+  'min',
+  'max',
+  'last',
+  'distribution',
+] as const;
+
+/** The aggregate that compares a histogram's whole shape between treatment and reference (`tolerance`). */
+export const DISTRIBUTION_AGGREGATE = 'distribution';
 
 // p50, p99, p999, p975, p9999: the digits after "p" are the quantile's decimals. A trailing 0 on
 // three or more digits (p100, p990) would read as another quantile, so it is refused.
@@ -8,7 +20,10 @@ export const QUANTILE_AGGREGATE_PATTERN = /^p(0[1-9]|[1-9]\d)(\d*[1-9])?$/;
 
 export const AGGREGATE_HINT = `expected one of ${NAMED_AGGREGATES.join(', ')} or a quantile like p50, p95, p99, p999`;
 
-/** `mean`, `sum`, `count`, `rate`, `min`, `max`, `last`, or a quantile written `p99`, `p999`, `p975`… */
+/**
+ * `mean`, `sum`, `count`, `rate`, `min`, `max`, `last`, `distribution` (the whole shape, judged against a
+ * `tolerance`), or a quantile written `p99`, `p999`, `p975`…
+ */
 export type Aggregate = (typeof NAMED_AGGREGATES)[number] | `p${number}`;
 
 export const aggregateInput = z
@@ -18,7 +33,10 @@ export const aggregateInput = z
       error: AGGREGATE_HINT,
     },
   )
-  .meta({ description: 'How data points are summarised; pNN is a quantile (p99 = 0.99). Default: mean.' });
+  .meta({
+    description:
+      'How data points are summarised; pNN is a quantile (p99 = 0.99); distribution compares the whole shape with the reference within tolerance. Default: mean.',
+  });
 
 /** The quantile an aggregate names (`p99` → 0.99, `p999` → 0.999), or undefined for the others. */
 export function quantileOf(aggregate: string): number | undefined {

@@ -14,6 +14,8 @@ export type Judge = (typeof JUDGES)[number];
 export const MODES = ['enforce', 'shadow'] as const;
 export type Mode = (typeof MODES)[number];
 const MODE_HINT = 'expected enforce or shadow';
+/** The most boundaries a spec may declare for a distribution check. */
+export const MAX_DISTRIBUTION_BOUNDARIES = 64;
 
 export const CHECK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 // Wave percents as YAML/JSON keys: "25", "0.5", "100".
@@ -40,7 +42,32 @@ const checkFields = {
   compare: z.enum(COMPARES, { error: 'expected absolute, baseline or control' }).default('absolute').meta({
     description: 'absolute: the aggregate itself; baseline / control: the difference treatment − reference.',
   }),
-  allowed: allowedInput,
+  allowed: allowedInput.optional(),
+  tolerance: z
+    .number({ error: 'expected a tolerance between 0 and 1, like 0.05 (5 percentage points of requests)' })
+    .gt(0, { error: 'expected a tolerance greater than 0 and less than 1, like 0.05' })
+    .lt(1, { error: 'expected a tolerance greater than 0 and less than 1, like 0.05' })
+    .optional()
+    .meta({
+      description:
+        'aggregate: distribution only (and instead of allowed): how far the share of observations on one side of any boundary may move, as a fraction (0.05 = 5 percentage points of requests).',
+    }),
+  boundaries: z
+    .array(z.number({ error: 'expected a number' }), {
+      error: 'expected a list of numbers, like [0.1, 0.25, 0.5]',
+    })
+    .min(1, { error: 'expected at least one boundary, or leave boundaries out' })
+    .max(MAX_DISTRIBUTION_BOUNDARIES, {
+      error: `expected at most ${MAX_DISTRIBUTION_BOUNDARIES} boundaries: each spends a share of the error budget`,
+    })
+    .refine((list) => list.every((b, i) => i === 0 || b > list[i - 1]!), {
+      error: 'expected boundaries in increasing order without repeats, like [0.1, 0.25, 0.5]',
+    })
+    .optional()
+    .meta({
+      description:
+        "aggregate: distribution only: the values (in the metric's unit) at which the two distributions are compared. Default: the histogram's bucket bounds (at most 32).",
+    }),
   allowedByWave: z
     .record(
       z.string().regex(WAVE_KEY_PATTERN, { error: 'expected a wave percent as key, like 25' }),

@@ -9,7 +9,13 @@ export {
   TARGET_FORMATS,
   type TargetFormat,
 } from './action-target.ts';
-export { type Aggregate, aggregateOfQuantile, NAMED_AGGREGATES, quantileOf } from './aggregate.ts';
+export {
+  type Aggregate,
+  aggregateOfQuantile,
+  DISTRIBUTION_AGGREGATE,
+  NAMED_AGGREGATES,
+  quantileOf,
+} from './aggregate.ts';
 export {
   COMPARES,
   type Compare,
@@ -45,6 +51,7 @@ export type {
   ActionTarget,
   Check,
   Cohorts,
+  DistributionSettings,
   Guardrail,
   RolloutSpec,
   SuccessCriterion,

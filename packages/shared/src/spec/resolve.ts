@@ -3,12 +3,13 @@ import { DEFAULT_FLAGSMITH_URL, DEFAULT_LAUNCHDARKLY_URL, DEFAULT_PAGERDUTY_URL 
 import { type Aggregate, aggregateOfQuantile, quantileOf } from './aggregate.ts';
 import type { GuardrailInput, SuccessCriterionInput } from './check.ts';
 import { type Duration, durationOf, parseDuration } from './duration.ts';
-import { parseAllowed } from './limit.ts';
+import { type AllowedInput, parseAllowed } from './limit.ts';
 import { DEFAULT_PROMQL_INTERVAL, type MetricInput, type MetricRef } from './metric.ts';
 import { mergeOncall, type Oncall } from './oncall.ts';
 import type {
   ActionTarget,
   Cohorts,
+  DistributionSettings,
   Guardrail,
   RolloutSpec,
   SuccessCriterion,
@@ -87,6 +88,26 @@ function resolveWindow(text: string | undefined): Window {
   return text === undefined || text === 'wave' ? 'wave' : duration(text);
 }
 
+function resolveDistribution(
+  input: GuardrailInput | SuccessCriterionInput,
+): DistributionSettings | undefined {
+  if (input.aggregate !== 'distribution') return undefined;
+  // The cross-field rules refused a distribution check without a tolerance before resolving.
+  if (input.tolerance === undefined)
+    throw new Error('distribution check without a tolerance reached spec resolution');
+  return {
+    tolerance: input.tolerance,
+    ...(input.boundaries !== undefined && { boundaries: [...input.boundaries] }),
+  };
+}
+
+function requiredAllowed(input: GuardrailInput | SuccessCriterionInput): AllowedInput {
+  // The cross-field rules refused any other check without allowed before resolving.
+  if (input.allowed === undefined)
+    throw new Error(`check "${input.name}" without allowed reached spec resolution`);
+  return input.allowed;
+}
+
 interface CheckContext {
   readonly cohorts: Cohorts;
   readonly confidence: number;
@@ -102,12 +123,17 @@ function resolveCheckBase(input: GuardrailInput | SuccessCriterionInput, context
       parseAllowed(allowed),
     ]),
   );
+  const distribution = resolveDistribution(input);
   return {
     name: input.name,
     metric: resolveMetric(input.metric, context.cohorts, context.prometheusUrl),
     ...resolveAggregate(input),
     compare: input.compare ?? 'absolute',
-    allowed: parseAllowed(input.allowed),
+    ...(distribution !== undefined && { distribution }),
+    // A distribution check's tolerance is the upper bound on its distance: the same rule judges it.
+    allowed: parseAllowed(
+      distribution === undefined ? requiredAllowed(input) : { max: distribution.tolerance },
+    ),
     allowedByWave,
     window: resolveWindow(input.window),
     judge: input.judge ?? 'interval',

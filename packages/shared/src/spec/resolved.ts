@@ -23,6 +23,14 @@ export interface Wave {
 /** `wave`: everything since the current wave began; a duration: a trailing window. */
 export type Window = 'wave' | Duration;
 
+/** A distribution check's settings as the spec declares them. */
+export interface DistributionSettings {
+  /** The largest allowed shift in the share of observations on one side of any boundary (0.05 = 5 points). */
+  readonly tolerance: number;
+  /** Where the two distributions are compared, in the metric's unit; absent: the histogram's own bounds. */
+  readonly boundaries?: readonly number[];
+}
+
 interface CheckBase extends Oncall {
   readonly name: string;
   readonly metric: MetricRef;
@@ -31,6 +39,8 @@ interface CheckBase extends Oncall {
   /** Present exactly when the aggregate is a quantile (`p99` → 0.99). */
   readonly quantile?: number;
   readonly compare: Compare;
+  /** `aggregate: distribution` only: `allowed` is then `{ max: tolerance }`, a bound on the distance. */
+  readonly distribution?: DistributionSettings;
   readonly allowed: Allowed;
   /** Keyed by `String(wave.percent)`; use `allowedForWave` rather than reading it. */
   readonly allowedByWave: Readonly<Record<string, Allowed>>;

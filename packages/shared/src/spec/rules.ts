@@ -163,6 +163,8 @@ function checkCheck(
     );
   }
   const compare = check.compare ?? 'absolute';
+  if (check.aggregate === 'distribution') checkDistribution(ctx, check, path, compare);
+  else checkNotDistribution(ctx, check, path);
   if (compare === 'baseline' && spec.baseline === undefined) {
     problem(
       ctx,
@@ -184,6 +186,61 @@ function checkCheck(
     }
     checkAllowed(ctx, allowed, keyPath, compare);
     checkMergedBounds(ctx, record(check.allowed), record(allowed), keyPath, key);
+  }
+}
+
+// A distribution check is judged against its tolerance, a distance between two cohorts; every other check
+// against allowed. Each refuses the other's fields so that a spec says one thing one way.
+function checkDistribution(ctx: Ctx, check: Record<string, unknown>, path: Path, compare: unknown): void {
+  if (compare !== 'control' && compare !== 'baseline') {
+    problem(
+      ctx,
+      [...path, 'compare'],
+      'a distribution is compared with a reference: set compare: control (or baseline)',
+    );
+  }
+  const metric = record(check.metric);
+  if (metric && 'promql' in metric) {
+    problem(
+      ctx,
+      [...path, 'aggregate'],
+      'a PromQL value has no distribution; use the histogram metric by name, like http_server_duration_seconds',
+    );
+  }
+  if (check.tolerance === undefined) {
+    problem(
+      ctx,
+      [...path, 'tolerance'],
+      'missing; expected the tolerance of a distribution check, like tolerance: 0.05 (5 percentage points of requests)',
+    );
+  }
+  for (const field of ['allowed', 'allowedByWave'] as const) {
+    if (check[field] !== undefined) {
+      problem(
+        ctx,
+        [...path, field],
+        `a distribution check is judged against its tolerance, not ${field}; remove ${field} and set tolerance: 0.05`,
+      );
+    }
+  }
+}
+
+function checkNotDistribution(ctx: Ctx, check: Record<string, unknown>, path: Path): void {
+  if (check.allowed === undefined) {
+    problem(
+      ctx,
+      [...path, 'allowed'],
+      'missing; expected the range the value must stay in, like { max: 0.05 } or { min: "-1%", max: "+5%" }',
+    );
+  }
+  for (const field of ['tolerance', 'boundaries'] as const) {
+    if (check[field] !== undefined) {
+      problem(
+        ctx,
+        [...path, field],
+        `${field} belongs to a distribution check: set aggregate: distribution, or remove ${field}`,
+      );
+    }
   }
 }
 

@@ -3,6 +3,8 @@ export * from './cohort-stats.ts';
 export * from './cohort-summary.ts';
 export * from './compare-interval.ts';
 export * from './counter.ts';
+export * from './distribution-boundaries.ts';
+export * from './distribution-interval.ts';
 export * from './explicit-histogram.ts';
 export * from './exponential-histogram.ts';
 export * from './exponential-increase.ts';

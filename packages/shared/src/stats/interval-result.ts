@@ -19,6 +19,8 @@ export type IntervalMethod =
   | 'mixture rank bound relative quantile difference'
   | 'mixture rank bound quantile vs fixed baseline'
   | 'mixture rank bound relative quantile vs fixed baseline'
+  | 'normal-mixture distribution distance (union bound over boundaries)'
+  | 'normal-mixture distribution distance vs fixed baseline (union bound over boundaries)'
   | 'none';
 
 export interface SampleSizes {

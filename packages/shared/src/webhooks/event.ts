@@ -41,6 +41,20 @@ export const WebhookReason = z.object({
   runbook: z.url().optional(),
   /** The spec's `summary` template for this check, rendered when the decision was taken. */
   summary: z.string().optional(),
+  /**
+   * Distribution checks: where treatment and reference differ most — the boundary, each cohort's share of
+   * observations at or below it, their difference and its interval. `value` and `interval` are the distance.
+   */
+  distribution: z
+    .object({
+      boundary: z.number(),
+      treatment: z.number(),
+      reference: z.number(),
+      difference: z.number(),
+      interval: z.tuple([z.number(), z.number()]),
+      boundaries: z.number().int().positive(),
+    })
+    .optional(),
 });
 export type WebhookReason = z.infer<typeof WebhookReason>;
 

@@ -1,4 +1,5 @@
 import { type CheckEvidence, type Decision, webhookReason } from '@rollout-guard/shared/decision';
+import { distributionFigure } from './distribution-figure.ts';
 import { html, type SafeHtml } from './html.ts';
 
 function number(value: number | null | undefined): string {
@@ -67,7 +68,7 @@ function checkRow(evidence: CheckEvidence): SafeHtml {
   <td>${window}</td>
   <td><strong>${evidence.outcome}</strong>${evidence.consecutive === undefined ? '' : html`<div class="sub">${evidence.consecutive.count} of ${evidence.consecutive.required} in a row</div>`}</td>
 </tr>
-<tr class="detail"><td colspan="7">${evidence.summary === undefined ? '' : html`<strong class="summary">${evidence.summary}</strong> `}<span class="rule">Rule: ${evidence.rule}.</span> ${evidence.explanation}</td></tr>`;
+<tr class="detail"><td colspan="7">${evidence.summary === undefined ? '' : html`<strong class="summary">${evidence.summary}</strong> `}<span class="rule">Rule: ${evidence.rule}.</span> ${evidence.explanation}${distributionFigure(evidence)}</td></tr>`;
 }
 
 export interface ReportLinks {

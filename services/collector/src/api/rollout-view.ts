@@ -11,6 +11,23 @@ import { Allowed } from '@rollout-guard/shared/webhooks';
 import { z } from 'zod';
 import { IntervalPair, Phase } from './api-schemas.ts';
 
+export const DistributionView = z
+  .object({
+    points: z.array(
+      z.object({
+        boundary: z.number(),
+        treatment: z.number(),
+        reference: z.number(),
+        difference: z.number(),
+        lower: z.number(),
+        upper: z.number(),
+      }),
+    ),
+    widest: z.number().int().meta({ description: 'Index in points where the two differ most' }),
+    alphaPerBoundary: z.number().meta({ description: 'The error budget each boundary’s interval spends' }),
+  })
+  .meta({ id: 'DistributionView' });
+
 export const CheckView = z
   .object({
     name: z.string(),
@@ -43,6 +60,10 @@ export const CheckView = z
       .nullable()
       .meta({ description: "Who is paged for this check: its own owner, else the rollout's" }),
     runbook: z.string().nullable().meta({ description: "The check's runbook URL, else the rollout's" }),
+    distribution: DistributionView.optional().meta({
+      description:
+        'aggregate: distribution: each cohort’s share at or below every boundary, each difference’s interval, and where they differ most',
+    }),
   })
   .meta({ id: 'CheckView' });
 export type CheckView = z.infer<typeof CheckView>;
@@ -145,6 +166,9 @@ export function checkView(
     ...(evidence.consecutive === undefined ? {} : { consecutive: { ...evidence.consecutive } }),
     ...(evidence.judgedBy === undefined ? {} : { judgedBy: evidence.judgedBy }),
     explanation: evidence.explanation,
+    ...(evidence.distribution === undefined
+      ? {}
+      : { distribution: { ...evidence.distribution, points: [...evidence.distribution.points] } }),
   };
 }
 

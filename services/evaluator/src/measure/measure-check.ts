@@ -19,6 +19,7 @@ import {
   sampleCount,
 } from '@rollout-guard/shared/stats';
 import type { BucketWindow, Cohort, StatsWanted } from '@rollout-guard/shared/store';
+import { distributionMeasurementOf } from './distribution-measurement.ts';
 
 /** Reads one metric's merged statistic for a cohort and window (the buckets module, or a test's table). */
 export type ReadStats = (
@@ -86,6 +87,8 @@ export function windowOf(check: Check, state: RolloutState, now: number): CheckW
 
 export function aggregationOf(check: Check): Aggregation {
   if (check.metric.kind === 'ratio') return 'ratio';
+  // A distribution reads the same statistic a quantile does: a histogram, or the sketch of raw values.
+  if (check.distribution !== undefined) return { quantile: 0.5 };
   if (check.quantile !== undefined) return { quantile: check.quantile };
   return check.aggregate as Aggregation;
 }
@@ -149,6 +152,7 @@ export function measurementOf(
   reference: { kind: Reference; stats: CohortStats | null } | null,
 ): Measurement | undefined {
   if (treatment === null) return undefined;
+  if (check.distribution !== undefined) return distributionMeasurementOf(check, window, treatment, reference);
   const how = aggregationOf(check);
   const confidence = window.confidence;
   const base = { window: window.measurement, confidence: check.confidence };

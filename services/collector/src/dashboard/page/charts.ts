@@ -2,6 +2,7 @@ import uPlot from 'uplot';
 import { type ApiClient, ApiError } from './api-client.ts';
 import type { CheckView, RolloutView } from './api-types.ts';
 import { type ChartLimit, chartData } from './chart-data.ts';
+import { distributionView } from './distribution-view.ts';
 import { h } from './dom.ts';
 import { allowedText, isRelativeCheck, number, percent } from './format.ts';
 import { badge } from './tone.ts';
@@ -136,5 +137,8 @@ export class RolloutCharts {
       chart.plot.setData(data);
     }
     chart.figure.dataset.points = String(series.points.length);
+    chart.figure.querySelector('[data-chart="distribution"]')?.remove();
+    const distribution = distributionView(check);
+    if (distribution !== null) chart.figure.append(distribution);
   }
 }
