@@ -282,5 +282,5 @@ export class RemoteWriteBatches {
 
 /** The label sets of one sender's series under a plan (the same as the pre-encoded payloads use). */
 export function planLabels(plan: PayloadPlan, sender: number): [string, string][][] {
-  return Array.from({ length: plan.seriesPerRequest }, (_, i) => seriesLabels(plan, sender, i));
+  return Array.from({ length: seriesPerRequestOf(plan) }, (_, i) => seriesLabels(plan, sender, i));
 }
