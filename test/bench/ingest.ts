@@ -155,7 +155,8 @@ async function benchShapes(
         };
         const ours = async () => {
           process.stdout.write(`${shape.name}, round ${r + 1}: collector…\n`);
-          results.push(
+          keep(
+            results,
             await withServerTimes(stack.collectorUrl, stack.redisUrl, REDIS_STATS, () =>
               drive({ target: 'collector', ...label }, `${stack.collectorUrl}/api/v1/write`, payloads, {
                 ...options,
@@ -167,7 +168,8 @@ async function benchShapes(
         const theirs = async () => {
           if (prometheus === undefined) return;
           process.stdout.write(`${shape.name}, round ${r + 1}: prometheus…\n`);
-          results.push(
+          keep(
+            results,
             await drive({ target: 'prometheus', ...label }, prometheus.url, payloads, {
               ...options,
               pids: [prometheus.pid],
@@ -182,6 +184,14 @@ async function benchShapes(
     rss = (await prometheus?.stop()) ?? NO_RSS;
   }
   return rss;
+}
+
+/** Keeps a run's result and prints it at once: a run cut short still leaves the figures it had. */
+function keep(results: RunResult[], result: RunResult): void {
+  results.push(result);
+  process.stdout.write(
+    `  ${result.samplesPerSecond.toLocaleString('en')} samples/s, p99 ${Math.round(result.p99Ms)} ms, ${result.cpuUsPerSample.toFixed(2)} µs/sample, ${result.failed} failed\n`,
+  );
 }
 
 const matchingText = (shape: Pick<Shape, 'matchingShare'>) => `${Math.round(shape.matchingShare * 100)}%`;
