@@ -37,10 +37,16 @@ function summarise(profile: CpuProfile, top: number) {
     byFunction.set(name, (byFunction.get(name) ?? 0) + 1);
   }
   const total = profile.samples.length;
+  const idle = byFunction.get('(idle)') ?? 0;
   const functions = [...byFunction]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .map(([what, count]) => ({ 'self %': (count / total) * 100, function: what }));
+    .map(([what, count]) => ({
+      'self %': (count / total) * 100,
+      // The main thread waiting (for Redis, for the next request) is "(idle)": shares of the rest say where work went.
+      'of busy %': what === '(idle)' ? Number.NaN : (count / (total - idle)) * 100,
+      function: what,
+    }));
   return { total, functions };
 }
 
