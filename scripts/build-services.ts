@@ -2,7 +2,7 @@
  * Each service as one ES module of plain JavaScript, `services/<name>/dist/main.js` (gitignored),
  * which `pnpm start`, the demo, the end-to-end tests and the benchmarks run with `node` alone.
  * Running the TypeScript through tsx costs a loader thread with its own V8 heap and the
- * transpiler's caches in every service process: see BENCHMARKS.md ("Precompiled services").
+ * transpiler's caches in every service process: see docs/benchmarks-history.md ("Precompiled services").
  *
  * esbuild bundles the service's own code and the workspace packages it imports; every npm package
  * stays an external import (native snappy, bullmq and pino read files beside themselves), rewritten

@@ -4,9 +4,9 @@
  * The collector allocates fast under ingest and V8 grows its heap to match: uncapped it peaked at
  * 450 MiB resident in `pnpm bench:ingest` while holding little (a few thousand series of state).
  * A capped old space makes V8 collect sooner instead of growing, at no cost in throughput; smaller
- * semi-spaces cut a little more but halved OTLP throughput. See BENCHMARKS.md ("Fixes, before and
+ * semi-spaces cut a little more but halved OTLP throughput. See docs/benchmarks-history.md ("Fixes, before and
  * after") for the figures. Measured again on the precompiled collector (services/<name>/dist, see
- * build-services.ts; BENCHMARKS.md, "Precompiled services"): semi-space caps and a 128 MiB old space
+ * build-services.ts; docs/benchmarks-history.md, "Precompiled services"): semi-space caps and a 128 MiB old space
  * did not lower the peak beyond the noise, and the semi-space caps still cost OTLP throughput, so
  * the cap stays as it was. Flags given later on the command line
  * win, so a deployment that needs more heap passes its own `--max-old-space-size` after these.

@@ -90,15 +90,23 @@ function spawnSyncText(cmd: string, args: string[]): string {
   return `${result.stdout}${result.stderr}`;
 }
 
-/** Prints rows as an aligned table. */
+/**
+ * Prints rows as an aligned table; with BENCH_FORMAT=markdown as a Markdown table, to paste into
+ * BENCHMARKS.md as it is.
+ */
 export function printTable(title: string, rows: readonly Record<string, string | number>[]): void {
   if (rows.length === 0) return;
+  const markdown = process.env.BENCH_FORMAT === 'markdown';
   const columns = Object.keys(rows[0] ?? {});
   const cell = (v: string | number | undefined) =>
     typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en') : v.toFixed(2)) : String(v ?? '');
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padStart(widths[i] ?? 0)).join('  ');
-  process.stdout.write(`\n${title}\n${line(columns)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
+  const line = (values: string[]) => {
+    const padded = values.map((v, i) => v.padStart(widths[i] ?? 0));
+    return markdown ? `| ${padded.join(' | ')} |` : padded.join('  ');
+  };
+  const rule = line(widths.map((w) => '-'.repeat(w)));
+  process.stdout.write(`\n${markdown ? `**${title}**\n\n` : `${title}\n`}${line(columns)}\n${rule}\n`);
   for (const row of rows) process.stdout.write(`${line(columns.map((c) => cell(row[c])))}\n`);
 }
 

@@ -2,14 +2,35 @@ import snappy from 'snappy';
 import { ExportMetricsServiceRequest } from '../../services/collector/src/protocols/otlp-schema.ts';
 import { encodeWriteRequest } from '../../services/collector/src/protocols/remote-write-schema.ts';
 
-/** The metric the benchmark's rollout reads; every other name is traffic no rollout wants. */
+/** The metric the benchmarks' rollouts read (one rollout for all senders); every other name is traffic no rollout wants. */
 export const ROLLOUT_METRIC = 'bench_requests_total';
 export const BENCH_FLAG = 'bench-flag';
+
+/** What each series' sample is: a rising counter, a gauge with varied values, or a classic histogram's part. */
+export type ValueKind = 'counter' | 'gauge' | 'histogram';
+
+/** A classic histogram's bucket bounds (Prometheus' client defaults); each histogram is these, +Inf, _sum and _count. */
+export const HISTOGRAM_BOUNDS = [
+  '0.005',
+  '0.01',
+  '0.025',
+  '0.05',
+  '0.1',
+  '0.25',
+  '0.5',
+  '1',
+  '2.5',
+  '5',
+  '10',
+];
+/** Remote-write series per classic histogram: a bucket per bound, +Inf, `_sum`, `_count`. */
+export const SERIES_PER_HISTOGRAM = HISTOGRAM_BOUNDS.length + 3;
 
 export interface PayloadPlan {
   /** Distinguishes the series of one scenario from another's (Prometheus refuses out-of-order samples). */
   readonly scenario: string;
   readonly senders: number;
+  /** Remote-write series (one sample each) per request; histograms round it down to whole histograms. */
   readonly seriesPerRequest: number;
   readonly requestsPerSender: number;
   /** Share of each request's series that an active rollout reads (1 or 0.01). */
@@ -21,43 +42,142 @@ export interface PayloadPlan {
    * ended starts at its `requestsPerSender`, so times and counters carry on rising.
    */
   readonly firstRequest?: number;
+  /** Labels per series, `__name__` included (3 to 15; default 9). Histogram buckets carry `le` on top. */
+  readonly labelsPerSeries?: number;
+  /** Default: counters. */
+  readonly kind?: ValueKind;
+  /**
+   * Whether each sender's matching series carry a metric name of their own (`bench_s2_requests_total`),
+   * for a rollout per sender (see `rolloutMetric`); default: one name for all, `ROLLOUT_METRIC` for counters.
+   */
+  readonly rolloutPerSender?: boolean;
 }
 
-/** One series' labels, sorted by name as remote write requires, `__name__` first. */
+const KIND_METRICS: Record<ValueKind, string> = {
+  counter: 'requests_total',
+  gauge: 'queue_depth',
+  histogram: 'request_duration_seconds',
+};
+
+/** The name a rollout reads for a value kind: `bench_requests_total`, or with `sender`, `bench_s<sender>_requests_total`. */
+export function rolloutMetric(kind: ValueKind, sender?: number): string {
+  return sender === undefined ? `bench_${KIND_METRICS[kind]}` : `bench_s${sender}_${KIND_METRICS[kind]}`;
+}
+
+/** The name of a series no rollout reads (one of 50 per kind, as a sender's other metrics). */
+function otherMetric(kind: ValueKind, i: number): string {
+  return `other_${i % 50}_${KIND_METRICS[kind]}`;
+}
+
+/**
+ * The labels after `__name__`, in the order a plan's `labelsPerSeries` takes them: 3 keeps the variant and
+ * the instance, 9 adds the flag key, job, method, route, series number and status; 15 six more
+ * (cluster, container, namespace, pod, region, service).
+ */
+const LABELS: readonly [string, (plan: PayloadPlan, sender: number, i: number) => string][] = [
+  ['feature_flag_result_variant', (_p, _s, i) => (i % 2 === 0 ? 'on' : 'off')],
+  // Without the `series` label (fewer than 8 labels) the instance tells the series apart.
+  ['instance', (p, s, i) => `${p.scenario}-sender-${s}${labelCount(p) < 8 ? `-series-${i}` : ''}:9100`],
+  ['feature_flag_key', () => BENCH_FLAG],
+  ['job', () => 'bench'],
+  ['method', (_p, _s, i) => (i % 3 === 0 ? 'POST' : 'GET')],
+  ['route', (_p, _s, i) => `/api/v1/items/${i % 40}`],
+  ['series', (_p, _s, i) => String(i)],
+  ['status', (_p, _s, i) => (i % 7 === 0 ? '500' : '200')],
+  ['cluster', (_p, _s, i) => `eu-${i % 3}`],
+  ['container', () => 'app'],
+  ['namespace', (_p, _s, i) => `team-${i % 5}`],
+  ['pod', (_p, s, i) => `app-${s}-${(i % 20).toString(36)}`],
+  ['region', (_p, _s, i) => (i % 2 === 0 ? 'eu-west-1' : 'us-east-1')],
+  ['service', (_p, _s, i) => `svc-${i % 12}`],
+];
+
+function labelCount(plan: PayloadPlan): number {
+  const count = plan.labelsPerSeries ?? 9;
+  if (!Number.isInteger(count) || count < 3 || count > LABELS.length + 1) {
+    throw new Error(`labelsPerSeries is ${count}; expected a whole number from 3 to ${LABELS.length + 1}`);
+  }
+  return count;
+}
+
+/** Remote-write series per request: `seriesPerRequest`, rounded down to whole histograms for histograms. */
+export function seriesPerRequestOf(plan: PayloadPlan): number {
+  if (plan.kind !== 'histogram') return plan.seriesPerRequest;
+  return Math.max(1, Math.floor(plan.seriesPerRequest / SERIES_PER_HISTOGRAM)) * SERIES_PER_HISTOGRAM;
+}
+
+/** Series i's part of its histogram: a bucket bound (`+Inf` included), or `_sum` / `_count`. */
+function histogramPart(i: number): { histogram: number; le?: string; suffix: '_bucket' | '_sum' | '_count' } {
+  const histogram = Math.floor(i / SERIES_PER_HISTOGRAM);
+  const part = i % SERIES_PER_HISTOGRAM;
+  if (part <= HISTOGRAM_BOUNDS.length)
+    return { histogram, le: HISTOGRAM_BOUNDS[part] ?? '+Inf', suffix: '_bucket' };
+  return { histogram, suffix: part === HISTOGRAM_BOUNDS.length + 1 ? '_sum' : '_count' };
+}
+
+/** One series' labels, sorted by name as remote write requires (`__name__` sorts first). */
 function seriesLabels(plan: PayloadPlan, sender: number, i: number): [string, string][] {
-  const matching = i < Math.round(plan.seriesPerRequest * plan.matchingShare);
-  return [
-    ['__name__', matching ? ROLLOUT_METRIC : `other_requests_${i % 50}_total`],
-    ['feature_flag_key', BENCH_FLAG],
-    ['feature_flag_result_variant', i % 2 === 0 ? 'on' : 'off'],
-    ['instance', `${plan.scenario}-sender-${sender}:9100`],
-    ['job', 'bench'],
-    ['method', i % 3 === 0 ? 'POST' : 'GET'],
-    ['route', `/api/v1/items/${i % 40}`],
-    ['series', String(i)],
-    ['status', i % 7 === 0 ? '500' : '200'],
-  ];
+  const kind = plan.kind ?? 'counter';
+  const series = seriesPerRequestOf(plan);
+  // A histogram's parts share its labels and whether it matches: the labels are the histogram's.
+  const part = kind === 'histogram' ? histogramPart(i) : undefined;
+  const unit = part?.histogram ?? i;
+  const units = kind === 'histogram' ? series / SERIES_PER_HISTOGRAM : series;
+  const matching = unit < Math.round(units * plan.matchingShare);
+  const family = matching
+    ? rolloutMetric(kind, plan.rolloutPerSender ? sender : undefined)
+    : otherMetric(kind, unit);
+  const name = part === undefined ? family : `${family}${part.suffix}`;
+  const labels: [string, string][] = [['__name__', name]];
+  for (const [label, value] of LABELS.slice(0, labelCount(plan) - 1))
+    labels.push([label, value(plan, sender, unit)]);
+  if (part?.le !== undefined) labels.push(['le', part.le]);
+  return labels.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Series i's sample in request r (the request's number from the series' first): counters rise by 10
+ * a request; gauges take a different value every time (seeded, so every run sends the same); a
+ * histogram observes 10 values a request, its buckets cumulative.
+ */
+export function sampleValue(plan: PayloadPlan, i: number, r: number): number {
+  const kind = plan.kind ?? 'counter';
+  if (kind === 'counter') return r * 10 + (i % 10);
+  if (kind === 'gauge') return Math.round(mix(i, r) * 1e6) / 1e3;
+  const { histogram, le, suffix } = histogramPart(i);
+  const observations = (r + 1) * 10;
+  if (suffix === '_count') return observations;
+  if (suffix === '_sum') return Math.round(observations * (0.3 + (histogram % 7) / 10) * 1e3) / 1e3;
+  // Bucket b holds a share of the observations growing with b: ≤ 0.005 none, ≤ 10 all but a few, +Inf all.
+  const bound = le === '+Inf' ? HISTOGRAM_BOUNDS.length : HISTOGRAM_BOUNDS.indexOf(le ?? '');
+  return Math.floor((observations * bound) / HISTOGRAM_BOUNDS.length);
+}
+
+/** A number in [0, 1) from two integers (a 32-bit integer hash): varied, and the same on every run. */
+function mix(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
 }
 
 /** Remote-write bodies (snappy-compressed WriteRequest), per sender, in sending order. */
 export function remoteWritePayloads(plan: PayloadPlan): Buffer[][] {
-  return Array.from({ length: plan.senders }, (_, sender) => {
-    const labels = Array.from({ length: plan.seriesPerRequest }, (_, i) =>
-      seriesLabels(plan, sender, i).map(([name, value]) => ({ name, value })),
-    );
-    return Array.from({ length: plan.requestsPerSender }, (_, n) => {
+  const batches = new RemoteWriteBatches(
+    Array.from({ length: plan.senders }, (_, sender) => planLabels(plan, sender)),
+  );
+  return Array.from({ length: plan.senders }, (_, sender) =>
+    Array.from({ length: plan.requestsPerSender }, (_, n) => {
       const r = (plan.firstRequest ?? 0) + n;
-      const timestamp = plan.startMs + r * 1_000;
-      const body = encodeWriteRequest({
-        timeseries: labels.map((l, i) => ({ labels: l, samples: [{ value: r * 10 + (i % 10), timestamp }] })),
-      });
-      return snappy.compressSync(Buffer.from(body));
-    });
-  });
+      return batches.batch(sender, plan.startMs + r * 1_000, (i) => sampleValue(plan, i, r));
+    }),
+  );
 }
 
-/** OTLP protobuf bodies: the same series as cumulative monotonic sums, one data point each. */
+/** OTLP protobuf bodies: the same series as cumulative monotonic sums, one data point each (counters only). */
 export function otlpPayloads(plan: PayloadPlan): Buffer[][] {
+  if ((plan.kind ?? 'counter') !== 'counter')
+    throw new Error(`OTLP payloads are counters; the plan asks for ${plan.kind}`);
   const startNs = `${BigInt(plan.startMs - 60_000) * 1_000_000n}`;
   return Array.from({ length: plan.senders }, (_, sender) => {
     const byName = new Map<string, { key: string; value: { stringValue: string } }[][]>();
@@ -87,7 +207,7 @@ export function otlpPayloads(plan: PayloadPlan): Buffer[][] {
                       attributes,
                       startTimeUnixNano: startNs,
                       timeUnixNano: timeNs,
-                      asDouble: r * 10 + (i % 10),
+                      asDouble: sampleValue(plan, i, r),
                     })),
                   },
                 })),
@@ -101,11 +221,6 @@ export function otlpPayloads(plan: PayloadPlan): Buffer[][] {
       );
     });
   });
-}
-
-/** How many samples (data points) one request of the plan carries. */
-export function samplesPerRequest(plan: PayloadPlan): number {
-  return plan.seriesPerRequest;
 }
 
 function varint(value: number): number[] {
@@ -167,5 +282,5 @@ export class RemoteWriteBatches {
 
 /** The label sets of one sender's series under a plan (the same as the pre-encoded payloads use). */
 export function planLabels(plan: PayloadPlan, sender: number): [string, string][][] {
-  return Array.from({ length: plan.seriesPerRequest }, (_, i) => seriesLabels(plan, sender, i));
+  return Array.from({ length: seriesPerRequestOf(plan) }, (_, i) => seriesLabels(plan, sender, i));
 }

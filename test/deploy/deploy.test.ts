@@ -297,7 +297,7 @@ describe('deploy/kubernetes', () => {
     const request = mebibytes(container.resources?.requests?.memory ?? '');
     const limit = mebibytes(container.resources?.limits?.memory ?? '');
     expect(request).toBeGreaterThanOrEqual(256 * 0.95);
-    // The capped old space plus ≈160 MiB that Node, the code and the buffers take besides (BENCHMARKS.md).
+    // The capped old space plus ≈160 MiB that Node, the code and the buffers take besides (docs/benchmarks-history.md).
     expect(limit).toBeGreaterThanOrEqual(heapCapMiB(SERVICE_NODE_FLAGS.collector) + 160);
     expect(limit).toBeLessThanOrEqual(2 * 256);
   });
