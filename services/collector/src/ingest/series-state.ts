@@ -21,10 +21,10 @@ export class SeriesStateCache {
 
   constructor(readonly maxEntries = 100_000) {}
 
-  /** The cell of series `sid` in `rollout`, made when new. */
-  cell(rollout: string, sid: string): SeriesCell {
+  /** The cell of series `seriesId` in `rollout`, made when new. */
+  cell(rollout: string, seriesId: string): SeriesCell {
     let cells = this.#cells.get(rollout);
-    const known = cells?.get(sid);
+    const known = cells?.get(seriesId);
     if (known !== undefined) return known;
     if (this.#size >= this.maxEntries) {
       this.#cells.clear();
@@ -36,8 +36,8 @@ export class SeriesStateCache {
       cells = new Map();
       this.#cells.set(rollout, cells);
     }
-    const cell = new SeriesCell(this, this.#generation, rollout, sid);
-    cells.set(sid, cell);
+    const cell = new SeriesCell(this, this.#generation, rollout, seriesId);
+    cells.set(seriesId, cell);
     this.#size++;
     return cell;
   }
@@ -55,17 +55,17 @@ export class SeriesStateCache {
   }
 
   /**
-   * The stored states of `sids` in `stateKey`, from Redis (one HMGET per thousand series), `null`
+   * The stored states of `seriesIds` in `stateKey`, from Redis (one HMGET per thousand series), `null`
    * where there is none. Raw bytes are kept as they are, so the script compares exactly what it holds.
    */
   async readStates(
     redis: RedisClient,
     stateKey: string,
-    sids: readonly string[],
+    seriesIds: readonly string[],
   ): Promise<Array<StoredState | null>> {
     const states: Array<StoredState | null> = [];
-    for (let i = 0; i < sids.length; i += LOAD_CHUNK) {
-      const raws = await redis.hmgetBuffer(stateKey, ...sids.slice(i, i + LOAD_CHUNK));
+    for (let i = 0; i < seriesIds.length; i += LOAD_CHUNK) {
+      const raws = await redis.hmgetBuffer(stateKey, ...seriesIds.slice(i, i + LOAD_CHUNK));
       for (const raw of raws) states.push(raw === null || raw === undefined ? null : decodeState(raw));
     }
     return states;
@@ -88,7 +88,7 @@ export class SeriesCell {
     readonly cache: SeriesStateCache,
     readonly generation: number,
     readonly rollout: string,
-    readonly sid: string,
+    readonly seriesId: string,
   ) {}
 
   /** The stored state in `stateKey`, `null` when Redis has none, undefined when unknown here. */
@@ -128,20 +128,20 @@ export interface StoredState {
  * what it writes): `<start> <time> <field>=<value> …`, numbers in JavaScript's shortest exact form
  * (field names of the bucket scheme hold neither spaces nor `=`).
  */
-export function encodeState({ st, ts, v }: CumulativePoint): StoredState {
-  let raw = stateHead(st, ts);
-  for (const field in v) raw += `${fieldHead(field)}${v[field]}`;
+export function encodeState({ startMs, timeMs, fields }: CumulativePoint): StoredState {
+  let raw = stateHead(startMs, timeMs);
+  for (const field in fields) raw += `${fieldHead(field)}${fields[field]}`;
   // A copy of the three: the point given may be a larger object (an ingest op) not to be kept.
-  return new ReadableState(raw, st, ts, v);
+  return new ReadableState(raw, startMs, timeMs, fields);
 }
 
 /** A state this version reads: the stored text and the point it says, in one object (one per series). */
 class ReadableState implements StoredState, CumulativePoint {
   constructor(
     readonly raw: string,
-    readonly st: number,
-    readonly ts: number,
-    readonly v: Readonly<Record<string, number>>,
+    readonly startMs: number,
+    readonly timeMs: number,
+    readonly fields: Readonly<Record<string, number>>,
   ) {}
 
   get point(): CumulativePoint {
@@ -179,25 +179,29 @@ function decodeState(raw: Buffer): StoredState {
   // Only a value that encodes back to the very same bytes can be compared as a string.
   if (!Buffer.from(text).equals(raw)) return { raw, point: undefined };
   const point = parseState(text);
-  return point === undefined ? { raw: text, point } : new ReadableState(text, point.st, point.ts, point.v);
+  return point === undefined
+    ? { raw: text, point }
+    : new ReadableState(text, point.startMs, point.timeMs, point.fields);
 }
 
 /** The point a stored state says, or undefined when it is not one this version wrote. */
 export function parseState(text: string): CumulativePoint | undefined {
-  // A newline parts the ingest script's argument (plan-call.ts): no state this version writes has one.
+  // A newline parts the ingest script's list (script-protocol.ts): no state this version writes has one.
   if (text.includes('\n')) return undefined;
   const parts = text.split(' ');
   if (parts.length < 2) return undefined;
-  const st = Number(parts[0]);
-  const ts = Number(parts[1]);
-  if (parts[0] === '' || parts[1] === '' || !Number.isFinite(st) || !Number.isFinite(ts)) return undefined;
-  const v: Record<string, number> = {};
+  const startMs = Number(parts[0]);
+  const timeMs = Number(parts[1]);
+  if (parts[0] === '' || parts[1] === '' || !Number.isFinite(startMs) || !Number.isFinite(timeMs)) {
+    return undefined;
+  }
+  const fields: Record<string, number> = {};
   for (let i = 2; i < parts.length; i++) {
     const part = parts[i] as string;
     const eq = part.lastIndexOf('=');
     const value = Number(part.slice(eq + 1));
     if (eq <= 0 || eq === part.length - 1 || Number.isNaN(value)) return undefined;
-    v[part.slice(0, eq)] = value;
+    fields[part.slice(0, eq)] = value;
   }
-  return { st, ts, v };
+  return { startMs, timeMs, fields };
 }
