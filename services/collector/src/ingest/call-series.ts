@@ -193,6 +193,11 @@ export class CallSeries {
     if (slot !== undefined) slot.stored = undefined;
   }
 
+  /** The stored form of a state this call writes. */
+  encodeState(point: CumulativePoint): StoredState {
+    return this.#cache.encoder.encode(point);
+  }
+
   /** Each series once, in the order they came. */
   series(): IterableIterator<CallEntry> {
     return this.#bySeries.values();

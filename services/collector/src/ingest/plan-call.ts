@@ -3,7 +3,6 @@ import type { CallEntry, CallSeries, StateSlot, StateWrite } from './call-series
 import { addIncrease, type CumulativePoint, increaseBase } from './cumulative.ts';
 import type { IngestCall, IngestOp } from './ingest-call.ts';
 import type { BucketWrite, StateSection } from './script-protocol.ts';
-import { encodeState } from './series-state.ts';
 
 /*
  * One attempt of an ingest call, planned from the states the call knows: the increases of
@@ -67,7 +66,7 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
         continue;
       }
       base = increaseBase(op, slot.point, op.monotonic, call.freshAfterMs);
-      // The op is the series' latest point from here on (`encodeState` keeps a copy of it).
+      // The op is the series' latest point from here on (the state encoder keeps a copy of it).
       slot.point = op;
       slot.changed = true;
     }
@@ -144,7 +143,7 @@ function sections(series: CallSeries): { states: StateSection[]; written: StateW
       if (slot.entry.refused) continue;
       const raw = slot.stored?.raw;
       if (slot.changed) {
-        const state = encodeState(slot.point as CumulativePoint);
+        const state = series.encodeState(slot.point as CumulativePoint);
         written.push({ slot, state });
         next.push(state.raw as string);
       } else if (typeof raw === 'string' && raw !== '') next.push(raw);

@@ -18,6 +18,8 @@ export class SeriesStateCache {
   readonly #cells = new Map<string, Map<string, SeriesCell>>();
   #size = 0;
   #generation = 0;
+  /** Encodes the states the collector writes. */
+  readonly encoder = new StateEncoder();
 
   constructor(readonly maxEntries = 100_000) {}
 
@@ -128,11 +130,46 @@ export interface StoredState {
  * what it writes): `<start> <time> <field>=<value> …`, numbers in JavaScript's shortest exact form
  * (field names of the bucket scheme hold neither spaces nor `=`).
  */
-export function encodeState({ startMs, timeMs, fields }: CumulativePoint): StoredState {
-  let raw = stateHead(startMs, timeMs);
-  for (const field in fields) raw += `${fieldHead(field)}${fields[field]}`;
-  // A copy of the three: the point given may be a larger object (an ingest op) not to be kept.
-  return new ReadableState(raw, startMs, timeMs, fields);
+export function encodeState(point: CumulativePoint): StoredState {
+  return new StateEncoder().encode(point);
+}
+
+/**
+ * `encodeState` with what repeats from series to series kept: `<start> <time>` is the same for every
+ * series of a request, as senders stamp a batch with one time, so the last one is kept and a batch
+ * converts those two numbers to text once rather than per series; ` <field>=` is kept per field name,
+ * bounded (the bucket scheme's names are few per metric, not per point). One per series-state cache.
+ */
+export class StateEncoder {
+  #head = { startMs: Number.NaN, timeMs: Number.NaN, text: '' };
+  #fieldHeads = new Map<string, string>();
+
+  constructor(readonly fieldHeadsLimit = 10_000) {}
+
+  encode({ startMs, timeMs, fields }: CumulativePoint): StoredState {
+    let raw = this.#stateHead(startMs, timeMs);
+    for (const field in fields) raw += `${this.#fieldHead(field)}${fields[field]}`;
+    // A copy of the three: the point given may be a larger object (an ingest op) not to be kept.
+    return new ReadableState(raw, startMs, timeMs, fields);
+  }
+
+  #stateHead(startMs: number, timeMs: number): string {
+    const head = this.#head;
+    if (head.startMs !== startMs || head.timeMs !== timeMs) {
+      this.#head = { startMs, timeMs, text: `${startMs} ${timeMs}` };
+    }
+    return this.#head.text;
+  }
+
+  #fieldHead(field: string): string {
+    let head = this.#fieldHeads.get(field);
+    if (head === undefined) {
+      if (this.#fieldHeads.size >= this.fieldHeadsLimit) this.#fieldHeads = new Map();
+      head = ` ${field}=`;
+      this.#fieldHeads.set(field, head);
+    }
+    return head;
+  }
 }
 
 /** A state this version reads: the stored text and the point it says, in one object (one per series). */
@@ -147,31 +184,6 @@ class ReadableState implements StoredState, CumulativePoint {
   get point(): CumulativePoint {
     return this;
   }
-}
-
-/**
- * `<start> <time>`, the same for every series of a request as senders stamp a batch with one time:
- * the last one is kept, so a batch converts those two numbers to text once rather than per series.
- */
-let lastHead = { st: Number.NaN, ts: Number.NaN, text: '' };
-
-function stateHead(st: number, ts: number): string {
-  if (lastHead.st !== st || lastHead.ts !== ts) lastHead = { st, ts, text: `${st} ${ts}` };
-  return lastHead.text;
-}
-
-/** ` <field>=` per field name, bounded (the bucket scheme's names are few per metric, not per point). */
-const FIELD_HEADS_LIMIT = 10_000;
-let fieldHeads = new Map<string, string>();
-
-function fieldHead(field: string): string {
-  let head = fieldHeads.get(field);
-  if (head === undefined) {
-    if (fieldHeads.size >= FIELD_HEADS_LIMIT) fieldHeads = new Map();
-    head = ` ${field}=`;
-    fieldHeads.set(field, head);
-  }
-  return head;
 }
 
 function decodeState(raw: Buffer): StoredState {

@@ -1,19 +1,13 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import { type ActiveRollout, batchMarkersKey, type Cohort } from '@rollout-guard/shared/store';
-import type { Attributes, Point } from '../protocols/point.ts';
+import { batchMarkersKey } from '@rollout-guard/shared/store';
+import type { Point } from '../protocols/point.ts';
 import { type IngestResult, runIngestCall } from './ingest-call.ts';
-import {
-  describePoint,
-  type IngestLimits,
-  labelLimitViolation,
-  Refusals,
-  timeLimitViolation,
-} from './limits.ts';
+import type { IngestRuntime } from './ingest-runtime.ts';
+import { describePoint, type IngestLimits, Refusals, timeLimitViolation } from './limits.ts';
 import type { Matcher, NoMatchReason } from './matcher.ts';
 import { waitForReplicas } from './replica-wait.ts';
 import { RolloutBatch } from './rollout-batch.ts';
-import { seriesId } from './series-id.ts';
-import { type SeriesCell, SeriesStateCache } from './series-state.ts';
+import type { SeriesTarget } from './series-facts.ts';
 
 /** A sender's retry of an applied batch comes within minutes; an hour of digests is ample. */
 const MARKER_MS = 3600_000;
@@ -55,19 +49,23 @@ export interface StoreBatchOutcome {
  * contributions, and runs the ingest script once per touched rollout, all in parallel. Throws when
  * Redis fails: the caller answers 503 and the sender's retry is applied once per rollout.
  */
-export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Promise<StoreBatchOutcome> {
+export async function storeBatch(
+  redis: RedisClient,
+  runtime: IngestRuntime,
+  input: StoreBatchInput,
+): Promise<StoreBatchOutcome> {
   const { points, matcher, limits, nowMs } = input;
   const refused = new Refusals();
   const dropped: Partial<Record<NoMatchReason, number>> = {};
   const batches = new Map<string, RolloutBatch>();
   // Each point is of one series: a batch of no more points than the limit cannot pass it.
   const seenSeries = points.length > limits.maxSeriesPerRequest ? new Set<string>() : undefined;
-  const cache = seriesStateCacheOf(redis);
+  const cache = runtime.seriesStates;
 
   // Points of a request mostly go to one rollout: its batch is kept at hand.
   let lastBatch: RolloutBatch | undefined;
   for (const point of points) {
-    const facts = seriesFacts(point, matcher, limits);
+    const facts = runtime.seriesFacts.factsOf(point, matcher, limits);
     const targets = facts.targets;
     if (targets.length === 0) {
       const reason = facts.reason ?? 'no-match';
@@ -164,76 +162,4 @@ export async function storeBatch(redis: RedisClient, input: StoreBatchInput): Pr
     if (result.accepted > 0) touched.push(batch.rollout.name);
   });
   return { stored, dropped, refused, ignored, touched, repeated, redisMs, retries };
-}
-
-/** What a series' labels decide, for one matcher and one set of limits. */
-interface SeriesFacts {
-  readonly attributes: Attributes;
-  readonly name: string;
-  readonly series: string | undefined;
-  readonly matcher: Matcher;
-  readonly limits: IngestLimits;
-  /** The rollouts the series goes to; none when `reason` says why. */
-  readonly targets: readonly SeriesTarget[];
-  readonly reason: NoMatchReason | undefined;
-  readonly labelViolation: string | null;
-  readonly id: string;
-}
-
-/** One rollout a series goes to: its cohort there and, once found, its cell in the collector's cache. */
-interface SeriesTarget {
-  readonly rollout: ActiveRollout;
-  readonly cohort: Cohort;
-  cell: SeriesCell | undefined;
-}
-
-/**
- * Per series: remote write hands out a memo per series it recognises (and one attributes record per
- * label set), so a series is matched, checked and hashed once per matcher (a refresh of the active
- * rollouts) instead of once per sample; points without a memo are remembered by their attributes
- * record. Records are immutable once decoded; an entry goes with the last point holding it.
- */
-const factsByRecord = new WeakMap<Attributes, SeriesFacts>();
-
-function seriesFacts(point: Point, matcher: Matcher, limits: IngestLimits): SeriesFacts {
-  const known = (point.memo?.derived ?? factsByRecord.get(point.attributes)) as SeriesFacts | undefined;
-  if (
-    known !== undefined &&
-    known.attributes === point.attributes &&
-    known.name === point.name &&
-    known.series === point.series &&
-    known.matcher === matcher &&
-    known.limits === limits
-  ) {
-    return known;
-  }
-  const match = matcher.match(point.name, point.attributes);
-  const wanted = match.matches.length > 0;
-  const facts: SeriesFacts = {
-    attributes: point.attributes,
-    name: point.name,
-    series: point.series,
-    matcher,
-    limits,
-    targets: match.matches.map(({ rollout, cohort }) => ({ rollout, cohort, cell: undefined })),
-    reason: match.reason,
-    labelViolation: wanted ? labelLimitViolation(point.attributes, limits) : null,
-    // A histogram part counts for its metric but is a series of its own (`x_bucket{le}`, `x_count`).
-    id: wanted ? seriesId(point.series ?? point.name, point.attributes) : '',
-  };
-  if (point.memo !== undefined) point.memo.derived = facts;
-  else factsByRecord.set(point.attributes, facts);
-  return facts;
-}
-
-const caches = new WeakMap<RedisClient, SeriesStateCache>();
-
-/** The series-state cache of one Redis connection: one per collector process in practice. */
-function seriesStateCacheOf(redis: RedisClient): SeriesStateCache {
-  let cache = caches.get(redis);
-  if (cache === undefined) {
-    cache = new SeriesStateCache();
-    caches.set(redis, cache);
-  }
-  return cache;
 }
