@@ -16,6 +16,7 @@ import { createRateLimiter } from './auth/rate-limit.ts';
 import type { CollectorEnv } from './env.ts';
 import { watchActiveRollouts } from './ingest/active-rollouts.ts';
 import { DecodeBudget } from './ingest/decode-budget.ts';
+import { IngestRuntime } from './ingest/ingest-runtime.ts';
 import { limitsFromEnv } from './ingest/limits.ts';
 import { evaluateOnStored } from './ingest/notify-evaluator.ts';
 import { registerOtlpMetrics } from './ingest/otlp-metrics.ts';
@@ -67,6 +68,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     metrics,
     activeRollouts,
     limits,
+    runtime: new IngestRuntime(),
     decodeBudget: new DecodeBudget(limits.decodeBudgetBytes),
     onStored,
     ...(verifyToken === undefined ? {} : { verifyToken }),
@@ -103,6 +105,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     activeRollouts,
     onStored: ingest.onStored,
     limits,
+    runtime: ingest.runtime,
     configured: scrapeTargets,
     file: env.SCRAPE_CONFIG,
     specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),

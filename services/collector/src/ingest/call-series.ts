@@ -1,11 +1,13 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import type { CumulativePoint } from './cumulative.ts';
 import type { IngestCall, IngestOp } from './ingest-call.ts';
+import { keyAt } from './script-protocol.ts';
 import type { SeriesCell, SeriesStateCache, StoredState } from './series-state.ts';
 
 /*
- * The series of one ingest script call, with what the call knows and changes of each: whether the
- * cap refused it, whether to mark it active, and its cumulative state per state key.
+ * The series of one ingest call, with what the call knows of each: whether the cap refused it,
+ * whether to mark it active, and its stored cumulative state per state key (read from the cache or
+ * from Redis, forgotten when the script says it changed, and given to the cache once applied).
  */
 
 /**
@@ -16,18 +18,22 @@ const MARK_REFRESH_MS = 60_000;
 
 /** One cumulative series' state in one state key, as this call knows and changes it. */
 export interface StateSlot {
-  readonly sid: string;
+  readonly seriesId: string;
   readonly entry: CallEntry;
-  /** KEYS index (1-based) of the state hash. */
+  /** KEYS index of the state hash. */
   readonly keyIndex: number;
   /** As Redis holds it (null: none), undefined until read. */
   stored: StoredState | null | undefined;
-  /** The last point planned so far, starting from the stored one. */
+  /** Planning scratch (`planCall` resets it each attempt): the series' last point planned so far. */
   point: CumulativePoint | undefined;
-  /** A point of this call was planned: `point` is it, and the state to write. */
+  /** Planning scratch: a point of this attempt was planned, so `point` is the state to write. */
   changed: boolean;
-  /** What this call writes, kept for the cache once the script applied it. */
-  next: StoredState | undefined;
+}
+
+/** A state the call writes, for the cache once the script applied it. */
+export interface StateWrite {
+  readonly slot: StateSlot;
+  readonly state: StoredState;
 }
 
 /**
@@ -45,10 +51,9 @@ export class CallEntry implements StateSlot {
   stored: StoredState | null | undefined = undefined;
   point: CumulativePoint | undefined = undefined;
   changed = false;
-  next: StoredState | undefined = undefined;
 
   constructor(
-    readonly sid: string,
+    readonly seriesId: string,
     /** What the cache knows of it. */
     readonly cell: SeriesCell,
     mark: boolean,
@@ -65,7 +70,7 @@ export class CallSeries {
   readonly #call: IngestCall;
   readonly #cache: SeriesStateCache;
   /** Each series once, in the order they came. */
-  readonly #bySid = new Map<string, CallEntry>();
+  readonly #bySeries = new Map<string, CallEntry>();
   /** Slots of series that came with a second state key (a name read as a part, then on its own). */
   #others: Map<string, StateSlot> | undefined;
   /** Per op, its series and (cumulative ops) its state slot. */
@@ -84,16 +89,19 @@ export class CallSeries {
       const op = ops[i] as IngestOp;
       const hint = op.cell;
       const cell =
-        hint !== undefined && cache.holds(hint) && hint.sid === op.sid && hint.rollout === call.rollout
+        hint !== undefined &&
+        cache.holds(hint) &&
+        hint.seriesId === op.seriesId &&
+        hint.rollout === call.rollout
           ? hint
-          : cache.cell(call.rollout, op.sid);
-      let entry = this.#bySid.get(op.sid);
+          : cache.cell(call.rollout, op.seriesId);
+      let entry = this.#bySeries.get(op.seriesId);
       if (entry === undefined) {
-        entry = new CallEntry(op.sid, cell, this.#needsMark(cell));
-        this.#bySid.set(op.sid, entry);
+        entry = new CallEntry(op.seriesId, cell, this.#needsMark(cell));
+        this.#bySeries.set(op.seriesId, entry);
       }
       this.entries[i] = entry;
-      if (op.k === 'c') this.slots[i] = this.#slot(entry, op.sk);
+      if (op.kind === 'cumulative') this.slots[i] = this.#slot(entry, op.stateKey);
     }
   }
 
@@ -113,17 +121,16 @@ export class CallSeries {
       slot = entry;
     } else {
       // A second state key for one series is rare: only then is a key string built.
-      const other = `${keyIndex} ${entry.sid}`;
+      const other = `${keyIndex} ${entry.seriesId}`;
       const known = this.#others?.get(other);
       if (known !== undefined) return known;
       slot = {
-        sid: entry.sid,
+        seriesId: entry.seriesId,
         entry,
         keyIndex,
         stored: entry.cell.state(this.#stateKey(keyIndex)),
         point: undefined,
         changed: false,
-        next: undefined,
       };
       this.#others ??= new Map();
       this.#others.set(other, slot);
@@ -137,13 +144,12 @@ export class CallSeries {
     return slot;
   }
 
-  /** The key at a KEYS index (1-based, after the two fixed keys). */
   #stateKey(keyIndex: number): string {
-    return this.#call.keys[keyIndex - 3] as string;
+    return keyAt(this.#call.keys, keyIndex);
   }
 
   /** Reads, one HMGET per state key and thousand series, the states neither this call nor the cache knows. */
-  async loadStates(redis: RedisClient) {
+  async readStates(redis: RedisClient) {
     const reads: Array<Promise<void>> = [];
     for (const [keyIndex, slots] of this.byKey) {
       const missing = slots.filter((slot) => slot.stored === undefined && !slot.entry.refused);
@@ -154,7 +160,7 @@ export class CallSeries {
           .readStates(
             redis,
             stateKey,
-            missing.map((slot) => slot.sid),
+            missing.map((slot) => slot.seriesId),
           )
           .then((states) => {
             missing.forEach((slot, i) => {
@@ -168,36 +174,39 @@ export class CallSeries {
     await Promise.all(reads);
   }
 
-  refuse(sid: string) {
-    const entry = this.#bySid.get(sid);
+  refuse(seriesId: string) {
+    const entry = this.#bySeries.get(seriesId);
     if (entry !== undefined) entry.refused = true;
   }
 
   forgetMarks() {
     this.#cache.forgetMarks(this.#call.rollout);
-    for (const entry of this.#bySid.values()) entry.mark = true;
+    for (const entry of this.#bySeries.values()) entry.mark = true;
   }
 
-  forgetState(keyIndex: number, sid: string) {
-    const entry = this.#bySid.get(sid);
+  forgetState(keyIndex: number, seriesId: string) {
+    const entry = this.#bySeries.get(seriesId);
     if (entry === undefined) return;
     entry.cell.forgetState(this.#stateKey(keyIndex));
-    const slot = entry.slot?.keyIndex === keyIndex ? entry.slot : this.#others?.get(`${keyIndex} ${sid}`);
+    const slot =
+      entry.slot?.keyIndex === keyIndex ? entry.slot : this.#others?.get(`${keyIndex} ${seriesId}`);
     if (slot !== undefined) slot.stored = undefined;
+  }
+
+  /** The stored form of a state this call writes. */
+  encodeState(point: CumulativePoint): StoredState {
+    return this.#cache.encoder.encode(point);
   }
 
   /** Each series once, in the order they came. */
   series(): IterableIterator<CallEntry> {
-    return this.#bySid.values();
+    return this.#bySeries.values();
   }
 
   /** The script applied the call: the cache learns what it wrote. */
-  applied() {
-    for (const [keyIndex, slots] of this.byKey) {
-      const stateKey = this.#stateKey(keyIndex);
-      for (const slot of slots) if (slot.next !== undefined) slot.entry.cell.setState(stateKey, slot.next);
-    }
-    for (const entry of this.#bySid.values()) {
+  applied(written: readonly StateWrite[]) {
+    for (const { slot, state } of written) slot.entry.cell.setState(this.#stateKey(slot.keyIndex), state);
+    for (const entry of this.#bySeries.values()) {
       if (entry.mark && !entry.refused) entry.cell.markedAt = this.#call.nowMs;
     }
   }

@@ -7,10 +7,11 @@
 /** What is remembered of a cumulative series: its stream start, last point time and running totals. */
 export interface CumulativePoint {
   /** Start of the cumulative stream (unix ms), 0 when unknown. */
-  readonly st: number;
+  readonly startMs: number;
   /** Time of the point (unix ms). */
-  readonly ts: number;
-  readonly v: Readonly<Record<string, number>>;
+  readonly timeMs: number;
+  /** The running totals, in the bucket field scheme. */
+  readonly fields: Readonly<Record<string, number>>;
 }
 
 /** The sum field may fall in a histogram of negative values; a drop there is no reset. */
@@ -32,10 +33,10 @@ export function increaseBase(
   monotonic: boolean,
   freshAfterMs: number,
 ): Readonly<Record<string, number>> | undefined {
-  if (prev === undefined) return cur.st > 0 && cur.st >= freshAfterMs ? FROM_NOTHING : undefined;
-  if (cur.st > 0 && prev.st > 0 && cur.st !== prev.st) return FROM_NOTHING;
-  let before = prev.v;
-  const curScale = exponentialScaleOf(cur.v);
+  if (prev === undefined) return cur.startMs > 0 && cur.startMs >= freshAfterMs ? FROM_NOTHING : undefined;
+  if (cur.startMs > 0 && prev.startMs > 0 && cur.startMs !== prev.startMs) return FROM_NOTHING;
+  let before = prev.fields;
+  const curScale = exponentialScaleOf(cur.fields);
   const prevScale = exponentialScaleOf(before);
   if (curScale !== undefined && prevScale !== undefined && prevScale > curScale) {
     before = foldExponential(before, curScale);
@@ -43,14 +44,14 @@ export function increaseBase(
   if (!monotonic) return before;
   // A histogram's sum may fall (negative observations) while its counts say there was no reset; a sum
   // alone (a Prometheus `_sum` series) is a counter like any other, as Prometheus' rate() takes it.
-  const sumMayFall = hasSeveralFields(cur.v);
-  for (const field in cur.v) {
-    if ((cur.v[field] as number) < (before[field] ?? 0) && (field !== SUM_FIELD || !sumMayFall)) {
+  const sumMayFall = hasSeveralFields(cur.fields);
+  for (const field in cur.fields) {
+    if ((cur.fields[field] as number) < (before[field] ?? 0) && (field !== SUM_FIELD || !sumMayFall)) {
       return FROM_NOTHING;
     }
   }
   for (const field in before) {
-    if (cur.v[field] === undefined && (before[field] as number) > 0 && field !== SUM_FIELD)
+    if (cur.fields[field] === undefined && (before[field] as number) > 0 && field !== SUM_FIELD)
       return FROM_NOTHING;
   }
   return before;

@@ -4,6 +4,7 @@ import { type ActiveRollout, readCohortStats } from '@rollout-guard/shared/store
 import type { TestRedis } from '@rollout-guard/shared/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Point } from '../protocols/point.ts';
+import { IngestRuntime } from './ingest-runtime.ts';
 import { useIngestRedis } from './ingest-test-kit.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { Matcher } from './matcher.ts';
@@ -94,7 +95,7 @@ describe('explicit histograms of series with different bucket layouts', () => {
   ])('$name', async ({ a, b, bounds, counts }) => {
     for (const temporality of ['delta', 'cumulative'] as const) {
       await server.flushAll();
-      await storeBatch(redis, {
+      await storeBatch(redis, new IngestRuntime(), {
         points: [histogramPoint('a', a, temporality), histogramPoint('b', b, temporality)],
         matcher: new Matcher([ROLLOUT]),
         digest: `layouts-${temporality}`,

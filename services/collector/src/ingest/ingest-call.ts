@@ -1,44 +1,58 @@
-import type { SeriesCell } from './series-state.ts';
+import type { RedisClient } from '@rollout-guard/shared/redis';
+import { CallSeries } from './call-series.ts';
+import { planCall } from './plan-call.ts';
+import { sendScriptCall } from './script-protocol.ts';
+import type { SeriesCell, SeriesStateCache } from './series-state.ts';
 
-/**
- * What one ingest script call carries for one rollout: its keys, target groups and ops, as
- * store-batch builds them and `runIngestScript` applies them.
+/*
+ * One rollout's part of a batch, stored: read the states the call does not know, plan (increases
+ * and sums per bucket key), send the plan to the ingest script, then apply what it answered — done,
+ * or retry without the series the cap refused, or with the states that changed read again.
  */
 
-/** One series' contribution to one rollout, as the ingest script takes it. */
-export type IngestOp =
-  | (OpBase & {
-      /** Delta or raw sample: `v` is added as it is. */
-      k: 'd';
-    })
-  | (OpBase & {
-      /** Cumulative: `v` is the running total; the script adds its increase since the series' last point. */
-      k: 'c';
-      /** Index (1-based, into KEYS) of the series state hash. */
-      sk: number;
-      /** Start of the cumulative stream (unix ms), 0 when unknown. */
-      st: number;
-      /** Point time (unix ms): a point not newer than the last one seen is ignored. */
-      ts: number;
-      /** Monotonic: a component that went down means the counter was reset. */
-      mono: boolean;
-    });
+/** One series' contribution to one rollout: a point's fields, added as they are or as an increase. */
+export type IngestOp = DeltaOp | CumulativeOp;
+
+export interface DeltaOp extends OpBase {
+  /** A delta or a raw sample: `fields` are added as they are. */
+  readonly kind: 'delta';
+}
+
+export interface CumulativeOp extends OpBase {
+  /** `fields` are running totals: their increase since the series' last point is added. */
+  readonly kind: 'cumulative';
+  /** The KEYS index of the series-state hash (`KeyTable`). */
+  readonly stateKey: number;
+  /** Start of the cumulative stream (unix ms), 0 when unknown. */
+  readonly startMs: number;
+  /** Time of the point (unix ms): a point not newer than the series' last one is ignored. */
+  readonly timeMs: number;
+  /** A component that went down means the counter was reset. */
+  readonly monotonic: boolean;
+}
 
 interface OpBase {
-  /** The series id (metric and attributes): the cardinality cap and the cumulative state are per series. */
-  sid: string;
-  /** Index into `targets`: which bucket keys the contribution goes to. */
-  t: number;
-  /** Fields to add (the bucket field scheme of @rollout-guard/shared/store). */
-  v: Record<string, number>;
-  mn?: number | undefined;
-  mx?: number | undefined;
-  lv?: number | undefined;
-  lt?: number | undefined;
-  /** How many data points the op stands for (a histogram reassembled from many samples is one op). */
-  np?: number;
+  /** The series (metric and attributes): the cardinality cap and the cumulative state are per series. */
+  readonly seriesId: string;
+  /** Index into the call's `groups`: the bucket keys the contribution goes to. */
+  readonly group: number;
+  /** In the bucket field scheme of @rollout-guard/shared/store. */
+  readonly fields: Readonly<Record<string, number>>;
+  readonly min?: number | undefined;
+  readonly max?: number | undefined;
+  /** The point's value as a level, and its time: kept as the bucket's last value. */
+  readonly lastValue?: number | undefined;
+  readonly lastTime?: number | undefined;
+  /** How many data points the op stands for (0 for a point's second contribution); 1 when absent. */
+  readonly points?: number;
   /** The series' cell in the collector's cache, when the caller kept it from an earlier batch. */
-  cell?: SeriesCell | undefined;
+  readonly cell?: SeriesCell | undefined;
+}
+
+/** A bucket key a target group writes to, and how long the key is kept. */
+export interface GroupKey {
+  readonly keyIndex: number;
+  readonly ttlSeconds: number;
 }
 
 export interface IngestCall {
@@ -46,11 +60,11 @@ export interface IngestCall {
   /** Digest of the batch; the script applies a digest once per rollout. Empty: no idempotence marker. */
   digest: string;
   nowMs: number;
-  /** Keys beyond the two fixed ones, referenced by 1-based index + 2 … see `KeyTable`. */
-  keys: string[];
-  /** Target groups: each a list of [key index into KEYS (1-based), ttl seconds]. */
-  targets: Array<Array<[number, number]>>;
-  ops: IngestOp[];
+  /** The call's key table (`KeyTable.keys`): ops and groups refer to keys by their KEYS index. */
+  keys: readonly string[];
+  /** Target groups: the bucket keys one point of a metric, cohort and time adds to. */
+  groups: ReadonlyArray<readonly GroupKey[]>;
+  ops: readonly IngestOp[];
   /** Cardinality cap: active series per rollout (0: none). */
   maxActiveSeries: number;
   /** A series not seen for this long no longer counts as active. */
@@ -63,18 +77,87 @@ export interface IngestCall {
   freshAfterMs: number;
 }
 
-/** Builds the key table for one call: fixed keys first, then each distinct key once. */
-export class KeyTable {
-  readonly keys: string[] = [];
-  readonly #index = new Map<string, number>();
-  /** The KEYS index (1-based) of `key`, adding it if new. */
-  indexOf(key: string): number {
-    let index = this.#index.get(key);
-    if (index === undefined) {
-      this.keys.push(key);
-      index = this.keys.length + 2;
-      this.#index.set(key, index);
+export interface IngestResult {
+  /** False when this rollout had already applied the batch (a retry): nothing was counted again. */
+  applied: boolean;
+  accepted: number;
+  refusedByCap: number;
+  /** Out of order or repeated points of cumulative series: already counted by a newer point. */
+  ignored: number;
+  /** Calls repeated because states differed from this collector's copy, or new series met the cap. */
+  retries: { changed: number; cap: number };
+}
+
+/** Calls refused because series changed under them or met the cap, before the batch fails (503). */
+const MAX_ATTEMPTS = 6;
+
+/**
+ * The script refused every attempt: the rollout's series kept changing under this collector (several
+ * collectors writing the same series at once) or meeting the cap. Nothing was written; the sender's
+ * retry is applied once.
+ */
+export class IngestContentionError extends Error {
+  constructor(rollout: string, attempts: number) {
+    super(
+      `rollout "${rollout}": its series were changed by another writer, or met the cardinality cap, on each of ${attempts} attempts; nothing of this batch is stored for it`,
+    );
+    this.name = 'IngestContentionError';
+  }
+}
+
+/**
+ * Stores one rollout's part of a batch. The increases of cumulative series and the sums per bucket
+ * key are computed here, from the states `cache` knows (read from Redis the first time); the script
+ * applies them only if the batch is new, every new series is under the cap and every state is still
+ * the one computed from — otherwise it writes nothing, says what differed, and this plans again.
+ */
+export async function runIngestCall(
+  redis: RedisClient,
+  call: IngestCall,
+  cache: SeriesStateCache,
+): Promise<IngestResult> {
+  const series = new CallSeries(call, cache);
+  const retries = { changed: 0, cap: 0 };
+  for (let attempt = 1; ; attempt++) {
+    await series.readStates(redis);
+    const plan = planCall(call, series);
+    const reply = await sendScriptCall(redis, {
+      rollout: call.rollout,
+      keys: call.keys,
+      digest: call.digest,
+      nowMs: call.nowMs,
+      markerMs: call.markerMs,
+      maxActiveSeries: call.maxActiveSeries,
+      activeSeriesMs: call.activeSeriesMs,
+      stateTtlSeconds: call.seriesStateSeconds,
+      marks: plan.marks,
+      states: plan.states,
+      buckets: plan.buckets,
+    });
+    switch (reply.kind) {
+      case 'seenBefore':
+        return { applied: false, accepted: 0, refusedByCap: 0, ignored: 0, retries };
+      case 'applied':
+        series.applied(plan.written);
+        return {
+          applied: true,
+          accepted: plan.accepted,
+          refusedByCap: plan.refused,
+          ignored: plan.ignored,
+          retries,
+        };
+      case 'refusedByCap':
+        if (attempt >= MAX_ATTEMPTS) throw new IngestContentionError(call.rollout, MAX_ATTEMPTS);
+        retries.cap++;
+        for (const seriesId of reply.seriesIds) series.refuse(seriesId);
+        break;
+      case 'changed':
+        if (attempt >= MAX_ATTEMPTS) throw new IngestContentionError(call.rollout, MAX_ATTEMPTS);
+        retries.changed++;
+        // Redis holds other states than this collector thought: read those again, and trust no mark.
+        series.forgetMarks();
+        for (const { keyIndex, seriesId } of reply.changes) series.forgetState(keyIndex, seriesId);
+        break;
     }
-    return index;
   }
 }

@@ -10,8 +10,9 @@ import type { DecodedBatch, Rejection } from '../protocols/decoded-batch.ts';
 import type { ActiveRollouts } from './active-rollouts.ts';
 import { BudgetExceeded, type DecodeBudget, type DecodeLease } from './decode-budget.ts';
 import type { VerifyToken } from './ingest-auth.ts';
+import { IngestContentionError } from './ingest-call.ts';
 import { ingestMetrics, type Protocol, reasonLabel } from './ingest-metrics.ts';
-import { IngestContentionError } from './ingest-script.ts';
+import type { IngestRuntime } from './ingest-runtime.ts';
 import type { IngestLimits } from './limits.ts';
 import type { Matcher } from './matcher.ts';
 import type { OnStored } from './notify-evaluator.ts';
@@ -26,6 +27,8 @@ export interface IngestDeps {
   metrics: Registry;
   activeRollouts: Pick<ActiveRollouts, 'current'>;
   limits: IngestLimits;
+  /** What ingest remembers between requests: one per collector, shared with the scraper. */
+  runtime: IngestRuntime;
   /** Bytes of bodies held at once across requests in flight (INGEST_DECODE_BUDGET_BYTES); one per process. */
   decodeBudget: DecodeBudget;
   /** Called once a batch stored new data; `evaluateOnStored` enqueues the evaluations. */
@@ -39,8 +42,6 @@ export interface IngestDeps {
 
 /** How long senders wait before retrying while Redis is away or the collector is busy. */
 export const RETRY_AFTER_SECONDS = 1;
-
-const inFlight = new WeakMap<IngestDeps, number>();
 
 export interface IngestedBatch {
   /** Decoder rejections and store refusals together: what the sender is told was refused. */
@@ -67,7 +68,8 @@ export async function ingestBatch(
   ) => Promise<{ batch: DecodedBatch; identity: Uint8Array }>,
 ): Promise<IngestedBatch> {
   const metrics = ingestMetrics(deps.metrics);
-  const running = inFlight.get(deps) ?? 0;
+  const runtime = deps.runtime;
+  const running = runtime.inFlight;
   if (running >= (deps.maxInFlight ?? 128)) {
     throw new AppError({
       // Prometheus drops a batch answered 429 unless retry_on_http_429 is set: it gets 503, which it retries.
@@ -76,7 +78,7 @@ export async function ingestBatch(
       retryAfterSeconds: RETRY_AFTER_SECONDS,
     });
   }
-  inFlight.set(deps, running + 1);
+  runtime.inFlight++;
   const lease = deps.decodeBudget.lease();
   try {
     const matcher = deps.activeRollouts.current();
@@ -124,7 +126,7 @@ export async function ingestBatch(
     const digest = createHash('sha1').update(protocol).update(identity).digest('base64url');
     let outcome: Awaited<ReturnType<typeof storeBatch>>;
     try {
-      outcome = await storeBatch(deps.redis, {
+      outcome = await storeBatch(deps.redis, runtime, {
         points: batch.points,
         matcher,
         digest,
@@ -160,7 +162,7 @@ export async function ingestBatch(
     return { rejected, rejectedCount: decodeRejectedCount + outcome.refused.total };
   } finally {
     lease.close();
-    inFlight.set(deps, (inFlight.get(deps) ?? 1) - 1);
+    runtime.inFlight--;
   }
 }
 

@@ -10,6 +10,7 @@ import { loadEnv } from '../env.ts';
 import { type ActiveRollouts, watchActiveRollouts } from './active-rollouts.ts';
 import { DecodeBudget } from './decode-budget.ts';
 import type { IngestDeps } from './ingest-request.ts';
+import { IngestRuntime } from './ingest-runtime.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { registerOtlpMetrics } from './otlp-metrics.ts';
 import { registerRemoteWrite } from './remote-write.ts';
@@ -95,6 +96,8 @@ export async function startIngestApp(
     metrics,
     activeRollouts,
     limits: DEFAULT_LIMITS,
+    // Each app is a freshly started collector: it remembers nothing of another's requests.
+    runtime: new IngestRuntime(),
     decodeBudget: new DecodeBudget(DEFAULT_LIMITS.decodeBudgetBytes),
     onStored: (names) => stored.push(...names),
     ...overrides,

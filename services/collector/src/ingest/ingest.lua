@@ -8,27 +8,19 @@
 --   3. every cumulative series' stored state is the one the increase was computed from, else nothing
 --      is written and the differing series are returned (the collector reads them and computes again).
 --
--- KEYS[1]  batch markers (ZSET digest -> ms): a retried batch is applied once, on any replica
--- KEYS[2]  active series (ZSET series id -> last marked ms): the cardinality cap
--- KEYS[3+] series-state hashes and bucket hashes, referenced by index
--- ARGV     1 digest ('' for none), 2 now ms, 3 marker ms, 4 cap (0: none), 5 active ms,
---          6 state ttl s, 7 #mark, 8 #state keys, 9 #buckets,
---          10 a list, its elements separated by newlines (none holds one), holding
---             #mark series ids to mark active, in the order they came;
---             per state key: key index, n, n × (series id, new state);
---             per bucket: key index, ttl s, #fields, #fields × (field, amount), mn, mx, lv, lt ('' none);
---          10 + s, per state key s in the list's order: the states expected of its n series, in order,
---             joined by newlines ('' none, '#<sha1 hex>' a value the collector could not read)
---
--- Returns {1} applied, {0} seen before, {2, id…} refused by the cap, {3, key index, id, …} changed.
+-- The arguments, the list's records and the replies are described once, in script-protocol.ts, which
+-- puts a generated header before this body: KEY, FIRST_TABLE_KEY, ARG, STATE, BUCKET, TAIL, REPLY.
+-- Every position here is read through those names.
 
-local markers, active = KEYS[1], KEYS[2]
-local digest = ARGV[1]
-if digest ~= '' and redis.call('ZSCORE', markers, digest) then return { 0 } end
+local markers, active = KEYS[KEY.markers], KEYS[KEY.activeSeries]
+local digest = ARGV[ARG.digest]
+if digest ~= '' and redis.call('ZSCORE', markers, digest) then return { REPLY.seenBefore } end
 
-local now, marker_ms, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local active_ms, state_ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
-local n_mark, n_states, n_buckets = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local now, marker_ms = tonumber(ARGV[ARG.nowMs]), tonumber(ARGV[ARG.markerMs])
+local cap, active_ms = tonumber(ARGV[ARG.maxActiveSeries]), tonumber(ARGV[ARG.activeSeriesMs])
+local state_ttl = tonumber(ARGV[ARG.stateTtlSeconds])
+local n_mark, n_states = tonumber(ARGV[ARG.markCount]), tonumber(ARGV[ARG.stateKeyCount])
+local n_buckets = tonumber(ARGV[ARG.bucketCount])
 -- Splits a newline-separated list. Everything per series comes as such a list: thousands of
 -- separate arguments cost the collector (building and writing the command) several times what
 -- splitting one costs Redis, and the collector joins a list in a third of the time JSON takes.
@@ -47,7 +39,7 @@ local function split(list)
   end
   return parts
 end
-local A = split(ARGV[10])
+local A = split(ARGV[ARG.list])
 
 -- Each redis.call costs microseconds: arguments go a thousand at a time.
 local CHUNK = 1000
@@ -57,7 +49,7 @@ redis.call('ZREMRANGEBYSCORE', active, '-inf', '(' .. (now - active_ms))
 -- 2. Admission: known series always, new ones in order while there is room.
 local mark_at = 1
 if cap > 0 and n_mark > 0 then
-  local refused = { 2 }
+  local refused = { REPLY.refusedByCap }
   local room = cap - redis.call('ZCARD', active)
   for i = 0, n_mark - 1, CHUNK do
     local first = mark_at + i
@@ -79,11 +71,11 @@ end
 -- 3. Every cumulative state as the collector expects it.
 local at = mark_at + n_mark
 local sections = {}
-local changed = { 3 }
+local changed = { REPLY.changed }
 for s = 1, n_states do
-  local key_index, n = tonumber(A[at]), tonumber(A[at + 1])
-  local first = at + 2
-  sections[s] = { key_index, n, first }
+  local key_index, n = tonumber(A[at + STATE.keyIndex]), tonumber(A[at + STATE.count])
+  local first = at + STATE.size
+  sections[s] = { key = KEYS[key_index], n = n, first = first }
   local have = {}
   for i = 0, n - 1, CHUNK do
     local last = math.min(i + CHUNK, n) - 1
@@ -94,8 +86,9 @@ for s = 1, n_states do
   end
   -- One comparison of the whole list: no expected state holds a newline, so equal joins mean
   -- equal states. Only when they differ is each one compared, to say which.
-  if table.concat(have, '\n') ~= ARGV[10 + s] then
-    local expected = split(ARGV[10 + s])
+  local wanted = ARGV[ARG.list + s]
+  if table.concat(have, '\n') ~= wanted then
+    local expected = split(wanted)
     for i = 1, n do
       local want, got = expected[i] or '', have[i]
       if got ~= want and not (string.byte(want, 1) == 35 and redis.sha1hex(got) == string.sub(want, 2)) then
@@ -124,7 +117,7 @@ end
 redis.call('PEXPIRE', active, active_ms * 2)
 
 for _, sec in ipairs(sections) do
-  local key, n, first = KEYS[sec[1]], sec[2], sec[3]
+  local key, n, first = sec.key, sec.n, sec.first
   for i = 0, n - 1, CHUNK do
     local last = math.min(i + CHUNK, n) - 1
     redis.call('HSET', key, unpack(A, first + 2 * i, first + 2 * last + 1))
@@ -133,14 +126,16 @@ for _, sec in ipairs(sections) do
 end
 
 for _ = 1, n_buckets do
-  local key, ttl, n = KEYS[tonumber(A[at])], A[at + 1], tonumber(A[at + 2])
-  at = at + 3
+  local key, ttl = KEYS[tonumber(A[at + BUCKET.keyIndex])], A[at + BUCKET.ttlSeconds]
+  local n = tonumber(A[at + BUCKET.fieldCount])
+  at = at + BUCKET.size
   for i = at, at + 2 * n - 1, 2 do
     redis.call('HINCRBYFLOAT', key, A[i], A[i + 1])
   end
   at = at + 2 * n
-  local mn, mx, lv, lt = A[at], A[at + 1], A[at + 2], A[at + 3]
-  at = at + 4
+  local mn, mx = A[at + TAIL.min], A[at + TAIL.max]
+  local lv, lt = A[at + TAIL.lastValue], A[at + TAIL.lastTime]
+  at = at + TAIL.size
   if mn ~= '' or mx ~= '' or lt ~= '' then
     local cur = redis.call('HMGET', key, 'mn', 'mx', 'lt')
     if mn ~= '' and (not cur[1] or tonumber(mn) < tonumber(cur[1])) then redis.call('HSET', key, 'mn', mn) end
@@ -156,4 +151,4 @@ if digest ~= '' then
   redis.call('PEXPIRE', markers, marker_ms)
 end
 
-return { 1 }
+return { REPLY.applied }

@@ -152,9 +152,18 @@ describe('normaliseName', () => {
     expect(normaliseName(name)).toBe(expected);
   });
 
-  it('stays exact past its cache bound', () => {
-    for (let i = 0; i < 12_000; i++) expect(normaliseName(`n.${i}`)).toBe(`n_${i}`);
-    expect(normaliseName('service.name')).toBe('service_name');
+  it('matches exactly past the bound of its normalised names', () => {
+    const matcher = new Matcher([rollout()]);
+    const cohortOf = (attributes: Record<string, string>) =>
+      matcher.match('errors_total', attributes).matches.map((m) => m.cohort);
+    // Each point brings a dotted name never seen before: the matcher's memory of names is refilled.
+    for (let i = 0; i < 12_000; i++) {
+      expect(cohortOf({ ...service, [`n.${i}`]: 'x', 'feature_flag.result.variant': 'on' })).toEqual([
+        'treatment',
+      ]);
+    }
+    expect(cohortOf({ ...service, 'feature_flag.result.variant': 'off' })).toEqual(['control']);
+    expect(cohortOf({ 'service.name': 'other' })).toEqual([]);
   });
 });
 

@@ -1,22 +1,14 @@
 import type { ActiveRollout, Cohort } from '@rollout-guard/shared/store';
 import type { Attributes } from '../protocols/point.ts';
 
-// Attribute names are few and repeat on every point: each dotted one is rewritten once.
-// Bounded, cleared when full, so a sender inventing names cannot grow it without end.
-const NORMALISED_LIMIT = 10_000;
-let normalisedNames = new Map<string, string>();
-
 /** Attribute names compare after `.` → `_`, so OTLP `service.name` matches the Prometheus label `service_name`. */
 export function normaliseName(name: string): string {
-  if (!name.includes('.')) return name;
-  let known = normalisedNames.get(name);
-  if (known === undefined) {
-    known = name.replaceAll('.', '_');
-    if (normalisedNames.size >= NORMALISED_LIMIT) normalisedNames = new Map();
-    normalisedNames.set(name, known);
-  }
-  return known;
+  return name.includes('.') ? name.replaceAll('.', '_') : name;
 }
+
+// Attribute names are few and repeat on every point: each dotted one is rewritten once per matcher.
+// Bounded, cleared when full, so a sender inventing names cannot grow it without end.
+const NORMALISED_LIMIT = 10_000;
 
 const FLAG_KEY = 'feature_flag_key';
 // The semantic conventions' current name first, then the legacy one (PRODUCT.md §1).
@@ -66,6 +58,8 @@ export class Matcher {
   readonly #read = new Set<string>([FLAG_KEY]);
   /** Reused by each `match` call (synchronous, so never shared between two points). */
   readonly #scratch = new Map<string, string>();
+  /** Dotted attribute names already normalised. */
+  #normalised = new Map<string, string>();
   readonly rollouts: readonly ActiveRollout[];
 
   constructor(rollouts: readonly ActiveRollout[]) {
@@ -107,7 +101,7 @@ export class Matcher {
     const normalised = this.#scratch;
     normalised.clear();
     for (const key in attributes) {
-      const read = normaliseName(key);
+      const read = this.#normalise(key);
       if (this.#read.has(read)) normalised.set(read, attributes[key] as string);
     }
     const flag = normalised.get(FLAG_KEY);
@@ -127,6 +121,17 @@ export class Matcher {
       matches.push({ rollout: candidate.rollout, cohort });
     }
     return matches.length > 0 ? { matches } : { matches, reason };
+  }
+
+  #normalise(name: string): string {
+    if (!name.includes('.')) return name;
+    let known = this.#normalised.get(name);
+    if (known === undefined) {
+      known = normaliseName(name);
+      if (this.#normalised.size >= NORMALISED_LIMIT) this.#normalised = new Map();
+      this.#normalised.set(name, known);
+    }
+    return known;
   }
 }
 

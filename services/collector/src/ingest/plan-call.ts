@@ -1,101 +1,92 @@
 import { createHash } from 'node:crypto';
-import type { CallEntry, CallSeries, StateSlot } from './call-series.ts';
+import type { CallEntry, CallSeries, StateSlot, StateWrite } from './call-series.ts';
 import { addIncrease, type CumulativePoint, increaseBase } from './cumulative.ts';
 import type { IngestCall, IngestOp } from './ingest-call.ts';
-import { encodeState } from './series-state.ts';
+import type { BucketWrite, StateSection } from './script-protocol.ts';
 
 /*
- * One attempt of an ingest script call, planned: the increases of cumulative series from the states
- * this collector knows, the sums per bucket key, and the script's arguments (ingest.lua's ARGV).
+ * One attempt of an ingest call, planned from the states the call knows: the increases of
+ * cumulative series, the sums per bucket key, the series to mark active and the states to expect
+ * and write — what the script is sent (`ScriptCall`), and what the cache learns if it applies it.
  */
 
 /** Sums, minimum, maximum and latest value for one target group or one bucket key. */
 interface Accumulator {
   adds: Record<string, number>;
-  mn?: number;
-  mx?: number;
-  lv?: number;
-  lt?: number;
+  min?: number;
+  max?: number;
+  lastValue?: number;
+  lastTime?: number;
 }
 
 export interface Plan {
-  args: Array<string | number>;
+  /** Series to mark active. */
+  marks: string[];
+  states: StateSection[];
+  buckets: BucketWrite[];
+  /** The states written, for the cache once applied. */
+  written: StateWrite[];
+  /** Points counted, left out as refused by the cap, and ignored as older than a stored one. */
   accepted: number;
   refused: number;
   ignored: number;
 }
 
-/** Every op in order (several points of one series each see the one before), then the arguments. */
+/** Every op in order (several points of one series each see the one before), then the call's parts. */
 export function planCall(call: IngestCall, series: CallSeries): Plan {
   const groups: Array<Accumulator | undefined> = [];
   let accepted = 0;
-  let refusedPoints = 0;
+  let refused = 0;
   let ignored = 0;
+  // The planning scratch of every slot starts from the stored state, each attempt.
   for (const slots of series.byKey.values()) {
     for (const slot of slots) {
       if (slot.stored === undefined && !slot.entry.refused) {
-        throw new Error(`series state of ${slot.sid} was not read before planning`);
+        throw new Error(`series state of ${slot.seriesId} was not read before planning`);
       }
       slot.point = slot.stored?.point;
       slot.changed = false;
-      slot.next = undefined;
     }
   }
 
   const ops = call.ops;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as IngestOp;
-    const np = op.np ?? 1;
+    const points = op.points ?? 1;
     if ((series.entries[i] as CallEntry).refused) {
-      refusedPoints += np;
+      refused += points;
       continue;
     }
     // What the op adds: its fields as they are, or (cumulative) their increase since `base`.
     let base: Readonly<Record<string, number>> | undefined;
-    if (op.k === 'c') {
+    if (op.kind === 'cumulative') {
       const slot = series.slots[i] as StateSlot;
-      if (slot.point !== undefined && op.ts <= slot.point.ts) {
-        ignored += np;
+      if (slot.point !== undefined && op.timeMs <= slot.point.timeMs) {
+        ignored += points;
         continue;
       }
-      base = increaseBase(op, slot.point, op.mono, call.freshAfterMs);
-      // The op is the series' latest point from here on (`encodeState` keeps a copy of it).
+      base = increaseBase(op, slot.point, op.monotonic, call.freshAfterMs);
+      // The op is the series' latest point from here on (the state encoder keeps a copy of it).
       slot.point = op;
       slot.changed = true;
     }
-    let acc = groups[op.t];
+    let acc = groups[op.group];
     if (acc === undefined) {
       acc = { adds: {} };
-      groups[op.t] = acc;
+      groups[op.group] = acc;
     }
-    if (op.k === 'd') addInto(acc.adds, op.v);
-    else if (base !== undefined) addIncrease(acc.adds, op.v, base);
+    if (op.kind === 'delta') addInto(acc.adds, op.fields);
+    else if (base !== undefined) addIncrease(acc.adds, op.fields, base);
     mergeExtremes(acc, op);
-    accepted += np;
+    accepted += points;
   }
 
-  const buckets = spreadGroups(groups, call.targets);
-  const { body, expected, marks } = scriptBody(series, buckets);
-  const args = [
-    call.digest,
-    call.nowMs,
-    call.markerMs,
-    call.maxActiveSeries,
-    call.activeSeriesMs,
-    call.seriesStateSeconds,
-    marks,
-    expected.length,
-    buckets.size,
-    // Newline-separated rather than JSON: joining costs a third of JSON.stringify here, and no element
-    // holds a newline (series ids are base64url, field names are the bucket scheme's, numbers are
-    // numbers, and a stored state with a newline is compared by its digest).
-    body.join('\n'),
-    ...expected,
-  ];
-  return { args, accepted, refused: refusedPoints, ignored };
+  const marks: string[] = [];
+  for (const entry of series.series()) if (entry.mark && !entry.refused) marks.push(entry.seriesId);
+  const { states, written } = sections(series);
+  const buckets = spreadGroups(groups, call.groups);
+  return { marks, states, buckets, written, accepted, refused, ignored };
 }
-
-type Bucket = Accumulator & { ttl: number };
 
 /**
  * Spreads each group over its keys; a key shared by groups (the 5 min and 1 h buckets, the wave
@@ -103,96 +94,66 @@ type Bucket = Accumulator & { ttl: number };
  */
 function spreadGroups(
   groups: ReadonlyArray<Accumulator | undefined>,
-  targets: IngestCall['targets'],
-): Map<number, Bucket> {
-  const buckets = new Map<number, Bucket>();
+  keysOf: IngestCall['groups'],
+): BucketWrite[] {
+  const buckets = new Map<number, Accumulator & { ttlSeconds: number }>();
   groups.forEach((acc, g) => {
     if (acc === undefined) return;
-    for (const [keyIndex, ttl] of targets[g] ?? []) {
+    for (const { keyIndex, ttlSeconds } of keysOf[g] ?? []) {
       let bucket = buckets.get(keyIndex);
       if (bucket === undefined) {
-        bucket = { adds: {}, ttl };
+        bucket = { adds: {}, ttlSeconds };
         buckets.set(keyIndex, bucket);
       }
-      if (ttl > bucket.ttl) bucket.ttl = ttl;
+      if (ttlSeconds > bucket.ttlSeconds) bucket.ttlSeconds = ttlSeconds;
       addInto(bucket.adds, acc.adds);
       mergeExtremes(bucket, acc);
     }
   });
-  return buckets;
+  const writes: BucketWrite[] = [];
+  for (const [keyIndex, bucket] of buckets) {
+    writes.push({
+      keyIndex,
+      ttlSeconds: bucket.ttlSeconds,
+      fields: Object.entries(bucket.adds).filter(([, amount]) => amount !== 0 && Number.isFinite(amount)),
+      min: bucket.min,
+      max: bucket.max,
+      lastValue: bucket.lastValue,
+      lastTime: bucket.lastTime,
+    });
+  }
+  return writes;
 }
 
 /**
- * Everything per series and bucket in one list, sent as one argument (see ingest.lua) instead of
- * thousands; and per state key, the states expected of its series joined in one text, which the
- * script compares with what it holds at once. The list's length is counted first: it is made at that
- * size rather than grown element by element. Each changed slot's `next` is set here to the state the
- * call writes.
+ * Per state key, its series that the call writes or checks: the state each is to hold and the one it
+ * must hold now. Each changed slot's new state is encoded here, once.
  */
-function scriptBody(
-  series: CallSeries,
-  buckets: ReadonlyMap<number, Bucket>,
-): { body: Array<string | number>; expected: string[]; marks: number } {
-  const bucketFields = [...buckets.values()].map((bucket) =>
-    Object.entries(bucket.adds).filter(([, v]) => v !== 0 && Number.isFinite(v)),
-  );
+
+function sections(series: CallSeries): { states: StateSection[]; written: StateWrite[] } {
   // A series whose points were all ignored as old is checked too (its state is written back as it
   // was): they were judged old against the state this collector knows, which must be Redis's.
-  const sentByKey: Array<[number, StateSlot[]]> = [];
+  const states: StateSection[] = [];
+  const written: StateWrite[] = [];
   for (const [keyIndex, slots] of series.byKey) {
-    const sent = slots.filter(
-      (slot) =>
-        !slot.entry.refused &&
-        (slot.changed || (typeof slot.stored?.raw === 'string' && slot.stored.raw !== '')),
-    );
-    if (sent.length > 0) sentByKey.push([keyIndex, sent]);
-  }
-  let marks = 0;
-  for (const entry of series.series()) if (toMark(entry)) marks++;
-
-  let length = marks;
-  for (const [, sent] of sentByKey) length += 2 + 2 * sent.length;
-  for (const fields of bucketFields) length += 3 + 2 * fields.length + 4;
-  const body: Array<string | number> = new Array(length);
-  const expected: string[] = new Array(sentByKey.length);
-  let at = 0;
-  for (const entry of series.series()) if (toMark(entry)) body[at++] = entry.sid;
-  sentByKey.forEach(([keyIndex, sent], s) => {
-    body[at++] = keyIndex;
-    body[at++] = sent.length;
-    const wants: string[] = new Array(sent.length);
-    sent.forEach((slot, i) => {
-      wants[i] = expectedText(slot.stored?.raw ?? '');
-      body[at++] = slot.sid;
+    const seriesIds: string[] = [];
+    const next: string[] = [];
+    const expected: string[] = [];
+    for (const slot of slots) {
+      if (slot.entry.refused) continue;
+      const raw = slot.stored?.raw;
       if (slot.changed) {
-        slot.next = encodeState(slot.point as CumulativePoint);
-        body[at++] = slot.next.raw as string;
-      } else body[at++] = slot.stored?.raw as string;
-    });
-    expected[s] = wants.join('\n');
-  });
-  let b = 0;
-  for (const [keyIndex, bucket] of buckets) {
-    const fields = bucketFields[b++] ?? [];
-    body[at++] = keyIndex;
-    body[at++] = bucket.ttl;
-    body[at++] = fields.length;
-    for (const [field, v] of fields) {
-      body[at++] = field;
-      body[at++] = String(v);
+        const state = series.encodeState(slot.point as CumulativePoint);
+        written.push({ slot, state });
+        next.push(state.raw as string);
+      } else if (typeof raw === 'string' && raw !== '') next.push(raw);
+      else continue;
+      seriesIds.push(slot.seriesId);
+      expected.push(expectedText(raw ?? ''));
     }
-    body[at++] = text(bucket.mn);
-    body[at++] = text(bucket.mx);
-    body[at++] = text(bucket.lt === undefined ? undefined : bucket.lv);
-    body[at++] = text(bucket.lt);
+    if (seriesIds.length > 0) states.push({ keyIndex, seriesIds, states: next, expected });
   }
-  if (at !== length) throw new Error(`ingest script argument: ${at} elements written, ${length} counted`);
-  return { body, expected, marks };
-}
-
-/** A series the script is to mark active: due for a mark, and not refused by the cap. */
-function toMark(entry: CallEntry): boolean {
-  return entry.mark && !entry.refused;
+  return { states, written };
 }
 
 function addInto(target: Record<string, number>, add: Readonly<Record<string, number>>) {
@@ -202,17 +163,21 @@ function addInto(target: Record<string, number>, add: Readonly<Record<string, nu
 function mergeExtremes(
   acc: Accumulator,
   from: {
-    mn?: number | undefined;
-    mx?: number | undefined;
-    lv?: number | undefined;
-    lt?: number | undefined;
+    readonly min?: number | undefined;
+    readonly max?: number | undefined;
+    readonly lastValue?: number | undefined;
+    readonly lastTime?: number | undefined;
   },
 ) {
-  if (from.mn !== undefined && (acc.mn === undefined || from.mn < acc.mn)) acc.mn = from.mn;
-  if (from.mx !== undefined && (acc.mx === undefined || from.mx > acc.mx)) acc.mx = from.mx;
-  if (from.lt !== undefined && from.lv !== undefined && (acc.lt === undefined || from.lt >= acc.lt)) {
-    acc.lv = from.lv;
-    acc.lt = from.lt;
+  if (from.min !== undefined && (acc.min === undefined || from.min < acc.min)) acc.min = from.min;
+  if (from.max !== undefined && (acc.max === undefined || from.max > acc.max)) acc.max = from.max;
+  if (
+    from.lastTime !== undefined &&
+    from.lastValue !== undefined &&
+    (acc.lastTime === undefined || from.lastTime >= acc.lastTime)
+  ) {
+    acc.lastValue = from.lastValue;
+    acc.lastTime = from.lastTime;
   }
 }
 
@@ -224,8 +189,4 @@ function expectedText(raw: string | Buffer): string {
   return typeof raw === 'string' && !raw.includes('\n')
     ? raw
     : `#${createHash('sha1').update(raw).digest('hex')}`;
-}
-
-function text(x: number | undefined): string {
-  return x === undefined || !Number.isFinite(x) ? '' : String(x);
 }

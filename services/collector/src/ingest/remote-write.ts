@@ -46,6 +46,7 @@ export function registerRemoteWrite(app: App, deps: IngestDeps): void {
           batch: decodeRemoteWrite(decoded, {
             wantsMetric: matcher.wantsMetric,
             readsMetric: matcher.readsMetric,
+            labels: deps.runtime.remoteWriteLabels,
           }),
           // Prometheus retries a batch with the very bytes it sent (snappy is deterministic): the
           // compressed body identifies it as well as the decoded one, at a tenth of the hashing.

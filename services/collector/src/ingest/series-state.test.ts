@@ -1,18 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeState, parseState, type SeriesCell, SeriesStateCache } from './series-state.ts';
+import { encodeState, parseState, type SeriesCell, SeriesStateCache, StateEncoder } from './series-state.ts';
 
 describe('series states', () => {
   it('read back exactly what was written, whatever the numbers', () => {
     const field = fc.stringMatching(/^[a-z][a-zA-Z0-9:_+.-]{0,20}$/);
     const number = fc.double({ noNaN: true });
+    // One encoder throughout, as a collector has: what it keeps from one state must not leak into the next.
+    const encoder = new StateEncoder(4);
     fc.assert(
-      fc.property(fc.nat(), fc.nat(), fc.dictionary(field, number), (st, ts, v) => {
-        const { raw } = encodeState({ st, ts, v });
+      fc.property(fc.nat(), fc.nat(), fc.dictionary(field, number), (startMs, timeMs, fields) => {
+        const { raw } = encoder.encode({ startMs, timeMs, fields });
         expect(parseState(raw as string)).toEqual({
-          st,
-          ts,
-          v: Object.fromEntries(Object.entries(v).map(([f, x]) => [f, x === 0 ? 0 : x])),
+          startMs,
+          timeMs,
+          fields: Object.fromEntries(Object.entries(fields).map(([f, x]) => [f, x === 0 ? 0 : x])),
         });
       }),
     );
@@ -20,9 +22,9 @@ describe('series states', () => {
 
   it('keep a histogram vector as it is', () => {
     const point = {
-      st: 1_700_000_000_000,
-      ts: 1_700_000_010_000,
-      v: { n: 3, s: -0.25, 'b:Xy3_-a:0.5': 2, 'e:-2:n:-7': 1 },
+      startMs: 1_700_000_000_000,
+      timeMs: 1_700_000_010_000,
+      fields: { n: 3, s: -0.25, 'b:Xy3_-a:0.5': 2, 'e:-2:n:-7': 1 },
     };
     expect(encodeState(point).raw).toBe('1700000000000 1700000010000 n=3 s=-0.25 b:Xy3_-a:0.5=2 e:-2:n:-7=1');
     expect(parseState(encodeState(point).raw as string)).toEqual(point);
@@ -58,7 +60,7 @@ describe('series states', () => {
     const cache = new SeriesStateCache();
     const cell = cache.cell('r', 's');
     const other = cache.cell('q', 's');
-    const state = encodeState({ st: 1, ts: 2, v: { ci: 3 } });
+    const state = encodeState({ startMs: 1, timeMs: 2, fields: { ci: 3 } });
     cell.setState('x', state);
     cell.setState('x_count', null);
     expect(cell.state('x')).toBe(state);

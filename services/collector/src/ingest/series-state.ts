@@ -18,13 +18,15 @@ export class SeriesStateCache {
   readonly #cells = new Map<string, Map<string, SeriesCell>>();
   #size = 0;
   #generation = 0;
+  /** Encodes the states the collector writes. */
+  readonly encoder = new StateEncoder();
 
   constructor(readonly maxEntries = 100_000) {}
 
-  /** The cell of series `sid` in `rollout`, made when new. */
-  cell(rollout: string, sid: string): SeriesCell {
+  /** The cell of series `seriesId` in `rollout`, made when new. */
+  cell(rollout: string, seriesId: string): SeriesCell {
     let cells = this.#cells.get(rollout);
-    const known = cells?.get(sid);
+    const known = cells?.get(seriesId);
     if (known !== undefined) return known;
     if (this.#size >= this.maxEntries) {
       this.#cells.clear();
@@ -36,8 +38,8 @@ export class SeriesStateCache {
       cells = new Map();
       this.#cells.set(rollout, cells);
     }
-    const cell = new SeriesCell(this, this.#generation, rollout, sid);
-    cells.set(sid, cell);
+    const cell = new SeriesCell(this, this.#generation, rollout, seriesId);
+    cells.set(seriesId, cell);
     this.#size++;
     return cell;
   }
@@ -55,17 +57,17 @@ export class SeriesStateCache {
   }
 
   /**
-   * The stored states of `sids` in `stateKey`, from Redis (one HMGET per thousand series), `null`
+   * The stored states of `seriesIds` in `stateKey`, from Redis (one HMGET per thousand series), `null`
    * where there is none. Raw bytes are kept as they are, so the script compares exactly what it holds.
    */
   async readStates(
     redis: RedisClient,
     stateKey: string,
-    sids: readonly string[],
+    seriesIds: readonly string[],
   ): Promise<Array<StoredState | null>> {
     const states: Array<StoredState | null> = [];
-    for (let i = 0; i < sids.length; i += LOAD_CHUNK) {
-      const raws = await redis.hmgetBuffer(stateKey, ...sids.slice(i, i + LOAD_CHUNK));
+    for (let i = 0; i < seriesIds.length; i += LOAD_CHUNK) {
+      const raws = await redis.hmgetBuffer(stateKey, ...seriesIds.slice(i, i + LOAD_CHUNK));
       for (const raw of raws) states.push(raw === null || raw === undefined ? null : decodeState(raw));
     }
     return states;
@@ -88,7 +90,7 @@ export class SeriesCell {
     readonly cache: SeriesStateCache,
     readonly generation: number,
     readonly rollout: string,
-    readonly sid: string,
+    readonly seriesId: string,
   ) {}
 
   /** The stored state in `stateKey`, `null` when Redis has none, undefined when unknown here. */
@@ -128,20 +130,55 @@ export interface StoredState {
  * what it writes): `<start> <time> <field>=<value> …`, numbers in JavaScript's shortest exact form
  * (field names of the bucket scheme hold neither spaces nor `=`).
  */
-export function encodeState({ st, ts, v }: CumulativePoint): StoredState {
-  let raw = stateHead(st, ts);
-  for (const field in v) raw += `${fieldHead(field)}${v[field]}`;
-  // A copy of the three: the point given may be a larger object (an ingest op) not to be kept.
-  return new ReadableState(raw, st, ts, v);
+export function encodeState(point: CumulativePoint): StoredState {
+  return new StateEncoder().encode(point);
+}
+
+/**
+ * `encodeState` with what repeats from series to series kept: `<start> <time>` is the same for every
+ * series of a request, as senders stamp a batch with one time, so the last one is kept and a batch
+ * converts those two numbers to text once rather than per series; ` <field>=` is kept per field name,
+ * bounded (the bucket scheme's names are few per metric, not per point). One per series-state cache.
+ */
+export class StateEncoder {
+  #head = { startMs: Number.NaN, timeMs: Number.NaN, text: '' };
+  #fieldHeads = new Map<string, string>();
+
+  constructor(readonly fieldHeadsLimit = 10_000) {}
+
+  encode({ startMs, timeMs, fields }: CumulativePoint): StoredState {
+    let raw = this.#stateHead(startMs, timeMs);
+    for (const field in fields) raw += `${this.#fieldHead(field)}${fields[field]}`;
+    // A copy of the three: the point given may be a larger object (an ingest op) not to be kept.
+    return new ReadableState(raw, startMs, timeMs, fields);
+  }
+
+  #stateHead(startMs: number, timeMs: number): string {
+    const head = this.#head;
+    if (head.startMs !== startMs || head.timeMs !== timeMs) {
+      this.#head = { startMs, timeMs, text: `${startMs} ${timeMs}` };
+    }
+    return this.#head.text;
+  }
+
+  #fieldHead(field: string): string {
+    let head = this.#fieldHeads.get(field);
+    if (head === undefined) {
+      if (this.#fieldHeads.size >= this.fieldHeadsLimit) this.#fieldHeads = new Map();
+      head = ` ${field}=`;
+      this.#fieldHeads.set(field, head);
+    }
+    return head;
+  }
 }
 
 /** A state this version reads: the stored text and the point it says, in one object (one per series). */
 class ReadableState implements StoredState, CumulativePoint {
   constructor(
     readonly raw: string,
-    readonly st: number,
-    readonly ts: number,
-    readonly v: Readonly<Record<string, number>>,
+    readonly startMs: number,
+    readonly timeMs: number,
+    readonly fields: Readonly<Record<string, number>>,
   ) {}
 
   get point(): CumulativePoint {
@@ -149,55 +186,34 @@ class ReadableState implements StoredState, CumulativePoint {
   }
 }
 
-/**
- * `<start> <time>`, the same for every series of a request as senders stamp a batch with one time:
- * the last one is kept, so a batch converts those two numbers to text once rather than per series.
- */
-let lastHead = { st: Number.NaN, ts: Number.NaN, text: '' };
-
-function stateHead(st: number, ts: number): string {
-  if (lastHead.st !== st || lastHead.ts !== ts) lastHead = { st, ts, text: `${st} ${ts}` };
-  return lastHead.text;
-}
-
-/** ` <field>=` per field name, bounded (the bucket scheme's names are few per metric, not per point). */
-const FIELD_HEADS_LIMIT = 10_000;
-let fieldHeads = new Map<string, string>();
-
-function fieldHead(field: string): string {
-  let head = fieldHeads.get(field);
-  if (head === undefined) {
-    if (fieldHeads.size >= FIELD_HEADS_LIMIT) fieldHeads = new Map();
-    head = ` ${field}=`;
-    fieldHeads.set(field, head);
-  }
-  return head;
-}
-
 function decodeState(raw: Buffer): StoredState {
   const text = raw.toString('utf8');
   // Only a value that encodes back to the very same bytes can be compared as a string.
   if (!Buffer.from(text).equals(raw)) return { raw, point: undefined };
   const point = parseState(text);
-  return point === undefined ? { raw: text, point } : new ReadableState(text, point.st, point.ts, point.v);
+  return point === undefined
+    ? { raw: text, point }
+    : new ReadableState(text, point.startMs, point.timeMs, point.fields);
 }
 
 /** The point a stored state says, or undefined when it is not one this version wrote. */
 export function parseState(text: string): CumulativePoint | undefined {
-  // A newline parts the ingest script's argument (plan-call.ts): no state this version writes has one.
+  // A newline parts the ingest script's list (script-protocol.ts): no state this version writes has one.
   if (text.includes('\n')) return undefined;
   const parts = text.split(' ');
   if (parts.length < 2) return undefined;
-  const st = Number(parts[0]);
-  const ts = Number(parts[1]);
-  if (parts[0] === '' || parts[1] === '' || !Number.isFinite(st) || !Number.isFinite(ts)) return undefined;
-  const v: Record<string, number> = {};
+  const startMs = Number(parts[0]);
+  const timeMs = Number(parts[1]);
+  if (parts[0] === '' || parts[1] === '' || !Number.isFinite(startMs) || !Number.isFinite(timeMs)) {
+    return undefined;
+  }
+  const fields: Record<string, number> = {};
   for (let i = 2; i < parts.length; i++) {
     const part = parts[i] as string;
     const eq = part.lastIndexOf('=');
     const value = Number(part.slice(eq + 1));
     if (eq <= 0 || eq === part.length - 1 || Number.isNaN(value)) return undefined;
-    v[part.slice(0, eq)] = value;
+    fields[part.slice(0, eq)] = value;
   }
-  return { st, ts, v };
+  return { startMs, timeMs, fields };
 }

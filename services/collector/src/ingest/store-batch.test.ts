@@ -1,7 +1,8 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import { type ActiveRollout, type BucketQuery, readCohortStats } from '@rollout-guard/shared/store';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Point, PointValue } from '../protocols/point.ts';
+import { IngestRuntime } from './ingest-runtime.ts';
 import { useIngestRedis } from './ingest-test-kit.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { Matcher } from './matcher.ts';
@@ -11,6 +12,11 @@ const suite = useIngestRedis();
 let redis: RedisClient;
 beforeAll(() => {
   ({ redis } = suite);
+});
+/** Each test is a freshly started collector. */
+let runtime: IngestRuntime;
+beforeEach(() => {
+  runtime = new IngestRuntime();
 });
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
@@ -56,7 +62,13 @@ const counter = (value: number): PointValue => ({
 });
 
 async function store(points: Point[], digest: string, rollouts = [rollout()], nowMs = NOW) {
-  return storeBatch(redis, { points, matcher: new Matcher(rollouts), digest, nowMs, limits: DEFAULT_LIMITS });
+  return storeBatch(redis, runtime, {
+    points,
+    matcher: new Matcher(rollouts),
+    digest,
+    nowMs,
+    limits: DEFAULT_LIMITS,
+  });
 }
 
 function read(
@@ -217,7 +229,7 @@ describe('storeBatch', () => {
       timeMs: NOW,
       value: { kind: 'gauge', value: 1 } as PointValue,
     }));
-    const outcome = await storeBatch(redis, {
+    const outcome = await storeBatch(redis, runtime, {
       points,
       matcher: new Matcher([rollout()]),
       digest: 'b1',
@@ -243,7 +255,7 @@ describe('storeBatch', () => {
     });
     const limits = { ...DEFAULT_LIMITS, maxSeriesPerRequest: 3 };
     const send = (points: Point[], digest: string) =>
-      storeBatch(redis, { points, matcher: new Matcher([rollout()]), digest, nowMs: NOW, limits });
+      storeBatch(redis, runtime, { points, matcher: new Matcher([rollout()]), digest, nowMs: NOW, limits });
     // Exactly the limit: every point stored.
     expect((await send(['a', 'b', 'c'].map(gauge), 'b1')).stored).toBe(3);
     // Five points of three series: within the limit.

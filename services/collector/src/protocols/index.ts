@@ -23,5 +23,10 @@ export { seriesKey } from './point.ts';
 export { familyName, type PromSample, type PromType, samplesToPoints, wantsSample } from './prom-samples.ts';
 export { parsePromText, type TextFormat, type TextParseOptions, textFormatOf } from './prom-text.ts';
 export { TextFormatError } from './prom-text-line.ts';
-export { decodeRemoteWrite, type RemoteWriteOptions, remoteWriteVersion } from './remote-write.ts';
+export {
+  decodeRemoteWrite,
+  RemoteWriteLabels,
+  type RemoteWriteOptions,
+  remoteWriteVersion,
+} from './remote-write.ts';
 export { snappyDeclaredLength, unsnappy } from './snappy-block.ts';

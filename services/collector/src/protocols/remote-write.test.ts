@@ -2,7 +2,12 @@ import { compressSync } from 'snappy';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from './decode-error.ts';
 import { type Point, SeriesMemo } from './point.ts';
-import { decodeRemoteWrite, remoteWriteVersion } from './remote-write.ts';
+import {
+  decodeRemoteWrite,
+  RemoteWriteLabels,
+  type RemoteWriteOptions,
+  remoteWriteVersion,
+} from './remote-write.ts';
 import { encodeWriteRequest } from './remote-write-schema.ts';
 import { unsnappy } from './snappy-block.ts';
 
@@ -16,7 +21,7 @@ function series(labels: Labels, samples: [value: number, timeMs?: number][]): Re
   };
 }
 
-const decode = (timeseries: unknown[], metadata: unknown[] = [], options = {}) =>
+const decode = (timeseries: unknown[], metadata: unknown[] = [], options: RemoteWriteOptions = {}) =>
   decodeRemoteWrite(encodeWriteRequest({ timeseries, metadata }), options);
 
 /** Points as values: each carries its series' memo, an identity checked on its own below. */
@@ -289,13 +294,26 @@ describe('decodeRemoteWrite', () => {
   it('gives each series one memo for as long as its label set is known, and each series its own', () => {
     const a = series({ __name__: 'g', a: '1' }, [[1]]);
     const b = series({ __name__: 'g', a: '2' }, [[2]]);
-    const first = decode([a, b]).points.map((p) => p.memo);
-    const again = decode([b, a]).points.map((p) => p.memo);
+    // The label sets are the caller's (a collector's ingest runtime): kept from request to request.
+    const labels = new RemoteWriteLabels();
+    const first = decode([a, b], [], { labels }).points.map((p) => p.memo);
+    const again = decode([b, a], [], { labels }).points.map((p) => p.memo);
     expect(first[0]).toBeInstanceOf(SeriesMemo);
     expect(first[0]).not.toBe(first[1]);
     expect(again).toEqual([first[1], first[0]]);
     expect(again[0]).toBe(first[1]);
     expect(again[1]).toBe(first[0]);
+    // Another caller's label sets are its own.
+    expect(decode([a], [], { labels: new RemoteWriteLabels() }).points[0]?.memo).not.toBe(first[0]);
+  });
+
+  it('drops its label sets whole when full, and decodes exactly after', () => {
+    const labels = new RemoteWriteLabels(2);
+    const sets = [1, 2, 3].map((i) => series({ __name__: 'g', a: String(i) }, [[i]]));
+    const first = decode(sets, [], { labels }).points;
+    const again = decode(sets, [], { labels }).points;
+    expect(again.map((p) => [p.attributes, p.value])).toEqual(first.map((p) => [p.attributes, p.value]));
+    expect(labels.generation).toBeGreaterThan(0);
   });
 
   describe('with fields in an order encoders do not write', () => {

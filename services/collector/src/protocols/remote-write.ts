@@ -14,6 +14,11 @@ export interface RemoteWriteOptions {
    * belongs to a histogram is `x`'s part unless a rollout reads `x_count` itself.
    */
   readonly readsMetric?: (name: string) => boolean;
+  /**
+   * The label sets of earlier requests (the ingest runtime keeps one per collector); without it the
+   * request is decoded with a cache of its own, which only its repeated series profit from.
+   */
+  readonly labels?: RemoteWriteLabels;
 }
 
 /**
@@ -77,6 +82,7 @@ export function decodeRemoteWrite(body: Uint8Array, options: RemoteWriteOptions 
     labelsFrom: -1,
     labelsInterleaved: false,
     lastLabels: undefined,
+    cache: options.labels ?? new RemoteWriteLabels(),
   };
   let index = 0;
   while (r.pos < body.length) {
@@ -142,6 +148,7 @@ interface SeriesScratch {
   labelsInterleaved: boolean;
   /** The cached label set of the previous wanted series: its successor is the likely next one. */
   lastLabels: LabelEntry | undefined;
+  cache: RemoteWriteLabels;
 }
 
 function readSeries(
@@ -279,7 +286,32 @@ function labelIsName(r: WireReader, end: number, scratch: SeriesScratch): boolea
  * wanted series are cached; the cache is dropped whole when full, which bounds its memory (an
  * entry of an older generation is not trusted as a hint, so chains of them die).
  */
-const LABEL_CACHE_LIMIT = 50_000;
+export class RemoteWriteLabels {
+  #entries = new Map<string, LabelEntry>();
+  #generation = 0;
+
+  constructor(readonly limit = 50_000) {}
+
+  /** Bumped each time the cache is dropped: an entry of an older one is no hint. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get(text: string): LabelEntry | undefined {
+    return this.#entries.get(text);
+  }
+
+  /** Keeps `entry` (made for the current generation), dropping the cache first when full. */
+  add(text: string, make: (generation: number) => LabelEntry): LabelEntry {
+    if (this.#entries.size >= this.limit) {
+      this.#entries = new Map();
+      this.#generation++;
+    }
+    const entry = make(this.#generation);
+    this.#entries.set(text, entry);
+    return entry;
+  }
+}
 
 interface LabelEntry {
   /** The series' label fields as sent, from the first label's tag to the last label's end. */
@@ -311,9 +343,6 @@ function entryKind(entry: LabelEntry, types: ReadonlyMap<string, PromType>): Sta
   return entry.kind;
 }
 
-let labelCache = new Map<string, LabelEntry>();
-let labelGeneration = 0;
-
 /**
  * The cached label set that followed the previous series last time, when this series starts with its
  * very bytes and has no other label: then only its samples and histograms are located (in scratch),
@@ -321,7 +350,7 @@ let labelGeneration = 0;
  */
 function expectedSeries(r: WireReader, end: number, scratch: SeriesScratch): LabelEntry | undefined {
   const hint = scratch.lastLabels?.next;
-  if (hint === undefined || hint.generation !== labelGeneration || hint.nameAt < 0) return undefined;
+  if (hint === undefined || hint.generation !== scratch.cache.generation || hint.nameAt < 0) return undefined;
   const from = r.pos;
   const labelsEnd = from + hint.key.length;
   if (labelsEnd > end) return undefined;
@@ -380,27 +409,22 @@ function cachedLabels(
 ): LabelEntry {
   // From the first label's tag to the last label's end: bytes that parse one way only.
   const text = r.bytes.toString('latin1', scratch.labelsFrom, scratch.labels[scratch.labelCount - 1]);
-  let entry = labelCache.get(text);
+  let entry = scratch.cache.get(text);
   if (entry === undefined) {
     const labels = readLabels(r, scratch.labels, scratch.labelCount, index, name);
-    if (labelCache.size >= LABEL_CACHE_LIMIT) {
-      labelCache = new Map();
-      labelGeneration++;
-    }
-    entry = {
+    entry = scratch.cache.add(text, (generation) => ({
       key: Buffer.from(text, 'latin1'),
       name,
       nameAt: scratch.labelsInterleaved ? -1 : nameAt - scratch.labelsFrom,
       nameLength: scratch.valueEnd - nameAt,
       labels,
       memo: new SeriesMemo(),
-      generation: labelGeneration,
+      generation,
       next: undefined,
       wantedBy: undefined,
       kind: undefined,
       kindTypes: undefined,
-    };
-    labelCache.set(text, entry);
+    }));
   }
   return entry;
 }

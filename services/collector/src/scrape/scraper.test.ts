@@ -9,6 +9,7 @@ import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ActiveRollouts, watchActiveRollouts } from '../ingest/active-rollouts.ts';
+import { IngestRuntime } from '../ingest/ingest-runtime.ts';
 import { activeRollout } from '../ingest/ingest-test-kit.ts';
 import { DEFAULT_LIMITS } from '../ingest/limits.ts';
 import { type Scraper, startScraper } from './scraper.ts';
@@ -122,6 +123,7 @@ async function replica(owner: string, configured: ScrapeTarget[] = [], random?: 
     logger,
     metrics,
     activeRollouts: active,
+    runtime: new IngestRuntime(),
     configured,
     limits: DEFAULT_LIMITS,
     onStored: (names) => stored.push(...names),

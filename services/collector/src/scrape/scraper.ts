@@ -6,6 +6,7 @@ import type { RedisClient } from '@rollout-guard/shared/redis';
 import { type EnvAllowlist, parseEnvAllowlist, type ScrapeTarget } from '@rollout-guard/shared/spec';
 import type { Registry } from 'prom-client';
 import type { ActiveRollouts } from '../ingest/active-rollouts.ts';
+import type { IngestRuntime } from '../ingest/ingest-runtime.ts';
 import type { IngestLimits } from '../ingest/limits.ts';
 import type { OnStored } from '../ingest/notify-evaluator.ts';
 import { storeBatch } from '../ingest/store-batch.ts';
@@ -26,6 +27,8 @@ export interface ScraperDeps {
   /** Targets of the SCRAPE_CONFIG file, scraped whatever rollouts are active. */
   configured: readonly ScrapeTarget[];
   limits: IngestLimits;
+  /** The ingest routes' runtime: scraped and pushed series share their states and facts. */
+  runtime: IngestRuntime;
   /** Called once a scrape stored new data; `evaluateOnStored` enqueues the evaluations. */
   onStored?: OnStored;
   /** This replica's lease owner id; default host, pid and a random part. */
@@ -240,7 +243,7 @@ class TargetLoop {
       );
       let outcome: Awaited<ReturnType<typeof storeBatch>>;
       try {
-        outcome = await storeBatch(deps.redis, {
+        outcome = await storeBatch(deps.redis, deps.runtime, {
           points: batch.points,
           matcher,
           // One scrape of one target at one time: never applied twice, even if Redis saw it half-way.

@@ -4,6 +4,7 @@ import type { RedisClient } from '@rollout-guard/shared/redis';
 import type { EnvAllowlist, ScrapeTarget } from '@rollout-guard/shared/spec';
 import type { Registry } from 'prom-client';
 import type { ActiveRollouts } from '../ingest/active-rollouts.ts';
+import type { IngestRuntime } from '../ingest/ingest-runtime.ts';
 import type { IngestLimits } from '../ingest/limits.ts';
 import type { OnStored } from '../ingest/notify-evaluator.ts';
 import { type Scraper, startScraper } from './scraper.ts';
@@ -19,6 +20,8 @@ export interface ScrapingDeps {
   /** The ingest routes' evaluation notice. */
   onStored: OnStored;
   limits: IngestLimits;
+  /** The ingest routes' runtime. */
+  runtime: IngestRuntime;
   /** Targets of the SCRAPE_CONFIG file (`loadScrapeConfig`, read before anything connects). */
   configured: readonly ScrapeTarget[];
   /** The file they came from, for the log. */

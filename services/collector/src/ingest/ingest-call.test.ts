@@ -2,9 +2,15 @@ import type { RedisClient } from '@rollout-guard/shared/redis';
 import { bucketKey, seriesStateKey } from '@rollout-guard/shared/store';
 import type { TestRedis } from '@rollout-guard/shared/testing';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type IngestCall, type IngestOp, KeyTable } from './ingest-call.ts';
-import { IngestContentionError, runIngestScript } from './ingest-script.ts';
+import {
+  type CumulativeOp,
+  type IngestCall,
+  IngestContentionError,
+  type IngestOp,
+  runIngestCall,
+} from './ingest-call.ts';
 import { useIngestRedis } from './ingest-test-kit.ts';
+import { KeyTable } from './script-protocol.ts';
 import { SeriesStateCache } from './series-state.ts';
 
 const suite = useIngestRedis();
@@ -18,7 +24,7 @@ let cache: SeriesStateCache;
 beforeEach(() => {
   cache = new SeriesStateCache();
 });
-const ingest = (c: IngestCall, on = cache) => runIngestScript(redis, c, on);
+const ingest = (c: IngestCall, on = cache) => runIngestCall(redis, c, on);
 
 const ROLLOUT = 'checkout';
 const BUCKET = bucketKey(ROLLOUT, '10s', 'requests_total', 'treatment', 0);
@@ -35,8 +41,8 @@ function call(ops: IngestOp[], digest = '', overrides: Partial<IngestCall> = {})
     digest,
     nowMs: 1_000_000,
     keys: table.keys,
-    targets: [[[bucket, 600]], [[other, 600]]],
-    ops: ops.map((op) => (op.k === 'c' ? { ...op, sk: series } : op)),
+    groups: [[{ keyIndex: bucket, ttlSeconds: 600 }], [{ keyIndex: other, ttlSeconds: 600 }]],
+    ops: ops.map((op) => (op.kind === 'cumulative' ? { ...op, stateKey: series } : op)),
     maxActiveSeries: 0,
     activeSeriesMs: 3_600_000,
     seriesStateSeconds: 3600,
@@ -46,15 +52,15 @@ function call(ops: IngestOp[], digest = '', overrides: Partial<IngestCall> = {})
   };
 }
 
-const counter = (sid: string, value: number, ts: number, st = 1): Extract<IngestOp, { k: 'c' }> => ({
-  k: 'c',
-  sk: 0,
-  sid,
-  t: 0,
-  v: { ci: value },
-  st,
-  ts,
-  mono: true,
+const counter = (seriesId: string, value: number, timeMs: number, startMs = 1): CumulativeOp => ({
+  kind: 'cumulative',
+  stateKey: 0,
+  seriesId,
+  group: 0,
+  fields: { ci: value },
+  startMs,
+  timeMs,
+  monotonic: true,
 });
 
 async function fields(key = BUCKET) {
@@ -65,9 +71,9 @@ async function fields(key = BUCKET) {
 describe('the ingest script', () => {
   it('adds delta vectors and applies a retried batch once', async () => {
     const ops: IngestOp[] = [
-      { k: 'd', sid: 'a', t: 0, v: { ci: 3 } },
-      { k: 'd', sid: 'b', t: 0, v: { ci: 4.5 } },
-      { k: 'd', sid: 'c', t: 1, v: { ci: 1 } },
+      { kind: 'delta', seriesId: 'a', group: 0, fields: { ci: 3 } },
+      { kind: 'delta', seriesId: 'b', group: 0, fields: { ci: 4.5 } },
+      { kind: 'delta', seriesId: 'c', group: 1, fields: { ci: 1 } },
     ];
     expect(await ingest(call(ops, 'batch-1'))).toEqual({
       applied: true,
@@ -164,10 +170,10 @@ describe('the ingest script', () => {
     const twoKeys = (points: [own: number, part: number, ts: number], digest: string): IngestCall => ({
       ...call([], digest),
       keys: table.keys,
-      targets: [[[bucket, 600]], [[other, 600]]],
+      groups: [[{ keyIndex: bucket, ttlSeconds: 600 }], [{ keyIndex: other, ttlSeconds: 600 }]],
       ops: [
-        { ...counter('s', points[0], points[2], 600_000), sk: own, t: 0 },
-        { ...counter('s', points[1], points[2], 600_000), sk: part, t: 1 },
+        { ...counter('s', points[0], points[2], 600_000), stateKey: own, group: 0 },
+        { ...counter('s', points[1], points[2], 600_000), stateKey: part, group: 1 },
       ],
     });
     expect(await ingest(twoKeys([100, 7, 610_000], 'b1'))).toMatchObject({ accepted: 2 });
@@ -186,7 +192,7 @@ describe('the ingest script', () => {
   });
 
   it('admits new series under the cap in the order they come, known ones always', async () => {
-    const d = (sid: string): IngestOp => ({ k: 'd', sid, t: 0, v: { ci: 1 } });
+    const d = (seriesId: string): IngestOp => ({ kind: 'delta', seriesId, group: 0, fields: { ci: 1 } });
     const capped = { maxActiveSeries: 3 };
     await ingest(call([d('a'), d('b')], 'b1', capped));
     expect(await ingest(call([d('c'), d('d'), d('a'), d('c'), d('e')], 'b2', capped))).toMatchObject({
@@ -212,37 +218,31 @@ describe('the ingest script', () => {
 
   it('takes the increase of a cumulative histogram, folding buckets when the scale drops', async () => {
     const histogram = (v: Record<string, number>, ts: number): IngestOp => ({
-      k: 'c',
-      sk: 0,
-      sid: 'h',
-      t: 0,
-      v,
-      st: 1,
-      ts,
-      mono: true,
+      kind: 'cumulative',
+      stateKey: 0,
+      seriesId: 'h',
+      group: 0,
+      fields: v,
+      startMs: 1,
+      timeMs: ts,
+      monotonic: true,
     });
-    await runIngestScript(
-      redis,
-      call([histogram({ n: 3, s: 6, 'e:3:p:8': 1, 'e:3:p:9': 2 }, 600_000)], 'b1'),
-    );
+    await ingest(call([histogram({ n: 3, s: 6, 'e:3:p:8': 1, 'e:3:p:9': 2 }, 600_000)], 'b1'));
     // Scale 3 → 2: buckets 8 and 9 fold into 4; one more value in 4 and one in a new bucket 6.
-    await runIngestScript(
-      redis,
-      call([histogram({ n: 5, s: 10, 'e:2:p:4': 4, 'e:2:p:6': 1 }, 610_000)], 'b2'),
-    );
+    await ingest(call([histogram({ n: 5, s: 10, 'e:2:p:4': 4, 'e:2:p:6': 1 }, 610_000)], 'b2'));
     expect(await fields()).toEqual({ n: 2, s: 4, 'e:2:p:4': 1, 'e:2:p:6': 1 });
   });
 
   it('treats a histogram whose sum falls but counts rise as no reset', async () => {
     const op = (n: number, s: number, ts: number): IngestOp => ({
-      k: 'c',
-      sk: 0,
-      sid: 'h',
-      t: 0,
-      v: { n, s, 'b:0': n },
-      st: 1,
-      ts,
-      mono: true,
+      kind: 'cumulative',
+      stateKey: 0,
+      seriesId: 'h',
+      group: 0,
+      fields: { n, s, 'b:0': n },
+      startMs: 1,
+      timeMs: ts,
+      monotonic: true,
     });
     await ingest(call([op(2, -1, 600_000)], 'b1'));
     await ingest(call([op(3, -4, 610_000)], 'b2'));
@@ -251,14 +251,14 @@ describe('the ingest script', () => {
 
   it('takes a drop of a sum sent alone (a Prometheus _sum series) as a reset, as rate() does', async () => {
     const sum = (s: number, ts: number): IngestOp => ({
-      k: 'c',
-      sk: 0,
-      sid: 'h_sum',
-      t: 0,
-      v: { s },
-      st: 0,
-      ts,
-      mono: true,
+      kind: 'cumulative',
+      stateKey: 0,
+      seriesId: 'h_sum',
+      group: 0,
+      fields: { s },
+      startMs: 0,
+      timeMs: ts,
+      monotonic: true,
     });
     await ingest(call([sum(10, 600_000)], 'b1'));
     await ingest(call([sum(14, 610_000)], 'b2'));
@@ -267,26 +267,24 @@ describe('the ingest script', () => {
   });
 
   it('merges min, max and the latest value', async () => {
-    await runIngestScript(
-      redis,
-      call(
-        [
-          { k: 'd', sid: 'g', t: 0, v: { n: 1, s: 5 }, mn: 5, mx: 5, lv: 5, lt: 600_000 },
-          { k: 'd', sid: 'g', t: 0, v: { n: 1, s: 2 }, mn: 2, mx: 2, lv: 2, lt: 590_000 },
-        ],
-        'b1',
-      ),
-    );
-    await runIngestScript(
-      redis,
-      call([{ k: 'd', sid: 'g', t: 0, v: { n: 1, s: 9 }, mn: 9, mx: 9, lv: 9, lt: 605_000 }], 'b2'),
-    );
+    const gauge = (value: number, lastTime: number): IngestOp => ({
+      kind: 'delta',
+      seriesId: 'g',
+      group: 0,
+      fields: { n: 1, s: value },
+      min: value,
+      max: value,
+      lastValue: value,
+      lastTime,
+    });
+    await ingest(call([gauge(5, 600_000), gauge(2, 590_000)], 'b1'));
+    await ingest(call([gauge(9, 605_000)], 'b2'));
     expect(await fields()).toEqual({ n: 3, s: 16, mn: 2, mx: 9, lv: 9, lt: 605_000 });
   });
 
   it('refuses new series beyond the cap and keeps counting the known ones', async () => {
     const capped = { maxActiveSeries: 2 };
-    const d = (sid: string): IngestOp => ({ k: 'd', sid, t: 0, v: { ci: 1 } });
+    const d = (seriesId: string): IngestOp => ({ kind: 'delta', seriesId, group: 0, fields: { ci: 1 } });
     expect(await ingest(call([d('a'), d('b'), d('c')], 'b1', capped))).toMatchObject({
       accepted: 2,
       refusedByCap: 1,
@@ -312,9 +310,9 @@ describe('the ingest script', () => {
   });
 
   it('loads itself again after Redis forgot its scripts', async () => {
-    await ingest(call([{ k: 'd', sid: 'a', t: 0, v: { ci: 1 } }], 'b1'));
+    await ingest(call([{ kind: 'delta', seriesId: 'a', group: 0, fields: { ci: 1 } }], 'b1'));
     await redis.script('FLUSH');
-    await ingest(call([{ k: 'd', sid: 'a', t: 0, v: { ci: 1 } }], 'b2'));
+    await ingest(call([{ kind: 'delta', seriesId: 'a', group: 0, fields: { ci: 1 } }], 'b2'));
     expect((await fields()).ci).toBe(2);
   });
   it('counts exactly when two collectors take turns with one series, each reading what the other wrote', async () => {
@@ -360,11 +358,11 @@ describe('the ingest script', () => {
     // A collector whose copy never matches Redis (as if another writer changed the series between
     // every read and write): the script refuses each attempt and the batch fails, to be retried.
     class AlwaysStale extends SeriesStateCache {
-      override async readStates(_redis: RedisClient, _key: string, sids: readonly string[]) {
-        return sids.map(encodeStale);
+      override async readStates(_redis: RedisClient, _key: string, seriesIds: readonly string[]) {
+        return seriesIds.map(encodeStale);
       }
     }
-    const encodeStale = () => ({ raw: '1 1 ci=1', point: { st: 1, ts: 1, v: { ci: 1 } } });
+    const encodeStale = () => ({ raw: '1 1 ci=1', point: { startMs: 1, timeMs: 1, fields: { ci: 1 } } });
     await redis.hset(seriesStateKey(ROLLOUT, 'requests_total'), 's', '1 500000 ci=5');
     await expect(ingest(call([counter('s', 100, 600_000)], 'b1'), new AlwaysStale())).rejects.toThrow(
       IngestContentionError,
@@ -389,7 +387,7 @@ describe('the ingest script', () => {
   });
 
   it('marks a series active again only after a minute, unless Redis disagreed', async () => {
-    const d = (sid: string): IngestOp => ({ k: 'd', sid, t: 0, v: { ci: 1 } });
+    const d = (seriesId: string): IngestOp => ({ kind: 'delta', seriesId, group: 0, fields: { ci: 1 } });
     const at = (nowMs: number, digest: string) => ingest(call([d('a')], digest, { nowMs }));
     await at(1_000_000, 'b1');
     await at(1_030_000, 'b2');

@@ -1,0 +1,24 @@
+import { RemoteWriteLabels } from '../protocols/remote-write.ts';
+import { SeriesFactsMemo } from './series-facts.ts';
+import { SeriesStateCache } from './series-state.ts';
+
+/**
+ * What the ingest path remembers between requests, in one object the server creates and passes to
+ * the routes and the scraper (a test makes a fresh one): the series' cumulative states and marks,
+ * their facts and ids, the remote-write label sets, and the requests being stored. Everything here
+ * is bounded, and only saves work: a fresh runtime stores exactly what an old one would.
+ */
+export class IngestRuntime {
+  /** The collector's copy of what Redis holds per series (Redis stays the truth). */
+  readonly seriesStates: SeriesStateCache;
+  /** Per series: its rollouts, cohort, label checks and id, once per matcher. */
+  readonly seriesFacts = new SeriesFactsMemo();
+  /** Remote-write label sets by their bytes, so a repeated series is not decoded again. */
+  readonly remoteWriteLabels = new RemoteWriteLabels();
+  /** Requests being read, decoded or stored now (the admission limit). */
+  inFlight = 0;
+
+  constructor(options: { readonly maxSeriesStates?: number } = {}) {
+    this.seriesStates = new SeriesStateCache(options.maxSeriesStates);
+  }
+}

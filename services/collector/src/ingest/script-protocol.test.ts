@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import type { RedisClient } from '@rollout-guard/shared/redis';
+import { activeSeriesKey, batchMarkersKey, bucketKey, seriesStateKey } from '@rollout-guard/shared/store';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useIngestRedis } from './ingest-test-kit.ts';
+import {
+  ARG,
+  ARGUMENTS,
+  decodeReply,
+  encodeArguments,
+  KEY,
+  KeyTable,
+  LUA_BODY,
+  LUA_HEADER,
+  type ScriptCall,
+  sendScriptCall,
+} from './script-protocol.ts';
+
+const ROLLOUT = 'checkout';
+const STATES = seriesStateKey(ROLLOUT, 'requests_total');
+const BUCKET = bucketKey(ROLLOUT, '10s', 'requests_total', 'treatment', 0);
+
+/** A call with one state key and one bucket key in its table, and nothing to do yet. */
+function scriptCall(overrides: Partial<ScriptCall> = {}): ScriptCall {
+  const table = new KeyTable();
+  table.indexOf(STATES);
+  table.indexOf(BUCKET);
+  return {
+    rollout: ROLLOUT,
+    keys: table.keys,
+    digest: '',
+    nowMs: 1_000_000,
+    markerMs: 3_600_000,
+    maxActiveSeries: 0,
+    activeSeriesMs: 3_600_000,
+    stateTtlSeconds: 3600,
+    marks: [],
+    states: [],
+    buckets: [],
+    ...overrides,
+  };
+}
+const STATES_INDEX = new KeyTable().indexOf(STATES);
+const BUCKET_INDEX = STATES_INDEX + 1;
+
+describe('the ingest script protocol, as the Lua reads it', () => {
+  it('leaves no position to the Lua body: every KEYS and ARGV index goes through a generated name', () => {
+    const code = LUA_BODY.replace(/--[^\n]*/g, '');
+    expect(code).not.toMatch(/(KEYS|ARGV)\[\s*\d/);
+    expect(code).not.toMatch(/ARGV\[\s*\d|ARG\.list\s*\+\s*\d/);
+    // Every name the body reads is one the header defines.
+    const defined = new Map<string, Set<string>>();
+    for (const [, table, fields] of LUA_HEADER.matchAll(/^local (\w+) = \{ ([^}]*) \}/gm)) {
+      defined.set(
+        table as string,
+        new Set((fields as string).split(', ').map((f) => f.split(' = ')[0] as string)),
+      );
+    }
+    const used = [...code.matchAll(/\b(KEY|ARG|STATE|BUCKET|TAIL|REPLY)\.(\w+)/g)];
+    expect(used.length).toBeGreaterThan(20);
+    for (const [name, table, field] of used) {
+      expect(
+        defined.get(table as string)?.has(field as string),
+        `${name} is not in the generated header`,
+      ).toBe(true);
+    }
+  });
+
+  it('puts each scalar where the header says, and the expected states after the list', () => {
+    const args = encodeArguments(
+      scriptCall({
+        digest: 'd1',
+        marks: ['a'],
+        states: [{ keyIndex: STATES_INDEX, seriesIds: ['a'], states: ['1 2 ci=3'], expected: [''] }],
+      }),
+    );
+    expect(args).toHaveLength(ARGUMENTS.length + 1);
+    expect(args[ARG.digest - 1]).toBe('d1');
+    expect(args[ARG.markCount - 1]).toBe(1);
+    expect(args[ARG.stateKeyCount - 1]).toBe(1);
+    expect(args[ARG.list - 1]).toBe(`a\n${STATES_INDEX}\n1\na\n1 2 ci=3`);
+    expect(args[ARG.list]).toBe('');
+    expect(KEY).toEqual({ markers: 1, activeSeries: 2 });
+  });
+
+  it('says what an unknown reply is', () => {
+    expect(() => decodeReply([9])).toThrow(/unknown code 9/);
+    expect(() => decodeReply('OK')).toThrow(/not a list/);
+  });
+});
+
+describe('the ingest script protocol, round trip through the real script', () => {
+  const suite = useIngestRedis();
+  let redis: RedisClient;
+  beforeAll(() => {
+    redis = suite.redis;
+  });
+
+  it('applies a bucket write (delta) and a state section (cumulative), marks series, then sees the digest', async () => {
+    const call = scriptCall({
+      digest: 'batch-1',
+      marks: ['a', 'b'],
+      states: [{ keyIndex: STATES_INDEX, seriesIds: ['a'], states: ['5 600000 ci=7'], expected: [''] }],
+      buckets: [
+        {
+          keyIndex: BUCKET_INDEX,
+          ttlSeconds: 600,
+          fields: [
+            ['ci', 7],
+            ['n', 1.5],
+          ],
+          min: 2,
+          max: 9,
+          lastValue: 4,
+          lastTime: 600_000,
+        },
+      ],
+    });
+    expect(await sendScriptCall(redis, call)).toEqual({ kind: 'applied' });
+    expect(await redis.hgetall(BUCKET)).toEqual({
+      ci: '7',
+      n: '1.5',
+      mn: '2',
+      mx: '9',
+      lv: '4',
+      lt: '600000',
+    });
+    expect(await redis.ttl(BUCKET)).toBeGreaterThan(590);
+    expect(await redis.hgetall(STATES)).toEqual({ a: '5 600000 ci=7' });
+    expect(await redis.ttl(STATES)).toBeGreaterThan(3590);
+    expect(await redis.zrange(activeSeriesKey(ROLLOUT), 0, -1, 'WITHSCORES')).toEqual([
+      'a',
+      '1000000',
+      'b',
+      '1000000',
+    ]);
+    expect(await redis.zscore(batchMarkersKey(ROLLOUT), 'batch-1')).toBe('1000000');
+
+    expect(await sendScriptCall(redis, call)).toEqual({ kind: 'seenBefore' });
+    expect(await redis.hget(BUCKET, 'ci')).toBe('7');
+  });
+
+  it('writes no last value without its time, and nothing for a bucket without fields or extremes', async () => {
+    const bucket = {
+      keyIndex: BUCKET_INDEX,
+      ttlSeconds: 600,
+      fields: [],
+      min: undefined,
+      max: undefined,
+      lastValue: 3,
+      lastTime: undefined,
+    };
+    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual({ kind: 'applied' });
+    expect(await redis.exists(BUCKET)).toBe(0);
+  });
+
+  it('refuses new series past the cap in the order they come, writing nothing', async () => {
+    await sendScriptCall(redis, scriptCall({ marks: ['a'], maxActiveSeries: 2 }));
+    const call = scriptCall({
+      marks: ['b', 'a', 'c', 'd'],
+      maxActiveSeries: 2,
+      buckets: [
+        {
+          keyIndex: BUCKET_INDEX,
+          ttlSeconds: 600,
+          fields: [['ci', 1]],
+          min: undefined,
+          max: undefined,
+          lastValue: undefined,
+          lastTime: undefined,
+        },
+      ],
+    });
+    expect(await sendScriptCall(redis, call)).toEqual({ kind: 'refusedByCap', seriesIds: ['c', 'd'] });
+    expect(await redis.exists(BUCKET)).toBe(0);
+    expect(await redis.zrange(activeSeriesKey(ROLLOUT), 0, -1)).toEqual(['a']);
+  });
+
+  it('names the series whose stored state differs, by key index, writing nothing', async () => {
+    const unreadable = Buffer.from([0x83, 0xff, 0x00]);
+    await redis.hset(STATES, 'a', '1 500000 ci=5', 'b', '1 500000 ci=6', 'c', unreadable);
+    const call = scriptCall({
+      digest: 'batch-2',
+      states: [
+        {
+          keyIndex: STATES_INDEX,
+          seriesIds: ['a', 'b', 'c', 'd'],
+          states: ['1 600000 ci=9', '1 600000 ci=9', '1 600000 ci=9', '1 600000 ci=9'],
+          // a as stored; b differs; c by the digest of its bytes; d expected absent but … absent.
+          expected: [
+            '1 500000 ci=5',
+            '1 400000 ci=1',
+            `#${createHash('sha1').update(unreadable).digest('hex')}`,
+            '',
+          ],
+        },
+      ],
+    });
+    expect(await sendScriptCall(redis, call)).toEqual({
+      kind: 'changed',
+      changes: [{ keyIndex: STATES_INDEX, seriesId: 'b' }],
+    });
+    expect(await redis.hget(STATES, 'a')).toBe('1 500000 ci=5');
+    expect(await redis.zscore(batchMarkersKey(ROLLOUT), 'batch-2')).toBeNull();
+  });
+
+  it('loads itself again after Redis forgot its scripts', async () => {
+    await sendScriptCall(redis, scriptCall());
+    await redis.script('FLUSH');
+    expect(await sendScriptCall(redis, scriptCall({ marks: ['a'] }))).toEqual({ kind: 'applied' });
+    expect(await redis.zscore(activeSeriesKey(ROLLOUT), 'a')).toBe('1000000');
+  });
+});
