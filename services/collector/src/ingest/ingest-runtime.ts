@@ -1,3 +1,4 @@
+import { OtlpSeriesCache } from '../protocols/otlp-series-cache.ts';
 import { RemoteWriteLabels } from '../protocols/remote-write.ts';
 import { SeriesFactsMemo } from './series-facts.ts';
 import { SeriesStateCache } from './series-state.ts';
@@ -5,7 +6,7 @@ import { SeriesStateCache } from './series-state.ts';
 /**
  * What the ingest path remembers between requests, in one object the server creates and passes to
  * the routes and the scraper (a test makes a fresh one): the series' cumulative states and marks,
- * their facts and ids, the remote-write label sets, and the requests being stored. Everything here
+ * their facts and ids, the remote-write label sets and OTLP series, and the requests being stored. Everything here
  * is bounded, and only saves work: a fresh runtime stores exactly what an old one would.
  */
 export class IngestRuntime {
@@ -15,6 +16,8 @@ export class IngestRuntime {
   readonly seriesFacts = new SeriesFactsMemo();
   /** Remote-write label sets by their bytes, so a repeated series is not decoded again. */
   readonly remoteWriteLabels = new RemoteWriteLabels();
+  /** OTLP series by their resource, scope, metric and attribute bytes, so a repeated one is not decoded again. */
+  readonly otlpSeries = new OtlpSeriesCache();
   /** Requests being read, decoded or stored now (the admission limit). */
   inFlight = 0;
 

@@ -6,7 +6,6 @@ import { DecodeError } from '../protocols/decode-error.ts';
 import { type ContentEncoding, decompress, parseContentEncoding } from '../protocols/decompress.ts';
 import { decodeOtlpJson, decodeOtlpProtobuf } from '../protocols/otlp.ts';
 import { encodeOtlpResponseJson, encodeOtlpResponseProtobuf } from '../protocols/otlp-response.ts';
-import { OtlpSeriesCache } from '../protocols/otlp-series-cache.ts';
 import { BudgetExceeded, type DecodeLease } from './decode-budget.ts';
 import { requireIngestScope } from './ingest-auth.ts';
 import { ingestMetrics } from './ingest-metrics.ts';
@@ -83,8 +82,6 @@ async function decompressWithin(
  */
 export function registerOtlpMetrics(app: App, deps: IngestDeps): void {
   const metrics = ingestMetrics(deps.metrics);
-  // The series this collector's senders repeat, known by their bytes for as long as the route lives.
-  const series = new OtlpSeriesCache();
   app.post('/v1/metrics', requireIngestScope(deps.verifyToken), async function otlpMetrics(c: Context) {
     const started = performance.now();
     const format = otlpFormat(c.req.header('content-type'));
@@ -105,7 +102,7 @@ export function registerOtlpMetrics(app: App, deps: IngestDeps): void {
       }
       const result = await ingestBatch(c, deps, 'otlp', async (body, matcher, lease) => {
         const decoded = await decompressWithin(body, encoding, deps.limits.maxDecodedBytes, lease);
-        const options = { wantsMetric: matcher.wantsMetric, series };
+        const options = { wantsMetric: matcher.wantsMetric, series: deps.runtime.otlpSeries };
         const batch =
           format === 'json' ? decodeOtlpJson(decoded, options) : decodeOtlpProtobuf(decoded, options);
         // Decoded: an exporter may compress its retry afresh, and gzip bytes need not repeat.
