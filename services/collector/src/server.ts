@@ -83,6 +83,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     jobs,
     logger,
     maxBodyBytes: env.API_MAX_BODY_BYTES,
+    bodyTimeoutMs: env.API_BODY_TIMEOUT_MS,
     specLimits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
     specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
     diffLimits: { maxChangedLines: env.DIFF_MAX_CHANGED_LINES, timeoutMs: env.DIFF_TIMEOUT_MS },
