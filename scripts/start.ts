@@ -88,12 +88,24 @@ async function privateRedis(): Promise<RunningRedisServer | undefined> {
   }
 }
 
+/**
+ * The variables the examples' `env:` references name (examples/*.yaml and PRODUCT.md), so a spec copied
+ * from them applies as it is; SPEC_ENV_ALLOWED in the environment replaces the list.
+ */
+const EXAMPLE_ENV_ALLOWED =
+  'ROLLBACK_SECRET,UNLEASH_TOKEN,PD_KEY,CHECKOUT_ROLLBACK_SECRET,VERDICT_SECRET,LD_API_TOKEN,PD_SEARCH_KEY';
+
 function startService(service: (typeof SERVICES)[number], redisUrl: string): ChildProcess {
   return spawn(process.execPath, [...SERVICE_NODE_FLAGS[service.name], ...serviceArgs(service.name)], {
     cwd: root,
-    // A local stack talks to local receivers (a webhook catcher, a Prometheus on this machine);
-    // EGRESS_ALLOW_LOOPBACK=false in the environment still wins.
-    env: { EGRESS_ALLOW_LOOPBACK: 'true', ...process.env, REDIS_URL: redisUrl },
+    // A local stack talks to local receivers (a webhook catcher, a Prometheus on this machine) and reads
+    // the examples' secrets; EGRESS_ALLOW_LOOPBACK and SPEC_ENV_ALLOWED in the environment still win.
+    env: {
+      EGRESS_ALLOW_LOOPBACK: 'true',
+      SPEC_ENV_ALLOWED: EXAMPLE_ENV_ALLOWED,
+      ...process.env,
+      REDIS_URL: redisUrl,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
   });

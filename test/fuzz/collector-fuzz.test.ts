@@ -85,7 +85,34 @@ const route: fc.Arbitrary<readonly [string, string]> = fc.oneof(
 );
 const deep = (open: string, close: string) =>
   fc.integer({ min: 1, max: 50_000 }).map((n) => `${open.repeat(n)}${close.repeat(n)}`);
+/** Field 1 holding field 1 holding…, `n` levels: the shape of a recursive protobuf message. */
+function deepProtobuf(n: number): Uint8Array {
+  const heads: number[][] = [];
+  let length = 0;
+  for (let level = 0; level < n; level++) {
+    const head = [0x0a];
+    for (let rest = length; ; rest = Math.floor(rest / 128)) {
+      head.push(rest >= 0x80 ? (rest & 0x7f) | 0x80 : rest);
+      if (rest < 0x80) break;
+    }
+    heads.push(head);
+    length += head.length;
+  }
+  return Uint8Array.from(heads.reverse().flat());
+}
+/** Instants and ranges a reader may ask for: far in the future, before 1970, or decades wide. */
+const instant = fc.oneof(
+  anyText,
+  fc.integer({ min: -8_640_000_000_000, max: 8_640_000_000_000_000 }).map(String),
+  fc.constantFrom(
+    '8640000000000000',
+    '0',
+    String(Date.now() + 100 * 365 * 86_400_000),
+    '2999-12-31T00:00:00Z',
+  ),
+);
 const body = fc.oneof(
+  fc.integer({ min: 1, max: 20_000 }).map(deepProtobuf),
   fc.constant(undefined),
   fc.uint8Array({ maxLength: 4096 }),
   fc.json({ maxDepth: 6 }),
@@ -129,8 +156,8 @@ const request = fc.record({
   query: fc.record(
     {
       check: fc.oneof(fc.constant('error-rate'), anyText),
-      from: anyText,
-      to: anyText,
+      from: instant,
+      to: instant,
       step: anyText,
       wave: anyText,
       traffic: anyText,

@@ -53,6 +53,8 @@ export const CollectorEnv = z.object({
   INGEST_WAIT_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
   /** Largest API body (a rollout spec), in bytes. */
   API_MAX_BODY_BYTES: positiveInteger(1 * MiB, 'bytes'),
+  /** How long reading one API body (a spec, an action's reason) may take before the request is answered 408. */
+  API_BODY_TIMEOUT_MS: positiveInteger(10_000, 'milliseconds'),
   /**
    * The variables `env:NAME` in a spec may read, comma-separated: names, and prefixes ending in `*`
    * (`ROLLBACK_SECRET,UNLEASH_TOKEN,RG_SECRET_*`). Empty: none. A spec reading another is refused.

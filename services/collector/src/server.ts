@@ -85,6 +85,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     jobs,
     logger,
     maxBodyBytes: env.API_MAX_BODY_BYTES,
+    bodyTimeoutMs: env.API_BODY_TIMEOUT_MS,
     specLimits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
     specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
     diffLimits: { maxChangedLines: env.DIFF_MAX_CHANGED_LINES, timeoutMs: env.DIFF_TIMEOUT_MS },
@@ -111,10 +112,18 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
   });
   const http = await startHttpServer(app, { host: env.HOST, port: env.PORT });
+  // Listening is not ready: until Redis answers, /readyz is 503 and ingest answers 503. Say which it is.
+  const redisReady = redis.status === 'ready';
   logger.info(
-    { host: http.host, port: http.port, redis: redact(env.REDIS_URL), version: VERSION },
+    { host: http.host, port: http.port, redis: redact(env.REDIS_URL), redisReady, version: VERSION },
     'collector listening',
   );
+  if (!redisReady) {
+    logger.info({}, 'waiting for Redis: /readyz answers 503 until it is reachable');
+    redis.once('ready', () =>
+      logger.info({ redis: redact(env.REDIS_URL) }, 'Redis reached: collector ready'),
+    );
+  }
   if (bind.open) logger.warn({ host: http.host }, bind.note);
   else logger.info({ tokens: tokens.size }, bind.note);
 

@@ -52,25 +52,33 @@ function describeValue(value: unknown): string {
   return String(value);
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+/** Levenshtein distance of `a` and `b`, or `limit` as soon as it is clear to be `limit` or more. */
+function editDistance(a: string, b: string, limit: number, row: number[]): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  for (let j = 0; j <= b.length; j++) row[j] = j;
   for (let i = 1; i <= a.length; i++) {
     let diagonal = row[0]!;
     row[0] = i;
+    let smallest = i;
     for (let j = 1; j <= b.length; j++) {
       const above = row[j]!;
       row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
       diagonal = above;
+      if (row[j]! < smallest) smallest = row[j]!;
     }
+    if (smallest >= limit) return limit;
   }
   return row[b.length]!;
 }
 
+/** Suggests the field a mistyped key meant: the nearest known name within two edits. */
 function closest(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  const row: number[] = [];
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    const distance = editDistance(lower, candidate.toLowerCase(), bestDistance, row);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
@@ -78,6 +86,12 @@ function closest(word: string, candidates: readonly string[]): string | undefine
   }
   return best;
 }
+
+/**
+ * Unknown keys that get a "did you mean": a typo comes a few at a time, while a text of thousands of
+ * unknown keys is not a spec with typos, and guessing for each would cost keys × field names.
+ */
+const GUESSES = 50;
 
 // zod's own wording ("Invalid input") says neither what was wrong nor what would be right; every
 // schema in this folder sets its own message, and these cover the generic cases that remain.
@@ -114,6 +128,7 @@ export function issuesToSpecIssues(
   base: readonly PathSegment[] = [],
 ): SpecIssue[] {
   const out: SpecIssue[] = [];
+  let guesses = 0;
   for (const issue of issues) {
     const path = [...base, ...(issue.path as PathSegment[])];
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
@@ -129,7 +144,7 @@ export function issuesToSpecIssues(
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         // Field names are short: a long key is no typo of one, and comparing it would cost its length squared.
-        const guess = key.length <= 64 ? closest(key, knownFields) : undefined;
+        const guess = key.length <= 64 && guesses++ < GUESSES ? closest(key, knownFields) : undefined;
         out.push({
           path: [...path, key],
           message: guess ? `unknown field "${key}"; did you mean "${guess}"?` : `unknown field "${key}"`,

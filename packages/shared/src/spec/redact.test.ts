@@ -52,3 +52,44 @@ describe('literal secrets', () => {
     expect(JSON.stringify(spec)).toContain('hdr-token-1');
   });
 });
+
+describe('URLs', () => {
+  const withUrls = (alert: string, verdict: string) =>
+    exampleText('contact-center-copilot')
+      .replace(/alert: \[[^\n]*\]/, `alert: [${alert}]`)
+      .replace(/verdict: \[[^\n]*\]/, `verdict: [${verdict}]`);
+
+  it.each([
+    [
+      'credentials and query',
+      'https://u:p@flags.internal/hook?key=1',
+      `https://${REDACTED}@flags.internal/hook?${REDACTED}`,
+    ],
+    ['a query alone', 'https://chat.internal/v1/hook?token=abc', `https://chat.internal/v1/hook?${REDACTED}`],
+    [
+      'a Slack path whatever the format',
+      'https://hooks.slack.com/services/T/B/X',
+      `https://hooks.slack.com/${REDACTED}`,
+    ],
+  ])('lose %s, in the spec and in the text', (_name, url, shownAs) => {
+    const text = withUrls('{ url: "https://alerts.internal/a" }', `{ url: "${url}" }`);
+    const spec = parsed(text);
+    expect(literalSecrets(spec).map((s) => [s.path.join('.'), s.shownAs])).toEqual([
+      ['spec.actions.verdict.0.url', shownAs],
+    ]);
+    expect(redactSpec(spec).spec.actions.verdict[0]).toMatchObject({ url: shownAs });
+    expect(redactSource(text, literalSecrets(spec))).toContain(shownAs);
+    expect(redactSource(text, literalSecrets(spec))).not.toContain(url);
+  });
+
+  it('without credentials or a query stay as written, and env: references are no secret', () => {
+    const text = withUrls(
+      '{ format: pagerduty, routingKey: "env:PD_KEY" }',
+      '{ url: "https://flags.internal/hooks/verdict", secret: "env:ROLLBACK_SECRET", headers: { X-Team: "env:TEAM" } }',
+    );
+    const spec = parsed(text);
+    expect(literalSecrets(spec)).toEqual([]);
+    expect(redactSpec(spec)).toBe(spec);
+    expect(redactSource(text, [])).toBe(text);
+  });
+});

@@ -13,8 +13,9 @@ export interface LiteralSecret {
 
 /**
  * Every secret a spec holds literally rather than as `env:NAME`: tokens, signing secrets and routing
- * keys (parsed as `{ value }`), header values, and Slack incoming-webhook URLs (the URL is the
- * credential). A literal is readable by anyone who may read the spec; these are what is redacted.
+ * keys (parsed as `{ value }`), header values, Slack incoming-webhook URLs (the URL is the
+ * credential), and what may authenticate in any other URL (user and password, the query). A literal
+ * is readable by anyone who may read the spec; these are what is redacted.
  */
 export function literalSecrets(spec: RolloutSpec): LiteralSecret[] {
   const found: LiteralSecret[] = [];
@@ -34,13 +35,13 @@ export function literalSecrets(spec: RolloutSpec): LiteralSecret[] {
       found.push({ path, value: record.value, shownAs: REDACTED });
       continue;
     }
-    if (record.format === 'slack' && typeof record.url === 'string') {
-      found.push({ path: [...path, 'url'], value: record.url, shownAs: slackShownAs(record.url) });
-    }
     const inHeaders = path.at(-1) === 'headers';
     for (const [key, inner] of Object.entries(record)) {
       if (inHeaders && typeof inner === 'string' && !inner.startsWith('env:')) {
         found.push({ path: [...path, key], value: inner, shownAs: REDACTED });
+      } else if (key === 'url' && typeof inner === 'string') {
+        const shownAs = urlShownAs(inner, record.format === 'slack');
+        if (shownAs !== inner) found.push({ path: [...path, key], value: inner, shownAs });
       } else {
         stack.push({ value: inner, path: [...path, key] });
       }
@@ -49,12 +50,19 @@ export function literalSecrets(spec: RolloutSpec): LiteralSecret[] {
   return found;
 }
 
-function slackShownAs(url: string): string {
+/** A URL without what may authenticate: credentials, the query, and all of a Slack webhook's path. */
+function urlShownAs(text: string, slack: boolean): string {
+  let url: URL;
   try {
-    return `${new URL(url).origin}/${REDACTED}`;
+    url = new URL(text);
   } catch {
-    return REDACTED;
+    return slack ? REDACTED : text;
   }
+  const secretPath = (slack || url.hostname === 'hooks.slack.com') && url.pathname !== '/';
+  if (url.username === '' && url.password === '' && url.search === '' && !secretPath) return text;
+  const credentials = url.username !== '' || url.password !== '' ? `${REDACTED}@` : '';
+  const query = url.search === '' ? '' : `?${REDACTED}`;
+  return `${url.protocol}//${credentials}${url.host}${secretPath ? `/${REDACTED}` : url.pathname}${query}`;
 }
 
 /** The spec with each literal secret replaced by what it is shown as. */

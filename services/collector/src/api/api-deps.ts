@@ -20,6 +20,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Largest spec body in bytes (API_MAX_BODY_BYTES). */
   maxBodyBytes: number;
+  /** How long reading an API body may take before the request is answered 408 (API_BODY_TIMEOUT_MS). */
+  bodyTimeoutMs: number;
   /** Keys and nesting a spec may have (SPEC_MAX_KEYS, SPEC_MAX_DEPTH). */
   specLimits: SpecShapeLimits;
   /** The variables `env:NAME` in a spec may read (SPEC_ENV_ALLOWED); a spec reading another is refused. */

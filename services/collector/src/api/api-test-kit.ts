@@ -49,6 +49,8 @@ export async function startApiApp(
     now?: () => number;
     /** SPEC_ENV_ALLOWED (default: none). */
     specEnvAllowed?: string;
+    /** API_BODY_TIMEOUT_MS (default 10 s). */
+    bodyTimeoutMs?: number;
   } = {},
 ): Promise<ApiTestApp> {
   const logger = createLogger({ service: 'api-test', level: 'silent' });
@@ -75,6 +77,7 @@ export async function startApiApp(
     jobs,
     logger,
     maxBodyBytes: 64 * 1024,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
     specLimits: DEFAULT_SPEC_SHAPE_LIMITS,
     specEnvAllowed: parseEnvAllowlist(options.specEnvAllowed ?? ''),
     diffLimits: { maxChangedLines: 2000, timeoutMs: 1000 },

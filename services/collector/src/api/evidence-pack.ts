@@ -7,7 +7,7 @@ import { AuditEntryView } from './api-schemas.ts';
 import { auditEntryView } from './audit-query.ts';
 import { DecisionRecord } from './decisions.ts';
 import { DeliveryView } from './deliveries.ts';
-import { redactSecrets } from './redact-spec.ts';
+import { shownSpec } from './shown-spec.ts';
 
 export const EvidencePack = z
   .object({
@@ -64,15 +64,19 @@ async function approvalsOf(deps: Pick<ApiDeps, 'store'>, decision: Decision): Pr
   return found.reverse();
 }
 
-/** The spec as its author wrote it (shorter than the parsed one, which spells out every default). */
+/**
+ * The spec as its author wrote it (shorter than the parsed one, which spells out every default), with
+ * its literal secrets redacted as everywhere the API shows a spec.
+ */
 function asWritten(spec: StoredSpec): unknown {
+  const shown = shownSpec(spec);
   try {
-    const written: unknown = parse(spec.source);
+    const written: unknown = parse(shown.source);
     if (written !== null && typeof written === 'object') return written;
   } catch {
     // Stored specs were parsed when stored; if the text cannot be read now, the parsed form still says it all.
   }
-  return spec.spec;
+  return shown.spec;
 }
 
 /**
@@ -107,7 +111,7 @@ export async function buildEvidencePack(
       createdAt: spec.createdAt,
       actor: spec.actor,
       approval: spec.spec.spec.approval,
-      content: redactSecrets(asWritten(spec)),
+      content: asWritten(spec),
     },
     approvals: approvals.map(auditEntryView),
     followingDecisions: following,

@@ -1,11 +1,10 @@
-import { bodyLimit } from 'hono/body-limit';
 import type { App } from '../app.ts';
 import { registerDashboard } from '../dashboard/register-dashboard.ts';
-import { AppError } from '../errors.ts';
 import { registerRolloutMetrics } from '../rollout-metrics/register-rollout-metrics.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { registerAuditFeed } from './audit-feed.ts';
 import { registerBacktests } from './backtests.ts';
+import { boundedBody } from './bounded-body.ts';
 import { registerDecisions } from './decisions.ts';
 import { registerDeliveries } from './deliveries.ts';
 import { registerDiffVersions } from './diff-versions.ts';
@@ -27,22 +26,19 @@ import { registerVersions } from './versions.ts';
 
 /** The HTTP API of PRODUCT.md §2 (everything but ingest) and the dashboard on it, one register call per route file. */
 export function registerApi(app: App, deps: ApiDeps): void {
-  // Not '/api/v1/*': Prometheus remote write (/api/v1/write) has its own, larger limit.
-  const limit = bodyLimit({
-    maxSize: deps.maxBodyBytes,
-    onError: () => {
-      throw new AppError({
-        code: 'PAYLOAD_TOO_LARGE',
-        message: `The body is over ${deps.maxBodyBytes} bytes (API_MAX_BODY_BYTES); a rollout spec is far smaller`,
-      });
-    },
-  });
-  app.use('/api/v1/rollouts/*', limit);
-  app.use('/api/v1/validate', limit);
-  app.use('/api/v1/plan', limit);
-  app.use('/api/v1/backtests', limit);
-  app.use('/api/v1/deliveries/*', limit);
-  app.use('/api/v1/flagger/*', limit);
+  // Bodies bounded in size and in time. Not '/api/v1/*': Prometheus remote write (/api/v1/write) has
+  // its own, larger limits.
+  const bounded = boundedBody({ maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs });
+  for (const path of [
+    '/api/v1/rollouts/*',
+    '/api/v1/validate',
+    '/api/v1/plan',
+    '/api/v1/backtests',
+    '/api/v1/deliveries/*',
+    '/api/v1/flagger/*',
+  ]) {
+    app.use(path, bounded);
+  }
   registerValidate(app, deps);
   registerPlan(app, deps);
   registerBacktests(app, deps);

@@ -19,6 +19,8 @@ export interface CatalogWorkerOptions {
   concurrency: number;
   metrics: EvaluatorMetrics;
   log: Pick<WorkerLog, 'error'>;
+  /** Counts the jobs running now (the worker watchdog reads it). */
+  running?: { count: number };
 }
 
 /**
@@ -44,10 +46,12 @@ export function startCatalogWorker<N extends JobName>(
           timeoutMs,
         );
       });
+      if (options.running) options.running.count++;
       try {
         await Promise.race([handler(payload, job, token), timeout]);
       } finally {
         clearTimeout(timer);
+        if (options.running) options.running.count--;
       }
     },
     {
