@@ -12,32 +12,6 @@ const root = join(dirname(new URL(import.meta.url).pathname), '..');
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git', 'dist', 'coverage', '.data', 'results']);
 const NEEDS_NO_ROW = [/\.test\.ts$/, /\.bench\.ts$/, /^package\.json$/, /^README\.md$/, /^\./];
 
-/**
- * Files these READMEs do not name yet. Each list is exact: a file named since, or a new file left
- * out, fails the test, so the list only shrinks.
- */
-const NOT_YET_LISTED: Record<string, readonly string[]> = {
-  'packages/shared/src/decision/README.md': [
-    'check.ts',
-    'draft.ts',
-    'index.ts',
-    'machine-fixture.ts',
-    'measurement-fixture.ts',
-    'spec-fixture.ts',
-  ],
-  'packages/shared/src/spec/README.md': ['index.ts', 'test-fixtures.ts'],
-  'packages/shared/src/store/README.md': ['buckets-read.ts', 'index.ts', 'lua-script.ts', 'test-rollouts.ts'],
-  'services/collector/src/scrape/README.md': ['index.ts'],
-  'services/evaluator/src/delivery/README.md': [
-    'delivery-error.ts',
-    'index.ts',
-    'redact.ts',
-    'retry-after.ts',
-    'summary.ts',
-    'test-events.ts',
-  ],
-};
-
 /** Every README.md under `folder` whose text holds a file table. */
 function readmesWithFileTables(folder: string): string[] {
   const found: string[] = [];
@@ -77,10 +51,6 @@ describe('folder READMEs with a file table', () => {
   });
 
   it.each(readmes)('%s names every file of its folder', (readme) => {
-    expect(unlistedFiles(join(root, readme))).toEqual(NOT_YET_LISTED[readme] ?? []);
-  });
-
-  it('lists no README as incomplete that is not one', () => {
-    for (const readme of Object.keys(NOT_YET_LISTED)) expect(readmes).toContain(readme);
+    expect(unlistedFiles(join(root, readme))).toEqual([]);
   });
 });

@@ -15,6 +15,10 @@ export interface CheckView {
   consecutive?: { count: number; required: number };
   judgedBy?: 'interval' | 'value';
   explanation: string | null;
+  /** Who is paged for this check: its own owner, else the rollout's. */
+  owner: string | null;
+  /** The check's runbook URL, else the rollout's. */
+  runbook: string | null;
 }
 
 export interface RolloutSummary {
@@ -33,6 +37,10 @@ export interface RolloutView extends RolloutSummary {
   checkpointAt: number | null;
   paused: { from: string; at: number; cause: string } | null;
   checks: CheckView[];
+  /** Who is paged for this rollout (the spec's `owner`). */
+  owner: string | null;
+  /** The rollout's runbook URL (the spec's `runbook`). */
+  runbook: string | null;
 }
 
 export interface CheckEvidence {
@@ -60,6 +68,11 @@ export interface CheckEvidence {
   explanation: string;
   /** A shadow check: judged and shown, never acting, not counted in go/no-go. */
   shadow?: true;
+  /** The check's owner and runbook (its own, else the rollout's) when the decision was taken. */
+  owner?: string;
+  runbook?: string;
+  /** The spec's `summary` template, rendered with this evidence when the decision was taken. */
+  summary?: string;
 }
 
 export interface Decision {
@@ -76,6 +89,9 @@ export interface Decision {
   checks: CheckEvidence[];
   /** Taken in shadow mode: recorded as for real, but nothing acted. */
   shadow: boolean;
+  /** The rollout's owner and runbook when it was taken, if the spec declared them. */
+  owner?: string;
+  runbook?: string;
 }
 
 export interface Delivery {

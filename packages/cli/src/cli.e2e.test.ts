@@ -139,6 +139,8 @@ kind: Rollout
 metadata: { name: cli-e2e }
 spec:
   flag: cli-flag
+  owner: shop-oncall
+  runbook: https://runbooks.internal/shop
   waves:
     - { percent: 25, bake: 3s, minSamples: 50 }
     - { percent: 100, bake: 1h, minSamples: 50 }
@@ -146,6 +148,7 @@ spec:
     - name: error-rate
       metric: { ratio: { numerator: errors_total, denominator: requests_total } }
       allowed: { max: 0.05 }
+      runbook: https://runbooks.internal/shop#errors
   successCriteria:
     - name: error-rate-low
       metric: { ratio: { numerator: errors_total, denominator: requests_total } }
@@ -183,6 +186,14 @@ spec:
       stdout: expect.stringContaining('rollout cli-e2e created: version 1, pending'),
     });
     expect((await run(['approve', 'cli-e2e'])).code).toBe(1);
+    // Who is paged: the rollout's owner and runbook, and the guardrail's own runbook.
+    const shown = (await run(['get', 'cli-e2e'])).stdout;
+    expect(shown).toContain('owner shop-oncall, runbook https://runbooks.internal/shop\n');
+    expect(shown).toContain('  error-rate: owner shop-oncall, runbook https://runbooks.internal/shop#errors');
+    expect(JSON.parse((await run(['get', 'cli-e2e', '-o', 'json'])).stdout)).toMatchObject({
+      owner: 'shop-oncall',
+      runbook: 'https://runbooks.internal/shop',
+    });
 
     const started = await run(['start', 'cli-e2e', '--reason', 'wave 1 of the CLI test']);
     expect(started).toMatchObject({
@@ -237,6 +248,8 @@ spec:
     expect(report.stdout).toContain('rollback rollback  cli-e2e  wave 2 (100%)');
     expect(report.stdout).toMatch(/error-rate\s+breached/);
     expect(report.stdout).toContain('max 0.05 (allowed)');
+    expect(report.stdout).toContain('owner     shop-oncall\nrunbook   https://runbooks.internal/shop\n');
+    expect(report.stdout).toContain('    owner shop-oncall, runbook https://runbooks.internal/shop#errors');
     const html = await run(['decisions', 'cli-e2e', rollback.id, '--html']);
     expect(html.stdout).toContain('<p class="verdict">rollback</p>');
 

@@ -20,6 +20,28 @@ export function formatAllowed(allowed: { min?: number | string; max?: number | s
     .join(', ');
 }
 
+type Oncall = { owner?: string | null; runbook?: string | null };
+
+/** `owner a, runbook b`: the parts the spec declared; null when it declared neither. */
+export function formatOncall(oncall: Oncall): string | null {
+  const parts = [
+    oncall.owner == null ? '' : `owner ${oncall.owner}`,
+    oncall.runbook == null ? '' : `runbook ${oncall.runbook}`,
+  ].filter((s) => s !== '');
+  return parts.length === 0 ? null : parts.join(', ');
+}
+
+/**
+ * A check's owner and runbook where they differ from the rollout's; null where it inherits them (they are
+ * shown once, for the rollout) or has none.
+ */
+export function checkOncall(rollout: Oncall, check: Oncall): string | null {
+  const inherited =
+    (check.owner ?? null) === (rollout.owner ?? null) &&
+    (check.runbook ?? null) === (rollout.runbook ?? null);
+  return inherited ? null : formatOncall(check);
+}
+
 export function formatTime(ms: number): string {
   return new Date(ms)
     .toISOString()

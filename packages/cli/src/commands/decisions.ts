@@ -2,7 +2,14 @@ import type { Command } from 'commander';
 import type { Decision } from '../api-types.ts';
 import type { Colors } from '../colors.ts';
 import type { CliContext } from '../context.ts';
-import { formatAllowed, formatInterval, formatNumber, formatTime, paintState } from '../format.ts';
+import {
+  checkOncall,
+  formatAllowed,
+  formatInterval,
+  formatNumber,
+  formatTime,
+  paintState,
+} from '../format.ts';
 import { render } from '../output.ts';
 import { renderTable } from '../table.ts';
 
@@ -10,7 +17,10 @@ function actorOf(decision: Decision): string {
   return decision.actor.type === 'operator' ? decision.actor.name : 'system';
 }
 
-/** One decision as text: what, when, who, why, and every check's numbers against its limit. */
+/**
+ * One decision as text: what, when, who, why, who is paged (owner and runbook as they were when it was taken),
+ * and every check's numbers against its limit, with its rendered summary and its own owner and runbook.
+ */
 export function renderDecision(decision: Decision, colors: Colors, evidenceUrl: string): string {
   const wave =
     decision.wave === null ? 'before wave 1' : `wave ${decision.wave.index} (${decision.wave.percent}%)`;
@@ -21,6 +31,8 @@ export function renderDecision(decision: Decision, colors: Colors, evidenceUrl: 
       : []),
     `decided   ${formatTime(decision.at)} by ${actorOf(decision)}; spec v${decision.specVersion}; ${decision.phase.from} → ${decision.phase.to}`,
     `why       ${decision.reason}`,
+    ...(decision.owner === undefined ? [] : [`owner     ${decision.owner}`]),
+    ...(decision.runbook === undefined ? [] : [`runbook   ${decision.runbook}`]),
     `evidence  ${evidenceUrl} (HTML report in a browser)`,
   ];
   if (decision.checks.length > 0) {
@@ -52,9 +64,31 @@ export function renderDecision(decision: Decision, colors: Colors, evidenceUrl: 
         }),
       ),
     );
-    for (const c of decision.checks) lines.push(`  ${c.check}: ${c.rule}. ${c.explanation}`);
+    for (const c of decision.checks) {
+      lines.push(`  ${c.check}: ${c.rule}. ${c.explanation}`);
+      if (c.summary !== undefined) lines.push(`    summary ${c.summary}`);
+      const own = checkOncall(decision, c);
+      if (own !== null) lines.push(`    ${own}`);
+    }
   }
   return lines.join('\n');
+}
+
+/** A rollout's decisions, one a row; an OWNER column when any decision recorded one. */
+export function renderDecisionList(decisions: readonly Decision[], colors: Colors): string {
+  const withOwner = decisions.some((d) => d.owner !== undefined);
+  return renderTable(
+    ['ID', 'KIND', 'OUTCOME', 'WAVE', 'AT', 'ACTOR', ...(withOwner ? ['OWNER'] : [])],
+    decisions.map((d) => [
+      d.id,
+      d.shadow ? `${d.kind} (shadow)` : d.kind,
+      paintState(d.outcome, colors),
+      d.wave === null ? '-' : `${d.wave.index} (${d.wave.percent}%)`,
+      formatTime(d.at),
+      actorOf(d),
+      ...(withOwner ? [d.owner ?? '—'] : []),
+    ]),
+  );
 }
 
 /** `decisions NAME [ID]`: a rollout's decisions, or one with its evidence (`--html` for the printable report). */
@@ -82,19 +116,7 @@ export function registerDecisions(program: Command, ctx: CliContext, server: () 
       const { decisions } = await ctx.client().json<{ decisions: Decision[] }>('GET', base);
       ctx.out(
         render(decisions, ctx.output(), () =>
-          decisions.length === 0
-            ? `no decisions for ${name} yet`
-            : renderTable(
-                ['ID', 'KIND', 'OUTCOME', 'WAVE', 'AT', 'ACTOR'],
-                decisions.map((d) => [
-                  d.id,
-                  d.shadow ? `${d.kind} (shadow)` : d.kind,
-                  paintState(d.outcome, ctx.colors),
-                  d.wave === null ? '-' : `${d.wave.index} (${d.wave.percent}%)`,
-                  formatTime(d.at),
-                  actorOf(d),
-                ]),
-              ),
+          decisions.length === 0 ? `no decisions for ${name} yet` : renderDecisionList(decisions, ctx.colors),
         ),
       );
     });
