@@ -16,6 +16,7 @@ describe('the dashboard bundle', () => {
       .map((input) => input.replace(/^node_modules\/.*\/node_modules\//, 'node_modules/'));
     expect(outside.sort()).toEqual([
       'node_modules/uplot/dist/uPlot.esm.js',
+      'packages/shared/src/decision/distribution-chart.ts',
       'packages/shared/src/decision/events.ts',
       'packages/shared/src/decision/limit-text.ts',
       'packages/shared/src/decision/operator-actions.ts',

@@ -47,10 +47,18 @@ function nestedExport(depth: number): Uint8Array {
     }
   }
   const value = [...heads.reverse().flat(), ...innermost];
-  let message = [...head(1, 1), 0x6b, ...head(2, value.length), ...value]; // KeyValue { key: "k", value }
-  // Resource.attributes, ResourceMetrics.resource, ExportMetricsServiceRequest.resource_metrics
-  for (let level = 0; level < 3; level++) message = [...head(1, message.length), ...message];
-  return Uint8Array.from(message);
+  let resource = [...head(1, 1), 0x6b, ...head(2, value.length), ...value]; // KeyValue { key: "k", value }
+  // Resource.attributes, ResourceMetrics.resource
+  for (let level = 0; level < 2; level++) resource = [...head(1, resource.length), ...resource];
+  // A point of a metric the rollout reads, so the decoder has to read the series' resource: a decoder
+  // that skips what no rollout reads would never meet the nesting otherwise.
+  const point = [0x19, ...new Array(8).fill(0), 0x21, ...new Array(8).fill(0)]; // time_unix_nano, as_double
+  const gauge = [...head(1, point.length), ...point]; // Gauge.data_points
+  const name = [...'queue_depth'].map((char) => char.charCodeAt(0));
+  const metric = [...head(1, name.length), ...name, ...head(5, gauge.length), ...gauge]; // Metric { name, gauge }
+  const scope = [...head(2, metric.length), ...metric]; // ScopeMetrics.metrics
+  const resourceMetrics = [...resource, ...head(2, scope.length), ...scope]; // ResourceMetrics.scope_metrics
+  return Uint8Array.from([...head(1, resourceMetrics.length), ...resourceMetrics]); // resource_metrics
 }
 
 describe('protobuf nesting', () => {
