@@ -1,17 +1,12 @@
 import { type Measurement, measurementFromStats, type Reference } from '@rollout-guard/shared/decision';
 import type { Check } from '@rollout-guard/shared/spec';
-import { aggregate, type CohortStats, distributionInterval, sampleCount } from '@rollout-guard/shared/stats';
+import { type CohortStats, distributionInterval } from '@rollout-guard/shared/stats';
+import { cohortValue } from './cohort-value.ts';
 import type { CheckWindow } from './measure-check.ts';
-
-const MEDIAN = { quantile: 0.5 } as const;
 
 // A cohort's "value" for a distribution check is its median: the one number the dashboard's value column and
 // the cohort rows show. What is judged is the distance between the two distributions, not this value.
-function cohortValue(stats: CohortStats | null, seconds: number) {
-  if (stats === null) return { samples: 0, value: null };
-  const value = aggregate(stats, MEDIAN, { windowSeconds: seconds });
-  return { samples: sampleCount(stats), value: value.ok ? value.value : null };
-}
+const MEDIAN = { quantile: 0.5 } as const;
 
 /**
  * An `aggregate: distribution` check's measurement: both distributions read at the same boundaries, the
@@ -28,10 +23,10 @@ export function distributionMeasurementOf(
   const base = {
     window: window.measurement,
     confidence: check.confidence,
-    treatment: cohortValue(treatment, window.seconds),
+    treatment: cohortValue(treatment, MEDIAN, window.seconds),
   };
   if (reference === null) return measurementFromStats(base);
-  const referenceReading = { kind: reference.kind, ...cohortValue(reference.stats, window.seconds) };
+  const referenceReading = { kind: reference.kind, ...cohortValue(reference.stats, MEDIAN, window.seconds) };
   if (reference.stats === null) return measurementFromStats({ ...base, reference: referenceReading });
   const { interval, comparison } = distributionInterval(treatment, reference.stats, {
     confidence: window.confidence,

@@ -12,13 +12,13 @@ import type { Check } from '@rollout-guard/shared/spec';
 import {
   type Aggregation,
   absoluteInterval,
-  aggregate,
   type CohortStats,
   compareInterval,
   ratioOf,
   sampleCount,
 } from '@rollout-guard/shared/stats';
 import type { BucketWindow, Cohort, StatsWanted } from '@rollout-guard/shared/store';
+import { cohortValue } from './cohort-value.ts';
 import { distributionMeasurementOf } from './distribution-measurement.ts';
 
 /** Reads one metric's merged statistic for a cohort and window (the buckets module, or a test's table). */
@@ -131,12 +131,6 @@ export function referenceBuckets(
     case 'previous-wave-control':
       return { cohort: 'control', window: { kind: 'range', fromMs: choice.from, toMs: choice.to } };
   }
-}
-
-function cohortValue(stats: CohortStats | null, how: Aggregation, seconds: number) {
-  if (stats === null) return { samples: 0, value: null };
-  const value = aggregate(stats, how, { windowSeconds: seconds });
-  return { samples: sampleCount(stats), value: value.ok ? value.value : null };
 }
 
 /**
