@@ -45,6 +45,10 @@ export const EvaluatorEnv = z.object({
   DELIVERY_TIMEOUT_MS: positiveInteger(10_000, 'milliseconds'),
   /** Largest PromQL answer read, in bytes: a query returning far more than one series per cohort fails instead of filling the heap. */
   PROMQL_MAX_RESPONSE_BYTES: positiveInteger(4 * 1024 * 1024, 'bytes'),
+  /** Largest answer a backtest reads from one Prometheus range query, in bytes (10,000 points of a few dozen series fit). */
+  BACKTEST_MAX_RESPONSE_BYTES: positiveInteger(32 * 1024 * 1024, 'bytes'),
+  /** Points one backtest holds from Prometheus over all its queries (about 16 bytes each): a day at 10 s of a 20-bucket histogram in two cohorts. */
+  BACKTEST_MAX_POINTS: positiveInteger(2_000_000, 'points'),
   ...egressEnv,
   ...retentionEnv,
   /** How often every active rollout is evaluated even without new data (time-based transitions, no-data states). */

@@ -14,6 +14,7 @@ import {
   type RetentionPolicy,
 } from '@rollout-guard/shared/store';
 import type { Registry } from 'prom-client';
+import { DEFAULT_RANGE_LIMITS, type RangeLimits } from './backtest/prometheus-range.ts';
 import type { RetryPolicy } from './delivery/backoff.ts';
 import { secretResolver } from './delivery/secret.ts';
 import { createEvaluatorMetrics } from './metrics/evaluator-metrics.ts';
@@ -41,6 +42,8 @@ export interface EvaluatorCoreOptions {
   retentionEveryMs?: number;
   /** Largest PromQL answer read (default 4 MiB). */
   promqlMaxResponseBytes?: number;
+  /** What one backtest may read from Prometheus (default: 32 MiB an answer, 2,000,000 points in all). */
+  backtestLimits?: RangeLimits;
   /** Where `env:NAME` secrets are read (default: the process environment). */
   env?: Readonly<Record<string, string | undefined>>;
   /** The variables specs may read (SPEC_ENV_ALLOWED); default: as `env` sets it. */
@@ -103,6 +106,7 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
       nextAt: 0,
     },
     promqlMaxResponseBytes: options.promqlMaxResponseBytes ?? 4 * 1024 * 1024,
+    backtestLimits: options.backtestLimits ?? DEFAULT_RANGE_LIMITS,
     delivery: {
       timeoutMs: options.deliveryTimeoutMs ?? 10_000,
       resolveSecret: secretResolver(

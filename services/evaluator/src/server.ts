@@ -47,6 +47,7 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
     egressPolicy: egressPolicyFromEnv(env),
     retention: retentionPolicyFromEnv(env),
     promqlMaxResponseBytes: env.PROMQL_MAX_RESPONSE_BYTES,
+    backtestLimits: { maxResponseBytes: env.BACKTEST_MAX_RESPONSE_BYTES, maxPoints: env.BACKTEST_MAX_POINTS },
     tickEveryMs: env.TICK_MS,
     specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
     deliveryLogRetentionMs: deliveryLogRetentionMs(env),

@@ -110,4 +110,19 @@ describe('the backtest job under the catalog’s retry policy', () => {
     await expect.poll(() => job?.getState()).toBe('failed');
     expect((await evaluator.ctx.queues.backtest.getJob(record.id))?.attemptsMade).toBe(1);
   }, 60_000);
+
+  it('holds a backtest to the evaluator’s limits (BACKTEST_MAX_POINTS), failing it with how to narrow it', async () => {
+    prometheus = await startPrometheus({ openmetrics: openmetrics() });
+    const evaluator = await bed.startEvaluator({
+      backtestLimits: { maxResponseBytes: 32 * 1024 * 1024, maxPoints: 50 },
+    });
+    const record = queued(specText(ERRORS), prometheus.url);
+    await putBacktest(bed.redis, record);
+    await evaluator.ctx.queues.backtest.add('backtest', { id: record.id }, { jobId: record.id });
+
+    await expect.poll(() => statusOf(record.id), { timeout: 20_000, interval: 100 }).toBe('failed');
+    const failed = await getBacktest(bed.redis, record.id);
+    expect(failed).toMatchObject({ attempts: 1, report: null });
+    expect(failed!.error).toMatch(/would hold more than 50 points from Prometheus .*shorten the range/);
+  }, 60_000);
 });

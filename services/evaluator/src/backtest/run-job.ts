@@ -119,6 +119,7 @@ async function execute(ctx: WorkerContext, record: BacktestRecord) {
       stepMs: request.interval,
       // Every outbound request follows the egress policy, as PromQL checks do.
       egress: ctx.egress,
+      limits: ctx.backtestLimits,
       ...(request.split === undefined ? {} : { split: request.split }),
     });
     const problems = await prometheusProblems(spec, prometheus);

@@ -6,6 +6,7 @@ import type {
   RetentionPolicy,
   RolloutStore,
 } from '@rollout-guard/shared/store';
+import type { RangeLimits } from '../backtest/prometheus-range.ts';
 import type { RetryPolicy } from '../delivery/backoff.ts';
 import type { ResolveSecret } from '../delivery/secret.ts';
 import type { EvaluatorMetrics } from '../metrics/evaluator-metrics.ts';
@@ -26,6 +27,8 @@ export interface WorkerContext {
   readonly retention: { readonly policy: RetentionPolicy; readonly everyMs: number; nextAt: number };
   /** Largest PromQL answer read, in bytes. */
   readonly promqlMaxResponseBytes: number;
+  /** What one backtest may read from Prometheus: bytes per answer, points in all. */
+  readonly backtestLimits: RangeLimits;
   readonly delivery: {
     readonly timeoutMs: number;
     readonly resolveSecret: ResolveSecret;
