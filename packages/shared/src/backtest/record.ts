@@ -1,5 +1,6 @@
 import type { RedisClient } from '../redis/create-redis.ts';
 import { globalKeys } from '../redis/keys.ts';
+import { luaScript, runScript } from '../store/lua-script.ts';
 import type { BacktestRequest } from './request.ts';
 
 /** How long a finished backtest's report is kept. */
@@ -35,4 +36,30 @@ export async function getBacktest(redis: RedisClient, id: string): Promise<Backt
   if (text === null) return null;
   const record = JSON.parse(text) as Partial<BacktestRecord> & Omit<BacktestRecord, 'attempts'>;
   return { ...record, attempts: record.attempts ?? 0 };
+}
+
+const replaceAttempt = luaScript('replace-attempt', new URL('./replace-attempt.lua', import.meta.url));
+
+/**
+ * Writes `record` only if the stored record still holds `attempts` (and, with `unfinished`, is neither done
+ * nor failed), in one step in Redis: an attempt claims a backtest, and later settles it, only while no other
+ * attempt has taken it over since it read it. Returns whether it was written.
+ */
+export async function replaceBacktestIf(
+  redis: RedisClient,
+  record: BacktestRecord,
+  expected: { readonly attempts: number; readonly unfinished?: boolean },
+): Promise<boolean> {
+  const written = await runScript(
+    redis,
+    replaceAttempt,
+    [globalKeys.backtest(record.id)],
+    [
+      expected.attempts,
+      JSON.stringify(record),
+      BACKTEST_TTL_SECONDS,
+      expected.unfinished === true ? 'unfinished' : '',
+    ],
+  );
+  return written === 1;
 }

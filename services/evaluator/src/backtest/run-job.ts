@@ -1,4 +1,4 @@
-import { type BacktestRecord, getBacktest, putBacktest } from '@rollout-guard/shared/backtest';
+import { type BacktestRecord, getBacktest, replaceBacktestIf } from '@rollout-guard/shared/backtest';
 import { type JobPayload, jobCatalog } from '@rollout-guard/shared/jobs';
 import { formatProblems, parseSpec } from '@rollout-guard/shared/spec';
 import { type Job, UnrecoverableError } from 'bullmq';
@@ -42,14 +42,14 @@ export async function runBacktestJob(
   const attempt = record.attempts + 1;
   const allowed = job?.opts.attempts ?? 1;
   const running: BacktestRecord = { ...record, status: 'running', startedAt: ctx.now(), attempts: attempt };
-  await putBacktest(ctx.redis, running);
+  // Claimed in one step: if another attempt took the record (or finished it) since it was read, that one runs it.
+  if (!(await replaceBacktestIf(ctx.redis, running, { attempts: record.attempts, unfinished: true }))) return;
   let settled = false;
   // Only this attempt's own writes, and only while no later attempt has taken over the record.
   const settle = async (next: BacktestRecord) => {
     if (settled) return;
     settled = true;
-    const stored = await getBacktest(ctx.redis, record.id);
-    if (stored?.attempts === attempt) await putBacktest(ctx.redis, next);
+    await replaceBacktestIf(ctx.redis, next, { attempts: attempt });
   };
   const deadlineMs = jobCatalog.backtest.timeoutMs - DEADLINE_MARGIN_MS;
   let timer: NodeJS.Timeout | undefined;
