@@ -48,4 +48,18 @@ describe('specWarnings', () => {
     const [g] = specWith({ aggregate: 'p99' }).spec.guardrails;
     expect(judgedByValueBecause(g!)).toBeUndefined();
   });
+
+  it('warns that a rate, count or sum against the control or the baseline moves with the traffic shares', () => {
+    const spec = specWith(
+      { aggregate: 'rate', compare: 'control', allowed: { min: '-20%' } },
+      { aggregate: 'count', compare: 'baseline', allowed: { min: '-20%' } },
+      { aggregate: 'rate', allowed: { max: 100 } },
+      { aggregate: 'mean', compare: 'control', allowed: { max: '+5%' } },
+    );
+    const warnings = specWarnings(spec);
+    expect(warnings.map((w) => w.path)).toEqual(['spec.guardrails[0].compare', 'spec.guardrails[1].compare']);
+    expect(warnings[0]?.message).toContain('g0 compares a rate with the control');
+    expect(warnings[1]?.message).toContain('g1 compares a count with the baseline');
+    expect(warnings[0]?.message).toContain('compare a ratio (errors / requests) or a mean');
+  });
 });

@@ -24,7 +24,32 @@ export function judgedByValueBecause(
  * back healthy releases (STATISTICS.md §5 measures how often).
  */
 export function specWarnings(spec: RolloutSpec): Problem[] {
-  return [...judgedByValueWarnings(spec), ...plainHttpRunbookWarnings(spec)];
+  return [...judgedByValueWarnings(spec), ...trafficAmountWarnings(spec), ...plainHttpRunbookWarnings(spec)];
+}
+
+/**
+ * A `rate`, `count` or `sum` compared with the control or the baseline: these are amounts of traffic, and the
+ * cohorts carry different shares of it (at a 25% wave the treatment gets a third of the control's requests;
+ * the baseline is the whole population), so a healthy release differs from its reference by the shares
+ * alone, and a lower limit on the difference would roll it back. A ratio or a mean compares like with like.
+ */
+function trafficAmountWarnings(spec: RolloutSpec): Problem[] {
+  const groups = [
+    ['guardrails', spec.spec.guardrails],
+    ['successCriteria', spec.spec.successCriteria],
+  ] as const;
+  return groups.flatMap(([group, checks]) =>
+    checks.flatMap((check, index): Problem[] => {
+      const amount = check.aggregate === 'rate' || check.aggregate === 'count' || check.aggregate === 'sum';
+      if (!amount || check.metric.kind !== 'name' || check.compare === 'absolute') return [];
+      return [
+        {
+          path: formatPath(['spec', group, index, 'compare']),
+          message: `${check.name} compares a ${check.aggregate} with the ${check.compare}, but the cohorts carry different shares of the traffic (the treatment the wave's percent, the control the rest, the baseline all of it), so the difference moves with the wave even when nothing is wrong; compare a ratio (errors / requests) or a mean, or judge the ${check.aggregate} with compare: absolute`,
+        },
+      ];
+    }),
+  );
 }
 
 /**

@@ -31,7 +31,11 @@ export function compareInterval(
     return proportionDifferenceInterval(treatment, reference, opts);
   }
   if (isEventAggregate(how) && opts.windowSeconds !== undefined) {
-    return eventDifferenceInterval(treatment, reference, how, { ...opts, windowSeconds: opts.windowSeconds });
+    return eventDifferenceInterval(treatment, reference, how, {
+      ...opts,
+      windowSeconds: opts.windowSeconds,
+      referenceSeconds: opts.referenceSeconds ?? opts.windowSeconds,
+    });
   }
   return unsupported(how, opts.confidence);
 }
@@ -55,6 +59,8 @@ export function absoluteInterval(
 /** The window's length in seconds: `rate` and `count` intervals need it. */
 export interface WindowLength {
   windowSeconds?: number;
+  /** The reference's, when it covers another length (the baseline window, the previous wave); default `windowSeconds`. */
+  referenceSeconds?: number;
 }
 
 function isEventAggregate(how: Aggregation): how is 'rate' | 'count' | 'sum' {

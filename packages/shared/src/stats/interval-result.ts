@@ -14,6 +14,8 @@ export type IntervalMethod =
   | 'normal-mixture Poisson count'
   | 'normal-mixture Poisson rate difference'
   | 'normal-mixture relative Poisson rate difference'
+  | 'normal-mixture Poisson rate vs fixed baseline'
+  | 'normal-mixture relative Poisson rate vs fixed baseline'
   | 'mixture rank bound quantile'
   | 'mixture rank bound quantile difference'
   | 'mixture rank bound relative quantile difference'

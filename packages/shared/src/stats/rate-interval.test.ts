@@ -70,7 +70,7 @@ describe('eventInterval', () => {
     );
   });
 
-  it('treatment − control of two rates over the same window; none against a baseline', () => {
+  it('treatment − control of two rates over the same window', () => {
     const diff = compareInterval(counterOf(2_000), counterOf(1_000), 'rate', {
       ...opts,
       reference: 'control',
@@ -82,11 +82,36 @@ describe('eventInterval', () => {
     if (relative.status !== 'ok') throw new Error('expected an interval');
     expect(relative.estimate).toBeCloseTo(1, 12);
     expect(relative.method).toBe('normal-mixture relative Poisson rate difference');
-    const baseline = compareInterval(counterOf(2_000), counterOf(1_000), 'rate', {
-      ...opts,
-      reference: 'baseline',
+  });
+
+  it('against a baseline window of another length: each rate per second of its own window, the baseline fixed', () => {
+    // 2,000 events in the treatment's 100 s (20/s) against 36,000 in a 1 h baseline (10/s).
+    const baselineOpts = { ...opts, reference: 'baseline' as const, referenceSeconds: 3600 };
+    const diff = compareInterval(counterOf(2_000), counterOf(36_000), 'rate', baselineOpts);
+    if (diff.status !== 'ok') throw new Error('expected an interval');
+    expect(diff.method).toBe('normal-mixture Poisson rate vs fixed baseline');
+    expect(diff.estimate).toBeCloseTo(10, 12);
+    // The treatment's confidence sequence at α/2, the baseline's fixed interval at α/2:
+    // z(1 − α/4) = 2.241402727604947 (scipy.stats.norm.ppf(0.9875)), half-width z·√(N + 1)/T.
+    const treatment = eventInterval(counterOf(2_000), 'rate', { confidence: 0.975, windowSeconds: 100 });
+    if (treatment.status !== 'ok') throw new Error('expected an interval');
+    const half = (2.241402727604947 * Math.sqrt(36_001)) / 3600;
+    expect(diff.lower).toBeCloseTo(treatment.lower - (10 + half), 9);
+    expect(diff.upper).toBeCloseTo(treatment.upper - (10 - half), 9);
+
+    // A count is the difference in events over the treatment's window: 2,000 against 1,000 expected.
+    const count = compareInterval(counterOf(2_000), counterOf(36_000), 'count', baselineOpts);
+    if (count.status !== 'ok') throw new Error('expected an interval');
+    expect(count.estimate).toBeCloseTo(1_000, 9);
+    expect(count.lower).toBeCloseTo(diff.lower * 100, 9);
+
+    const relative = compareInterval(counterOf(2_000), counterOf(36_000), 'rate', {
+      ...baselineOpts,
+      relative: true,
     });
-    expect(baseline.status).toBe('unsupported');
+    if (relative.status !== 'ok') throw new Error('expected an interval');
+    expect(relative.method).toBe('normal-mixture relative Poisson rate vs fixed baseline');
+    expect(relative.estimate).toBeCloseTo(1, 12);
   });
 
   it('A/A: a Poisson rate of 20/s judged every second for an hour stays covered in ≥ 95% of 200 runs', () => {

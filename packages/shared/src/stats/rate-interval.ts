@@ -9,6 +9,7 @@ import {
 import { DEFAULT_HORIZON } from './normal-mixture.ts';
 import {
   type Arm,
+  baselineBounds,
   type CompareOptions,
   controlBounds,
   finish,
@@ -83,46 +84,45 @@ export function eventInterval(
 }
 
 /**
- * Treatment − control of two Poisson rates over the same window (or relative, by the delta method), as the
- * other two-sample intervals. Against a baseline the two windows differ in length and that length is not
- * part of the statistic, so this answers `unsupported` there: such a check is judged by value.
+ * Treatment − reference of two Poisson rates (or relative, by the delta method). Each rate is events per
+ * second of its own window: the treatment's `windowSeconds`, the reference's `referenceSeconds` (the
+ * baseline window, or the previous wave's span; the same window for a control). A control grows alongside,
+ * so the difference gets one confidence sequence; a baseline is a fixed sample, so the treatment's sequence
+ * at α/2 is combined with a fixed interval at α/2 for the baseline. A `count` (or `sum`) is the rate
+ * difference times the treatment's window: the difference in events over that window.
  */
 export function eventDifferenceInterval(
   treatment: CohortStats,
   reference: CohortStats,
   how: EventAggregate,
-  opts: CompareOptions & { windowSeconds: number },
+  opts: CompareOptions & { windowSeconds: number; referenceSeconds?: number },
 ): IntervalResult {
   checkConfidence(opts.confidence);
   const relative = opts.relative ?? false;
-  const method: IntervalMethod = relative
-    ? 'normal-mixture relative Poisson rate difference'
-    : 'normal-mixture Poisson rate difference';
-  if (opts.reference === 'baseline') {
-    return {
-      status: 'unsupported',
-      reason: `${how} against a baseline has no confidence interval (the baseline window has another length)`,
-      confidence: opts.confidence,
-      method: 'none',
-      n: { treatment: 0 },
-    };
-  }
+  const baseline = opts.reference === 'baseline';
+  const methods = {
+    control: ['normal-mixture Poisson rate difference', 'normal-mixture relative Poisson rate difference'],
+    baseline: [
+      'normal-mixture Poisson rate vs fixed baseline',
+      'normal-mixture relative Poisson rate vs fixed baseline',
+    ],
+  } as const;
+  const method: IntervalMethod = methods[baseline ? 'baseline' : 'control'][relative ? 1 : 0];
   const t = eventCount(treatment, how);
   const r = eventCount(reference, how);
   if (t === null) return notPoisson(treatment, how, opts.confidence);
   if (r === null) return notPoisson(reference, how, opts.confidence);
   const n: SampleSizes = { treatment: t, control: r };
   const tArm = rateArm(t, opts.windowSeconds);
-  const rArm = rateArm(r, opts.windowSeconds);
+  const rArm = rateArm(r, opts.referenceSeconds ?? opts.windowSeconds);
+  const side = baseline ? 'baseline' : 'control';
   if (!tArm.ok) return finish({ reason: `treatment: ${tArm.reason}`, estimate: null }, method, opts, n);
-  if (!rArm.ok) return finish({ reason: `control: ${rArm.reason}`, estimate: null }, method, opts, n);
-  const out = controlBounds(
-    tArm.value,
-    rArm.value,
-    relative,
-    1 - opts.confidence,
-    opts.horizon ?? DEFAULT_HORIZON,
-  );
+  if (!rArm.ok) return finish({ reason: `${side}: ${rArm.reason}`, estimate: null }, method, opts, n);
+  const alpha = 1 - opts.confidence;
+  const horizon = opts.horizon ?? DEFAULT_HORIZON;
+  const out = baseline
+    ? baselineBounds(tArm.value, rArm.value, relative, alpha, horizon)
+    : controlBounds(tArm.value, rArm.value, relative, alpha, horizon);
   return finish(scaled(out, how === 'rate' || relative ? 1 : opts.windowSeconds), method, opts, n);
 }
 

@@ -195,4 +195,44 @@ describe('measureCheck', () => {
     expect(m?.referenceKind).toBe('previous-wave-control');
     expect(reads).toContain('latency_seconds/control/range');
   });
+
+  const requestRate = (compare: Check['compare'], aggregate: 'rate' | 'count') =>
+    check({
+      name: `requests-${aggregate}`,
+      metric: { kind: 'name', name: 'requests_total' },
+      aggregate,
+      compare,
+      allowed: { min: { relativePercent: -50 } },
+    });
+
+  it('compares a rate with the baseline per second of each window: 20/s over 60 s against 10/s over 1 h', async () => {
+    const { read } = table({
+      'requests_total/treatment/wave': { kind: 'counter', increase: 1_200, resets: 0 },
+      'requests_total/baseline/baseline': { kind: 'counter', increase: 36_000, resets: 0 },
+    });
+    const state = stateIn(1, 10 * HOUR, [], true);
+    const m = await measureCheck(read, requestRate('baseline', 'rate'), state, 10 * HOUR + 60_000);
+    expect(m?.treatment.value).toBeCloseTo(20, 12);
+    expect(m?.reference?.value).toBeCloseTo(10, 12);
+    expect(m?.difference?.relative?.estimate).toBeCloseTo(1, 12);
+    expect(m?.difference?.relative?.noInterval).toBeUndefined();
+    expect(m?.difference?.relative?.method).toBe('normal-mixture relative Poisson rate vs fixed baseline');
+  });
+
+  it("states a previous wave's count over the treatment's window, so both are amounts over the same time", async () => {
+    const { read } = table({
+      'requests_total/treatment/wave': { kind: 'counter', increase: 1_200, resets: 0 },
+      'requests_total/control/range': { kind: 'counter', increase: 36_000, resets: 0 },
+    });
+    const m = await measureCheck(
+      read,
+      requestRate('control', 'count'),
+      stateIn(3, 10 * HOUR),
+      10 * HOUR + 60_000,
+    );
+    expect(m?.referenceKind).toBe('previous-wave-control');
+    // The previous wave ran an hour: 36,000 then is 600 per minute, the treatment's window.
+    expect(m?.reference?.value).toBeCloseTo(600, 9);
+    expect(m?.difference?.absolute?.estimate).toBeCloseTo(600, 9);
+  });
 });

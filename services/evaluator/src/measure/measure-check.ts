@@ -118,18 +118,28 @@ export async function readCheckStats(
   return read(metric.name, cohort, window, wantedFor(aggregationOf(check)));
 }
 
-/** Where a reference choice's data lives in the buckets. */
+/** Where a reference choice's data lives in the buckets, and how many seconds of traffic it covers. */
 export function referenceBuckets(
   choice: ReferenceChoice,
   window: CheckWindow,
-): { cohort: Cohort; window: BucketWindow } {
+  state: Pick<RolloutState, 'spec'>,
+): { cohort: Cohort; window: BucketWindow; seconds: number } {
   switch (choice.kind) {
     case 'baseline':
-      return { cohort: 'baseline', window: { kind: 'baseline' } };
+      // The baseline phase lasts its window (paused time does not count), so its total covers exactly that.
+      return {
+        cohort: 'baseline',
+        window: { kind: 'baseline' },
+        seconds: (state.spec.spec.baseline?.window.ms ?? 0) / 1000,
+      };
     case 'control':
-      return { cohort: 'control', window: window.buckets };
+      return { cohort: 'control', window: window.buckets, seconds: window.seconds };
     case 'previous-wave-control':
-      return { cohort: 'control', window: { kind: 'range', fromMs: choice.from, toMs: choice.to } };
+      return {
+        cohort: 'control',
+        window: { kind: 'range', fromMs: choice.from, toMs: choice.to },
+        seconds: Math.max(0, (choice.to - choice.from) / 1000),
+      };
   }
 }
 
@@ -143,7 +153,7 @@ export function measurementOf(
   check: Check,
   window: CheckWindow,
   treatment: CohortStats | null,
-  reference: { kind: Reference; stats: CohortStats | null } | null,
+  reference: { kind: Reference; stats: CohortStats | null; seconds?: number } | null,
 ): Measurement | undefined {
   if (treatment === null) return undefined;
   if (check.distribution !== undefined) return distributionMeasurementOf(check, window, treatment, reference);
@@ -162,7 +172,11 @@ export function measurementOf(
   const referenceStats = reference?.stats ?? null;
   const treatmentValue = cohortValue(treatment, how, window.seconds);
   if (reference === null) return measurementFromStats({ ...base, treatment: treatmentValue });
-  const referenceReading = { kind: reference.kind, ...cohortValue(referenceStats, how, window.seconds) };
+  const referenceSeconds = reference.seconds ?? window.seconds;
+  const referenceReading = {
+    kind: reference.kind,
+    ...cohortValue(referenceStats, how, referenceSeconds, window.seconds),
+  };
   if (referenceStats === null) {
     return measurementFromStats({ ...base, treatment: treatmentValue, reference: referenceReading });
   }
@@ -173,6 +187,7 @@ export function measurementOf(
       relative,
       reference: against,
       windowSeconds: window.seconds,
+      referenceSeconds,
     });
   return measurementFromStats({
     ...base,
@@ -204,16 +219,10 @@ export async function measureCheck(
   if (check.compare === 'absolute') return measurementOf(check, window, treatment, null);
   const choice = referenceFor(check, state, control !== null && sampleCount(control) > 0);
   if (choice === null) return measurementOf(check, window, treatment, null);
+  const where = referenceBuckets(choice, window, state);
   const stats =
-    choice.kind === 'control'
-      ? control
-      : await readCheckStats(
-          read,
-          check,
-          referenceBuckets(choice, window).cohort,
-          referenceBuckets(choice, window).window,
-        );
-  return measurementOf(check, window, treatment, { kind: choice.kind, stats });
+    choice.kind === 'control' ? control : await readCheckStats(read, check, where.cohort, where.window);
+  return measurementOf(check, window, treatment, { kind: choice.kind, stats, seconds: where.seconds });
 }
 
 /** Measures several checks at once; a check without data is left out (no data, never a breach). */
