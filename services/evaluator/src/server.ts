@@ -5,7 +5,7 @@ import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { healthRoutes, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
 import { parseEnvAllowlist } from '@rollout-guard/shared/spec';
 import { Hono } from 'hono';
-import { auditLogRetentionMs, deliveryLogRetentionMs, type EvaluatorEnv } from './env.ts';
+import { auditLogRetentionMs, deliveryLogRetentionMs, type EvaluatorEnv, watchdogTimings } from './env.ts';
 import { startEvaluatorCore } from './evaluator.ts';
 
 /**
@@ -48,6 +48,7 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
     retention: retentionPolicyFromEnv(env),
     promqlMaxResponseBytes: env.PROMQL_MAX_RESPONSE_BYTES,
     tickEveryMs: env.TICK_MS,
+    ...watchdogTimings(env),
     specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
     deliveryLogRetentionMs: deliveryLogRetentionMs(env),
     auditLogRetentionMs: auditLogRetentionMs(env),
