@@ -1,6 +1,6 @@
 import { EnvError } from '@rollout-guard/shared/config';
 import { describe, expect, it } from 'vitest';
-import { auditLogRetentionMs, deliveryLogRetentionMs, loadEnv } from './env.ts';
+import { auditLogRetentionMs, deliveryLogRetentionMs, loadEnv, watchdogTimings } from './env.ts';
 
 describe('evaluator loadEnv', () => {
   it('refuses a SPEC_ENV_ALLOWED entry that is neither a name nor a prefix', () => {
@@ -33,6 +33,8 @@ describe('evaluator loadEnv', () => {
       DELIVERY_LOG_RETENTION: '30d',
       SPEC_ENV_ALLOWED: '',
       READINESS_TIMEOUT_MS: 1000,
+      WATCHDOG_INTERVAL_MS: 5000,
+      WATCHDOG_STUCK_AFTER_MS: 15_000,
       SHUTDOWN_TIMEOUT_MS: 3000,
     });
   });
@@ -100,6 +102,25 @@ describe('evaluator loadEnv', () => {
         '  EGRESS_ALLOWLIST: "10.0.0.5:8080" is not a host, "*.suffix", address or CIDR; expected entries like "hooks.slack.com", "*.internal", "10.0.0.5" or "10.0.0.0/8" (ports are not part of an entry)',
       ].join('\n'),
     );
+  });
+
+  it("reads the watchdog timings as positive whole milliseconds, today's by default", () => {
+    expect(watchdogTimings(loadEnv({}))).toEqual({ watchdogIntervalMs: 5000, watchdogStuckAfterMs: 15_000 });
+    expect(
+      watchdogTimings(loadEnv({ WATCHDOG_INTERVAL_MS: '1000', WATCHDOG_STUCK_AFTER_MS: '60000' })),
+    ).toEqual({
+      watchdogIntervalMs: 1000,
+      watchdogStuckAfterMs: 60_000,
+    });
+    for (const text of ['0', '-5000', '5s', '1.5', '1e4', 'soon']) {
+      expect(() => loadEnv({ WATCHDOG_INTERVAL_MS: text, WATCHDOG_STUCK_AFTER_MS: text })).toThrow(
+        [
+          "The evaluator's environment has 2 problems:",
+          `  WATCHDOG_INTERVAL_MS: "${text}" is not a positive whole number of milliseconds`,
+          `  WATCHDOG_STUCK_AFTER_MS: "${text}" is not a positive whole number of milliseconds`,
+        ].join('\n'),
+      );
+    }
   });
 
   it('names every bad variable', () => {

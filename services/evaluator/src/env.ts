@@ -66,6 +66,18 @@ export const EvaluatorEnv = z.object({
       error: (issue) =>
         `"${String(issue.input)}" is not a retention of at least an hour; expected a duration like "30d", "72h" or "90d"`,
     }),
+  /**
+   * How often this evaluator checks, on a timer of its own, that every job scheduler still has a next run
+   * and that its workers still take jobs: the longest a failover can leave the tick, the sweep or a PromQL
+   * poll unscheduled before it is revived (see README, "Through a Redis failover").
+   */
+  WATCHDOG_INTERVAL_MS: positiveInteger(5000, 'milliseconds'),
+  /**
+   * How long the oldest job waiting in a queue may stay the same while this evaluator has room to run it
+   * before its worker for the queue counts as stuck and is replaced. A healthy worker takes a job within
+   * milliseconds, so this only needs to outlast the pauses of a busy process and of a failover.
+   */
+  WATCHDOG_STUCK_AFTER_MS: positiveInteger(15_000, 'milliseconds'),
   /** On SIGTERM, how long running jobs may finish before the process stops without them (BullMQ retries them). */
   SHUTDOWN_TIMEOUT_MS: positiveInteger(3000, 'milliseconds'),
 });
@@ -75,6 +87,13 @@ export type EvaluatorEnv = z.output<typeof EvaluatorEnv>;
 /** `DELIVERY_LOG_RETENTION` in milliseconds (the schema has checked it is a duration). */
 export function deliveryLogRetentionMs(env: Pick<EvaluatorEnv, 'DELIVERY_LOG_RETENTION'>): number {
   return parseDuration(env.DELIVERY_LOG_RETENTION)?.ms ?? 30 * 86_400_000;
+}
+
+/** The watchdog's timings, as `startEvaluatorCore` takes them. */
+export function watchdogTimings(
+  env: Pick<EvaluatorEnv, 'WATCHDOG_INTERVAL_MS' | 'WATCHDOG_STUCK_AFTER_MS'>,
+): { watchdogIntervalMs: number; watchdogStuckAfterMs: number } {
+  return { watchdogIntervalMs: env.WATCHDOG_INTERVAL_MS, watchdogStuckAfterMs: env.WATCHDOG_STUCK_AFTER_MS };
 }
 
 /** `AUDIT_LOG_RETENTION` in milliseconds (the schema has checked it is a duration). */

@@ -51,10 +51,10 @@ export interface EvaluatorCoreOptions {
   retryPolicy?: RetryPolicy;
   tickEveryMs?: number;
   sweepEveryMs?: number;
-  /** How often the job schedulers and workers are checked (default 5 s; see workers/start-workers.ts). */
-  watchEveryMs?: number;
-  /** A job waiting this long while a worker had room for it gets the worker replaced (default 15 s). */
-  workerStuckAfterMs?: number;
+  /** WATCHDOG_INTERVAL_MS: how often the job schedulers and workers are checked (default 5 s). */
+  watchdogIntervalMs?: number;
+  /** WATCHDOG_STUCK_AFTER_MS: a job waiting this long while a worker had room for it gets the worker replaced (default 15 s). */
+  watchdogStuckAfterMs?: number;
   /** How long an ended delivery stays in the delivery log (default 30 days); trimmed by the outbox sweep. */
   deliveryLogRetentionMs?: number;
   /** How long the audit log keeps an entry (default a year); trimmed by the outbox sweep. */
@@ -127,8 +127,10 @@ export async function startEvaluatorCore(options: EvaluatorCoreOptions): Promise
     ...(options.deliverConcurrency === undefined ? {} : { deliverConcurrency: options.deliverConcurrency }),
     ...(options.tickEveryMs === undefined ? {} : { tickEveryMs: options.tickEveryMs }),
     ...(options.sweepEveryMs === undefined ? {} : { sweepEveryMs: options.sweepEveryMs }),
-    ...(options.watchEveryMs === undefined ? {} : { watchEveryMs: options.watchEveryMs }),
-    ...(options.workerStuckAfterMs === undefined ? {} : { workerStuckAfterMs: options.workerStuckAfterMs }),
+    ...(options.watchdogIntervalMs === undefined ? {} : { watchdogIntervalMs: options.watchdogIntervalMs }),
+    ...(options.watchdogStuckAfterMs === undefined
+      ? {}
+      : { watchdogStuckAfterMs: options.watchdogStuckAfterMs }),
   });
   return {
     ctx,

@@ -52,12 +52,16 @@ describe('the evaluator process', () => {
     expect(await evaluator.exited).toBe(0);
   });
 
-  it('refuses a bad environment with one readable message and exit 1', async () => {
-    const evaluator = suite.start({ HEALTH_PORT: '99999' });
+  it.each([
+    ['HEALTH_PORT', '99999', 'is not a port; expected a whole number from 0 to 65535 (0 picks a free one)'],
+    ['WATCHDOG_STUCK_AFTER_MS', '0', 'is not a positive whole number of milliseconds'],
+    ['WATCHDOG_INTERVAL_MS', '5s', 'is not a positive whole number of milliseconds'],
+  ])('refuses a bad %s (%s) with one readable message and exit 1', async (variable, value, problem) => {
+    const evaluator = suite.start({ [variable]: value });
     expect(await evaluator.exited).toBe(1);
     expect(evaluator.lines).toEqual([
       "The evaluator's environment has 1 problem:",
-      '  HEALTH_PORT: "99999" is not a port; expected a whole number from 0 to 65535 (0 picks a free one)',
+      `  ${variable}: "${value}" ${problem}`,
     ]);
   });
 });

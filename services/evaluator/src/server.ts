@@ -5,7 +5,7 @@ import { closeRedis, createRedis, redact } from '@rollout-guard/shared/redis';
 import { healthRoutes, type RunningService, startHttpServer } from '@rollout-guard/shared/runtime';
 import { parseEnvAllowlist } from '@rollout-guard/shared/spec';
 import { Hono } from 'hono';
-import { auditLogRetentionMs, deliveryLogRetentionMs, type EvaluatorEnv } from './env.ts';
+import { auditLogRetentionMs, deliveryLogRetentionMs, type EvaluatorEnv, watchdogTimings } from './env.ts';
 import { startEvaluatorCore } from './evaluator.ts';
 
 /**
@@ -49,6 +49,7 @@ export async function startEvaluator(env: EvaluatorEnv): Promise<RunningEvaluato
     promqlMaxResponseBytes: env.PROMQL_MAX_RESPONSE_BYTES,
     backtestLimits: { maxResponseBytes: env.BACKTEST_MAX_RESPONSE_BYTES, maxPoints: env.BACKTEST_MAX_POINTS },
     tickEveryMs: env.TICK_MS,
+    ...watchdogTimings(env),
     specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
     deliveryLogRetentionMs: deliveryLogRetentionMs(env),
     auditLogRetentionMs: auditLogRetentionMs(env),

@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import { ReplyError } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { AppError } from '../errors.ts';
+import { readBoundedBody } from '../http/read-body.ts';
 import { DecodeError } from '../protocols/decode-error.ts';
 import type { DecodedBatch, Rejection } from '../protocols/decoded-batch.ts';
 import type { ActiveRollouts } from './active-rollouts.ts';
@@ -91,10 +92,7 @@ export async function ingestBatch(
     }
     let decodedBatch: { batch: DecodedBatch; identity: Uint8Array };
     try {
-      const body = await readBody(c, deps.limits.maxRequestBytes, {
-        lease,
-        timeoutMs: deps.limits.bodyReadMs,
-      });
+      const body = await readIngestBody(c, deps.limits, lease);
       decodedBatch = await decode(body, matcher, lease);
     } catch (error) {
       if (error instanceof DecodeError) {
@@ -177,56 +175,27 @@ function budgetError(error: BudgetExceeded, protocol: Protocol): AppError {
 }
 
 /**
- * Reads the body, stopping as soon as it passes `maxBytes` (413) so a huge upload is never buffered,
- * each chunk taken from the request's lease as it arrives, and the whole read within `timeoutMs`
- * (408): a sender trickling a byte a second holds neither memory nor a slot for long.
+ * Reads the body under INGEST_MAX_REQUEST_BYTES (413) and INGEST_BODY_TIMEOUT_MS (408), each chunk taken
+ * from the request's lease as it arrives: a sender trickling a byte a second holds neither memory nor a
+ * slot for long, and bodies in flight together never hold more than the decode budget.
  */
-export async function readBody(
-  c: Context,
-  maxBytes: number,
-  bounds: { readonly lease: DecodeLease; readonly timeoutMs: number },
-): Promise<Uint8Array> {
-  const declared = Number(c.req.header('content-length') ?? Number.NaN);
-  if (declared > maxBytes) throw tooLarge(declared, maxBytes);
-  const stream = c.req.raw.body;
-  if (stream === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = stream.getReader();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(
-        new AppError({
-          code: 'REQUEST_TIMEOUT',
-          message: `The body was not received within ${bounds.timeoutMs} ms (INGEST_BODY_TIMEOUT_MS); ${total} bytes arrived`,
-        }),
-      );
-    }, bounds.timeoutMs);
-  });
-  try {
-    for (;;) {
-      const { done, value } = await Promise.race([reader.read(), deadline]);
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) throw tooLarge(total, maxBytes);
-      bounds.lease.require(value.byteLength);
-      chunks.push(value);
-    }
-  } catch (error) {
-    await reader.cancel().catch(() => undefined);
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-}
-
-function tooLarge(size: number, maxBytes: number): AppError {
-  return new AppError({
-    code: 'PAYLOAD_TOO_LARGE',
-    message: `The body is ${size} bytes or more, over the limit of ${maxBytes} bytes; send smaller batches`,
-  });
+function readIngestBody(c: Context, limits: IngestLimits, lease: DecodeLease): Promise<Uint8Array> {
+  const { maxRequestBytes: maxBytes, bodyReadMs: timeoutMs } = limits;
+  const bounds = {
+    maxBytes,
+    timeoutMs,
+    tooLarge: (bytes: number) =>
+      new AppError({
+        code: 'PAYLOAD_TOO_LARGE',
+        message: `The body is ${bytes} bytes or more, over the limit of ${maxBytes} bytes; send smaller batches`,
+      }),
+    timedOut: (received: number) =>
+      new AppError({
+        code: 'REQUEST_TIMEOUT',
+        message: `The body was not received within ${timeoutMs} ms (INGEST_BODY_TIMEOUT_MS); ${received} bytes arrived`,
+      }),
+  };
+  return readBoundedBody(c.req.raw, bounds, (chunk) => lease.require(chunk.byteLength));
 }
 
 // Errors a retry can outlive: Redis away, restarting (LOADING after an AOF restart), failing over or busy.

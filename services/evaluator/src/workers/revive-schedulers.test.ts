@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { loadEnv, watchdogTimings } from '../env.ts';
 import { useEvaluatorTestBed } from '../evaluator-test-kit.ts';
 
 const bed = useEvaluatorTestBed();
@@ -22,7 +23,9 @@ const pending = async (queue: Queue) =>
 
 describe('job schedulers through a failover', () => {
   it('a tick whose next run was lost stays lost in BullMQ, and the check schedules it again', async () => {
-    const evaluator = await bed.startEvaluator({ tickEveryMs: 200, watchEveryMs: HOUR });
+    // Checks only when the test asks.
+    const timings = watchdogTimings(loadEnv({ WATCHDOG_INTERVAL_MS: String(HOUR) }));
+    const evaluator = await bed.startEvaluator({ tickEveryMs: 200, ...timings });
     const tick = evaluator.ctx.queues.tick;
     await expect.poll(() => ticksDone(tick), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await evaluator.workers.schedulers.check()).toEqual([]);
@@ -41,7 +44,7 @@ describe('job schedulers through a failover', () => {
     const evaluator = await bed.startEvaluator({
       tickEveryMs: 200,
       sweepEveryMs: 200,
-      watchEveryMs: 100,
+      ...watchdogTimings(loadEnv({ WATCHDOG_INTERVAL_MS: '100' })),
     });
     const { tick } = evaluator.ctx.queues;
     const sweep = evaluator.ctx.queues['sweep-outbox'];

@@ -22,11 +22,14 @@ export interface EvaluatorWorkersOptions {
   sweepEveryMs?: number;
   /**
    * How often this evaluator checks that every job scheduler still has a next run and that its workers
-   * still take jobs (default 5 s).
+   * still take jobs (WATCHDOG_INTERVAL_MS, default 5 s).
    */
-  watchEveryMs?: number;
-  /** A job waiting this long while this evaluator had room for it means its worker is stuck (default 15 s). */
-  workerStuckAfterMs?: number;
+  watchdogIntervalMs?: number;
+  /**
+   * A job waiting this long while this evaluator had room for it means its worker is stuck
+   * (WATCHDOG_STUCK_AFTER_MS, default 15 s).
+   */
+  watchdogStuckAfterMs?: number;
 }
 
 export interface EvaluatorWorkers {
@@ -75,9 +78,10 @@ export async function startEvaluatorWorkers(
       watch('tick', 1, async () => void (await tick(ctx))),
       watch('sweep-outbox', 1, async () => void (await sweepOutbox(ctx))),
     ],
-    stuckAfterMs: options.workerStuckAfterMs ?? 15_000,
-    everyMs: options.watchEveryMs ?? 5_000,
+    stuckAfterMs: options.watchdogStuckAfterMs ?? 15_000,
+    everyMs: options.watchdogIntervalMs ?? 5_000,
     log: ctx.log,
+    now: ctx.now,
   });
   // Job schedulers are upserted by every evaluator; BullMQ keeps one per id, so N evaluators tick once.
   const schedules: Schedule[] = [
@@ -90,7 +94,7 @@ export async function startEvaluatorWorkers(
   const schedulerWatch = watchSchedulers({
     schedules,
     queues: [ctx.queues['poll-promql']],
-    everyMs: options.watchEveryMs ?? 5_000,
+    everyMs: options.watchdogIntervalMs ?? 5_000,
     log: ctx.log,
   });
   ctx.metrics.addQueueDepthSource(async () => {
