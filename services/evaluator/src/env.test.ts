@@ -21,6 +21,8 @@ describe('evaluator loadEnv', () => {
       EVIDENCE_BASE_URL: 'http://127.0.0.1:4318',
       DELIVERY_TIMEOUT_MS: 10_000,
       PROMQL_MAX_RESPONSE_BYTES: 4 * 1024 * 1024,
+      BACKTEST_MAX_RESPONSE_BYTES: 32 * 1024 * 1024,
+      BACKTEST_MAX_POINTS: 2_000_000,
       EGRESS_ALLOW_LOOPBACK: 'false',
       EGRESS_ALLOW_LINK_LOCAL: 'false',
       EGRESS_ALLOW_PRIVATE: 'true',
