@@ -49,9 +49,17 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const REDIS_STATS = process.env.BENCH_REDIS_STATS === '1';
 /**
  * BENCH_WAIT_REPLICAS=N: the bench's Redis gets N replicas and the collector acknowledges a batch only
- * once they have it (INGEST_WAIT_REPLICAS=N); the cost of WAIT is this run's figures against a run without.
+ * once they have it (INGEST_WAIT_REPLICAS=N). BENCH_REPLICAS=N gives the Redis N replicas without WAIT:
+ * the cost of WAIT alone is a run with BENCH_WAIT_REPLICAS=1 against one with BENCH_REPLICAS=1, since both
+ * pay the master's replication.
  */
 const WAIT_REPLICAS = Number(process.env.BENCH_WAIT_REPLICAS ?? 0);
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? WAIT_REPLICAS);
+if (!(Number.isInteger(REPLICAS) && REPLICAS >= WAIT_REPLICAS && WAIT_REPLICAS >= 0)) {
+  throw new Error(
+    `BENCH_REPLICAS (${REPLICAS}) must be a whole number, at least BENCH_WAIT_REPLICAS (${WAIT_REPLICAS})`,
+  );
+}
 // BENCH_ONLY=collector skips Prometheus (for profiling runs).
 const ONLY = process.env.BENCH_ONLY;
 /**
@@ -320,7 +328,7 @@ async function main() {
   const results: RunResult[] = [];
   const shapeFacts = new Map<string, { bodyKiB: number; load: number }>();
   const dataDir = mkdtempSync(join(tmpdir(), 'rg-bench-ingest-'));
-  const replicated = WAIT_REPLICAS > 0 ? await startReplicatedRedis(WAIT_REPLICAS) : undefined;
+  const replicated = REPLICAS > 0 ? await startReplicatedRedis(REPLICAS) : undefined;
   const stack = await startStack({
     root,
     dataDir,
@@ -328,7 +336,7 @@ async function main() {
     ...(replicated === undefined ? {} : { redisUrl: replicated.url }),
     env: {
       LOG_LEVEL: 'warn',
-      ...(replicated === undefined ? {} : { INGEST_WAIT_REPLICAS: String(WAIT_REPLICAS) }),
+      ...(WAIT_REPLICAS > 0 ? { INGEST_WAIT_REPLICAS: String(WAIT_REPLICAS) } : {}),
     },
     services: ['collector'],
     appendOnly: true,
@@ -370,7 +378,7 @@ async function main() {
   }
 
   printTable(
-    `every run — ${RUN_LIMIT_MS / 1000} s at most each${WAIT_REPLICAS > 0 ? `, INGEST_WAIT_REPLICAS=${WAIT_REPLICAS}` : ''}`,
+    `every run — ${RUN_LIMIT_MS / 1000} s at most each${REPLICAS > 0 ? `, ${REPLICAS} replica(s), INGEST_WAIT_REPLICAS=${WAIT_REPLICAS}` : ''}`,
     results.map((r) => ({
       shape: r.shape,
       round: r.round ?? '',
@@ -405,7 +413,7 @@ async function main() {
   process.stdout.write(`load average at the end: ${loadavg().join(', ')}\n`);
   const file = writeResults('ingest', {
     machine: info,
-    settings: { WARMUP_REQUESTS, SAMPLES_PER_RUN, REQUESTS, RUN_LIMIT_MS, ROUNDS, WAIT_REPLICAS },
+    settings: { WARMUP_REQUESTS, SAMPLES_PER_RUN, REQUESTS, RUN_LIMIT_MS, ROUNDS, REPLICAS, WAIT_REPLICAS },
     shapes,
     results,
     rss: { collector: rss, collectorOfTwo: rss2, prometheus: prometheusRss },
