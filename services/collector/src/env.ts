@@ -10,6 +10,7 @@ import {
 } from '@rollout-guard/shared/config';
 import { DEFAULT_SPEC_SHAPE_LIMITS, specEnvAllowed } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
+import { DEFAULT_SERIES_IDS } from './ingest/series-id.ts';
 
 const MiB = 1024 * 1024;
 
@@ -51,6 +52,12 @@ export const CollectorEnv = z.object({
     .transform(Number),
   /** How long ingest waits for those replicas; fewer by then answers 503, and the sender's retry counts once. */
   INGEST_WAIT_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
+  /**
+   * Series ids ingest remembers by series key for points no decoder recognises across requests (OTLP/JSON,
+   * scrapes), the least recently used forgotten first: about 110 bytes plus the key's length each
+   * (17 MB when full of 9-label series). A forgotten id costs one SHA-1 when its series comes back.
+   */
+  INGEST_SERIES_ID_CACHE: positiveInteger(DEFAULT_SERIES_IDS, 'series'),
   /** Largest API body (a rollout spec), in bytes. */
   API_MAX_BODY_BYTES: positiveInteger(1 * MiB, 'bytes'),
   /** How long reading one API body (a spec, an action's reason) may take before the request is answered 408. */

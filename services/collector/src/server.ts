@@ -68,7 +68,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     metrics,
     activeRollouts,
     limits,
-    runtime: new IngestRuntime(),
+    runtime: new IngestRuntime({ maxSeriesIds: env.INGEST_SERIES_ID_CACHE }),
     decodeBudget: new DecodeBudget(limits.decodeBudgetBytes),
     onStored,
     ...(verifyToken === undefined ? {} : { verifyToken }),

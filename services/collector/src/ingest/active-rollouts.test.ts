@@ -54,6 +54,22 @@ describe('watchActiveRollouts', () => {
     await expect.poll(() => watcher?.current()?.wantsMetric('m'), { timeout: 2000 }).toBe(true);
   });
 
+  it('keeps its matcher while rg:active is unchanged, so series are not matched again on every poll', async () => {
+    await publish('copilot', ['latency_seconds']);
+    await publish('search', ['errors_total']);
+    watcher = watchActiveRollouts({ redis, logger, pollMs: 60_000 });
+    await expect.poll(() => watcher?.current()?.wantsMetric('errors_total')).toBe(true);
+    const first = watcher.current();
+    await watcher.refresh();
+    await redis.publish(globalKeys.changes, 'copilot');
+    await watcher.refresh();
+    expect(watcher.current()).toBe(first);
+    await publish('copilot', ['latency_seconds', 'requests_total']);
+    await watcher.refresh();
+    expect(watcher.current()).not.toBe(first);
+    expect(watcher.current()?.wantsMetric('requests_total')).toBe(true);
+  });
+
   it('keeps its last view while Redis is away and follows changes again once it is back', async () => {
     await publish('copilot', ['latency_seconds']);
     watcher = watchActiveRollouts({ redis, logger, pollMs: 100 });

@@ -29,14 +29,20 @@ export interface ActiveRollouts {
 export function watchActiveRollouts(options: ActiveRolloutsOptions): ActiveRollouts {
   const { redis, logger } = options;
   let matcher: Matcher | null = null;
+  /** `rg:active` as the current matcher was built from it. */
+  let matcherSource: string | undefined;
   let loading: Promise<void> | null = null;
   let again = false;
   let closed = false;
 
   async function load() {
-    const fields = await redis.hgetall(globalKeys.active);
+    const fields = Object.entries(await redis.hgetall(globalKeys.active));
+    // A poll mostly finds nothing changed: the same matcher keeps every series' facts (its rollouts,
+    // cohorts, id), where a new one has the ingest path derive them again for each series it sees.
+    const source = JSON.stringify(fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (matcher !== null && source === matcherSource) return;
     const rollouts: ActiveRollout[] = [];
-    for (const [name, text] of Object.entries(fields)) {
+    for (const [name, text] of fields) {
       try {
         rollouts.push(JSON.parse(text) as ActiveRollout);
       } catch (error) {
@@ -47,6 +53,7 @@ export function watchActiveRollouts(options: ActiveRolloutsOptions): ActiveRollo
       }
     }
     matcher = new Matcher(rollouts);
+    matcherSource = source;
   }
 
   function refresh(): Promise<void> {

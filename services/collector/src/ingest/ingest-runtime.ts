@@ -1,6 +1,7 @@
 import { OtlpSeriesCache } from '../protocols/otlp-series-cache.ts';
 import { RemoteWriteLabels } from '../protocols/remote-write.ts';
 import { SeriesFactsMemo } from './series-facts.ts';
+import { SeriesIds } from './series-id.ts';
 import { SeriesStateCache } from './series-state.ts';
 
 /**
@@ -13,7 +14,7 @@ export class IngestRuntime {
   /** The collector's copy of what Redis holds per series (Redis stays the truth). */
   readonly seriesStates: SeriesStateCache;
   /** Per series: its rollouts, cohort, label checks and id, once per matcher. */
-  readonly seriesFacts = new SeriesFactsMemo();
+  readonly seriesFacts: SeriesFactsMemo;
   /** Remote-write label sets by their bytes, so a repeated series is not decoded again. */
   readonly remoteWriteLabels = new RemoteWriteLabels();
   /** OTLP series by their resource, scope, metric and attribute bytes, so a repeated one is not decoded again. */
@@ -21,7 +22,8 @@ export class IngestRuntime {
   /** Requests being read, decoded or stored now (the admission limit). */
   inFlight = 0;
 
-  constructor(options: { readonly maxSeriesStates?: number } = {}) {
+  constructor(options: { readonly maxSeriesStates?: number; readonly maxSeriesIds?: number } = {}) {
     this.seriesStates = new SeriesStateCache(options.maxSeriesStates);
+    this.seriesFacts = new SeriesFactsMemo(new SeriesIds(options.maxSeriesIds));
   }
 }

@@ -28,10 +28,10 @@ export interface SeriesTarget {
 }
 
 /**
- * Per series: remote write hands out a memo per series it recognises (and one attributes record per
- * label set), so a series is matched, checked and hashed once per matcher (a refresh of the active
- * rollouts) instead of once per sample; points without a memo are remembered by their attributes
- * record. Records are immutable once decoded; an entry goes with the last point holding it. One per
+ * Per series: remote write and OTLP hand out a memo per series they recognise (and one attributes
+ * record per label set), so a series is matched and checked once per matcher (a change of the active
+ * rollouts) instead of once per sample, and hashed once for as long as its memo lasts; points without
+ * a memo are remembered by their attributes record. Records are immutable once decoded; an entry goes with the last point holding it. One per
  * ingest runtime.
  */
 export class SeriesFactsMemo {
@@ -41,16 +41,14 @@ export class SeriesFactsMemo {
 
   factsOf(point: Point, matcher: Matcher, limits: IngestLimits): SeriesFacts {
     const known = (point.memo?.derived ?? this.#byRecord.get(point.attributes)) as SeriesFacts | undefined;
-    if (
+    const before =
       known !== undefined &&
       known.attributes === point.attributes &&
       known.name === point.name &&
-      known.series === point.series &&
-      known.matcher === matcher &&
-      known.limits === limits
-    ) {
-      return known;
-    }
+      known.series === point.series
+        ? known
+        : undefined;
+    if (before !== undefined && before.matcher === matcher && before.limits === limits) return before;
     const match = matcher.match(point.name, point.attributes);
     const wanted = match.matches.length > 0;
     const facts: SeriesFacts = {
@@ -62,11 +60,23 @@ export class SeriesFactsMemo {
       targets: match.matches.map(({ rollout, cohort }) => ({ rollout, cohort, cell: undefined })),
       reason: match.reason,
       labelViolation: wanted ? labelLimitViolation(point.attributes, limits) : null,
-      // A histogram part counts for its metric but is a series of its own (`x_bucket{le}`, `x_count`).
-      id: wanted ? this.ids.idOf(point.series ?? point.name, point.attributes) : '',
+      id: wanted ? before?.id || this.#idOf(point) : '',
     };
     if (point.memo !== undefined) point.memo.derived = facts;
     else this.#byRecord.set(point.attributes, facts);
     return facts;
+  }
+
+  /**
+   * A series' id, hashed once for as long as its facts last: kept with them under every matcher while
+   * a decoder recognises the series (its memo); otherwise its facts go with the request's records, and
+   * `ids` remembers the id by series key.
+   */
+  #idOf(point: Point): string {
+    // A histogram part counts for its metric but is a series of its own (`x_bucket{le}`, `x_count`).
+    const series = point.series ?? point.name;
+    return point.memo === undefined
+      ? this.ids.idOf(series, point.attributes)
+      : this.ids.hashOf(series, point.attributes);
   }
 }

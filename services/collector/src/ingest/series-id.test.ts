@@ -42,4 +42,34 @@ describe('SeriesIds', () => {
     }
     expect(bounded.idOf('m', { i: '7' })).toBe(sha1(seriesKey('m', { i: '7' })));
   });
+
+  it('never holds more ids than its limit, and never forgets them all at once', () => {
+    const bounded = new SeriesIds(1000);
+    for (let i = 0; i < 2500; i++) {
+      bounded.idOf('m', { i: String(i) });
+      expect(bounded.size).toBe(Math.min(i + 1, 1000));
+    }
+    // The last thousand are the ones remembered.
+    expect(bounded.remembers('m', { i: '1499' })).toBe(false);
+    expect(bounded.remembers('m', { i: '1500' })).toBe(true);
+    expect(bounded.remembers('m', { i: '2499' })).toBe(true);
+  });
+
+  it('forgets the least recently used id first: a series seen again stays', () => {
+    const bounded = new SeriesIds(3);
+    for (const i of ['a', 'b', 'c']) bounded.idOf('m', { i });
+    bounded.idOf('m', { i: 'a' });
+    bounded.idOf('m', { i: 'd' });
+    expect(['a', 'b', 'c', 'd'].filter((i) => bounded.remembers('m', { i }))).toEqual(['a', 'c', 'd']);
+  });
+
+  it('holds every series of four senders of 8,000 by default, where 20,000 missed each one', () => {
+    const defaults = new SeriesIds();
+    expect(defaults.limit).toBe(50_000);
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 32_000; i++) defaults.idOf('m', { i: String(i) });
+    }
+    expect(defaults.size).toBe(32_000);
+    expect(defaults.remembers('m', { i: '0' })).toBe(true);
+  });
 });
