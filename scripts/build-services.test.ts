@@ -45,14 +45,14 @@ describe('a worker thread’s module', () => {
     await buildServices();
     const bundle = join(root, builtEntry('collector'));
     const code = readFileSync(bundle, 'utf8');
-    expect(code).toContain('new URL("./spec-parse-worker.js", import.meta.url)');
+    expect(code).toContain('new URL("./spec-worker.js", import.meta.url)');
     expect(code).not.toMatch(/new URL\("[^"]+\.ts", import\.meta\.url\)/);
-    const worker = join(dirname(bundle), 'spec-parse-worker.js');
+    const worker = join(dirname(bundle), 'spec-worker.js');
     expect(readFileSync(worker, 'utf8')).not.toMatch(/from "[^"]*\.ts"/);
-    const { default: parseInWorker } = await import(worker);
+    const { parse } = await import(worker);
     const { port1, port2 } = new MessageChannel();
     const text = 'apiVersion: rollout-guard/v1\nkind: Rollout\n';
-    const result = parseInWorker({
+    const result = parse({
       text,
       format: 'yaml',
       limits: { maxKeys: 10, maxDepth: 4 },

@@ -143,7 +143,7 @@ async function bundle(
 const TYPESCRIPT_BESIDE = /new URL\("(\.\/[^"]+)\.ts", import\.meta\.url\)/g;
 
 /**
- * A TypeScript module read beside the bundle is a worker thread's file (spec-parse-worker.ts): it is
+ * A TypeScript module read beside the bundle is a worker thread's file (spec-worker.ts): it is
  * bundled too, as .js beside the service's bundle, and the service's URL of it now names the .js (the
  * same length, so the source map still holds).
  */

@@ -2,12 +2,12 @@
  * `pnpm bench:spec-parse`: what parsing a spec costs the collector's event loop, inline and through a
  * worker thread, by size. The event loop's busy time (eventLoopUtilization) is what holds up ingest and
  * `/readyz`; the latency is what the client waits. The collector parses inline below the size where
- * the hop stops paying (INLINE_BELOW_CHARACTERS in services/collector/src/spec-parse/spec-parser.ts).
+ * the hop stops paying (INLINE_BELOW_CHARACTERS in services/collector/src/spec-workers/spec-workers.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_SPEC_SHAPE_LIMITS, parseEnvAllowlist, parseSpec } from '@rollout-guard/shared/spec';
-import { largestSpec } from '../../services/collector/src/spec-parse/largest-spec.ts';
-import { createSpecParser } from '../../services/collector/src/spec-parse/spec-parser.ts';
+import { largestSpec } from '../../services/collector/src/spec-workers/largest-spec.ts';
+import { createSpecWorkers } from '../../services/collector/src/spec-workers/spec-workers.ts';
 import { machine, machineText, printTable } from './bench-kit.ts';
 
 const SIZES = [1_024, 2_048, 4_096, 8_192, 16_384, 65_536, 262_144, 1_048_576];
@@ -42,7 +42,7 @@ async function measure(runs: number, parse: () => Promise<unknown>) {
   return { busyMs: (busy.active / runs) as number, latencyMs: elapsed / runs };
 }
 
-const threaded = createSpecParser({
+const threaded = createSpecWorkers({
   threads: 1,
   queue: 4,
   timeoutMs: 60_000,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DEFAULT_SPEC_SHAPE_LIMITS } from '@rollout-guard/shared/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../scripts/demo/stack.ts';
-import { largestSpec } from '../../services/collector/src/spec-parse/largest-spec.ts';
+import { largestSpec } from '../../services/collector/src/spec-workers/largest-spec.ts';
 import { root } from './e2e-kit.ts';
 
 // The built collector with its production heap limit, validating the largest spec it accepts

@@ -23,7 +23,7 @@ import { registerOtlpMetrics } from './ingest/otlp-metrics.ts';
 import { registerRemoteWrite } from './ingest/remote-write.ts';
 import { loadScrapeConfig } from './scrape/scrape-config.ts';
 import { startScraping } from './scrape/start-scraping.ts';
-import { createSpecParser } from './spec-parse/spec-parser.ts';
+import { createSpecWorkers } from './spec-workers/spec-workers.ts';
 
 /** Readiness flips to 503 first, then the HTTP server drains, then Redis closes. */
 export interface RunningCollector extends RunningService {
@@ -76,7 +76,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
   };
   registerOtlpMetrics(app, ingest);
   registerRemoteWrite(app, ingest);
-  const specParser = createSpecParser({
+  const specWorkers = createSpecWorkers({
     threads: env.SPEC_PARSE_THREADS,
     queue: env.SPEC_PARSE_QUEUE,
     timeoutMs: env.SPEC_PARSE_TIMEOUT_MS,
@@ -94,7 +94,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     logger,
     maxBodyBytes: env.API_MAX_BODY_BYTES,
     bodyTimeoutMs: env.API_BODY_TIMEOUT_MS,
-    specParser,
+    specWorkers,
     diffLimits: { maxChangedLines: env.DIFF_MAX_CHANGED_LINES, timeoutMs: env.DIFF_TIMEOUT_MS },
     rolloutMetrics: {
       maxRollouts: env.ROLLOUT_METRICS_MAX_ROLLOUTS,
@@ -144,7 +144,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
       { name: 'scraper', run: () => scraper.stop() },
       { name: 'outbound connections', run: () => egress.close() },
       { name: 'http server', run: () => http.close(env.SHUTDOWN_TIMEOUT_MS) },
-      { name: 'spec parsing threads', run: () => specParser.close() },
+      { name: 'spec parsing threads', run: () => specWorkers.close() },
       { name: 'active rollouts', run: () => activeRollouts.close() },
       { name: 'evaluations being enqueued', run: () => onStored.settled() },
       { name: 'queues', run: () => jobs.close() },

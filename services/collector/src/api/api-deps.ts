@@ -4,7 +4,7 @@ import type { RedisClient } from '@rollout-guard/shared/redis';
 import type { DeliveryLog, RolloutStore } from '@rollout-guard/shared/store';
 import type { RateLimiter } from '../auth/rate-limit.ts';
 import type { TokenStore } from '../auth/token-store.ts';
-import type { SpecParser } from '../spec-parse/spec-parser.ts';
+import type { SpecWorkers } from '../spec-workers/spec-workers.ts';
 import type { ApiJobs } from './api-jobs.ts';
 
 /** What the API routes need; the collector's server builds the real ones, tests build theirs on a real Redis. */
@@ -26,7 +26,7 @@ export interface ApiDeps {
    * Parses spec bodies under SPEC_MAX_KEYS, SPEC_MAX_DEPTH and SPEC_ENV_ALLOWED, large ones in worker threads
    * (SPEC_PARSE_THREADS, SPEC_PARSE_QUEUE, SPEC_PARSE_TIMEOUT_MS).
    */
-  specParser: SpecParser;
+  specWorkers: SpecWorkers;
   /** How large a text patch between two versions may be (DIFF_MAX_CHANGED_LINES, DIFF_TIMEOUT_MS). */
   diffLimits: { readonly maxChangedLines: number; readonly timeoutMs: number };
   /** `/metrics/rollouts`: active rollouts exposed at most, and how long a scrape may read (default 1000, 2 s). */

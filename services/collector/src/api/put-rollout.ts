@@ -66,7 +66,7 @@ export function registerPutRollout(app: App, deps: ApiDeps): void {
         description: 'A running rollout cannot take these changes',
         content: { 'application/json': { schema: SpecProblemsBody } },
       },
-      ...errorResponses(413, 415),
+      ...errorResponses(413, 415, 503),
     },
   });
 

@@ -21,9 +21,9 @@ export interface SpecBody {
 
 /**
  * Reads a spec body by its Content-Type (JSON or YAML) and parses it (a large one in a worker thread:
- * `deps.specParser`); 415 for any other type.
+ * `deps.specWorkers`); 415 for any other type.
  */
-export async function readSpecBody(c: Context, deps: Pick<ApiDeps, 'specParser'>): Promise<SpecBody> {
+export async function readSpecBody(c: Context, deps: Pick<ApiDeps, 'specWorkers'>): Promise<SpecBody> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const format = FORMATS[type];
   if (format === undefined) {
@@ -42,7 +42,7 @@ export async function readSpecBody(c: Context, deps: Pick<ApiDeps, 'specParser'>
   return {
     text,
     contentType: format === 'json' ? 'application/json' : 'application/yaml',
-    result: await deps.specParser.parse(text, format),
+    result: await deps.specWorkers.parse(text, format),
   };
 }
 

@@ -47,7 +47,7 @@ export function registerValidate(app: App, deps: ApiDeps): void {
         description: 'Whether the spec is valid, with every problem',
         content: { 'application/json': { schema: ValidateResponse } },
       },
-      ...errorResponses(400, 413, 415),
+      ...errorResponses(400, 413, 415, 503),
     },
   });
 

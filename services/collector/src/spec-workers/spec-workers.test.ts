@@ -1,28 +1,20 @@
 import { DEFAULT_SPEC_SHAPE_LIMITS, parseEnvAllowlist, parseSpec } from '@rollout-guard/shared/spec';
 import { afterEach, describe, expect, it } from 'vitest';
+import { specYaml } from '../api/api-test-kit.ts';
 import { AppError } from '../errors.ts';
 import { largestSpec } from './largest-spec.ts';
-import { createSpecParser, type SpecParser, type SpecParserSettings } from './spec-parser.ts';
+import { versionPatch } from './spec-worker.ts';
+import { createSpecWorkers, type SpecWorkers, type SpecWorkersSettings } from './spec-workers.ts';
 
-const SMALL = `apiVersion: rollout-guard/v1
-kind: Rollout
-metadata: { name: checkout }
-spec:
-  flag: new-checkout
-  waves: [{ percent: 50, bake: 1h }, { percent: 100, bake: 1h }]
-  guardrails:
-    - { name: errors, metric: { ratio: { numerator: errors_total, denominator: requests_total } }, allowed: { max: 0.05 } }
-  actions:
-    rollback: [{ url: "https://flags.internal/off", secret: "env:ROLLBACK_SECRET" }]
-`;
+const SMALL = specYaml('checkout');
 
-const parsers: SpecParser[] = [];
+const parsers: SpecWorkers[] = [];
 afterEach(async () => {
   await Promise.all(parsers.splice(0).map((parser) => parser.close()));
 });
 
-function parser(settings: Partial<SpecParserSettings> = {}): SpecParser {
-  const created = createSpecParser({
+function parser(settings: Partial<SpecWorkersSettings> = {}): SpecWorkers {
+  const created = createSpecWorkers({
     threads: 1,
     queue: 4,
     timeoutMs: 30_000,
@@ -43,20 +35,23 @@ async function refusal(promise: Promise<unknown>): Promise<AppError> {
   return error;
 }
 
-describe('a spec parsed in a worker thread', () => {
+describe('specs parsed and diffed in a worker thread', () => {
   it('comes back as the inline parse would give it, valid or not', async () => {
     const threaded = parser({ inlineBelowCharacters: 0 });
     const envAllowed = parseEnvAllowlist('ROLLBACK_SECRET');
     expect(await threaded.parse(SMALL, 'yaml')).toStrictEqual(
       parseSpec(SMALL, { format: 'yaml', envAllowed }),
     );
-    const unknownVariable = SMALL.replace('env:ROLLBACK_SECRET', 'env:REDIS_URL');
+    const unknownVariable = SMALL.replace(
+      '/hooks/rollback" }',
+      '/hooks/rollback", secret: "env:REDIS_URL" }',
+    );
     const refused = await threaded.parse(unknownVariable, 'yaml');
     expect(refused.ok).toBe(false);
     expect(refused).toStrictEqual(parseSpec(unknownVariable, { format: 'yaml', envAllowed }));
   });
 
-  it('is the largest allowed spec parsed whole, every key reported', async () => {
+  it('parses the largest spec allowed (bytes and keys) as valid', async () => {
     const result = await parser().parse(largestSpec(DEFAULT_SPEC_SHAPE_LIMITS, 1024 * 1024), 'yaml');
     expect(result.ok ? [] : result.problems.map((problem) => problem.message)).toEqual([]);
   });
@@ -70,6 +65,20 @@ describe('a spec parsed in a worker thread', () => {
       expect(error.status, `attempt ${attempt}`).toBe(413);
       expect(error.message).toMatch(/took over 1 ms to parse .*SPEC_PARSE_TIMEOUT_MS/);
     }
+  });
+
+  it('diffs two versions as the inline diff would, and omits the patch past its bounds', async () => {
+    const threaded = parser({ inlineBelowCharacters: 0 });
+    const input = {
+      before: { name: 'checkout@v1', text: SMALL },
+      after: { name: 'checkout@v2', text: specYaml('checkout', { max: 0.05 }) },
+      maxChangedLines: 100,
+      timeoutMs: 1000,
+    };
+    const patch = await threaded.patch(input);
+    expect(patch).toBe(versionPatch(input));
+    expect(patch).toContain('+      allowed: { max: 0.05 }');
+    expect(await threaded.patch({ ...input, maxChangedLines: 0 })).toBeUndefined();
   });
 
   it('waits in a bounded queue: past it, 503 with Retry-After', async () => {
