@@ -2,8 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildServices, builtEntry, filesBeside, SERVICE_NAMES } from './build-services.ts';
+import { besideAsJs, buildServices, builtEntry, filesBeside, SERVICE_NAMES } from './build-services.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dirs: string[] = [];
@@ -36,6 +37,40 @@ describe('buildServices', () => {
       // No workspace TypeScript is left for Node to load.
       expect(code).not.toMatch(/from "[^"]*\.ts"/);
     }
+  });
+});
+
+describe('a worker thread’s module', () => {
+  it('is bundled beside the collector as .js, named so by the bundle, and parses a spec there', async () => {
+    await buildServices();
+    const bundle = join(root, builtEntry('collector'));
+    const code = readFileSync(bundle, 'utf8');
+    expect(code).toContain('new URL("./spec-worker.js", import.meta.url)');
+    expect(code).not.toMatch(/new URL\("[^"]+\.ts", import\.meta\.url\)/);
+    const worker = join(dirname(bundle), 'spec-worker.js');
+    expect(readFileSync(worker, 'utf8')).not.toMatch(/from "[^"]*\.ts"/);
+    const { parse } = await import(worker);
+    const { port1, port2 } = new MessageChannel();
+    const text = 'apiVersion: rollout-guard/v1\nkind: Rollout\n';
+    const result = parse({
+      text,
+      format: 'yaml',
+      limits: { maxKeys: 10, maxDepth: 4 },
+      envAllowed: { names: new Set(), prefixes: [] },
+      started: port2,
+    });
+    port1.close();
+    expect(result.ok).toBe(false);
+    expect(result.problems.map((problem: { path: string }) => problem.path)).toContain('metadata');
+  });
+
+  it('is named .js in the bundle wherever a URL names it .ts', () => {
+    expect(besideAsJs('const w = new URL("./x-worker.ts", import.meta.url);')).toBe(
+      'const w = new URL("./x-worker.js", import.meta.url);',
+    );
+    expect(besideAsJs('const l = new URL("./x.lua", import.meta.url);')).toBe(
+      'const l = new URL("./x.lua", import.meta.url);',
+    );
   });
 });
 

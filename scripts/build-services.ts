@@ -9,7 +9,8 @@
  * to the file Node would load from the importing source, so the bundle needs no node_modules of its
  * own. Files a module reads beside itself (`new URL('./x.lua', import.meta.url)`) are copied beside
  * the bundle; the build fails when two of them share a name or when a module uses `import.meta`
- * any other way, rather than produce a service that breaks at run time.
+ * any other way, rather than produce a service that breaks at run time. A TypeScript module read
+ * that way is a worker thread's file: it is bundled as its own `.js` beside the service's bundle.
  *
  * The dashboard's browser bundle (scripts/build-dashboard.ts) is built first: the collector reads it beside
  * itself. Building takes well under a second, so the commands that run services build first, every time;
@@ -113,12 +114,14 @@ function writeAtomic(path: string, contents: Uint8Array | string): void {
   renameSync(temporary, path);
 }
 
-async function buildService(name: ServiceName): Promise<void> {
-  const outfile = join(root, builtEntry(name));
-  const outdir = dirname(outfile);
+/** One entry bundled: its output files, and the files its modules read beside themselves. */
+async function bundle(
+  entry: string,
+  outfile: string,
+): Promise<{ outputs: esbuild.OutputFile[]; beside: Map<string, string> }> {
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: [join(root, sourceEntry(name))],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
@@ -128,14 +131,43 @@ async function buildService(name: ServiceName): Promise<void> {
     conditions: [],
     mainFields: ['main'],
     sourcemap: 'linked',
-    plugins: [externalPackages(outdir)],
+    plugins: [externalPackages(dirname(outfile))],
     metafile: true,
     write: false,
     logLevel: 'silent',
   });
   const inputs = Object.keys(result.metafile.inputs).map((input) => resolve(root, input));
-  const beside = filesBeside(inputs, outdir);
-  for (const file of result.outputFiles) writeAtomic(file.path, file.contents);
+  return { outputs: result.outputFiles, beside: filesBeside(inputs, dirname(outfile)) };
+}
+
+const TYPESCRIPT_BESIDE = /new URL\("(\.\/[^"]+)\.ts", import\.meta\.url\)/g;
+
+/**
+ * A TypeScript module read beside the bundle is a worker thread's file (spec-worker.ts): it is
+ * bundled too, as .js beside the service's bundle, and the service's URL of it now names the .js (the
+ * same length, so the source map still holds).
+ */
+export function besideAsJs(code: string): string {
+  return code.replace(TYPESCRIPT_BESIDE, 'new URL("$1.js", import.meta.url)');
+}
+
+async function buildService(name: ServiceName): Promise<void> {
+  const outfile = join(root, builtEntry(name));
+  const main = await bundle(join(root, sourceEntry(name)), outfile);
+  const outputs = [...main.outputs];
+  const beside = new Map<string, string>();
+  for (const [to, from] of main.beside) {
+    if (!to.endsWith('.ts')) {
+      beside.set(to, from);
+      continue;
+    }
+    const worker = await bundle(from, to.replace(/\.ts$/, '.js'));
+    outputs.push(...worker.outputs);
+    for (const [workerTo, workerFrom] of worker.beside) beside.set(workerTo, workerFrom);
+  }
+  for (const file of outputs) {
+    writeAtomic(file.path, file.path === outfile ? besideAsJs(file.text) : file.contents);
+  }
   for (const [to, from] of beside) writeAtomic(to, readFileSync(from));
 }
 

@@ -71,6 +71,15 @@ export const CollectorEnv = z.object({
   SPEC_MAX_KEYS: positiveInteger(DEFAULT_SPEC_SHAPE_LIMITS.maxKeys, 'keys'),
   /** Levels of nesting a spec may have; a rollout spec needs about 7. Deeper texts are refused before parsing. */
   SPEC_MAX_DEPTH: positiveInteger(DEFAULT_SPEC_SHAPE_LIMITS.maxDepth, 'levels'),
+  /**
+   * Worker threads that parse and validate specs, and diff spec versions, of 8 KB and more (smaller ones are
+   * handled inline), so that a spec of API_MAX_BODY_BYTES does not hold up ingest, the API and `/readyz`.
+   */
+  SPEC_PARSE_THREADS: positiveInteger(1, 'threads'),
+  /** Large specs (parses and diffs) that may wait for a thread; past it the request is answered 503 with Retry-After. */
+  SPEC_PARSE_QUEUE: positiveInteger(4, 'specs'),
+  /** How long one parse or diff may run on its thread; past it the thread is ended: a parse is answered 413, a diff omits its patch. */
+  SPEC_PARSE_TIMEOUT_MS: positiveInteger(5000, 'milliseconds'),
   /** Lines two spec versions may differ in for `…/diff` to include a text patch; beyond, it lists field changes only. */
   DIFF_MAX_CHANGED_LINES: positiveInteger(2000, 'lines'),
   /** How long computing one text patch may take before it is given up (the field changes are still listed). */

@@ -23,6 +23,7 @@ import { registerOtlpMetrics } from './ingest/otlp-metrics.ts';
 import { registerRemoteWrite } from './ingest/remote-write.ts';
 import { loadScrapeConfig } from './scrape/scrape-config.ts';
 import { startScraping } from './scrape/start-scraping.ts';
+import { createSpecWorkers } from './spec-workers/spec-workers.ts';
 
 /** Readiness flips to 503 first, then the HTTP server drains, then Redis closes. */
 export interface RunningCollector extends RunningService {
@@ -75,6 +76,13 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
   };
   registerOtlpMetrics(app, ingest);
   registerRemoteWrite(app, ingest);
+  const specWorkers = createSpecWorkers({
+    threads: env.SPEC_PARSE_THREADS,
+    queue: env.SPEC_PARSE_QUEUE,
+    timeoutMs: env.SPEC_PARSE_TIMEOUT_MS,
+    limits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
+    envAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
+  });
   registerApi(app, {
     redis,
     store: createRolloutStore(redis),
@@ -86,8 +94,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     logger,
     maxBodyBytes: env.API_MAX_BODY_BYTES,
     bodyTimeoutMs: env.API_BODY_TIMEOUT_MS,
-    specLimits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
-    specEnvAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
+    specWorkers,
     diffLimits: { maxChangedLines: env.DIFF_MAX_CHANGED_LINES, timeoutMs: env.DIFF_TIMEOUT_MS },
     rolloutMetrics: {
       maxRollouts: env.ROLLOUT_METRICS_MAX_ROLLOUTS,
@@ -137,6 +144,7 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
       { name: 'scraper', run: () => scraper.stop() },
       { name: 'outbound connections', run: () => egress.close() },
       { name: 'http server', run: () => http.close(env.SHUTDOWN_TIMEOUT_MS) },
+      { name: 'spec parsing threads', run: () => specWorkers.close() },
       { name: 'active rollouts', run: () => activeRollouts.close() },
       { name: 'evaluations being enqueued', run: () => onStored.settled() },
       { name: 'queues', run: () => jobs.close() },

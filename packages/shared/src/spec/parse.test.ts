@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { describe, expect, it, vi } from 'vitest';
+import { Parser, stringify } from 'yaml';
 import { formatProblems } from './format-problems.ts';
 import { parseSpec, validateSpec } from './parse.ts';
 import type { RolloutSpec } from './resolved.ts';
@@ -317,6 +317,20 @@ describe('validateSpec', () => {
   });
 });
 
+describe('a parse result', () => {
+  // The collector parses large specs in a worker thread: what comes back is a structured clone.
+  it.each(EXAMPLE_NAMES)('crosses a thread boundary unchanged: %s', (name) => {
+    const result = parseSpec(exampleText(name));
+    expect(structuredClone(result)).toStrictEqual(result);
+  });
+
+  it('crosses it unchanged with problems, lines and columns', () => {
+    const result = parseSpec('apiVersion: rollout-guard/v1\nkind: Rollout\nspec: { waves: 3 }\n');
+    expect(result.ok).toBe(false);
+    expect(structuredClone(result)).toStrictEqual(result);
+  });
+});
+
 describe('a spec of hostile size or shape', () => {
   /** The minimal spec with `count` unknown keys under `spec`, as YAML. */
   function withKeys(count: number): string {
@@ -371,6 +385,16 @@ describe('a spec of hostile size or shape', () => {
         column: 33 * 5 + 1,
       },
     ]);
+  });
+
+  it('reads the text once: the tokens measured are the tokens composed', () => {
+    const parse = vi.spyOn(Parser.prototype, 'parse');
+    try {
+      expect(parseSpec(exampleText('web-checkout')).ok).toBe(true);
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('has each repeated key found where it repeats', () => {

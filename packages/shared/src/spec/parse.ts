@@ -1,4 +1,6 @@
 import {
+  Composer,
+  type CST,
   type Document,
   isMap,
   isScalar,
@@ -6,7 +8,9 @@ import {
   LineCounter,
   type Node,
   type Pair,
+  Parser,
   parseDocument,
+  YAMLParseError,
 } from 'yaml';
 import { type EnvAllowlist, envAllowed, envReferences, envRefusal } from './env-allowed.ts';
 import { knownFieldNames } from './json-schema.ts';
@@ -98,11 +102,13 @@ export interface ParseOptions {
 export function parseSpec(text: string, options: ParseOptions = {}): ParseResult {
   const format =
     options.format === undefined || options.format === 'auto' ? detectFormat(text) : options.format;
-  const shape = shapeViolation(text, options.limits ?? DEFAULT_SPEC_SHAPE_LIMITS);
+  // The text is read once: its tokens are measured, then composed into the document.
+  const lineCounter = new LineCounter();
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const shape = shapeViolation(tokens, options.limits ?? DEFAULT_SPEC_SHAPE_LIMITS);
   if (shape !== undefined) {
-    const lines = text.slice(0, shape.offset).split('\n');
-    const column = (lines.at(-1)?.length ?? 0) + 1;
-    return { ok: false, problems: [{ path: '', message: shape.message, line: lines.length, column }] };
+    const { line, col } = lineCounter.linePos(shape.offset);
+    return { ok: false, problems: [{ path: '', message: shape.message, line, column: col }] };
   }
   if (format === 'json') {
     try {
@@ -112,9 +118,7 @@ export function parseSpec(text: string, options: ParseOptions = {}): ParseResult
     }
   }
   // JSON is YAML too, so one parser gives both formats the source ranges that locate problems.
-  const lineCounter = new LineCounter();
-  // yaml's own uniqueKeys compares each key with every earlier one; duplicateKeyErrors uses a set.
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const document = firstDocument(tokens, text.length);
   const errors = [
     ...document.errors.map((error) => ({ offset: error.pos[0], code: error.code, message: error.message })),
     ...duplicateKeyErrors(document),
@@ -145,6 +149,28 @@ export function parseSpec(text: string, options: ParseOptions = {}): ParseResult
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   });
+}
+
+/**
+ * The first document of the tokens, as yaml's `parseDocument` composes it (with an error where a
+ * second one starts), without reading the text again.
+ */
+function firstDocument(tokens: readonly CST.Token[], length: number): Document.Parsed {
+  // yaml's own uniqueKeys compares each key with every earlier one; duplicateKeyErrors uses a set.
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  let first: Document.Parsed | undefined;
+  for (const document of composer.compose(tokens, true, length)) {
+    if (first === undefined) {
+      first = document;
+    } else {
+      first.errors.push(
+        new YAMLParseError([document.range[0], document.range[1]], 'MULTIPLE_DOCS', 'a second document'),
+      );
+      break;
+    }
+  }
+  // compose(…, forceDoc = true) yields at least one document, even for an empty text.
+  return first!;
 }
 
 function keyText(key: unknown): string | undefined {

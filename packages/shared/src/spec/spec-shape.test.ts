@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Parser } from 'yaml';
 import { shapeViolation } from './spec-shape.ts';
 
 const LIMITS = { maxKeys: 10, maxDepth: 4 };
@@ -28,13 +29,13 @@ describe('a spec text’s shape', () => {
     ['5 keys and 5 items', `${keys(4)}\nlist: [1, 2, 3, 4, 5]`, undefined],
     ['a syntax error', 'a: [1, 2', undefined],
   ])('%s', (_, text, violation) => {
-    const found = shapeViolation(text, LIMITS);
+    const found = shapeViolation(new Parser().parse(text), LIMITS);
     if (violation === undefined) expect(found).toBeUndefined();
     else expect(found?.message).toContain(violation);
   });
 
   it('measures 20,000 levels without exhausting the stack, at the offset where the limit is crossed', () => {
-    const found = shapeViolation(nestedMaps(20_000), { maxKeys: 1e9, maxDepth: 32 });
+    const found = shapeViolation(new Parser().parse(nestedMaps(20_000)), { maxKeys: 1e9, maxDepth: 32 });
     expect(found?.message).toBe(
       'nested deeper than 32 levels (SPEC_MAX_DEPTH); a rollout spec needs about 7',
     );

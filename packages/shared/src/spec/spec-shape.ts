@@ -1,4 +1,4 @@
-import { type CST, Parser } from 'yaml';
+import type { CST } from 'yaml';
 
 /** How large a spec's structure may be; bounds what parsing and validating one may cost. */
 export interface SpecShapeLimits {
@@ -39,13 +39,17 @@ function children(token: NonNullable<Token>): { nested: NonNullable<Token>[]; ke
 }
 
 /**
- * Measures a YAML (or JSON) text's keys and nesting from its concrete syntax tree, which yaml builds
- * without recursion, before anything recursive (composing the document, toJS, zod) touches it: a
- * 5 KB text nested 1,000 levels deep would otherwise exhaust the stack. Linear in the text.
+ * Measures a YAML (or JSON) text's keys and nesting from its concrete syntax tree (the tokens of
+ * yaml's `Parser`, which it builds without recursion) before anything recursive (composing the
+ * document, toJS, zod) touches it: a 5 KB text nested 1,000 levels deep would otherwise exhaust the
+ * stack. Linear in the text. The caller composes the same tokens afterwards, so the text is read once.
  */
-export function shapeViolation(text: string, limits: SpecShapeLimits): ShapeViolation | undefined {
+export function shapeViolation(
+  tokens: Iterable<CST.Token>,
+  limits: SpecShapeLimits,
+): ShapeViolation | undefined {
   let keys = 0;
-  for (const document of new Parser().parse(text)) {
+  for (const document of tokens) {
     const stack: Array<{ token: NonNullable<Token>; depth: number }> = [{ token: document, depth: 0 }];
     for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
       const { token, depth } = next;

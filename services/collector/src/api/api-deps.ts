@@ -1,10 +1,10 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Logger } from '@rollout-guard/shared/observability';
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import type { EnvAllowlist, SpecShapeLimits } from '@rollout-guard/shared/spec';
 import type { DeliveryLog, RolloutStore } from '@rollout-guard/shared/store';
 import type { RateLimiter } from '../auth/rate-limit.ts';
 import type { TokenStore } from '../auth/token-store.ts';
+import type { SpecWorkers } from '../spec-workers/spec-workers.ts';
 import type { ApiJobs } from './api-jobs.ts';
 
 /** What the API routes need; the collector's server builds the real ones, tests build theirs on a real Redis. */
@@ -22,10 +22,11 @@ export interface ApiDeps {
   maxBodyBytes: number;
   /** How long reading an API body may take before the request is answered 408 (API_BODY_TIMEOUT_MS). */
   bodyTimeoutMs: number;
-  /** Keys and nesting a spec may have (SPEC_MAX_KEYS, SPEC_MAX_DEPTH). */
-  specLimits: SpecShapeLimits;
-  /** The variables `env:NAME` in a spec may read (SPEC_ENV_ALLOWED); a spec reading another is refused. */
-  specEnvAllowed: EnvAllowlist;
+  /**
+   * Parses spec bodies under SPEC_MAX_KEYS, SPEC_MAX_DEPTH and SPEC_ENV_ALLOWED, large ones in worker threads
+   * (SPEC_PARSE_THREADS, SPEC_PARSE_QUEUE, SPEC_PARSE_TIMEOUT_MS).
+   */
+  specWorkers: SpecWorkers;
   /** How large a text patch between two versions may be (DIFF_MAX_CHANGED_LINES, DIFF_TIMEOUT_MS). */
   diffLimits: { readonly maxChangedLines: number; readonly timeoutMs: number };
   /** `/metrics/rollouts`: active rollouts exposed at most, and how long a scrape may read (default 1000, 2 s). */

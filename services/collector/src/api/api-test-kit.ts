@@ -11,6 +11,7 @@ import { createRateLimiter } from '../auth/rate-limit.ts';
 import { parseTokensEnv } from '../auth/token-config.ts';
 import { createTokenStore } from '../auth/token-store.ts';
 import { loadEnv } from '../env.ts';
+import { createSpecWorkers } from '../spec-workers/spec-workers.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { createApiJobs } from './api-jobs.ts';
 import { registerApi } from './register-api.ts';
@@ -67,6 +68,13 @@ export async function startApiApp(
   // BullMQ's queues send their first commands on this connection; a test that then keeps the event loop
   // busy past the 2 s command timeout (validating the OpenAPI document) would time them out.
   await jobs.evaluateQueue.waitUntilReady();
+  const specWorkers = createSpecWorkers({
+    threads: 1,
+    queue: 4,
+    timeoutMs: 10_000,
+    limits: DEFAULT_SPEC_SHAPE_LIMITS,
+    envAllowed: parseEnvAllowlist(options.specEnvAllowed ?? ''),
+  });
   const deps: ApiDeps = {
     redis,
     store: createRolloutStore(redis),
@@ -78,8 +86,7 @@ export async function startApiApp(
     logger,
     maxBodyBytes: 64 * 1024,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
-    specLimits: DEFAULT_SPEC_SHAPE_LIMITS,
-    specEnvAllowed: parseEnvAllowlist(options.specEnvAllowed ?? ''),
+    specWorkers,
     diffLimits: { maxChangedLines: 2000, timeoutMs: 1000 },
     now: options.now ?? Date.now,
   };
@@ -96,6 +103,7 @@ export async function startApiApp(
       return Promise.resolve(app.request(path, { method, headers, ...(body === undefined ? {} : { body }) }));
     },
     async close() {
+      await specWorkers.close();
       await jobs.close();
       redis.disconnect();
     },

@@ -1,4 +1,3 @@
-import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import { AppError } from '../errors.ts';
@@ -49,7 +48,7 @@ export function registerDiffVersions(app: App, deps: ApiDeps): void {
         description: 'Changes and a unified patch',
         content: { 'application/json': { schema: VersionDiff } },
       },
-      ...errorResponses(400, 404),
+      ...errorResponses(400, 404, 503),
     },
   });
 
@@ -68,19 +67,13 @@ export function registerDiffVersions(app: App, deps: ApiDeps): void {
     }
     const { maxChangedLines, timeoutMs } = deps.diffLimits;
     const [before, after] = [shownSpec(a), shownSpec(b)];
-    // Myers' diff costs the texts' length times the lines changed: both bounds keep it to milliseconds.
-    const patch = createTwoFilesPatch(
-      `${name}@v${from}`,
-      `${name}@v${to}`,
-      before.source,
-      after.source,
-      '',
-      '',
-      {
-        maxEditLength: maxChangedLines,
-        timeout: timeoutMs,
-      },
-    );
+    // Up to DIFF_TIMEOUT_MS of work: a large pair is diffed on a worker thread (deps.specWorkers).
+    const patch = await deps.specWorkers.patch({
+      before: { name: `${name}@v${from}`, text: before.source },
+      after: { name: `${name}@v${to}`, text: after.source },
+      maxChangedLines,
+      timeoutMs,
+    });
     return c.json({
       name,
       from,

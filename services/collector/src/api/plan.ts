@@ -32,7 +32,7 @@ export function registerPlan(app: App, deps: ApiDeps): void {
         description: 'The spec has problems, or the query is wrong',
         content: { 'application/json': { schema: SpecProblemsBody } },
       },
-      ...errorResponses(413, 415),
+      ...errorResponses(413, 415, 503),
     },
   });
   deps.openapi.registerPath({

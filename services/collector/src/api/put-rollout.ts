@@ -6,7 +6,7 @@ import { errorResponses, NameParams, Phase, SpecInput, SpecProblemsBody } from '
 import { guard } from './guard.ts';
 import { jsonChanges } from './json-diff.ts';
 import { runningChange } from './running-change.ts';
-import { shownSpec } from './shown-spec.ts';
+import { shownParsedSpec } from './shown-spec.ts';
 import { problemsBody, readSpecBody } from './spec-body.ts';
 
 export const PutRolloutResponse = z
@@ -66,7 +66,7 @@ export function registerPutRollout(app: App, deps: ApiDeps): void {
         description: 'A running rollout cannot take these changes',
         content: { 'application/json': { schema: SpecProblemsBody } },
       },
-      ...errorResponses(413, 415),
+      ...errorResponses(413, 415, 503),
     },
   });
 
@@ -103,7 +103,7 @@ export function registerPutRollout(app: App, deps: ApiDeps): void {
           specVersion: current.state.state.specVersion,
           appliedToRunning: false,
           changed: [],
-          spec: shownSpec(latest).spec,
+          spec: shownParsedSpec(latest.spec),
         } satisfies PutRolloutResponse,
         200,
       );
@@ -156,7 +156,7 @@ export function registerPutRollout(app: App, deps: ApiDeps): void {
         specVersion: judging.state.specVersion,
         appliedToRunning: running(judging.state.phase) && judging.state.specVersion === stored.version,
         changed: fields,
-        spec: shownSpec(stored).spec,
+        spec: shownParsedSpec(stored.spec),
       } satisfies PutRolloutResponse,
       latest === null ? 201 : 200,
     );

@@ -15,3 +15,12 @@ export function shownSpec(stored: { readonly spec: RolloutSpec; readonly source:
     source: redactSource(stored.source, secrets),
   };
 }
+
+/**
+ * The parsed spec alone as the API shows it, for answers without the text (validate, PUT). Redacting
+ * the text costs its length times the number of literal secrets: seconds for a spec of API_MAX_BODY_BYTES
+ * made of literal header values, so it is done only where the text is served.
+ */
+export function shownParsedSpec(spec: RolloutSpec): Record<string, unknown> {
+  return redactSpec(spec, literalSecrets(spec)) as unknown as Record<string, unknown>;
+}

@@ -1,4 +1,4 @@
-import { type ParseResult, parseSpec } from '@rollout-guard/shared/spec';
+import type { ParseResult } from '@rollout-guard/shared/spec';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { AppError } from '../errors.ts';
@@ -19,11 +19,11 @@ export interface SpecBody {
   readonly result: ParseResult;
 }
 
-/** Reads a spec body by its Content-Type (JSON or YAML) and parses it; 415 for any other type. */
-export async function readSpecBody(
-  c: Context,
-  deps: Pick<ApiDeps, 'specLimits' | 'specEnvAllowed'>,
-): Promise<SpecBody> {
+/**
+ * Reads a spec body by its Content-Type (JSON or YAML) and parses it (a large one in a worker thread:
+ * `deps.specWorkers`); 415 for any other type.
+ */
+export async function readSpecBody(c: Context, deps: Pick<ApiDeps, 'specWorkers'>): Promise<SpecBody> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const format = FORMATS[type];
   if (format === undefined) {
@@ -42,7 +42,7 @@ export async function readSpecBody(
   return {
     text,
     contentType: format === 'json' ? 'application/json' : 'application/yaml',
-    result: parseSpec(text, { format, limits: deps.specLimits, envAllowed: deps.specEnvAllowed }),
+    result: await deps.specWorkers.parse(text, format),
   };
 }
 

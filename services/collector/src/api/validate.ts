@@ -5,7 +5,7 @@ import type { ApiDeps } from './api-deps.ts';
 import { errorResponses, SpecInput, SpecProblem } from './api-schemas.ts';
 import { guard } from './guard.ts';
 import { PlanQuery, planAssumptionsOf, planOr400 } from './plan-query.ts';
-import { shownSpec } from './shown-spec.ts';
+import { shownParsedSpec } from './shown-spec.ts';
 import { readSpecBody } from './spec-body.ts';
 
 export const ValidateResponse = z
@@ -47,13 +47,13 @@ export function registerValidate(app: App, deps: ApiDeps): void {
         description: 'Whether the spec is valid, with every problem',
         content: { 'application/json': { schema: ValidateResponse } },
       },
-      ...errorResponses(400, 413, 415),
+      ...errorResponses(400, 413, 415, 503),
     },
   });
 
   app.post('/api/v1/validate', ...guard(deps, 'read'), async function validate(c) {
     const assumptions = c.req.query('traffic') === undefined ? null : planAssumptionsOf(c);
-    const { result, text } = await readSpecBody(c, deps);
+    const { result } = await readSpecBody(c, deps);
     if (!result.ok)
       return c.json({ valid: false, problems: result.problems, warnings: [] } satisfies ValidateResponse);
     const secretWarnings = literalSecrets(result.spec).map((secret) => ({
@@ -65,7 +65,7 @@ export function registerValidate(app: App, deps: ApiDeps): void {
       valid: true,
       problems: [],
       warnings: [...specWarnings(result.spec), ...secretWarnings],
-      spec: shownSpec({ spec: result.spec, source: text }).spec,
+      spec: shownParsedSpec(result.spec),
       ...(assumptions === null ? {} : { planWarnings: [...planOr400(result.spec, assumptions).warnings] }),
     } satisfies ValidateResponse);
   });
