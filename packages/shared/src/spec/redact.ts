@@ -1,3 +1,4 @@
+import { coveredStretches } from './literal-scan.ts';
 import type { PathSegment } from './problem.ts';
 import type { RolloutSpec } from './resolved.ts';
 
@@ -83,13 +84,23 @@ export function redactSpec<T extends RolloutSpec>(spec: T, secrets = literalSecr
 }
 
 /**
- * The text as sent with every occurrence of each literal secret replaced: the text is what a user
- * wrote, so its secrets are found by their values (longest first, so one inside another goes whole).
+ * The text as sent with every occurrence of each literal secret replaced: the text is what a user wrote, so
+ * its secrets are found by their values, all in one pass. Where occurrences overlap (one secret inside
+ * another, or two that share characters) the whole stretch goes, shown as the longest one, so no part of any
+ * secret is left in the text.
  */
 export function redactSource(source: string, secrets: readonly LiteralSecret[]): string {
-  let text = source;
-  for (const secret of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
-    if (secret.value !== '') text = text.split(secret.value).join(secret.shownAs);
+  const found = secrets.filter((secret) => secret.value !== '');
+  if (found.length === 0) return source;
+  const parts: string[] = [];
+  let at = 0;
+  for (const stretch of coveredStretches(
+    source,
+    found.map((secret) => secret.value),
+  )) {
+    parts.push(source.slice(at, stretch.start), found[stretch.needle]!.shownAs);
+    at = stretch.end;
   }
-  return text;
+  parts.push(source.slice(at));
+  return parts.join('');
 }
