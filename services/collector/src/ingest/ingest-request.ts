@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
 import type { Logger } from '@rollout-guard/shared/observability';
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import type { Context } from 'hono';
@@ -188,11 +189,14 @@ export async function readBody(
 ): Promise<Uint8Array> {
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge(declared, maxBytes);
-  const stream = c.req.raw.body;
-  if (stream === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
+  const received: Uint8Array[] = [];
   let total = 0;
-  const reader = stream.getReader();
+  const take = (chunk: Uint8Array) => {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw tooLarge(total, maxBytes);
+    bounds.lease.require(chunk.byteLength);
+    received.push(chunk);
+  };
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -205,21 +209,69 @@ export async function readBody(
     }, bounds.timeoutMs);
   });
   try {
+    // Served by Node, the request itself: a web stream over it copies every chunk once more.
+    const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+    if (incoming instanceof IncomingMessage) await readIncoming(incoming, take, deadline);
+    else await readStream(c.req.raw.body, take, deadline);
+  } finally {
+    clearTimeout(timer);
+  }
+  return received.length === 1 ? received[0]! : Buffer.concat(received, total);
+}
+
+/**
+ * Passes each chunk of a Node request's body to `take` until the body ends, `take` throws or the
+ * deadline passes; the rest of the body is left to the server, which drains it after answering.
+ */
+async function readIncoming(
+  incoming: IncomingMessage,
+  take: (chunk: Uint8Array) => void,
+  deadline: Promise<never>,
+): Promise<void> {
+  let stop = () => {};
+  const read = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      try {
+        take(chunk);
+      } catch (error) {
+        stop();
+        reject(error);
+      }
+    };
+    stop = () => {
+      incoming.off('data', onData);
+      incoming.off('end', resolve);
+      incoming.off('error', reject);
+    };
+    incoming.on('data', onData);
+    incoming.on('end', resolve);
+    incoming.on('error', reject);
+  });
+  try {
+    await Promise.race([read, deadline]);
+  } finally {
+    stop();
+  }
+}
+
+/** The same for a web stream's chunks (`app.request` in tests), cancelling the stream when stopped. */
+async function readStream(
+  stream: ReadableStream<Uint8Array> | null,
+  take: (chunk: Uint8Array) => void,
+  deadline: Promise<never>,
+): Promise<void> {
+  if (stream === null) return;
+  const reader = stream.getReader();
+  try {
     for (;;) {
       const { done, value } = await Promise.race([reader.read(), deadline]);
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) throw tooLarge(total, maxBytes);
-      bounds.lease.require(value.byteLength);
-      chunks.push(value);
+      if (done) return;
+      take(value);
     }
   } catch (error) {
     await reader.cancel().catch(() => undefined);
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }
 
 function tooLarge(size: number, maxBytes: number): AppError {
