@@ -12,7 +12,8 @@ const WIRE_DELIMITED = 2;
 
 /**
  * Reads NumberDataPoints (gauges and sums, nearly all OTLP traffic) in place: no message object, and
- * the attribute fields only noted for the series finder. The checks and their order are
+ * the attribute fields only noted for the series finder (started on the point by the caller), or
+ * passed over whole when they are the expected series' bytes. The checks and their order are
  * `readPointMessage`'s. One reader per request; its fields are reset per point.
  */
 export class NumberPointReader {
@@ -44,7 +45,6 @@ export class NumberPointReader {
     f.hasTime = false;
     f.hasStart = false;
     f.valueField = 0;
-    finder.startPoint();
     r.pos = start;
     while (r.pos < end) {
       const fieldStart = r.pos;
@@ -73,6 +73,12 @@ export class NumberPointReader {
           }
         }
       } else if (wireType === WIRE_DELIMITED && field === 7) {
+        // The expected series' attributes are passed over in one compare; others are noted one by one.
+        const skipped = finder.skipExpected(fieldStart, end);
+        if (skipped > fieldStart) {
+          r.pos = skipped;
+          continue;
+        }
         const fieldEnd = r.delimitedEndWithin(end);
         finder.note(fieldStart, fieldEnd);
         r.pos = fieldEnd;

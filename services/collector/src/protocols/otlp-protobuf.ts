@@ -250,6 +250,7 @@ class RequestWalk {
 
   #point(metric: MetricTarget, prefix: string, base: SeriesBase, start: number, end: number): void {
     const { kind } = metric;
+    this.#finder.startPoint(prefix, base, metric.name);
     let timeMs: number;
     let startMs: number | undefined;
     let value: PointValue;
@@ -269,7 +270,7 @@ class RequestWalk {
       ({ timeMs, startMs, value } = parts);
     }
     const name = metric.name;
-    const series = this.#finder.find(prefix, base, name);
+    const series = this.#finder.find();
     const attributes = series.attributes;
     const point: Point =
       startMs !== undefined
@@ -284,7 +285,6 @@ class RequestWalk {
 
   /** Notes where the point's attribute fields (`field`) sit. */
   #locateAttributes(start: number, end: number, field: number): void {
-    this.#finder.startPoint();
     this.#each(start, end, field, (_start, fieldEnd, fieldStart) => this.#finder.note(fieldStart, fieldEnd));
   }
 }

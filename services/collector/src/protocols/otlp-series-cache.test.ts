@@ -158,12 +158,11 @@ describe('OTLP protobuf series known across requests', () => {
 });
 
 describe('OTLP protobuf attribute fields split by other fields', () => {
-  /** A request of one gauge whose one data point is given as raw bytes. */
-  function rawPoint(point: Uint8Array): Uint8Array {
-    const gauge = protobuf.Writer.create()
-      .uint32((1 << 3) | 2)
-      .bytes(point)
-      .finish();
+  /** A request of one gauge whose data points are given as raw bytes. */
+  function rawPoints(points: readonly Uint8Array[]): Uint8Array {
+    const writer = protobuf.Writer.create();
+    for (const point of points) writer.uint32((1 << 3) | 2).bytes(point);
+    const gauge = writer.finish();
     const metric = protobuf.Writer.create()
       .uint32((1 << 3) | 2)
       .string('requests')
@@ -183,6 +182,7 @@ describe('OTLP protobuf attribute fields split by other fields', () => {
       .bytes(resource)
       .finish();
   }
+  const rawPoint = (point: Uint8Array) => rawPoints([point]);
   const NumberDataPoint = ExportMetricsServiceRequest.root.lookupType('otlp.NumberDataPoint');
   const pointBytes = (fields: object) => NumberDataPoint.encode(NumberDataPoint.fromObject(fields)).finish();
 
@@ -206,5 +206,28 @@ describe('OTLP protobuf attribute fields split by other fields', () => {
     expect(parts).toEqual(whole);
     expect(parts?.attributes).toEqual({ a: '1', b: '2' });
     expect(parts?.memo).toBe(whole?.memo);
+  });
+
+  it("are decoded whole when they begin with the expected series' bytes and more follow", () => {
+    const cache = new OtlpSeriesCache();
+    const time = { timeUnixNano: `${T}000000`, asDouble: 2 };
+    const ac = keyValues([
+      ['a', '1'],
+      ['c', '3'],
+    ]);
+    const first = pointBytes({ attributes: keyValues([['x', '0']]), ...time });
+    const second = pointBytes({ attributes: ac, ...time });
+    // x, then {a, c}: {a, c} is the series expected after x.
+    decode(rawPoints([first, second]), cache);
+    // x, then a and c as sent before, the time and value, and d after them.
+    const longer = Buffer.concat([
+      pointBytes({ attributes: ac, ...time }),
+      pointBytes({ attributes: keyValues([['d', '4']]) }),
+    ]);
+    const [x, acd] = decode(rawPoints([first, longer]), cache);
+    expect(x?.attributes).toEqual({ x: '0' });
+    expect(acd?.attributes).toEqual({ a: '1', c: '3', d: '4' });
+    const [, again] = decode(rawPoints([first, longer]), cache);
+    expect(again?.memo).toBe(acd?.memo);
   });
 });
