@@ -102,9 +102,11 @@ export function registerOtlpMetrics(app: App, deps: IngestDeps): void {
       }
       const result = await ingestBatch(c, deps, 'otlp', async (body, matcher, lease) => {
         const decoded = await decompressWithin(body, encoding, deps.limits.maxDecodedBytes, lease);
-        const options = { wantsMetric: matcher.wantsMetric, series: deps.runtime.otlpSeries };
+        const { runtime } = deps;
         const batch =
-          format === 'json' ? decodeOtlpJson(decoded, options) : decodeOtlpProtobuf(decoded, options);
+          format === 'json'
+            ? decodeOtlpJson(decoded, { wantsMetric: matcher.wantsMetric, series: runtime.otlpJsonSeries })
+            : decodeOtlpProtobuf(decoded, { wantsMetric: matcher.wantsMetric, series: runtime.otlpSeries });
         // Decoded: an exporter may compress its retry afresh, and gzip bytes need not repeat.
         return { batch, identity: decoded };
       });

@@ -1,5 +1,6 @@
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
+import { decodeOtlpJson } from './otlp.ts';
 import { decodeOtlpProtobuf } from './otlp-protobuf.ts';
 import { ExportMetricsServiceRequest } from './otlp-schema.ts';
 import { OtlpSeriesCache } from './otlp-series-cache.ts';
@@ -229,5 +230,77 @@ describe('OTLP protobuf attribute fields split by other fields', () => {
     expect(acd?.attributes).toEqual({ a: '1', c: '3', d: '4' });
     const [, again] = decode(rawPoints([first, longer]), cache);
     expect(again?.memo).toBe(acd?.memo);
+  });
+});
+
+describe('OTLP/JSON series known across requests', () => {
+  /** The same request as OTLP/JSON text, spaced out when `spaced`. */
+  function jsonBody(series: readonly Series[], timeMs = T, spaced = false): string {
+    const request = ExportMetricsServiceRequest.toObject(
+      ExportMetricsServiceRequest.decode(body(series, timeMs)),
+      { longs: String },
+    );
+    return JSON.stringify(request, null, spaced ? 2 : undefined);
+  }
+  const decodeJson = (text: string, series?: OtlpSeriesCache) =>
+    decodeOtlpJson(text, series === undefined ? {} : { series }).points;
+  const withoutMemo = (points: readonly Point[]) => points.map(({ memo: _, ...rest }) => rest);
+
+  it('decodes the same points as without a cache, and gives each series one memo and one record', () => {
+    const cache = new OtlpSeriesCache();
+    const first = decodeJson(jsonBody([on, off, region]), cache);
+    const again = decodeJson(jsonBody([on, off, region], T + 10_000), cache);
+    expect(withoutMemo(first)).toEqual(withoutMemo(decodeJson(jsonBody([on, off, region]))));
+    expect(withoutMemo(again)).toEqual(withoutMemo(decodeJson(jsonBody([on, off, region], T + 10_000))));
+    expect(first[0]?.memo).toBeInstanceOf(SeriesMemo);
+    expect(new Set(memos(first)).size).toBe(3);
+    expect(memos(again)).toEqual(memos(first));
+    expect(again[1]?.attributes).toBe(first[1]?.attributes);
+    expect(cache.size).toBe(3);
+  });
+
+  it('knows a series whatever the spacing of its text', () => {
+    const cache = new OtlpSeriesCache();
+    const [compact] = decodeJson(jsonBody([on]), cache);
+    const [spaced] = decodeJson(jsonBody([on], T + 10_000, true), cache);
+    expect(spaced?.memo).toBe(compact?.memo);
+  });
+
+  it('takes a changed attribute, resource or metric for a new series', () => {
+    const cache = new OtlpSeriesCache();
+    const [first] = decodeJson(jsonBody([on]), cache);
+    const changed = decodeJson(
+      jsonBody([off, { ...on, service: 'billing' }, { ...on, name: 'errors' }], T + 10_000),
+      cache,
+    );
+    expect(new Set([first?.memo, ...memos(changed)]).size).toBe(4);
+    expect(changed.map((p) => p.attributes)).toEqual([
+      { 'service.name': 'checkout', variant: 'off' },
+      { 'service.name': 'billing', variant: 'on' },
+      { 'service.name': 'checkout', variant: 'on' },
+    ]);
+    expect(changed.map((p) => p.name)).toEqual(['requests', 'requests', 'errors']);
+  });
+
+  it('does not take an overflowing number for null: both texts are written null', () => {
+    const cache = new OtlpSeriesCache();
+    const text = (value: string) =>
+      `{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"requests","gauge":{"dataPoints":[{"attributes":[{"key":"x","value":{"doubleValue":${value}}}],"timeUnixNano":"${T}000000","asDouble":1}]}}]}]}]}`;
+    const [overflow] = decodeJson(text('1e999'), cache);
+    const [none] = decodeJson(text('null'), cache);
+    expect(overflow?.attributes).toEqual({ x: 'Infinity' });
+    expect(none?.attributes).toEqual({ x: '' });
+  });
+
+  it('forgets the oldest series past its limit, and then decodes it afresh', () => {
+    const cache = new OtlpSeriesCache({ series: 2, bytes: 1_000_000 });
+    const first = decodeJson(jsonBody([on, off, region]), cache);
+    expect(cache.size).toBe(2);
+    const [regionAgain] = decodeJson(jsonBody([region], T + 10_000), cache);
+    expect(regionAgain?.memo).toBe(first[2]?.memo);
+    const [onAgain] = decodeJson(jsonBody([on], T + 20_000), cache);
+    expect(onAgain?.memo).not.toBe(first[0]?.memo);
+    expect(onAgain?.attributes).toEqual(first[0]?.attributes);
+    expect(cache.size).toBe(2);
   });
 });

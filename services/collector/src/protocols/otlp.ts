@@ -10,8 +10,9 @@ import {
   type MetricTarget,
   readPointMessage,
 } from './otlp-points.ts';
+import type { OtlpSeriesCache, SeriesBase } from './otlp-series-cache.ts';
 import { addAttributes, has, isObj, list, type Obj, obj, str, temporality } from './otlp-values.ts';
-import type { Point } from './point.ts';
+import type { Attributes, Point, SeriesMemo } from './point.ts';
 
 export type { DecodeOptions } from './otlp-points.ts';
 export { decodeOtlpProtobuf } from './otlp-protobuf.ts';
@@ -70,6 +71,7 @@ function quoteLongTimestamps(text: string): string {
 function convertRequest(request: Obj, options: DecodeOptions): DecodedBatch {
   const out = new BatchBuilder();
   const at = new Cursor();
+  const series = new JsonSeries(options.series);
   const resources = list(request.resourceMetrics, at, 'resourceMetrics');
   for (let r = 0; r < resources.length; r++) {
     at.depth = 1;
@@ -82,8 +84,8 @@ function convertRequest(request: Obj, options: DecodeOptions): DecodedBatch {
       at.scope = s;
       const sm = obj(scopes[s], at, '');
       if (sm === undefined) continue;
-      // Resource and scope attributes are merged once per scope, and only if a metric is wanted.
-      let base: Record<string, string> | undefined;
+      // Resource and scope attributes are found (or merged) once per scope, and only if a metric is wanted.
+      let base: SeriesBase | undefined;
       const metrics = list(sm.metrics, at, 'metrics');
       for (let m = 0; m < metrics.length; m++) {
         at.depth = 3;
@@ -92,25 +94,83 @@ function convertRequest(request: Obj, options: DecodeOptions): DecodedBatch {
         if (metric === undefined) continue;
         const target = wantedMetric(metric, at, options, out);
         if (target === undefined) continue;
-        if (base === undefined) base = baseAttributes(rm, sm, at);
-        convertPoints(target, base, at, out);
+        base ??= series.base(rm, sm, at);
+        convertPoints(target, base, series, at, out);
       }
     }
   }
   return out.build();
 }
 
-function baseAttributes(rm: Obj, sm: Obj, at: Cursor): Record<string, string> {
-  const base: Record<string, string> = {};
-  const depth = at.depth;
-  at.depth = 1;
-  const resource = obj(rm.resource, at, 'resource');
-  if (resource) addAttributes(base, resource.attributes, at, 'resource.attributes');
-  at.depth = 2;
-  const scope = obj(sm.scope, at, 'scope');
-  if (scope) addAttributes(base, scope.attributes, at, 'scope.attributes');
-  at.depth = depth;
-  return base;
+/**
+ * The series of a request's points in the series cache, by a canonical text of their attributes:
+ * `JSON.stringify` of the parsed KeyValue lists (the same for any spacing or escaping of the same
+ * values), under the resource and scope's own. A key is the base's number, the point's attributes'
+ * text and U+0100, then the metric name: a JSON text ends where its brackets close, so no two series
+ * share a key. Without a cache (or for a base it does not hold) every point's attributes are merged
+ * afresh and its points carry no memo.
+ */
+class JsonSeries {
+  readonly #cache: OtlpSeriesCache | undefined;
+
+  constructor(cache: OtlpSeriesCache | undefined) {
+    this.#cache = cache;
+  }
+
+  /** The resource and scope attributes of a scope's metrics, merged (resource, then scope over it). */
+  base(rm: Obj, sm: Obj, at: Cursor): SeriesBase {
+    const depth = at.depth;
+    at.depth = 1;
+    const resource = obj(rm.resource, at, 'resource');
+    at.depth = 2;
+    const scope = obj(sm.scope, at, 'scope');
+    const key = cacheKey(`${canonical(resource?.attributes)}\u0100${canonical(scope?.attributes)}`);
+    const known = key === undefined ? undefined : this.#cache?.base(key);
+    if (known !== undefined) {
+      at.depth = depth;
+      return known;
+    }
+    const attributes: Record<string, string> = {};
+    at.depth = 1;
+    if (resource) addAttributes(attributes, resource.attributes, at, 'resource.attributes');
+    at.depth = 2;
+    if (scope) addAttributes(attributes, scope.attributes, at, 'scope.attributes');
+    at.depth = depth;
+    // No prefix: a base the cache does not hold, whose series are not looked up either.
+    if (key === undefined || this.#cache === undefined) return { prefix: '', attributes };
+    return this.#cache.rememberBase(key, attributes);
+  }
+
+  /** The series of data point `dp` of metric `name` under `base` (the cursor at the point). */
+  of(base: SeriesBase, name: string, dp: Obj, at: Cursor): { attributes: Attributes; memo?: SeriesMemo } {
+    const key =
+      this.#cache === undefined || base.prefix === ''
+        ? undefined
+        : cacheKey(`${base.prefix}${canonical(dp.attributes)}\u0100${name}`);
+    const known = key === undefined ? undefined : this.#cache?.series(key);
+    if (known !== undefined) return known;
+    // Copied key by key: measured ~25x faster than `{ ...base }` when more keys follow.
+    const attributes: Record<string, string> = {};
+    for (const k in base.attributes) attributes[k] = base.attributes[k] as string;
+    addAttributes(attributes, dp.attributes, at, 'attributes');
+    if (key === undefined || this.#cache === undefined) return { attributes };
+    return this.#cache.rememberSeries(key, base, name, NO_BYTES, attributes);
+  }
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/** A parsed JSON value's canonical text; '' for none. */
+function canonical(value: unknown): string {
+  return value === undefined ? '' : JSON.stringify(value);
+}
+
+/**
+ * `key`, unless it holds `null`: JSON.stringify writes an overflowing number (`1e999`, parsed as
+ * Infinity) as null too, so such a key may stand for two different texts and is not used.
+ */
+function cacheKey(key: string): string | undefined {
+  return key.includes('null') ? undefined : key;
 }
 
 interface JsonMetric extends MetricTarget {
@@ -147,7 +207,8 @@ function wantedMetric(
 
 function convertPoints(
   target: JsonMetric,
-  base: Record<string, string>,
+  base: SeriesBase,
+  series: JsonSeries,
   at: Cursor,
   out: BatchBuilder,
 ): void {
@@ -160,15 +221,12 @@ function convertPoints(
     if (dp === undefined) continue;
     const parts = readPointMessage(target, dp, at, out);
     if (parts === undefined) continue;
-    // Copied key by key: measured ~25x faster than `{ ...base }` when more keys follow.
-    const attributes: Record<string, string> = {};
-    for (const key in base) attributes[key] = base[key] as string;
-    addAttributes(attributes, dp.attributes, at, 'attributes');
+    const { attributes, memo } = series.of(base, name, dp, at);
     const { startMs, timeMs, value } = parts;
     const point: Point =
       startMs !== undefined
-        ? { name, attributes, startMs, timeMs, value }
-        : { name, attributes, timeMs, value };
+        ? { name, attributes, startMs, timeMs, value, memo }
+        : { name, attributes, timeMs, value, memo };
     out.points.push(point);
   }
 }
