@@ -113,9 +113,12 @@ export function registerOtlpMetrics(app: App, deps: IngestDeps): void {
       if (format === 'json') {
         return c.body(encodeOtlpResponseJson(result), 200, { 'content-type': 'application/json' });
       }
-      return c.body(Buffer.from(encodeOtlpResponseProtobuf(result)), 200, {
-        'content-type': 'application/x-protobuf',
-      });
+      const response = encodeOtlpResponseProtobuf(result);
+      // Full success is an empty message, zero bytes: headers alone, one write instead of two.
+      if (response.byteLength === 0) {
+        return c.body(null, 200, { 'content-type': 'application/x-protobuf', 'content-length': '0' });
+      }
+      return c.body(Buffer.from(response), 200, { 'content-type': 'application/x-protobuf' });
     } catch (error) {
       status = error instanceof AppError ? error.status : 500;
       if (!(error instanceof AppError)) throw error;
