@@ -282,6 +282,48 @@ describe('OTLP/JSON series known across requests', () => {
     expect(changed.map((p) => p.name)).toEqual(['requests', 'requests', 'errors']);
   });
 
+  it('takes a changed attribute for a new series where the series it changed from was expected', () => {
+    const cache = new OtlpSeriesCache();
+    const first = decodeJson(jsonBody([on, off]), cache);
+    const offEu: Series = {
+      attributes: [
+        ['variant', 'off'],
+        ['region', 'eu'],
+      ],
+    };
+    const changed = decodeJson(
+      jsonBody([on, { attributes: [['variant', 'of']] }, on, offEu], T + 10_000),
+      cache,
+    );
+    expect(changed.map((p) => p.attributes.variant)).toEqual(['on', 'of', 'on', 'off']);
+    expect(changed[3]?.attributes).toEqual({ 'service.name': 'checkout', variant: 'off', region: 'eu' });
+    expect(changed[0]?.memo).toBe(first[0]?.memo);
+    expect(changed[2]?.memo).toBe(first[0]?.memo);
+    expect(new Set([...memos(first), changed[1]?.memo, changed[3]?.memo]).size).toBe(4);
+    // Expected again in the order last seen: on, then off-with-region.
+    const again = decodeJson(jsonBody([on, offEu], T + 20_000), cache);
+    expect(memos(again)).toEqual([first[0]?.memo, changed[3]?.memo]);
+  });
+
+  it('knows a series whose KeyValue objects list their fields in another order, not one with more', () => {
+    const cache = new OtlpSeriesCache();
+    // Each after the same first point, so that the series last seen there is the one expected.
+    const text = (keyValue: string) => {
+      const point = (attribute: string) =>
+        `{"attributes":[${attribute}],"timeUnixNano":"${T}000000","asDouble":1}`;
+      const first = point('{"key":"first","value":{"stringValue":"yes"}}');
+      return `{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"requests","gauge":{"dataPoints":[${first},${point(keyValue)}]}}]}]}]}`;
+    };
+    const [, keyFirst] = decodeJson(text('{"key":"variant","value":{"stringValue":"on"}}'), cache);
+    const [, valueFirst] = decodeJson(text('{"value":{"stringValue":"on"},"key":"variant"}'), cache);
+    expect(valueFirst?.attributes).toEqual({ variant: 'on' });
+    expect(valueFirst?.memo).toBe(keyFirst?.memo);
+    // One field more is another value, though every field of the first is there.
+    decodeJson(text('{"key":"variant","value":{"intValue":"5"}}'), cache);
+    const [, more] = decodeJson(text('{"key":"variant","value":{"intValue":"5","stringValue":"on"}}'), cache);
+    expect(more?.attributes).toEqual({ variant: 'on' });
+  });
+
   it('does not take an overflowing number for null: both texts are written null', () => {
     const cache = new OtlpSeriesCache();
     const text = (value: string) =>

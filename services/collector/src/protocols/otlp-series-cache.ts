@@ -71,18 +71,23 @@ export class OtlpSeriesCache {
     return this.#series.get(key);
   }
 
-  /** Remembers a series under `key`: `base`, `name` and `bytes`, its attribute fields as sent, start it. */
+  /**
+   * Remembers a series under `key`: `base`, `name` and `bytes`, its attribute fields as sent, start it
+   * (for OTLP/JSON `bytes` is empty and `keyValues` its parsed attribute list).
+   */
   rememberSeries(
     key: string,
     base: SeriesBase,
     name: string,
     bytes: Buffer,
     attributes: Attributes,
+    keyValues?: unknown,
   ): KnownSeries {
     const series: KnownSeries = {
       base,
       name,
       bytes,
+      keyValues,
       attributes,
       memo: new SeriesMemo(),
       next: undefined,
@@ -149,6 +154,8 @@ export interface KnownSeries {
   readonly name: string;
   /** The point's attribute fields as sent, tags and lengths included (protobuf; none for JSON's series). */
   readonly bytes: Buffer;
+  /** The point's attribute list as parsed (OTLP/JSON): what a point expected to be this series is compared with. */
+  readonly keyValues: unknown;
   /** Resource ∪ scope ∪ point attributes, the point winning; shared, never changed. */
   readonly attributes: Attributes;
   readonly memo: SeriesMemo;

@@ -2,6 +2,7 @@ import { DecodeError } from './decode-error.ts';
 import { BatchBuilder, type DecodedBatch } from './decoded-batch.ts';
 import { jsonDepthOverflow } from './json-depth.ts';
 import { Cursor } from './otlp-cursor.ts';
+import { JsonSeries } from './otlp-json-series.ts';
 import {
   acceptMetric,
   type DecodeOptions,
@@ -10,9 +11,9 @@ import {
   type MetricTarget,
   readPointMessage,
 } from './otlp-points.ts';
-import type { OtlpSeriesCache, SeriesBase } from './otlp-series-cache.ts';
-import { addAttributes, has, isObj, list, type Obj, obj, str, temporality } from './otlp-values.ts';
-import type { Attributes, Point, SeriesMemo } from './point.ts';
+import type { SeriesBase } from './otlp-series-cache.ts';
+import { has, isObj, list, type Obj, obj, str, temporality } from './otlp-values.ts';
+import type { Point } from './point.ts';
 
 export type { DecodeOptions } from './otlp-points.ts';
 export { decodeOtlpProtobuf } from './otlp-protobuf.ts';
@@ -100,77 +101,6 @@ function convertRequest(request: Obj, options: DecodeOptions): DecodedBatch {
     }
   }
   return out.build();
-}
-
-/**
- * The series of a request's points in the series cache, by a canonical text of their attributes:
- * `JSON.stringify` of the parsed KeyValue lists (the same for any spacing or escaping of the same
- * values), under the resource and scope's own. A key is the base's number, the point's attributes'
- * text and U+0100, then the metric name: a JSON text ends where its brackets close, so no two series
- * share a key. Without a cache (or for a base it does not hold) every point's attributes are merged
- * afresh and its points carry no memo.
- */
-class JsonSeries {
-  readonly #cache: OtlpSeriesCache | undefined;
-
-  constructor(cache: OtlpSeriesCache | undefined) {
-    this.#cache = cache;
-  }
-
-  /** The resource and scope attributes of a scope's metrics, merged (resource, then scope over it). */
-  base(rm: Obj, sm: Obj, at: Cursor): SeriesBase {
-    const depth = at.depth;
-    at.depth = 1;
-    const resource = obj(rm.resource, at, 'resource');
-    at.depth = 2;
-    const scope = obj(sm.scope, at, 'scope');
-    const key = cacheKey(`${canonical(resource?.attributes)}\u0100${canonical(scope?.attributes)}`);
-    const known = key === undefined ? undefined : this.#cache?.base(key);
-    if (known !== undefined) {
-      at.depth = depth;
-      return known;
-    }
-    const attributes: Record<string, string> = {};
-    at.depth = 1;
-    if (resource) addAttributes(attributes, resource.attributes, at, 'resource.attributes');
-    at.depth = 2;
-    if (scope) addAttributes(attributes, scope.attributes, at, 'scope.attributes');
-    at.depth = depth;
-    // No prefix: a base the cache does not hold, whose series are not looked up either.
-    if (key === undefined || this.#cache === undefined) return { prefix: '', attributes };
-    return this.#cache.rememberBase(key, attributes);
-  }
-
-  /** The series of data point `dp` of metric `name` under `base` (the cursor at the point). */
-  of(base: SeriesBase, name: string, dp: Obj, at: Cursor): { attributes: Attributes; memo?: SeriesMemo } {
-    const key =
-      this.#cache === undefined || base.prefix === ''
-        ? undefined
-        : cacheKey(`${base.prefix}${canonical(dp.attributes)}\u0100${name}`);
-    const known = key === undefined ? undefined : this.#cache?.series(key);
-    if (known !== undefined) return known;
-    // Copied key by key: measured ~25x faster than `{ ...base }` when more keys follow.
-    const attributes: Record<string, string> = {};
-    for (const k in base.attributes) attributes[k] = base.attributes[k] as string;
-    addAttributes(attributes, dp.attributes, at, 'attributes');
-    if (key === undefined || this.#cache === undefined) return { attributes };
-    return this.#cache.rememberSeries(key, base, name, NO_BYTES, attributes);
-  }
-}
-
-const NO_BYTES = Buffer.alloc(0);
-
-/** A parsed JSON value's canonical text; '' for none. */
-function canonical(value: unknown): string {
-  return value === undefined ? '' : JSON.stringify(value);
-}
-
-/**
- * `key`, unless it holds `null`: JSON.stringify writes an overflowing number (`1e999`, parsed as
- * Infinity) as null too, so such a key may stand for two different texts and is not used.
- */
-function cacheKey(key: string): string | undefined {
-  return key.includes('null') ? undefined : key;
 }
 
 interface JsonMetric extends MetricTarget {
