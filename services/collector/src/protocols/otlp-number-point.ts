@@ -1,7 +1,7 @@
 import type { BatchBuilder } from './decoded-batch.ts';
 import { unsignedNanosToMs } from './nanos.ts';
 import type { Cursor } from './otlp-cursor.ts';
-import { type MetricTarget, NO_RECORDED_VALUE, type PointParts } from './otlp-points.ts';
+import { type MetricTarget, NO_RECORDED_VALUE } from './otlp-points.ts';
 import type { SeriesFinder } from './otlp-series-finder.ts';
 import type { PointValue } from './point.ts';
 import type { WireReader } from './wire-reader.ts';
@@ -30,7 +30,14 @@ export class NumberPointReader {
     value: 0,
   };
 
-  /** The point at [start, end); undefined once it is counted in `out` as dropped or rejected. */
+  /** The last point read's time, and its start (undefined when not sent). */
+  timeMs = 0;
+  startMs: number | undefined;
+
+  /**
+   * The value of the point at [start, end), its time and start left in `timeMs` and `startMs` (no
+   * object per point for them); undefined once it is counted in `out` as dropped or rejected.
+   */
   read(
     r: WireReader,
     start: number,
@@ -39,7 +46,7 @@ export class NumberPointReader {
     at: Cursor,
     out: BatchBuilder,
     finder: SeriesFinder,
-  ): PointParts | undefined {
+  ): PointValue | undefined {
     const f = this.#fields;
     f.flags = 0;
     f.hasTime = false;
@@ -106,10 +113,10 @@ export class NumberPointReader {
       return undefined;
     }
     const startMs = f.hasStart ? unsignedNanosToMs(f.startHigh, f.startLow) : 0;
-    const value: PointValue =
-      metric.kind === 'gauge'
-        ? { kind: 'gauge', value: f.value }
-        : { kind: 'sum', value: f.value, monotonic: metric.monotonic, temporality: metric.temporality };
-    return { timeMs, startMs: startMs > 0 ? startMs : undefined, value };
+    this.timeMs = timeMs;
+    this.startMs = startMs > 0 ? startMs : undefined;
+    return metric.kind === 'gauge'
+      ? { kind: 'gauge', value: f.value }
+      : { kind: 'sum', value: f.value, monotonic: metric.monotonic, temporality: metric.temporality };
   }
 }

@@ -255,9 +255,11 @@ class RequestWalk {
     let startMs: number | undefined;
     let value: PointValue;
     if (kind === 'gauge' || kind === 'sum') {
-      const parts = this.#numbers.read(this.#r, start, end, metric, this.#at, this.out, this.#finder);
-      if (parts === undefined) return;
-      ({ timeMs, startMs, value } = parts);
+      const numbers = this.#numbers;
+      const read = numbers.read(this.#r, start, end, metric, this.#at, this.out, this.#finder);
+      if (read === undefined) return;
+      ({ timeMs, startMs } = numbers);
+      value = read;
     } else {
       this.#locateAttributes(start, end, ATTRIBUTES_FIELD[kind]);
       const parts = readPointMessage(
