@@ -6,7 +6,8 @@
  * round, the median over the rounds. Each protocol and round has series of its own (fresh state), and
  * each sender's first requests are a warm-up (JIT, connections, series creation), not counted.
  *
- * BENCH_ROUNDS (default 3), BENCH_REQUESTS per sender (default 60), BENCH_SERIES per request (1,500).
+ * BENCH_ROUNDS (default 3), BENCH_REQUESTS per sender (default 60), BENCH_SERIES per request (1,500),
+ * BENCH_PROTOCOLS (default all: `rw,protobuf,json`; one alone profiles it with BENCH_PROFILE=<dir>).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -39,7 +40,18 @@ const WARMUP = 5;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 
 type Protocol = 'remote write' | 'OTLP protobuf' | 'OTLP/JSON';
-const PROTOCOLS: readonly Protocol[] = ['remote write', 'OTLP protobuf', 'OTLP/JSON'];
+const PROTOCOL_NAMES: Readonly<Record<string, Protocol>> = {
+  rw: 'remote write',
+  protobuf: 'OTLP protobuf',
+  json: 'OTLP/JSON',
+};
+const PROTOCOLS: readonly Protocol[] = (process.env.BENCH_PROTOCOLS ?? 'rw,protobuf,json')
+  .split(',')
+  .map((name) => {
+    const protocol = PROTOCOL_NAMES[name.trim()];
+    if (protocol === undefined) throw new Error(`BENCH_PROTOCOLS: "${name}" is not rw, protobuf or json`);
+    return protocol;
+  });
 
 const HEADERS: Record<Protocol, Record<string, string>> = {
   'remote write': {
@@ -232,7 +244,8 @@ async function main() {
   }
   const of = (round: number, protocol: Protocol) =>
     rows.find((r) => r.round === round && r.protocol === protocol)?.['samples/s'] ?? Number.NaN;
-  const ratios = (['OTLP protobuf', 'OTLP/JSON'] as const).map((protocol) => {
+  const compared = PROTOCOLS.includes('remote write') ? PROTOCOLS.filter((p) => p !== 'remote write') : [];
+  const ratios = compared.map((protocol) => {
     const each = rows
       .filter((r) => r.protocol === protocol)
       .map((r) => r['samples/s'] / of(r.round, 'remote write'));

@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { type BodyBounds, readBoundedBody } from './read-body.ts';
 
@@ -82,5 +84,54 @@ describe('readBoundedBody', () => {
     };
     await expect(readBoundedBody(post(stream), bounds, refuse)).rejects.toThrow('over budget');
     expect(seen.cancelled).toBe(true);
+  });
+});
+
+describe('readBoundedBody from the Node request itself', () => {
+  /**
+   * A real server reading each request's body from its IncomingMessage, and a client sending `parts` a
+   * few milliseconds apart (then ending, or leaving the body open); resolves with what the server read.
+   */
+  async function sent(parts: string[], options: { open?: boolean } = {}): Promise<string> {
+    let answer!: (outcome: string) => void;
+    const outcome = new Promise<string>((resolve) => {
+      answer = resolve;
+    });
+    const server = createServer((incoming: IncomingMessage, response) => {
+      const request = new Request('http://collector.test/', { method: 'POST' });
+      readBoundedBody(request, bounds, undefined, incoming).then(
+        (read) => answer(`read: ${new TextDecoder().decode(read)}`),
+        (error: Error) => answer(error.message),
+      );
+      outcome.finally(() => response.end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = httpRequest({ port, method: 'POST', headers: { 'transfer-encoding': 'chunked' } });
+    client.on('error', () => undefined);
+    try {
+      for (const part of parts) {
+        client.write(part);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      if (!options.open) client.end();
+      return await outcome;
+    } finally {
+      client.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  it('reads a chunked body whole', async () => {
+    expect(await sent(['abc', 'de', 'fgh'])).toBe('read: abcdefgh');
+  });
+
+  it('refuses a chunked body once it passes the limit, though it never ends', async () => {
+    expect(await sent(['123456', '7890', 'x'], { open: true })).toBe('too large: 11');
+  });
+
+  it('refuses a body that stops coming once the time is up', async () => {
+    expect(await sent(['abc'], { open: true })).toBe('timed out: 3 bytes arrived');
   });
 });

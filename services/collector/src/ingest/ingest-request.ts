@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import { ReplyError } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { AppError } from '../errors.ts';
-import { readBoundedBody } from '../http/read-body.ts';
+import { incomingOf, readBoundedBody } from '../http/read-body.ts';
 import { DecodeError } from '../protocols/decode-error.ts';
 import type { DecodedBatch, Rejection } from '../protocols/decoded-batch.ts';
 import type { ActiveRollouts } from './active-rollouts.ts';
@@ -195,7 +195,7 @@ function readIngestBody(c: Context, limits: IngestLimits, lease: DecodeLease): P
         message: `The body was not received within ${timeoutMs} ms (INGEST_BODY_TIMEOUT_MS); ${received} bytes arrived`,
       }),
   };
-  return readBoundedBody(c.req.raw, bounds, (chunk) => lease.require(chunk.byteLength));
+  return readBoundedBody(c.req.raw, bounds, (chunk) => lease.require(chunk.byteLength), incomingOf(c));
 }
 
 // Errors a retry can outlive: Redis away, restarting (LOADING after an AOF restart), failing over or busy.

@@ -7,7 +7,7 @@ import { SeriesStateCache } from './series-state.ts';
 /**
  * What the ingest path remembers between requests, in one object the server creates and passes to
  * the routes and the scraper (a test makes a fresh one): the series' cumulative states and marks,
- * their facts and ids, the remote-write label sets and OTLP series, and the requests being stored. Everything here
+ * their facts and ids, the remote-write label sets and OTLP series (protobuf and JSON apart), and the requests being stored. Everything here
  * is bounded, and only saves work: a fresh runtime stores exactly what an old one would.
  */
 export class IngestRuntime {
@@ -19,6 +19,8 @@ export class IngestRuntime {
   readonly remoteWriteLabels = new RemoteWriteLabels();
   /** OTLP series by their resource, scope, metric and attribute bytes, so a repeated one is not decoded again. */
   readonly otlpSeries = new OtlpSeriesCache();
+  /** OTLP/JSON series by the canonical text of their attributes and their metric, likewise. */
+  readonly otlpJsonSeries = new OtlpSeriesCache();
   /** Requests being read, decoded or stored now (the admission limit). */
   inFlight = 0;
 

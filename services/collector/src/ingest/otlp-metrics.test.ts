@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { readCohortStats } from '@rollout-guard/shared/store';
 import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
@@ -84,6 +85,49 @@ describe('POST /v1/metrics', () => {
     expect(await res.json()).toEqual({});
     expect(await treatmentGauge()).toMatchObject({ kind: 'moments', count: 2, sum: 8 });
     expect(kit.stored).toEqual(['copilot']);
+  });
+
+  it('answers full success over HTTP as an empty protobuf message of zero bytes, on a connection kept alive', async () => {
+    const http = await kit.listen();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (value: number) =>
+      new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const body = protobufBody(request([{ value }]));
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: http.port,
+            path: '/v1/metrics',
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/x-protobuf', 'content-length': body.byteLength },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      for (const value of [4, 6]) {
+        const res = await send(value);
+        expect(res.status).toBe(200);
+        expect(res.headers['content-type']).toBe('application/x-protobuf');
+        expect(res.headers['content-length']).toBe('0');
+        expect(res.headers['transfer-encoding']).toBeUndefined();
+        expect(ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(res.body))).toEqual(
+          {},
+        );
+      }
+    } finally {
+      agent.destroy();
+    }
+    expect(await treatmentGauge()).toMatchObject({ count: 2, sum: 10 });
   });
 
   it('stores gzipped protobuf and answers in protobuf', async () => {

@@ -102,18 +102,23 @@ export function registerOtlpMetrics(app: App, deps: IngestDeps): void {
       }
       const result = await ingestBatch(c, deps, 'otlp', async (body, matcher, lease) => {
         const decoded = await decompressWithin(body, encoding, deps.limits.maxDecodedBytes, lease);
-        const options = { wantsMetric: matcher.wantsMetric, series: deps.runtime.otlpSeries };
+        const { runtime } = deps;
         const batch =
-          format === 'json' ? decodeOtlpJson(decoded, options) : decodeOtlpProtobuf(decoded, options);
+          format === 'json'
+            ? decodeOtlpJson(decoded, { wantsMetric: matcher.wantsMetric, series: runtime.otlpJsonSeries })
+            : decodeOtlpProtobuf(decoded, { wantsMetric: matcher.wantsMetric, series: runtime.otlpSeries });
         // Decoded: an exporter may compress its retry afresh, and gzip bytes need not repeat.
         return { batch, identity: decoded };
       });
       if (format === 'json') {
         return c.body(encodeOtlpResponseJson(result), 200, { 'content-type': 'application/json' });
       }
-      return c.body(Buffer.from(encodeOtlpResponseProtobuf(result)), 200, {
-        'content-type': 'application/x-protobuf',
-      });
+      const response = encodeOtlpResponseProtobuf(result);
+      // Full success is an empty message, zero bytes: headers alone, one write instead of two.
+      if (response.byteLength === 0) {
+        return c.body(null, 200, { 'content-type': 'application/x-protobuf', 'content-length': '0' });
+      }
+      return c.body(Buffer.from(response), 200, { 'content-type': 'application/x-protobuf' });
     } catch (error) {
       status = error instanceof AppError ? error.status : 500;
       if (!(error instanceof AppError)) throw error;

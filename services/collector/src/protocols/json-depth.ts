@@ -6,15 +6,11 @@
  */
 export function jsonDepthOverflow(text: string, maxDepth: number): number | undefined {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: the next character is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
+    if (c === QUOTE) {
+      // Most of an OTLP body is strings: each is passed over by a native search for its end.
+      i = closingQuote(text, i);
     } else if (c === 0x5b || c === 0x7b) {
       depth++;
       if (depth > maxDepth) return i;
@@ -23,4 +19,20 @@ export function jsonDepthOverflow(text: string, maxDepth: number): number | unde
     }
   }
   return undefined;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Where the string opened at `open` ends: its first quote not escaped, or the text's end. */
+function closingQuote(text: string, open: number): number {
+  let close = text.indexOf('"', open + 1);
+  while (close !== -1) {
+    // Escaped when an odd number of backslashes come right before it (the opening quote stops the count).
+    let backslashes = 0;
+    while (text.charCodeAt(close - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return close;
+    close = text.indexOf('"', close + 1);
+  }
+  return text.length;
 }

@@ -1,7 +1,7 @@
 import type { BatchBuilder } from './decoded-batch.ts';
 import { unsignedNanosToMs } from './nanos.ts';
 import type { Cursor } from './otlp-cursor.ts';
-import { type MetricTarget, NO_RECORDED_VALUE, type PointParts } from './otlp-points.ts';
+import { type MetricTarget, NO_RECORDED_VALUE } from './otlp-points.ts';
 import type { SeriesFinder } from './otlp-series-finder.ts';
 import type { PointValue } from './point.ts';
 import type { WireReader } from './wire-reader.ts';
@@ -12,7 +12,8 @@ const WIRE_DELIMITED = 2;
 
 /**
  * Reads NumberDataPoints (gauges and sums, nearly all OTLP traffic) in place: no message object, and
- * the attribute fields only noted for the series finder. The checks and their order are
+ * the attribute fields only noted for the series finder (started on the point by the caller), or
+ * passed over whole when they are the expected series' bytes. The checks and their order are
  * `readPointMessage`'s. One reader per request; its fields are reset per point.
  */
 export class NumberPointReader {
@@ -29,7 +30,14 @@ export class NumberPointReader {
     value: 0,
   };
 
-  /** The point at [start, end); undefined once it is counted in `out` as dropped or rejected. */
+  /** The last point read's time, and its start (undefined when not sent). */
+  timeMs = 0;
+  startMs: number | undefined;
+
+  /**
+   * The value of the point at [start, end), its time and start left in `timeMs` and `startMs` (no
+   * object per point for them); undefined once it is counted in `out` as dropped or rejected.
+   */
   read(
     r: WireReader,
     start: number,
@@ -38,13 +46,12 @@ export class NumberPointReader {
     at: Cursor,
     out: BatchBuilder,
     finder: SeriesFinder,
-  ): PointParts | undefined {
+  ): PointValue | undefined {
     const f = this.#fields;
     f.flags = 0;
     f.hasTime = false;
     f.hasStart = false;
     f.valueField = 0;
-    finder.startPoint();
     r.pos = start;
     while (r.pos < end) {
       const fieldStart = r.pos;
@@ -73,6 +80,12 @@ export class NumberPointReader {
           }
         }
       } else if (wireType === WIRE_DELIMITED && field === 7) {
+        // The expected series' attributes are passed over in one compare; others are noted one by one.
+        const skipped = finder.skipExpected(fieldStart, end);
+        if (skipped > fieldStart) {
+          r.pos = skipped;
+          continue;
+        }
         const fieldEnd = r.delimitedEndWithin(end);
         finder.note(fieldStart, fieldEnd);
         r.pos = fieldEnd;
@@ -100,10 +113,10 @@ export class NumberPointReader {
       return undefined;
     }
     const startMs = f.hasStart ? unsignedNanosToMs(f.startHigh, f.startLow) : 0;
-    const value: PointValue =
-      metric.kind === 'gauge'
-        ? { kind: 'gauge', value: f.value }
-        : { kind: 'sum', value: f.value, monotonic: metric.monotonic, temporality: metric.temporality };
-    return { timeMs, startMs: startMs > 0 ? startMs : undefined, value };
+    this.timeMs = timeMs;
+    this.startMs = startMs > 0 ? startMs : undefined;
+    return metric.kind === 'gauge'
+      ? { kind: 'gauge', value: f.value }
+      : { kind: 'sum', value: f.value, monotonic: metric.monotonic, temporality: metric.temporality };
   }
 }

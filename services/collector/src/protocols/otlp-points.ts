@@ -13,8 +13,9 @@ export interface DecodeOptions {
    */
   readonly wantsMetric?: (name: string) => boolean;
   /**
-   * Series recognised across requests by their attribute bytes (protobuf only): their points share one
-   * attributes record and carry a `SeriesMemo`. Without it each request decodes its attributes afresh.
+   * Series recognised across requests, by their attribute bytes (protobuf) or the canonical text of
+   * their parsed attributes (JSON; a cache of its own): their points share one attributes record and
+   * carry a `SeriesMemo`. Without it each request decodes its attributes afresh.
    */
   readonly series?: OtlpSeriesCache;
 }

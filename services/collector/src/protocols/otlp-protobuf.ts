@@ -250,13 +250,16 @@ class RequestWalk {
 
   #point(metric: MetricTarget, prefix: string, base: SeriesBase, start: number, end: number): void {
     const { kind } = metric;
+    this.#finder.startPoint(prefix, base, metric.name);
     let timeMs: number;
     let startMs: number | undefined;
     let value: PointValue;
     if (kind === 'gauge' || kind === 'sum') {
-      const parts = this.#numbers.read(this.#r, start, end, metric, this.#at, this.out, this.#finder);
-      if (parts === undefined) return;
-      ({ timeMs, startMs, value } = parts);
+      const numbers = this.#numbers;
+      const read = numbers.read(this.#r, start, end, metric, this.#at, this.out, this.#finder);
+      if (read === undefined) return;
+      ({ timeMs, startMs } = numbers);
+      value = read;
     } else {
       this.#locateAttributes(start, end, ATTRIBUTES_FIELD[kind]);
       const parts = readPointMessage(
@@ -269,7 +272,7 @@ class RequestWalk {
       ({ timeMs, startMs, value } = parts);
     }
     const name = metric.name;
-    const series = this.#finder.find(prefix, base, name);
+    const series = this.#finder.find();
     const attributes = series.attributes;
     const point: Point =
       startMs !== undefined
@@ -284,7 +287,6 @@ class RequestWalk {
 
   /** Notes where the point's attribute fields (`field`) sit. */
   #locateAttributes(start: number, end: number, field: number): void {
-    this.#finder.startPoint();
     this.#each(start, end, field, (_start, fieldEnd, fieldStart) => this.#finder.note(fieldStart, fieldEnd));
   }
 }

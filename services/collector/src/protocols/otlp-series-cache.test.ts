@@ -1,5 +1,6 @@
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
+import { decodeOtlpJson } from './otlp.ts';
 import { decodeOtlpProtobuf } from './otlp-protobuf.ts';
 import { ExportMetricsServiceRequest } from './otlp-schema.ts';
 import { OtlpSeriesCache } from './otlp-series-cache.ts';
@@ -158,12 +159,11 @@ describe('OTLP protobuf series known across requests', () => {
 });
 
 describe('OTLP protobuf attribute fields split by other fields', () => {
-  /** A request of one gauge whose one data point is given as raw bytes. */
-  function rawPoint(point: Uint8Array): Uint8Array {
-    const gauge = protobuf.Writer.create()
-      .uint32((1 << 3) | 2)
-      .bytes(point)
-      .finish();
+  /** A request of one gauge whose data points are given as raw bytes. */
+  function rawPoints(points: readonly Uint8Array[]): Uint8Array {
+    const writer = protobuf.Writer.create();
+    for (const point of points) writer.uint32((1 << 3) | 2).bytes(point);
+    const gauge = writer.finish();
     const metric = protobuf.Writer.create()
       .uint32((1 << 3) | 2)
       .string('requests')
@@ -183,6 +183,7 @@ describe('OTLP protobuf attribute fields split by other fields', () => {
       .bytes(resource)
       .finish();
   }
+  const rawPoint = (point: Uint8Array) => rawPoints([point]);
   const NumberDataPoint = ExportMetricsServiceRequest.root.lookupType('otlp.NumberDataPoint');
   const pointBytes = (fields: object) => NumberDataPoint.encode(NumberDataPoint.fromObject(fields)).finish();
 
@@ -206,5 +207,142 @@ describe('OTLP protobuf attribute fields split by other fields', () => {
     expect(parts).toEqual(whole);
     expect(parts?.attributes).toEqual({ a: '1', b: '2' });
     expect(parts?.memo).toBe(whole?.memo);
+  });
+
+  it("are decoded whole when they begin with the expected series' bytes and more follow", () => {
+    const cache = new OtlpSeriesCache();
+    const time = { timeUnixNano: `${T}000000`, asDouble: 2 };
+    const ac = keyValues([
+      ['a', '1'],
+      ['c', '3'],
+    ]);
+    const first = pointBytes({ attributes: keyValues([['x', '0']]), ...time });
+    const second = pointBytes({ attributes: ac, ...time });
+    // x, then {a, c}: {a, c} is the series expected after x.
+    decode(rawPoints([first, second]), cache);
+    // x, then a and c as sent before, the time and value, and d after them.
+    const longer = Buffer.concat([
+      pointBytes({ attributes: ac, ...time }),
+      pointBytes({ attributes: keyValues([['d', '4']]) }),
+    ]);
+    const [x, acd] = decode(rawPoints([first, longer]), cache);
+    expect(x?.attributes).toEqual({ x: '0' });
+    expect(acd?.attributes).toEqual({ a: '1', c: '3', d: '4' });
+    const [, again] = decode(rawPoints([first, longer]), cache);
+    expect(again?.memo).toBe(acd?.memo);
+  });
+});
+
+describe('OTLP/JSON series known across requests', () => {
+  /** The same request as OTLP/JSON text, spaced out when `spaced`. */
+  function jsonBody(series: readonly Series[], timeMs = T, spaced = false): string {
+    const request = ExportMetricsServiceRequest.toObject(
+      ExportMetricsServiceRequest.decode(body(series, timeMs)),
+      { longs: String },
+    );
+    return JSON.stringify(request, null, spaced ? 2 : undefined);
+  }
+  const decodeJson = (text: string, series?: OtlpSeriesCache) =>
+    decodeOtlpJson(text, series === undefined ? {} : { series }).points;
+  const withoutMemo = (points: readonly Point[]) => points.map(({ memo: _, ...rest }) => rest);
+
+  it('decodes the same points as without a cache, and gives each series one memo and one record', () => {
+    const cache = new OtlpSeriesCache();
+    const first = decodeJson(jsonBody([on, off, region]), cache);
+    const again = decodeJson(jsonBody([on, off, region], T + 10_000), cache);
+    expect(withoutMemo(first)).toEqual(withoutMemo(decodeJson(jsonBody([on, off, region]))));
+    expect(withoutMemo(again)).toEqual(withoutMemo(decodeJson(jsonBody([on, off, region], T + 10_000))));
+    expect(first[0]?.memo).toBeInstanceOf(SeriesMemo);
+    expect(new Set(memos(first)).size).toBe(3);
+    expect(memos(again)).toEqual(memos(first));
+    expect(again[1]?.attributes).toBe(first[1]?.attributes);
+    expect(cache.size).toBe(3);
+  });
+
+  it('knows a series whatever the spacing of its text', () => {
+    const cache = new OtlpSeriesCache();
+    const [compact] = decodeJson(jsonBody([on]), cache);
+    const [spaced] = decodeJson(jsonBody([on], T + 10_000, true), cache);
+    expect(spaced?.memo).toBe(compact?.memo);
+  });
+
+  it('takes a changed attribute, resource or metric for a new series', () => {
+    const cache = new OtlpSeriesCache();
+    const [first] = decodeJson(jsonBody([on]), cache);
+    const changed = decodeJson(
+      jsonBody([off, { ...on, service: 'billing' }, { ...on, name: 'errors' }], T + 10_000),
+      cache,
+    );
+    expect(new Set([first?.memo, ...memos(changed)]).size).toBe(4);
+    expect(changed.map((p) => p.attributes)).toEqual([
+      { 'service.name': 'checkout', variant: 'off' },
+      { 'service.name': 'billing', variant: 'on' },
+      { 'service.name': 'checkout', variant: 'on' },
+    ]);
+    expect(changed.map((p) => p.name)).toEqual(['requests', 'requests', 'errors']);
+  });
+
+  it('takes a changed attribute for a new series where the series it changed from was expected', () => {
+    const cache = new OtlpSeriesCache();
+    const first = decodeJson(jsonBody([on, off]), cache);
+    const offEu: Series = {
+      attributes: [
+        ['variant', 'off'],
+        ['region', 'eu'],
+      ],
+    };
+    const changed = decodeJson(
+      jsonBody([on, { attributes: [['variant', 'of']] }, on, offEu], T + 10_000),
+      cache,
+    );
+    expect(changed.map((p) => p.attributes.variant)).toEqual(['on', 'of', 'on', 'off']);
+    expect(changed[3]?.attributes).toEqual({ 'service.name': 'checkout', variant: 'off', region: 'eu' });
+    expect(changed[0]?.memo).toBe(first[0]?.memo);
+    expect(changed[2]?.memo).toBe(first[0]?.memo);
+    expect(new Set([...memos(first), changed[1]?.memo, changed[3]?.memo]).size).toBe(4);
+    // Expected again in the order last seen: on, then off-with-region.
+    const again = decodeJson(jsonBody([on, offEu], T + 20_000), cache);
+    expect(memos(again)).toEqual([first[0]?.memo, changed[3]?.memo]);
+  });
+
+  it('knows a series whose KeyValue objects list their fields in another order, not one with more', () => {
+    const cache = new OtlpSeriesCache();
+    // Each after the same first point, so that the series last seen there is the one expected.
+    const text = (keyValue: string) => {
+      const point = (attribute: string) =>
+        `{"attributes":[${attribute}],"timeUnixNano":"${T}000000","asDouble":1}`;
+      const first = point('{"key":"first","value":{"stringValue":"yes"}}');
+      return `{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"requests","gauge":{"dataPoints":[${first},${point(keyValue)}]}}]}]}]}`;
+    };
+    const [, keyFirst] = decodeJson(text('{"key":"variant","value":{"stringValue":"on"}}'), cache);
+    const [, valueFirst] = decodeJson(text('{"value":{"stringValue":"on"},"key":"variant"}'), cache);
+    expect(valueFirst?.attributes).toEqual({ variant: 'on' });
+    expect(valueFirst?.memo).toBe(keyFirst?.memo);
+    // One field more is another value, though every field of the first is there.
+    decodeJson(text('{"key":"variant","value":{"intValue":"5"}}'), cache);
+    const [, more] = decodeJson(text('{"key":"variant","value":{"intValue":"5","stringValue":"on"}}'), cache);
+    expect(more?.attributes).toEqual({ variant: 'on' });
+  });
+
+  it('does not take an overflowing number for null: both texts are written null', () => {
+    const cache = new OtlpSeriesCache();
+    const text = (value: string) =>
+      `{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"requests","gauge":{"dataPoints":[{"attributes":[{"key":"x","value":{"doubleValue":${value}}}],"timeUnixNano":"${T}000000","asDouble":1}]}}]}]}]}`;
+    const [overflow] = decodeJson(text('1e999'), cache);
+    const [none] = decodeJson(text('null'), cache);
+    expect(overflow?.attributes).toEqual({ x: 'Infinity' });
+    expect(none?.attributes).toEqual({ x: '' });
+  });
+
+  it('forgets the oldest series past its limit, and then decodes it afresh', () => {
+    const cache = new OtlpSeriesCache({ series: 2, bytes: 1_000_000 });
+    const first = decodeJson(jsonBody([on, off, region]), cache);
+    expect(cache.size).toBe(2);
+    const [regionAgain] = decodeJson(jsonBody([region], T + 10_000), cache);
+    expect(regionAgain?.memo).toBe(first[2]?.memo);
+    const [onAgain] = decodeJson(jsonBody([on], T + 20_000), cache);
+    expect(onAgain?.memo).not.toBe(first[0]?.memo);
+    expect(onAgain?.attributes).toEqual(first[0]?.attributes);
+    expect(cache.size).toBe(2);
   });
 });

@@ -20,7 +20,8 @@ export interface CacheLimits {
  *
  * Keys are byte strings (latin1: one char per byte), so two spellings of the same attributes (another
  * order, another encoding of a value) are two entries with equal records: they are one series
- * downstream, where the series id sorts attributes by name.
+ * downstream, where the series id sorts attributes by name. The OTLP/JSON decoder keeps a cache of
+ * its own the same way, keyed by the canonical text of the parsed attributes (`otlp.ts`).
  *
  * Bounded in entries and in key bytes (a series' attributes may be 100 KiB within the label limits):
  * past either the oldest entries are forgotten (insertion order), so a sender inventing series costs
@@ -70,18 +71,23 @@ export class OtlpSeriesCache {
     return this.#series.get(key);
   }
 
-  /** Remembers a series under `key`: `base`, `name` and `bytes`, its attribute fields as sent, start it. */
+  /**
+   * Remembers a series under `key`: `base`, `name` and `bytes`, its attribute fields as sent, start it
+   * (for OTLP/JSON `bytes` is empty and `keyValues` its parsed attribute list).
+   */
   rememberSeries(
     key: string,
     base: SeriesBase,
     name: string,
     bytes: Buffer,
     attributes: Attributes,
+    keyValues?: unknown,
   ): KnownSeries {
     const series: KnownSeries = {
       base,
       name,
       bytes,
+      keyValues,
       attributes,
       memo: new SeriesMemo(),
       next: undefined,
@@ -146,8 +152,10 @@ export interface SeriesBase {
 export interface KnownSeries {
   readonly base: SeriesBase;
   readonly name: string;
-  /** The point's attribute fields as sent, tags and lengths included. */
+  /** The point's attribute fields as sent, tags and lengths included (protobuf; none for JSON's series). */
   readonly bytes: Buffer;
+  /** The point's attribute list as parsed (OTLP/JSON): what a point expected to be this series is compared with. */
+  readonly keyValues: unknown;
   /** Resource ∪ scope ∪ point attributes, the point winning; shared, never changed. */
   readonly attributes: Attributes;
   readonly memo: SeriesMemo;

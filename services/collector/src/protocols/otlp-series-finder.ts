@@ -4,8 +4,9 @@ import type { WireReader } from './wire-reader.ts';
 /**
  * Finds the series of each data point of one protobuf request in the series cache, by the bytes of
  * the point's attribute fields: first the series that followed the previous point's last time (one
- * byte compare, no key built: senders repeat their series in the same order), else a map lookup on
- * the bytes as a string, else the attributes are decoded and remembered.
+ * native compare where the point's attributes start, so none of them is walked: senders repeat their
+ * series in the same order), else a map lookup on the bytes as a string, else the attributes are
+ * decoded and remembered.
  */
 export class SeriesFinder {
   readonly #r: WireReader;
@@ -20,6 +21,10 @@ export class SeriesFinder {
   #count = 0;
   /** The series of the last point: the one after it last time is the likely next. */
   #previous: KnownSeries | undefined;
+  /** The likely series of the current point (of its base and metric), until its bytes say otherwise. */
+  #hint: KnownSeries | undefined;
+  /** Set when the point's attribute fields began with the hint's very bytes (`skipExpected`). */
+  #matched: KnownSeries | undefined;
 
   constructor(
     r: WireReader,
@@ -31,9 +36,44 @@ export class SeriesFinder {
     this.#addAttribute = addAttribute;
   }
 
-  /** A new point: the attribute fields noted so far were the previous point's. */
-  startPoint(): void {
+  /** The current point's base, metric name and the start of its series' keys (`#points`). */
+  #base: SeriesBase | undefined;
+  #name = '';
+  #prefix = '';
+
+  /**
+   * A new point, of metric `name` under `base`, its series' keys starting with `prefix`: the attribute
+   * fields noted so far were the previous point's.
+   */
+  startPoint(prefix: string, base: SeriesBase, name: string): void {
+    this.#prefix = prefix;
+    this.#base = base;
+    this.#name = name;
     this.#count = 0;
+    this.#matched = undefined;
+    const hint = this.#previous?.next;
+    this.#hint = hint?.live && hint.base === base && hint.name === name ? hint : undefined;
+  }
+
+  /**
+   * At the point's first attribute field (`start`, its tag; the point ends at `end`): when the expected
+   * series' attribute bytes are there, notes them as the point's attributes and returns where they end,
+   * so the reader goes on past them unwalked; else returns `start`.
+   */
+  skipExpected(start: number, end: number): number {
+    const hint = this.#hint;
+    if (hint === undefined || this.#count !== 0) return start;
+    const length = hint.bytes.length;
+    if (
+      length === 0 ||
+      start + length > end ||
+      this.#r.bytes.compare(hint.bytes, 0, length, start, start + length) !== 0
+    ) {
+      return start;
+    }
+    this.#matched = hint;
+    this.note(start, start + length);
+    return start + length;
   }
 
   /** Notes an attribute field of the current point, tag included. */
@@ -42,25 +82,22 @@ export class SeriesFinder {
     this.#spans[this.#count++] = fieldEnd;
   }
 
-  /**
-   * The series of the current point, under `base` and metric `name`; `prefix` starts its key. Moves
-   * the reader on a miss.
-   */
-  find(prefix: string, base: SeriesBase, name: string): KnownSeries {
+  /** The series of the current point. Moves the reader on a miss. */
+  find(): KnownSeries {
     const previous = this.#previous;
-    const series = this.#expected(base, name) ?? this.#lookup(prefix, base, name);
+    const series = this.#expected() ?? this.#lookup();
     if (previous?.live) previous.next = series;
     this.#previous = series;
     return series;
   }
 
-  /** The series that followed the previous one last time, when this point's attributes are its very bytes. */
-  #expected(base: SeriesBase, name: string): KnownSeries | undefined {
-    const hint = this.#previous?.next;
+  /** The expected series, when this point's attributes are its very bytes and no more. */
+  #expected(): KnownSeries | undefined {
+    const hint = this.#hint;
     const count = this.#count;
-    if (hint === undefined || !hint.live || hint.base !== base || hint.name !== name || count === 0) {
-      return undefined;
-    }
+    if (hint === undefined || count === 0) return undefined;
+    // Matched where the attributes began, and no attribute field came after them.
+    if (this.#matched === hint) return count === 2 ? hint : undefined;
     const spans = this.#spans;
     for (let i = 2; i < count; i += 2) if (spans[i] !== spans[i - 1]) return undefined;
     const start = spans[0] as number;
@@ -69,7 +106,9 @@ export class SeriesFinder {
     return this.#r.bytes.compare(hint.bytes, 0, hint.bytes.length, start, end) === 0 ? hint : undefined;
   }
 
-  #lookup(prefix: string, base: SeriesBase, name: string): KnownSeries {
+  #lookup(): KnownSeries {
+    const base = this.#base as SeriesBase;
+    const name = this.#name;
     const r = this.#r;
     const spans = this.#spans;
     const count = this.#count;
@@ -84,16 +123,20 @@ export class SeriesFinder {
       }
     }
     const bytes = slices.length === 1 ? (slices[0] as Buffer) : Buffer.concat(slices);
-    const key = prefix + bytes.toString('latin1');
+    const key = this.#prefix + bytes.toString('latin1');
     const known = this.#cache.series(key);
     if (known !== undefined) return known;
     const attributes: Record<string, string> = {};
     for (const key in base.attributes) attributes[key] = base.attributes[key] as string;
+    // A span is one field, or several side by side when the expected series' bytes matched.
     for (let i = 0; i < count; i += 2) {
       r.pos = spans[i] as number;
-      r.varint();
-      const end = r.delimitedEnd();
-      this.#addAttribute(attributes, r.pos, end);
+      while (r.pos < (spans[i + 1] as number)) {
+        r.varint();
+        const end = r.delimitedEnd();
+        this.#addAttribute(attributes, r.pos, end);
+        r.pos = end;
+      }
     }
     // A copy: the cache does not keep the request's body alive.
     return this.#cache.rememberSeries(key, base, name, Buffer.from(bytes), attributes);

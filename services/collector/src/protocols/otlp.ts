@@ -2,6 +2,7 @@ import { DecodeError } from './decode-error.ts';
 import { BatchBuilder, type DecodedBatch } from './decoded-batch.ts';
 import { jsonDepthOverflow } from './json-depth.ts';
 import { Cursor } from './otlp-cursor.ts';
+import { JsonSeries } from './otlp-json-series.ts';
 import {
   acceptMetric,
   type DecodeOptions,
@@ -10,7 +11,8 @@ import {
   type MetricTarget,
   readPointMessage,
 } from './otlp-points.ts';
-import { addAttributes, has, isObj, list, type Obj, obj, str, temporality } from './otlp-values.ts';
+import type { SeriesBase } from './otlp-series-cache.ts';
+import { has, isObj, list, type Obj, obj, str, temporality } from './otlp-values.ts';
 import type { Point } from './point.ts';
 
 export type { DecodeOptions } from './otlp-points.ts';
@@ -70,6 +72,7 @@ function quoteLongTimestamps(text: string): string {
 function convertRequest(request: Obj, options: DecodeOptions): DecodedBatch {
   const out = new BatchBuilder();
   const at = new Cursor();
+  const series = new JsonSeries(options.series);
   const resources = list(request.resourceMetrics, at, 'resourceMetrics');
   for (let r = 0; r < resources.length; r++) {
     at.depth = 1;
@@ -82,8 +85,8 @@ function convertRequest(request: Obj, options: DecodeOptions): DecodedBatch {
       at.scope = s;
       const sm = obj(scopes[s], at, '');
       if (sm === undefined) continue;
-      // Resource and scope attributes are merged once per scope, and only if a metric is wanted.
-      let base: Record<string, string> | undefined;
+      // Resource and scope attributes are found (or merged) once per scope, and only if a metric is wanted.
+      let base: SeriesBase | undefined;
       const metrics = list(sm.metrics, at, 'metrics');
       for (let m = 0; m < metrics.length; m++) {
         at.depth = 3;
@@ -92,25 +95,12 @@ function convertRequest(request: Obj, options: DecodeOptions): DecodedBatch {
         if (metric === undefined) continue;
         const target = wantedMetric(metric, at, options, out);
         if (target === undefined) continue;
-        if (base === undefined) base = baseAttributes(rm, sm, at);
-        convertPoints(target, base, at, out);
+        base ??= series.base(rm, sm, at);
+        convertPoints(target, base, series, at, out);
       }
     }
   }
   return out.build();
-}
-
-function baseAttributes(rm: Obj, sm: Obj, at: Cursor): Record<string, string> {
-  const base: Record<string, string> = {};
-  const depth = at.depth;
-  at.depth = 1;
-  const resource = obj(rm.resource, at, 'resource');
-  if (resource) addAttributes(base, resource.attributes, at, 'resource.attributes');
-  at.depth = 2;
-  const scope = obj(sm.scope, at, 'scope');
-  if (scope) addAttributes(base, scope.attributes, at, 'scope.attributes');
-  at.depth = depth;
-  return base;
 }
 
 interface JsonMetric extends MetricTarget {
@@ -147,7 +137,8 @@ function wantedMetric(
 
 function convertPoints(
   target: JsonMetric,
-  base: Record<string, string>,
+  base: SeriesBase,
+  series: JsonSeries,
   at: Cursor,
   out: BatchBuilder,
 ): void {
@@ -160,15 +151,12 @@ function convertPoints(
     if (dp === undefined) continue;
     const parts = readPointMessage(target, dp, at, out);
     if (parts === undefined) continue;
-    // Copied key by key: measured ~25x faster than `{ ...base }` when more keys follow.
-    const attributes: Record<string, string> = {};
-    for (const key in base) attributes[key] = base[key] as string;
-    addAttributes(attributes, dp.attributes, at, 'attributes');
+    const { attributes, memo } = series.of(base, name, dp, at);
     const { startMs, timeMs, value } = parts;
     const point: Point =
       startMs !== undefined
-        ? { name, attributes, startMs, timeMs, value }
-        : { name, attributes, timeMs, value };
+        ? { name, attributes, startMs, timeMs, value, memo }
+        : { name, attributes, timeMs, value, memo };
     out.points.push(point);
   }
 }
