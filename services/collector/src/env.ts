@@ -10,6 +10,7 @@ import {
 } from '@rollout-guard/shared/config';
 import { DEFAULT_SPEC_SHAPE_LIMITS, specEnvAllowed } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
+import { DEFAULT_MAX_POINTS_PER_CALL } from './ingest/limits.ts';
 
 const MiB = 1024 * 1024;
 
@@ -51,6 +52,12 @@ export const CollectorEnv = z.object({
     .transform(Number),
   /** How long ingest waits for those replicas; fewer by then answers 503, and the sender's retry counts once. */
   INGEST_WAIT_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
+  /**
+   * Points one ingest script call carries, about: a rollout's part of a larger request is stored in
+   * several calls one after another, so Redis interleaves other senders' calls and none nears the
+   * command timeout (ingest README, "Storing a rollout's part").
+   */
+  INGEST_CALL_MAX_POINTS: positiveInteger(DEFAULT_MAX_POINTS_PER_CALL, 'points'),
   /** Largest API body (a rollout spec), in bytes. */
   API_MAX_BODY_BYTES: positiveInteger(1 * MiB, 'bytes'),
   /** How long reading one API body (a spec, an action's reason) may take before the request is answered 408. */
