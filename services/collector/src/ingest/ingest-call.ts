@@ -60,6 +60,11 @@ export interface IngestCall {
   rollout: string;
   /** Digest of the batch; the script applies a digest once per rollout. Empty: no idempotence marker. */
   digest: string;
+  /**
+   * When the call carries several requests' batches (`joinCalls`): each one's digest and where its ops
+   * begin, in order; `digest` is then not used.
+   */
+  members?: readonly CallMember[];
   nowMs: number;
   /** The call's key table (`KeyTable.keys`): ops and groups refer to keys by their KEYS index. */
   keys: readonly string[];
@@ -76,6 +81,12 @@ export interface IngestCall {
   markerMs: number;
   /** A never-seen cumulative series that started at or after this time counts its whole value. */
   freshAfterMs: number;
+}
+
+/** One request's batch in a call that carries several: its digest, and the index of its first op. */
+export interface CallMember {
+  readonly digest: string;
+  readonly firstOp: number;
 }
 
 export interface IngestResult {
@@ -139,6 +150,17 @@ export async function runIngestCalls(
   return total;
 }
 
+/** What a call that carries several requests' batches did (see `runJoinedCall`). */
+export type JoinedResult =
+  /** Some batches were applied before (0-based member indexes): nothing was written. */
+  | {
+      readonly kind: 'seenBefore';
+      readonly members: readonly number[];
+      readonly retries: IngestResult['retries'];
+    }
+  /** Every batch applied: each member's result (the call's retries are told with the first). */
+  | { readonly kind: 'applied'; readonly members: readonly IngestResult[] };
+
 /**
  * Stores one rollout's part of a batch in one call. The increases of cumulative series and the sums per bucket
  * key are computed here, from the states `cache` knows (read from Redis the first time); the script
@@ -150,15 +172,32 @@ export async function runIngestCall(
   call: IngestCall,
   cache: SeriesStateCache,
 ): Promise<IngestResult> {
+  const result = await runJoinedCall(redis, call, cache);
+  if (result.kind === 'seenBefore') {
+    return { applied: false, accepted: 0, refusedByCap: 0, ignored: 0, retries: result.retries };
+  }
+  return result.members[0] as IngestResult;
+}
+
+/**
+ * `runIngestCall` for a call that may carry several requests' batches (`IngestCall.members`): when
+ * some were applied before, it says which and writes nothing (the caller calls again without them).
+ */
+export async function runJoinedCall(
+  redis: RedisClient,
+  call: IngestCall,
+  cache: SeriesStateCache,
+): Promise<JoinedResult> {
   const series = new CallSeries(call, cache);
   const retries = { changed: 0, cap: 0 };
+  const digests = call.members?.map((member) => member.digest) ?? [call.digest];
   for (let attempt = 1; ; attempt++) {
     await series.readStates(redis);
     const plan = planCall(call, series);
     const reply = await sendScriptCall(redis, {
       rollout: call.rollout,
       keys: call.keys,
-      digest: call.digest,
+      digests,
       nowMs: call.nowMs,
       markerMs: call.markerMs,
       maxActiveSeries: call.maxActiveSeries,
@@ -170,15 +209,18 @@ export async function runIngestCall(
     });
     switch (reply.kind) {
       case 'seenBefore':
-        return { applied: false, accepted: 0, refusedByCap: 0, ignored: 0, retries };
+        return { kind: 'seenBefore', members: reply.indexes, retries };
       case 'applied':
         series.applied(plan.written);
         return {
-          applied: true,
-          accepted: plan.accepted,
-          refusedByCap: plan.refused,
-          ignored: plan.ignored,
-          retries,
+          kind: 'applied',
+          members: plan.byMember.map((counts, i) => ({
+            applied: true,
+            accepted: counts.accepted,
+            refusedByCap: counts.refused,
+            ignored: counts.ignored,
+            retries: i === 0 ? retries : { changed: 0, cap: 0 },
+          })),
         };
       case 'refusedByCap':
         if (attempt >= MAX_ATTEMPTS) throw new IngestContentionError(call.rollout, MAX_ATTEMPTS);

@@ -1,7 +1,7 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import { batchMarkersKey } from '@rollout-guard/shared/store';
 import type { Point } from '../protocols/point.ts';
-import { type IngestResult, runIngestCalls } from './ingest-call.ts';
+import type { IngestResult } from './ingest-call.ts';
 import type { IngestRuntime } from './ingest-runtime.ts';
 import {
   DEFAULT_MAX_POINTS_PER_CALL,
@@ -114,7 +114,7 @@ export async function storeBatch(
   const entries = [...batches.values()];
   const results = await Promise.all(
     entries.map((batch) =>
-      runIngestCalls(
+      runtime.calls.run(
         redis,
         {
           rollout: batch.rollout.name,
