@@ -95,7 +95,9 @@ export class CallQueue {
       while (left.length > 0) {
         const result = await runJoinedCall(redis, joinCalls(left.map((w) => w.call)), cache);
         if (result.kind === 'applied') {
-          left.forEach((w, i) => w.resolve(result.members[i] as IngestResult));
+          left.forEach((w, i) => {
+            w.resolve(result.members[i] as IngestResult);
+          });
           return;
         }
         const seen = new Set(result.members);
