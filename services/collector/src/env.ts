@@ -55,8 +55,7 @@ export const CollectorEnv = z.object({
   /**
    * Points one ingest script call carries, about: a rollout's part of a larger request is stored in
    * several calls one after another, so Redis interleaves other senders' calls and none nears the
-   * command timeout; parts of at most half of it that come while a call of their rollout is in flight
-   * are joined into one (ingest README, "Storing a rollout's part").
+   * command timeout (ingest README, "Storing a rollout's part").
    */
   INGEST_CALL_MAX_POINTS: positiveInteger(DEFAULT_MAX_POINTS_PER_CALL, 'points'),
   /** Largest API body (a rollout spec), in bytes. */

@@ -60,11 +60,6 @@ export interface IngestCall {
   rollout: string;
   /** Digest of the batch; the script applies a digest once per rollout. Empty: no idempotence marker. */
   digest: string;
-  /**
-   * When the call carries several requests' batches (`joinCalls`): each one's digest and where its ops
-   * begin, in order; `digest` is then not used.
-   */
-  members?: readonly CallMember[];
   nowMs: number;
   /** The call's key table (`KeyTable.keys`): ops and groups refer to keys by their KEYS index. */
   keys: readonly string[];
@@ -81,12 +76,6 @@ export interface IngestCall {
   markerMs: number;
   /** A never-seen cumulative series that started at or after this time counts its whole value. */
   freshAfterMs: number;
-}
-
-/** One request's batch in a call that carries several: its digest, and the index of its first op. */
-export interface CallMember {
-  readonly digest: string;
-  readonly firstOp: number;
 }
 
 export interface IngestResult {
@@ -118,9 +107,10 @@ export class IngestContentionError extends Error {
 }
 
 /**
- * Stores one rollout's part of a batch in calls of about `maxOps` ops each (`splitCall`), one after
- * another, so that Redis interleaves other senders' calls with them; the first that fails throws (the
- * parts applied before it are applied once more by no retry: each has its own digest).
+ * Stores one rollout's part of a batch in calls of about `maxOps` ops each (`splitCall`). Each call is
+ * planned and sent while the one before it is in Redis, no further ahead: at most two of the part's
+ * calls are in flight, so other senders' calls come between them. The first that fails throws (the
+ * calls applied meanwhile are not applied again by the sender's retry: each has its own digest).
  */
 export async function runIngestCalls(
   redis: RedisClient,
@@ -137,8 +127,7 @@ export async function runIngestCalls(
     ignored: 0,
     retries: { changed: 0, cap: 0 },
   };
-  for (const part of parts) {
-    const result = await runIngestCall(redis, part, cache);
+  const add = (result: IngestResult) => {
     // Applied when any part was: a retry finds the parts stored before it seen, and stores the rest.
     total.applied ||= result.applied;
     total.accepted += result.accepted;
@@ -146,20 +135,18 @@ export async function runIngestCalls(
     total.ignored += result.ignored;
     total.retries.changed += result.retries.changed;
     total.retries.cap += result.retries.cap;
+  };
+  let previous: Promise<IngestResult> | undefined;
+  for (const part of parts) {
+    const next = runIngestCall(redis, part, cache);
+    // Its failure is told by the await below, or, when one before it failed, not at all.
+    next.catch(() => undefined);
+    if (previous !== undefined) add(await previous);
+    previous = next;
   }
+  add(await (previous as Promise<IngestResult>));
   return total;
 }
-
-/** What a call that carries several requests' batches did (see `runJoinedCall`). */
-export type JoinedResult =
-  /** Some batches were applied before (0-based member indexes): nothing was written. */
-  | {
-      readonly kind: 'seenBefore';
-      readonly members: readonly number[];
-      readonly retries: IngestResult['retries'];
-    }
-  /** Every batch applied: each member's result (the call's retries are told with the first). */
-  | { readonly kind: 'applied'; readonly members: readonly IngestResult[] };
 
 /**
  * Stores one rollout's part of a batch in one call. The increases of cumulative series and the sums per bucket
@@ -172,32 +159,15 @@ export async function runIngestCall(
   call: IngestCall,
   cache: SeriesStateCache,
 ): Promise<IngestResult> {
-  const result = await runJoinedCall(redis, call, cache);
-  if (result.kind === 'seenBefore') {
-    return { applied: false, accepted: 0, refusedByCap: 0, ignored: 0, retries: result.retries };
-  }
-  return result.members[0] as IngestResult;
-}
-
-/**
- * `runIngestCall` for a call that may carry several requests' batches (`IngestCall.members`): when
- * some were applied before, it says which and writes nothing (the caller calls again without them).
- */
-export async function runJoinedCall(
-  redis: RedisClient,
-  call: IngestCall,
-  cache: SeriesStateCache,
-): Promise<JoinedResult> {
   const series = new CallSeries(call, cache);
   const retries = { changed: 0, cap: 0 };
-  const digests = call.members?.map((member) => member.digest) ?? [call.digest];
   for (let attempt = 1; ; attempt++) {
     await series.readStates(redis);
     const plan = planCall(call, series);
     const reply = await sendScriptCall(redis, {
       rollout: call.rollout,
       keys: call.keys,
-      digests,
+      digest: call.digest,
       nowMs: call.nowMs,
       markerMs: call.markerMs,
       maxActiveSeries: call.maxActiveSeries,
@@ -209,18 +179,15 @@ export async function runJoinedCall(
     });
     switch (reply.kind) {
       case 'seenBefore':
-        return { kind: 'seenBefore', members: reply.indexes, retries };
+        return { applied: false, accepted: 0, refusedByCap: 0, ignored: 0, retries };
       case 'applied':
         series.applied(plan.written);
         return {
-          kind: 'applied',
-          members: plan.byMember.map((counts, i) => ({
-            applied: true,
-            accepted: counts.accepted,
-            refusedByCap: counts.refused,
-            ignored: counts.ignored,
-            retries: i === 0 ? retries : { changed: 0, cap: 0 },
-          })),
+          applied: true,
+          accepted: plan.accepted,
+          refusedByCap: plan.refused,
+          ignored: plan.ignored,
+          retries,
         };
       case 'refusedByCap':
         if (attempt >= MAX_ATTEMPTS) throw new IngestContentionError(call.rollout, MAX_ATTEMPTS);

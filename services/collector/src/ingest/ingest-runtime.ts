@@ -1,6 +1,5 @@
 import { OtlpSeriesCache } from '../protocols/otlp-series-cache.ts';
 import { RemoteWriteLabels } from '../protocols/remote-write.ts';
-import { CallQueue } from './call-queue.ts';
 import { SeriesFactsMemo } from './series-facts.ts';
 import { SeriesStateCache } from './series-state.ts';
 
@@ -19,8 +18,6 @@ export class IngestRuntime {
   readonly remoteWriteLabels = new RemoteWriteLabels();
   /** OTLP series by their resource, scope, metric and attribute bytes, so a repeated one is not decoded again. */
   readonly otlpSeries = new OtlpSeriesCache();
-  /** Each rollout's ingest calls in flight, and the small ones waiting to be joined into one. */
-  readonly calls = new CallQueue();
   /** Requests being read, decoded or stored now (the admission limit). */
   inFlight = 0;
 

@@ -2,8 +2,7 @@
 --
 -- The collector has done the arithmetic (increases of cumulative series, sums per bucket key); this
 -- script checks what that arithmetic assumed and, only when all of it holds, writes:
---   1. no batch of the call was applied before (its digest is not among the markers), else nothing is
---      written and those batches are returned (one call may carry several requests' batches);
+--   1. the batch was not applied before (its digest is not among the markers);
 --   2. every series to mark active is admitted under the cardinality cap, else nothing is written and
 --      the refused series are returned (the collector leaves them out and calls again);
 --   3. every cumulative series' stored state is the one the increase was computed from, else nothing
@@ -14,6 +13,9 @@
 -- Every position here is read through those names.
 
 local markers, active = KEYS[KEY.markers], KEYS[KEY.activeSeries]
+local digest = ARGV[ARG.digest]
+if digest ~= '' and redis.call('ZSCORE', markers, digest) then return { REPLY.seenBefore } end
+
 local now, marker_ms = tonumber(ARGV[ARG.nowMs]), tonumber(ARGV[ARG.markerMs])
 local cap, active_ms = tonumber(ARGV[ARG.maxActiveSeries]), tonumber(ARGV[ARG.activeSeriesMs])
 local state_ttl = tonumber(ARGV[ARG.stateTtlSeconds])
@@ -37,15 +39,6 @@ local function split(list)
   end
   return parts
 end
-
--- 1. Batches applied before: their requests' retries.
-local digests = split(ARGV[ARG.digests])
-local seen = { REPLY.seenBefore }
-for i = 1, #digests do
-  if digests[i] ~= '' and redis.call('ZSCORE', markers, digests[i]) then seen[#seen + 1] = i end
-end
-if #seen > 1 then return seen end
-
 local A = split(ARGV[ARG.list])
 
 -- Each redis.call costs microseconds: arguments go a thousand at a time.
@@ -152,15 +145,8 @@ for _ = 1, n_buckets do
   if redis.call('EXISTS', key) == 1 then redis.call('EXPIRE', key, ttl) end
 end
 
-local marked = {}
-for i = 1, #digests do
-  if digests[i] ~= '' then
-    marked[#marked + 1] = now
-    marked[#marked + 1] = digests[i]
-  end
-end
-if #marked > 0 then
-  redis.call('ZADD', markers, unpack(marked))
+if digest ~= '' then
+  redis.call('ZADD', markers, now, digest)
   redis.call('ZREMRANGEBYSCORE', markers, '-inf', '(' .. (now - marker_ms))
   redis.call('PEXPIRE', markers, marker_ms)
 end

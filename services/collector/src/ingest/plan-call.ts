@@ -30,14 +30,6 @@ export interface Plan {
   accepted: number;
   refused: number;
   ignored: number;
-  /** The same counts for each request's batch the call carries (`IngestCall.members`; one when none). */
-  byMember: PointCounts[];
-}
-
-export interface PointCounts {
-  accepted: number;
-  refused: number;
-  ignored: number;
 }
 
 /** Every op in order (several points of one series each see the one before), then the call's parts. */
@@ -58,22 +50,7 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
   }
 
   const ops = call.ops;
-  // Each request's batch in the call (usually one) is a run of ops: its counts are taken at its end.
-  const members = call.members;
-  const memberCount = members?.length ?? 1;
-  const memberEnd = (m: number) => members?.[m + 1]?.firstOp ?? ops.length;
-  const byMember: PointCounts[] = [];
-  let counted: PointCounts = { accepted: 0, refused: 0, ignored: 0 };
-  const endMember = () => {
-    byMember.push({
-      accepted: accepted - counted.accepted,
-      refused: refused - counted.refused,
-      ignored: ignored - counted.ignored,
-    });
-    counted = { accepted, refused, ignored };
-  };
   for (let i = 0; i < ops.length; i++) {
-    while (byMember.length < memberCount - 1 && i >= memberEnd(byMember.length)) endMember();
     const op = ops[i] as IngestOp;
     const points = op.points ?? 1;
     if ((series.entries[i] as CallEntry).refused) {
@@ -104,13 +81,11 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
     accepted += points;
   }
 
-  while (byMember.length < memberCount) endMember();
-
   const marks: string[] = [];
   for (const entry of series.series()) if (entry.mark && !entry.refused) marks.push(entry.seriesId);
   const { states, written } = sections(series);
   const buckets = spreadGroups(groups, call.groups);
-  return { marks, states, buckets, written, accepted, refused, ignored, byMember };
+  return { marks, states, buckets, written, accepted, refused, ignored };
 }
 
 /**

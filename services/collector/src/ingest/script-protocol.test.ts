@@ -28,7 +28,7 @@ function scriptCall(overrides: Partial<ScriptCall> = {}): ScriptCall {
   return {
     rollout: ROLLOUT,
     keys: table.keys,
-    digests: [''],
+    digest: '',
     nowMs: 1_000_000,
     markerMs: 3_600_000,
     maxActiveSeries: 0,
@@ -69,13 +69,13 @@ describe('the ingest script protocol, as the Lua reads it', () => {
   it('puts each scalar where the header says, and the expected states after the list', () => {
     const args = encodeArguments(
       scriptCall({
-        digests: ['d1', 'd2'],
+        digest: 'd1',
         marks: ['a'],
         states: [{ keyIndex: STATES_INDEX, seriesIds: ['a'], states: ['1 2 ci=3'], expected: [''] }],
       }),
     );
     expect(args).toHaveLength(ARGUMENTS.length + 1);
-    expect(args[ARG.digests - 1]).toBe('d1\nd2');
+    expect(args[ARG.digest - 1]).toBe('d1');
     expect(args[ARG.markCount - 1]).toBe(1);
     expect(args[ARG.stateKeyCount - 1]).toBe(1);
     expect(args[ARG.list - 1]).toBe(`a\n${STATES_INDEX}\n1\na\n1 2 ci=3`);
@@ -98,7 +98,7 @@ describe('the ingest script protocol, round trip through the real script', () =>
 
   it('applies a bucket write (delta) and a state section (cumulative), marks series, then sees the digest', async () => {
     const call = scriptCall({
-      digests: ['batch-1'],
+      digest: 'batch-1',
       marks: ['a', 'b'],
       states: [{ keyIndex: STATES_INDEX, seriesIds: ['a'], states: ['5 600000 ci=7'], expected: [''] }],
       buckets: [
@@ -136,18 +136,8 @@ describe('the ingest script protocol, round trip through the real script', () =>
     ]);
     expect(await redis.zscore(batchMarkersKey(ROLLOUT), 'batch-1')).toBe('1000000');
 
-    expect(await sendScriptCall(redis, call)).toEqual({ kind: 'seenBefore', indexes: [0] });
+    expect(await sendScriptCall(redis, call)).toEqual({ kind: 'seenBefore' });
     expect(await redis.hget(BUCKET, 'ci')).toBe('7');
-    // A call carrying several requests' batches says which were applied before, and writes nothing.
-    const joined = { ...call, states: [], digests: ['batch-0', 'batch-1', 'batch-2'] };
-    expect(await sendScriptCall(redis, joined)).toEqual({ kind: 'seenBefore', indexes: [1] });
-    expect(await redis.hget(BUCKET, 'ci')).toBe('7');
-    expect(await sendScriptCall(redis, { ...joined, digests: ['batch-0', 'batch-2'] })).toEqual({
-      kind: 'applied',
-    });
-    expect(await redis.hget(BUCKET, 'ci')).toBe('14');
-    expect(await redis.zscore(batchMarkersKey(ROLLOUT), 'batch-0')).toBe('1000000');
-    expect(await redis.zscore(batchMarkersKey(ROLLOUT), 'batch-2')).toBe('1000000');
   });
 
   it('writes no last value without its time, and nothing for a bucket without fields or extremes', async () => {
@@ -190,7 +180,7 @@ describe('the ingest script protocol, round trip through the real script', () =>
     const unreadable = Buffer.from([0x83, 0xff, 0x00]);
     await redis.hset(STATES, 'a', '1 500000 ci=5', 'b', '1 500000 ci=6', 'c', unreadable);
     const call = scriptCall({
-      digests: ['batch-2'],
+      digest: 'batch-2',
       states: [
         {
           keyIndex: STATES_INDEX,

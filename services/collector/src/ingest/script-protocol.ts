@@ -7,7 +7,7 @@ import { activeSeriesKey, batchMarkersKey } from '@rollout-guard/shared/store';
  * The ingest script's protocol, both sides: what the collector sends (KEYS, ARGV) and what
  * ingest.lua reads and answers. The names and positions below are the one source: `LUA_HEADER` is
  * generated from them and put before ingest.lua's body, which reads every argument and record
- * field by these names (`ARGV[ARG.digests]`, `A[at + BUCKET.ttlSeconds]`), never by a number.
+ * field by these names (`ARGV[ARG.digest]`, `A[at + BUCKET.ttlSeconds]`), never by a number.
  *
  * KEYS   the two fixed keys (`KEY`), then the call's key table (series-state and bucket hashes),
  *        each referenced by its KEYS index (`KeyTable`).
@@ -20,7 +20,7 @@ import { activeSeriesKey, batchMarkersKey } from '@rollout-guard/shared/store';
  *        after it, one argument per state section in the list's order: the states expected of its
  *        series, in order, joined by newlines ('' none, '#<sha1 hex>' a value the collector could not
  *        read as text).
- * Reply  `{REPLY.seenBefore, index…}` (1-based, of the digests seen before), `{REPLY.applied}`, `{REPLY.refusedByCap, id…}`,
+ * Reply  `{REPLY.seenBefore}`, `{REPLY.applied}`, `{REPLY.refusedByCap, id…}`,
  *        `{REPLY.changed, key index, id, key index, id, …}` (see `ScriptReply`).
  *
  * Why one newline-separated list: as thousands of separate arguments the command cost the collector
@@ -37,11 +37,8 @@ export const FIXED_KEYS = [
 
 /** The scalar arguments, in ARGV order; `list` is the newline-separated list. */
 export const ARGUMENTS = [
-  /**
-   * The digests of the batches the call stores, newline-separated: one, or one per request joined in
-   * the call (`CallQueue`); '' for a batch without an idempotence marker.
-   */
-  'digests',
+  /** The batch digest; '' for none (no idempotence marker). */
+  'digest',
   'nowMs',
   /** How long a digest is remembered. */
   'markerMs',
@@ -155,8 +152,7 @@ export interface BucketWrite {
 export interface ScriptCall {
   readonly rollout: string;
   readonly keys: readonly string[];
-  /** One per batch the call stores ('' for none): each is applied once. */
-  readonly digests: readonly string[];
+  readonly digest: string;
   readonly nowMs: number;
   readonly markerMs: number;
   readonly maxActiveSeries: number;
@@ -170,8 +166,7 @@ export interface ScriptCall {
 
 /** What the script answered. */
 export type ScriptReply =
-  /** Batches applied before (0-based indexes into `digests`): nothing was written. */
-  | { readonly kind: 'seenBefore'; readonly indexes: readonly number[] }
+  | { readonly kind: 'seenBefore' }
   | { readonly kind: 'applied' }
   /** New series past the cap: nothing was written. */
   | { readonly kind: 'refusedByCap'; readonly seriesIds: readonly string[] }
@@ -221,7 +216,7 @@ export function encodeArguments(call: ScriptCall): Array<string | number> {
   }
   if (at !== length) throw new Error(`ingest script list: ${at} elements written, ${length} counted`);
   const scalars: Record<(typeof ARGUMENTS)[number], string | number> = {
-    digests: call.digests.join('\n'),
+    digest: call.digest,
     nowMs: call.nowMs,
     markerMs: call.markerMs,
     maxActiveSeries: call.maxActiveSeries,
@@ -243,7 +238,7 @@ export function decodeReply(reply: unknown): ScriptReply {
   if (!Array.isArray(reply)) throw new Error(`ingest script replied ${JSON.stringify(reply)}, not a list`);
   switch (reply[0]) {
     case REPLY.seenBefore:
-      return { kind: 'seenBefore', indexes: reply.slice(1).map((index) => Number(index) - 1) };
+      return { kind: 'seenBefore' };
     case REPLY.applied:
       return { kind: 'applied' };
     case REPLY.refusedByCap:

@@ -2,8 +2,8 @@ import type { RedisClient } from '@rollout-guard/shared/redis';
 import {
   type ActiveRollout,
   type BucketQuery,
+  batchMarkersKey,
   readCohortStats,
-  seriesStateKey,
 } from '@rollout-guard/shared/store';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Point, PointValue } from '../protocols/point.ts';
@@ -298,91 +298,37 @@ describe('storeBatch', () => {
     ).toMatchObject({ count: 1, sum: 3 });
   });
 
-  describe('small requests stored at once', () => {
-    const delta = (value: number): PointValue => ({
-      kind: 'sum',
-      value,
-      monotonic: true,
-      temporality: 'delta',
+  it('stores a request larger than a call in several calls, answering it once all are stored', async () => {
+    const gauge = (pod: number): Point => ({
+      name: 'queue_depth',
+      attributes: { pod: `p${pod}`, 'feature_flag.result.variant': 'on' },
+      timeMs: NOW,
+      value: { kind: 'gauge', value: pod },
     });
-    /** A request of `series` delta counters, each adding `value`, in metric `metric`. */
-    const request = (from: number, series: number, value = 1, metric = 'requests_total'): Point[] =>
-      Array.from({ length: series }, (_, i) => ({
-        name: metric,
-        attributes: { host: `h${from + i}`, 'feature_flag.result.variant': 'on' },
-        timeMs: NOW,
-        value: delta(value),
-      }));
-    const scriptCalls = async () => {
-      const stats = String(await redis.info('commandstats'));
-      // Calls that ran through: Redis does not count those a script error ended.
-      return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
-    };
-    const increase = async (metric = 'requests_total') =>
-      ((await read(metric, 'treatment', { kind: 'wave', waveEpoch: 3 }, 'counter')) as { increase: number })
-        .increase;
-
-    beforeEach(async () => {
-      await store(request(0, 1, 0), 'warm-up'); // loads the script
-      await redis.call('CONFIG', 'RESETSTAT');
-    });
-
-    it('folds the requests that come while a call is in flight into one call, each answered with its own count', async () => {
-      const outcomes = await Promise.all([1, 2, 3, 4, 5].map((n) => store(request(n * 100, n), `r${n}`)));
-      expect(outcomes.map((outcome) => outcome.stored)).toEqual([1, 2, 3, 4, 5]);
-      expect(outcomes.every((outcome) => outcome.touched[0] === 'copilot')).toBe(true);
-      // The first alone, the four that came while it was in flight in one more.
-      expect(await scriptCalls()).toBe(2);
-      expect(await increase()).toBe(15);
-      // Each request's digest is kept: a retry of any is counted once.
-      const again = await Promise.all([1, 2, 3, 4, 5].map((n) => store(request(n * 100, n), `r${n}`)));
-      expect(again.map((outcome) => outcome.repeated)).toEqual(Array(5).fill(['copilot']));
-      expect(await increase()).toBe(15);
-    });
-
-    it('answers a request stored before as repeated while storing those joined with it', async () => {
-      await store(request(0, 3), 'stored-before');
-      const [first, retried, other, sameAgain] = await Promise.all([
-        store(request(10, 1), 'first'),
-        store(request(0, 3), 'stored-before'),
-        store(request(20, 2), 'other'),
-        // The same request twice while it waits: never in one call, counted once.
-        store(request(20, 2), 'other'),
-      ]);
-      expect(first?.stored).toBe(1);
-      expect(retried).toMatchObject({ stored: 0, repeated: ['copilot'] });
-      expect(other).toMatchObject({ stored: 2, repeated: [] });
-      expect(sameAgain).toMatchObject({ stored: 0, repeated: ['copilot'] });
-      expect(await increase()).toBe(3 + 1 + 2);
-    });
-
-    it('stores each request alone when their joined call fails, answering each as if it came alone', async () => {
-      // The state hash of metric handle_seconds is no hash: every call with one of its cumulative
-      // series fails (before writing anything), and only those.
-      await redis.set(seriesStateKey('copilot', 'handle_seconds'), 'not a hash');
-      const cumulative: Point = {
-        name: 'handle_seconds',
-        attributes: { host: 'c', 'feature_flag.result.variant': 'on' },
-        timeMs: NOW,
-        startMs: NOW - 1000,
-        value: counter(5),
-      };
-      const [first, fine, failing, alsoFine] = await Promise.allSettled([
-        store(request(0, 1), 'first'),
-        store(request(10, 2), 'fine'),
-        store([cumulative], 'failing'),
-        store(request(20, 3), 'also-fine'),
-      ]);
-      expect(first).toMatchObject({ status: 'fulfilled', value: { stored: 1 } });
-      expect(fine).toMatchObject({ status: 'fulfilled', value: { stored: 2 } });
-      expect(failing).toMatchObject({
-        status: 'rejected',
-        reason: expect.objectContaining({ message: expect.stringContaining('WRONGTYPE') }),
+    const points = Array.from({ length: 40 }, (_, i) => gauge(i));
+    const send = () =>
+      storeBatch(redis, runtime, {
+        points,
+        matcher: new Matcher([rollout()]),
+        digest: 'large',
+        nowMs: NOW,
+        limits: { ...DEFAULT_LIMITS, maxPointsPerCall: 10 },
       });
-      expect(alsoFine).toMatchObject({ status: 'fulfilled', value: { stored: 3 } });
-      expect(await increase()).toBe(1 + 2 + 3);
-      // The first; then, the joined call having failed, the two requests that can be stored, alone.
-      expect(await scriptCalls()).toBe(1 + 2);
+    expect(await send()).toMatchObject({ stored: 40, touched: ['copilot'], repeated: [] });
+    // Four calls, each applied under its own digest.
+    expect((await redis.zrange(batchMarkersKey('copilot'), 0, -1)).sort()).toEqual([
+      'large:1/4',
+      'large:2/4',
+      'large:3/4',
+      'large:4/4',
+    ]);
+    const stats40 = { count: 40, sum: (39 * 40) / 2, min: 0, max: 39 };
+    expect(await read('queue_depth', 'treatment', { kind: 'wave', waveEpoch: 3 })).toMatchObject({
+      kind: 'moments',
+      ...stats40,
     });
+    // The sender's retry: every call seen before, nothing counted again.
+    expect(await send()).toMatchObject({ stored: 0, repeated: ['copilot'] });
+    expect(await read('queue_depth', 'treatment', { kind: 'wave', waveEpoch: 3 })).toMatchObject(stats40);
   });
 });

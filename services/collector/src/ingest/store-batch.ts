@@ -1,7 +1,7 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import { batchMarkersKey } from '@rollout-guard/shared/store';
 import type { Point } from '../protocols/point.ts';
-import type { IngestResult } from './ingest-call.ts';
+import { type IngestResult, runIngestCalls } from './ingest-call.ts';
 import type { IngestRuntime } from './ingest-runtime.ts';
 import {
   DEFAULT_MAX_POINTS_PER_CALL,
@@ -52,9 +52,8 @@ export interface StoreBatchOutcome {
 
 /**
  * Stores one decoded batch: matches each point to the active rollouts, turns it into bucket
- * contributions, and runs the ingest script for each touched rollout, all in parallel, through the
- * runtime's `CallQueue` (a large part in several calls one after another, a small one perhaps joined
- * with other requests' parts of the same rollout). Throws when
+ * contributions, and runs the ingest script for each touched rollout, all in parallel (a rollout's
+ * part of a large batch in several calls one after another: `runIngestCalls`). Throws when
  * Redis fails: the caller answers 503 and the sender's retry is applied once per rollout.
  */
 export async function storeBatch(
@@ -115,7 +114,7 @@ export async function storeBatch(
   const entries = [...batches.values()];
   const results = await Promise.all(
     entries.map((batch) =>
-      runtime.calls.run(
+      runIngestCalls(
         redis,
         {
           rollout: batch.rollout.name,
