@@ -54,7 +54,7 @@ export const CollectorEnv = z.object({
   INGEST_WAIT_TIMEOUT_MS: positiveInteger(1000, 'milliseconds'),
   /**
    * Points one ingest script call carries, about: a rollout's part of a larger request is stored in
-   * several calls one after another, so Redis interleaves other senders' calls and none nears the
+   * several calls, at most two in flight, so Redis interleaves other senders' calls and none nears the
    * command timeout (ingest README, "Storing a rollout's part").
    */
   INGEST_CALL_MAX_POINTS: positiveInteger(DEFAULT_MAX_POINTS_PER_CALL, 'points'),

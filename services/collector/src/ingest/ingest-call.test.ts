@@ -115,6 +115,14 @@ describe('the ingest script', () => {
     expect(splitCall(call(ops, 'big'), 30)).toEqual(parts);
     expect(splitCall(whole, 120)).toEqual([whole]);
     expect(splitCall(call(ops), 30).map((part) => part.digest)).toEqual(['', '', '', '']);
+    // A series' run of points is never cut: the part grows to its end.
+    const d = (seriesId: string): IngestOp => ({ kind: 'delta', seriesId, group: 0, fields: { ci: 1 } });
+    const runs = splitCall(call(['a', 'a', 'a', 'b', 'c', 'd'].map(d), 'x'), 2);
+    expect(runs.map((part) => [part.digest, part.ops.map((op) => op.seriesId).join('')])).toEqual([
+      ['x:1/3', 'aaa'],
+      ['x:2/3', 'bc'],
+      ['x:3/3', 'd'],
+    ]);
 
     expect(await runIngestCalls(redis, whole, cache, 30)).toEqual({
       applied: true,
@@ -128,6 +136,15 @@ describe('the ingest script', () => {
     expect(await fields(OTHER)).toEqual({ n: 40, s: (39 * 40) / 2 });
     expect(await runIngestCalls(redis, whole, cache, 30)).toMatchObject({ applied: false, accepted: 0 });
     expect(await fields()).toEqual(counted);
+  });
+
+  it('counts a series exactly when its points come apart in the body and land in two parts', async () => {
+    const ops: IngestOp[] = [counter('s', 100, 600_000, 550_000)];
+    for (let t = 0; t < 5; t++) ops.push(counter(`t${t}`, 1, 600_000, 550_000));
+    ops.push(counter('s', 130, 610_000, 550_000));
+    expect(splitCall(call(ops, 'apart'), 4).map((part) => part.ops.length)).toEqual([4, 3]);
+    expect(await runIngestCalls(redis, call(ops, 'apart'), cache, 4)).toMatchObject({ accepted: 7 });
+    expect((await fields()).ci).toBe(130 + 5);
   });
 
   it('stores only the parts a failed attempt left out when the batch is sent again', async () => {

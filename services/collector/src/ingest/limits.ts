@@ -27,7 +27,7 @@ export interface IngestLimits {
   readonly waitTimeoutMs?: number;
   /**
    * Points (ops) one ingest script call carries, about: a rollout's part of a larger batch is stored in
-   * several calls, one after another (`splitCall`). Absent: `DEFAULT_MAX_POINTS_PER_CALL`.
+   * several calls, two at most in flight (`runIngestCalls`). Absent: `DEFAULT_MAX_POINTS_PER_CALL`.
    */
   readonly maxPointsPerCall?: number;
 }

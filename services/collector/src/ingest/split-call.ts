@@ -1,4 +1,4 @@
-import type { IngestCall, IngestOp } from './ingest-call.ts';
+import type { IngestCall } from './ingest-call.ts';
 
 /*
  * A rollout's part of a large batch as several ingest calls of a bounded size. Redis runs one script
@@ -6,35 +6,30 @@ import type { IngestCall, IngestOp } from './ingest-call.ts';
  * and under load such calls neared the command timeout. Calls of a bounded size interleave with the
  * other senders' calls and each stays far from the timeout.
  *
- * A series goes to the part its id hashes to, whatever else the batch holds: every point of a series
- * is in one part (each sees the one before), and a sender's retry of the same body puts each series in
- * the same part again, under the same digest, so a part applied before is applied once.
+ * The ops are cut in runs of about equal size, in their order, never between two ops of one series
+ * that follow each other (a series' points, which come together, each see the one before in one call).
+ * A sender's retry of the same body is cut the same way, each part under the same digest, so a part
+ * applied before is applied once. Should a series' ops come apart in the body and land in two parts,
+ * the counts stay exact: a cumulative series' state is compared before each call writes it.
  */
 
 /**
- * `call` as calls of about `maxOps` ops each (the series spread by their id), each with its own digest
- * (`<digest>:<part>/<parts>`); `call` itself when it holds no more than `maxOps` ops. Empty parts are left out.
+ * `call` as calls of about `maxOps` ops each, each with its own digest (`<digest>:<part>/<parts>`);
+ * `call` itself when it holds no more than `maxOps` ops.
  */
 export function splitCall(call: IngestCall, maxOps: number): IngestCall[] {
-  const count = Math.ceil(call.ops.length / Math.max(1, maxOps));
+  const ops = call.ops;
+  const count = Math.ceil(ops.length / Math.max(1, maxOps));
   if (count <= 1) return [call];
-  const parts: IngestOp[][] = Array.from({ length: count }, () => []);
-  for (const op of call.ops) (parts[partOf(op.seriesId, count)] as IngestOp[]).push(op);
+  const size = Math.ceil(ops.length / count);
   const calls: IngestCall[] = [];
-  parts.forEach((ops, i) => {
-    if (ops.length === 0) return;
-    const digest = call.digest === '' ? '' : `${call.digest}:${i + 1}/${count}`;
-    calls.push({ ...call, digest, ops });
-  });
-  return calls;
-}
-
-/** The part (0 … count - 1) a series belongs to: FNV-1a of its id, whatever the id's alphabet. */
-export function partOf(seriesId: string, count: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < seriesId.length; i++) {
-    hash ^= seriesId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
+  let start = 0;
+  while (start < ops.length) {
+    let end = Math.min(start + size, ops.length);
+    while (end < ops.length && ops[end]?.seriesId === ops[end - 1]?.seriesId) end++;
+    const digest = call.digest === '' ? '' : `${call.digest}:${calls.length + 1}/${count}`;
+    calls.push({ ...call, digest, ops: ops.slice(start, end) });
+    start = end;
   }
-  return (hash >>> 0) % count;
+  return calls;
 }

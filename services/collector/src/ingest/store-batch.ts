@@ -53,7 +53,7 @@ export interface StoreBatchOutcome {
 /**
  * Stores one decoded batch: matches each point to the active rollouts, turns it into bucket
  * contributions, and runs the ingest script for each touched rollout, all in parallel (a rollout's
- * part of a large batch in several calls one after another: `runIngestCalls`). Throws when
+ * part of a large batch in several calls, two at most in flight: `runIngestCalls`). Throws when
  * Redis fails: the caller answers 503 and the sender's retry is applied once per rollout.
  */
 export async function storeBatch(
