@@ -32,7 +32,7 @@ export interface IngestLimits {
   readonly maxPointsPerCall?: number;
 }
 
-/** See `IngestLimits.maxPointsPerCall`, and BENCHMARKS.md for how it was chosen. */
+/** See `IngestLimits.maxPointsPerCall`: a call of 2,000 series holds Redis for about 2 ms (8,000: 6–15 ms). */
 export const DEFAULT_MAX_POINTS_PER_CALL = 2000;
 
 export const DEFAULT_LIMITS: IngestLimits = {
