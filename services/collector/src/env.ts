@@ -10,6 +10,7 @@ import {
 } from '@rollout-guard/shared/config';
 import { DEFAULT_SPEC_SHAPE_LIMITS, specEnvAllowed } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
+import { DEFAULT_MAX_POINTS_PER_CALL } from './ingest/limits.ts';
 import { DEFAULT_SERIES_IDS } from './ingest/series-id.ts';
 
 const MiB = 1024 * 1024;
@@ -58,6 +59,12 @@ export const CollectorEnv = z.object({
    * (17 MB when full of 9-label series). A forgotten id costs one SHA-1 when its series comes back.
    */
   INGEST_SERIES_ID_CACHE: positiveInteger(DEFAULT_SERIES_IDS, 'series'),
+  /**
+   * Points one ingest script call carries, about: a rollout's part of a larger request is stored in
+   * several calls, at most two in flight, so Redis interleaves other senders' calls and none nears the
+   * command timeout (ingest README, "Storing a rollout's part").
+   */
+  INGEST_CALL_MAX_POINTS: positiveInteger(DEFAULT_MAX_POINTS_PER_CALL, 'points'),
   /** Largest API body (a rollout spec), in bytes. */
   API_MAX_BODY_BYTES: positiveInteger(1 * MiB, 'bytes'),
   /** How long reading one API body (a spec, an action's reason) may take before the request is answered 408. */

@@ -8,10 +8,12 @@ import {
   IngestContentionError,
   type IngestOp,
   runIngestCall,
+  runIngestCalls,
 } from './ingest-call.ts';
 import { useIngestRedis } from './ingest-test-kit.ts';
 import { KeyTable } from './script-protocol.ts';
 import { SeriesStateCache } from './series-state.ts';
+import { splitCall } from './split-call.ts';
 
 const suite = useIngestRedis();
 let server: TestRedis;
@@ -87,6 +89,79 @@ describe('the ingest script', () => {
     expect(await fields(OTHER)).toEqual({ ci: 1 });
     await ingest(call(ops, 'batch-2'));
     expect(await fields()).toEqual({ ci: 15 });
+  });
+
+  it('splits a large call by series, each series whole in one part, and stores what one call would', async () => {
+    const ops: IngestOp[] = [];
+    for (let s = 0; s < 40; s++) {
+      ops.push(counter(`s${s}`, 100, 600_000, 550_000), counter(`s${s}`, 100 + s, 610_000, 550_000));
+      ops.push({ kind: 'delta', seriesId: `g${s}`, group: 1, fields: { n: 1, s } });
+    }
+    const whole = call(ops, 'big');
+    const parts = splitCall(whole, 30);
+    expect(parts.length).toBe(4);
+    expect(parts.map((part) => part.digest)).toEqual(['big:1/4', 'big:2/4', 'big:3/4', 'big:4/4']);
+    expect(parts.flatMap((part) => part.ops).length).toBe(ops.length);
+    for (const part of parts) {
+      expect(part.ops.length).toBeLessThan(60);
+      // Each series in one part only, its points in their order.
+      const ids = new Set(part.ops.map((op) => op.seriesId));
+      for (const other of parts) {
+        if (other !== part) expect(other.ops.some((op) => ids.has(op.seriesId))).toBe(false);
+      }
+      expect(part.ops).toEqual(whole.ops.filter((op) => ids.has(op.seriesId)));
+    }
+    // The same call is split the same way again (a sender's retry meets the same digests).
+    expect(splitCall(call(ops, 'big'), 30)).toEqual(parts);
+    expect(splitCall(whole, 120)).toEqual([whole]);
+    expect(splitCall(call(ops), 30).map((part) => part.digest)).toEqual(['', '', '', '']);
+    // A series' run of points is never cut: the part grows to its end.
+    const d = (seriesId: string): IngestOp => ({ kind: 'delta', seriesId, group: 0, fields: { ci: 1 } });
+    const runs = splitCall(call(['a', 'a', 'a', 'b', 'c', 'd'].map(d), 'x'), 2);
+    expect(runs.map((part) => [part.digest, part.ops.map((op) => op.seriesId).join('')])).toEqual([
+      ['x:1/3', 'aaa'],
+      ['x:2/3', 'bc'],
+      ['x:3/3', 'd'],
+    ]);
+
+    expect(await runIngestCalls(redis, whole, cache, 30)).toEqual({
+      applied: true,
+      accepted: 120,
+      refusedByCap: 0,
+      ignored: 0,
+      retries: { changed: 0, cap: 0 },
+    });
+    const counted = { ci: 100 * 40 + (39 * 40) / 2 };
+    expect(await fields()).toEqual(counted);
+    expect(await fields(OTHER)).toEqual({ n: 40, s: (39 * 40) / 2 });
+    expect(await runIngestCalls(redis, whole, cache, 30)).toMatchObject({ applied: false, accepted: 0 });
+    expect(await fields()).toEqual(counted);
+  });
+
+  it('counts a series exactly when its points come apart in the body and land in two parts', async () => {
+    const ops: IngestOp[] = [counter('s', 100, 600_000, 550_000)];
+    for (let t = 0; t < 5; t++) ops.push(counter(`t${t}`, 1, 600_000, 550_000));
+    ops.push(counter('s', 130, 610_000, 550_000));
+    expect(splitCall(call(ops, 'apart'), 4).map((part) => part.ops.length)).toEqual([4, 3]);
+    expect(await runIngestCalls(redis, call(ops, 'apart'), cache, 4)).toMatchObject({ accepted: 7 });
+    expect((await fields()).ci).toBe(130 + 5);
+  });
+
+  it('stores only the parts a failed attempt left out when the batch is sent again', async () => {
+    const ops: IngestOp[] = [];
+    for (let s = 0; s < 30; s++) ops.push({ kind: 'delta', seriesId: `g${s}`, group: 0, fields: { ci: 1 } });
+    const whole = call(ops, 'again');
+    const [first, second] = splitCall(whole, 10) as [IngestCall, IngestCall];
+    // The first attempt stored two parts, then Redis failed: the sender sends the batch again.
+    await ingest(first);
+    await ingest(second);
+    expect(await runIngestCalls(redis, whole, cache, 10)).toMatchObject({
+      applied: true,
+      accepted: 30 - first.ops.length - second.ops.length,
+    });
+    expect(await fields()).toEqual({ ci: 30 });
+    expect(await runIngestCalls(redis, whole, cache, 10)).toMatchObject({ applied: false, accepted: 0 });
+    expect(await fields()).toEqual({ ci: 30 });
   });
 
   it.each([

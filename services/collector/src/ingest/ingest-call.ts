@@ -3,6 +3,7 @@ import { CallSeries } from './call-series.ts';
 import { planCall } from './plan-call.ts';
 import { sendScriptCall } from './script-protocol.ts';
 import type { SeriesCell, SeriesStateCache } from './series-state.ts';
+import { splitCall } from './split-call.ts';
 
 /*
  * One rollout's part of a batch, stored: read the states the call does not know, plan (increases
@@ -106,7 +107,49 @@ export class IngestContentionError extends Error {
 }
 
 /**
- * Stores one rollout's part of a batch. The increases of cumulative series and the sums per bucket
+ * Stores one rollout's part of a batch in calls of about `maxOps` ops each (`splitCall`). Each call is
+ * planned and sent while the one before it is in Redis, no further ahead: at most two of the part's
+ * calls are in flight, so other senders' calls come between them. The first that fails throws (the
+ * calls applied meanwhile are not applied again by the sender's retry: each has its own digest).
+ */
+export async function runIngestCalls(
+  redis: RedisClient,
+  call: IngestCall,
+  cache: SeriesStateCache,
+  maxOps: number,
+): Promise<IngestResult> {
+  const parts = splitCall(call, maxOps);
+  if (parts.length === 1) return runIngestCall(redis, call, cache);
+  const total: IngestResult = {
+    applied: false,
+    accepted: 0,
+    refusedByCap: 0,
+    ignored: 0,
+    retries: { changed: 0, cap: 0 },
+  };
+  const add = (result: IngestResult) => {
+    // Applied when any part was: a retry finds the parts stored before it seen, and stores the rest.
+    total.applied ||= result.applied;
+    total.accepted += result.accepted;
+    total.refusedByCap += result.refusedByCap;
+    total.ignored += result.ignored;
+    total.retries.changed += result.retries.changed;
+    total.retries.cap += result.retries.cap;
+  };
+  let previous: Promise<IngestResult> | undefined;
+  for (const part of parts) {
+    const next = runIngestCall(redis, part, cache);
+    // Its failure is told by the await below, or, when one before it failed, not at all.
+    next.catch(() => undefined);
+    if (previous !== undefined) add(await previous);
+    previous = next;
+  }
+  add(await (previous as Promise<IngestResult>));
+  return total;
+}
+
+/**
+ * Stores one rollout's part of a batch in one call. The increases of cumulative series and the sums per bucket
  * key are computed here, from the states `cache` knows (read from Redis the first time); the script
  * applies them only if the batch is new, every new series is under the cap and every state is still
  * the one computed from — otherwise it writes nothing, says what differed, and this plans again.

@@ -1,5 +1,10 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import { type ActiveRollout, type BucketQuery, readCohortStats } from '@rollout-guard/shared/store';
+import {
+  type ActiveRollout,
+  type BucketQuery,
+  batchMarkersKey,
+  readCohortStats,
+} from '@rollout-guard/shared/store';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Point, PointValue } from '../protocols/point.ts';
 import { IngestRuntime } from './ingest-runtime.ts';
@@ -291,5 +296,39 @@ describe('storeBatch', () => {
         window: { kind: 'wave', waveEpoch: 3 },
       }),
     ).toMatchObject({ count: 1, sum: 3 });
+  });
+
+  it('stores a request larger than a call in several calls, answering it once all are stored', async () => {
+    const gauge = (pod: number): Point => ({
+      name: 'queue_depth',
+      attributes: { pod: `p${pod}`, 'feature_flag.result.variant': 'on' },
+      timeMs: NOW,
+      value: { kind: 'gauge', value: pod },
+    });
+    const points = Array.from({ length: 40 }, (_, i) => gauge(i));
+    const send = () =>
+      storeBatch(redis, runtime, {
+        points,
+        matcher: new Matcher([rollout()]),
+        digest: 'large',
+        nowMs: NOW,
+        limits: { ...DEFAULT_LIMITS, maxPointsPerCall: 10 },
+      });
+    expect(await send()).toMatchObject({ stored: 40, touched: ['copilot'], repeated: [] });
+    // Four calls, each applied under its own digest.
+    expect((await redis.zrange(batchMarkersKey('copilot'), 0, -1)).sort()).toEqual([
+      'large:1/4',
+      'large:2/4',
+      'large:3/4',
+      'large:4/4',
+    ]);
+    const stats40 = { count: 40, sum: (39 * 40) / 2, min: 0, max: 39 };
+    expect(await read('queue_depth', 'treatment', { kind: 'wave', waveEpoch: 3 })).toMatchObject({
+      kind: 'moments',
+      ...stats40,
+    });
+    // The sender's retry: every call seen before, nothing counted again.
+    expect(await send()).toMatchObject({ stored: 0, repeated: ['copilot'] });
+    expect(await read('queue_depth', 'treatment', { kind: 'wave', waveEpoch: 3 })).toMatchObject(stats40);
   });
 });

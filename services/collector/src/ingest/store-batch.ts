@@ -1,9 +1,15 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import { batchMarkersKey } from '@rollout-guard/shared/store';
 import type { Point } from '../protocols/point.ts';
-import { type IngestResult, runIngestCall } from './ingest-call.ts';
+import { type IngestResult, runIngestCalls } from './ingest-call.ts';
 import type { IngestRuntime } from './ingest-runtime.ts';
-import { describePoint, type IngestLimits, Refusals, timeLimitViolation } from './limits.ts';
+import {
+  DEFAULT_MAX_POINTS_PER_CALL,
+  describePoint,
+  type IngestLimits,
+  Refusals,
+  timeLimitViolation,
+} from './limits.ts';
 import type { Matcher, NoMatchReason } from './matcher.ts';
 import { waitForReplicas } from './replica-wait.ts';
 import { RolloutBatch } from './rollout-batch.ts';
@@ -46,7 +52,8 @@ export interface StoreBatchOutcome {
 
 /**
  * Stores one decoded batch: matches each point to the active rollouts, turns it into bucket
- * contributions, and runs the ingest script once per touched rollout, all in parallel. Throws when
+ * contributions, and runs the ingest script for each touched rollout, all in parallel (a rollout's
+ * part of a large batch in several calls, two at most in flight: `runIngestCalls`). Throws when
  * Redis fails: the caller answers 503 and the sender's retry is applied once per rollout.
  */
 export async function storeBatch(
@@ -107,7 +114,7 @@ export async function storeBatch(
   const entries = [...batches.values()];
   const results = await Promise.all(
     entries.map((batch) =>
-      runIngestCall(
+      runIngestCalls(
         redis,
         {
           rollout: batch.rollout.name,
@@ -123,6 +130,7 @@ export async function storeBatch(
           freshAfterMs: batch.rollout.waveStartedAt ?? nowMs,
         },
         cache,
+        limits.maxPointsPerCall ?? DEFAULT_MAX_POINTS_PER_CALL,
       ),
     ),
   );
