@@ -65,6 +65,28 @@ describe('evaluateOnStored', () => {
     expect(await asks()).toBe(5);
   });
 
+  it("holds a rollout's next enqueue until the spacing since the one before has passed", async () => {
+    const notify = evaluateOnStored(queues.evaluate, silent, 500);
+    notify(['copilot'], 1000);
+    await expect.poll(asks).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The first enqueue has ended, but its slot is held for 500 ms from its start: these wait and fold.
+    notify(['copilot'], 2000);
+    notify(['copilot'], 2001);
+    // Another rollout has its own slot: its enqueue goes at once, and copilot's, asked first, is not sent.
+    notify(['search'], 2002);
+    await expect
+      .poll(async () =>
+        (await queues.evaluate.getJobs(['prioritized', 'waiting'])).map((job) => job.data.rollout),
+      )
+      .toContain('search');
+    expect(await asks()).toBe(2);
+    await notify.settled();
+    expect(await asks()).toBe(3);
+    const data = (await queues.evaluate.getJobs(['prioritized', 'waiting'])).map((job) => job.data);
+    expect(data).toContainEqual({ rollout: 'copilot', reason: 'data', enqueuedAt: 1000 });
+  });
+
   it('stamps the folded enqueue with the earliest time stored, and it queues behind a running evaluation', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
@@ -85,7 +107,8 @@ describe('evaluateOnStored', () => {
       { connection: { url: redis.url }, prefix: defaultQueuePrefix },
     );
     try {
-      const notify = evaluateOnStored(queues.evaluate, silent);
+      // No spacing: 2000 is enqueued as soon as the enqueue of 1000 has ended, as a sparse sender's would be.
+      const notify = evaluateOnStored(queues.evaluate, silent, 0);
       notify(['busy'], 1000);
       await running;
       // Stored while the evaluation of 1000 runs: 2000 is enqueued, 2001 and 2005 fold into one more.
