@@ -149,7 +149,8 @@ function sections(series: CallSeries): { states: StateSection[]; written: StateW
       } else if (typeof raw === 'string' && raw !== '') next.push(raw);
       else continue;
       seriesIds.push(slot.seriesId);
-      expected.push(expectedText(raw ?? ''));
+      // A state this version reads is plain text without a newline (`parseState`), sent as it is.
+      expected.push(slot.stored?.point !== undefined ? (raw as string) : expectedText(raw ?? ''));
     }
     if (seriesIds.length > 0) states.push({ keyIndex, seriesIds, states: next, expected });
   }
