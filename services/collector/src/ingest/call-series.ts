@@ -28,12 +28,8 @@ export interface StateSlot {
   point: CumulativePoint | undefined;
   /** Planning scratch: a point of this attempt was planned, so `point` is the state to write. */
   changed: boolean;
-}
-
-/** A state the call writes, for the cache once the script applied it. */
-export interface StateWrite {
-  readonly slot: StateSlot;
-  readonly state: StoredState;
+  /** Planning scratch: the state written, as encoded once (for the cache once the script applied it). */
+  written: StoredState | undefined;
 }
 
 /**
@@ -51,6 +47,7 @@ export class CallEntry implements StateSlot {
   stored: StoredState | null | undefined = undefined;
   point: CumulativePoint | undefined = undefined;
   changed = false;
+  written: StoredState | undefined = undefined;
 
   constructor(
     readonly seriesId: string,
@@ -151,6 +148,7 @@ export class CallSeries {
         stored: entry.cell.state(this.#stateKey(keyIndex)),
         point: undefined,
         changed: false,
+        written: undefined,
       };
       this.#others ??= new Map();
       this.#others.set(other, slot);
@@ -224,8 +222,10 @@ export class CallSeries {
   }
 
   /** The script applied the call: the cache learns what it wrote. */
-  applied(written: readonly StateWrite[]) {
-    for (const { slot, state } of written) slot.entry.cell.setState(this.#stateKey(slot.keyIndex), state);
+  applied(written: readonly StateSlot[]) {
+    for (const slot of written) {
+      slot.entry.cell.setState(this.#stateKey(slot.keyIndex), slot.written as StoredState);
+    }
     for (const entry of this.#series) {
       if (entry.mark && !entry.refused) entry.cell.markedAt = this.#call.nowMs;
     }
