@@ -28,12 +28,8 @@ export interface StateSlot {
   point: CumulativePoint | undefined;
   /** Planning scratch: a point of this attempt was planned, so `point` is the state to write. */
   changed: boolean;
-}
-
-/** A state the call writes, for the cache once the script applied it. */
-export interface StateWrite {
-  readonly slot: StateSlot;
-  readonly state: StoredState;
+  /** Planning scratch: the state written, as encoded once (for the cache once the script applied it). */
+  written: StoredState | undefined;
 }
 
 /**
@@ -51,6 +47,7 @@ export class CallEntry implements StateSlot {
   stored: StoredState | null | undefined = undefined;
   point: CumulativePoint | undefined = undefined;
   changed = false;
+  written: StoredState | undefined = undefined;
 
   constructor(
     readonly seriesId: string,
@@ -70,7 +67,9 @@ export class CallSeries {
   readonly #call: IngestCall;
   readonly #cache: SeriesStateCache;
   /** Each series once, in the order they came. */
-  readonly #bySeries = new Map<string, CallEntry>();
+  readonly #series: CallEntry[] = [];
+  /** The same by id, made when first asked for (a refusal, a changed state: not on every call). */
+  #bySeries: Map<string, CallEntry> | undefined;
   /** Slots of series that came with a second state key (a name read as a part, then on its own). */
   #others: Map<string, StateSlot> | undefined;
   /** Per op, its series and (cumulative ops) its state slot. */
@@ -85,24 +84,42 @@ export class CallSeries {
     const ops = call.ops;
     this.entries = new Array(ops.length);
     this.slots = new Array(ops.length);
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i] as IngestOp;
-      const hint = op.cell;
-      const cell =
-        hint !== undefined &&
-        cache.holds(hint) &&
-        hint.seriesId === op.seriesId &&
-        hint.rollout === call.rollout
-          ? hint
-          : cache.cell(call.rollout, op.seriesId);
-      let entry = this.#bySeries.get(op.seriesId);
-      if (entry === undefined) {
-        entry = new CallEntry(op.seriesId, cell, this.#needsMark(cell));
-        this.#bySeries.set(op.seriesId, entry);
+    // A series met again is found on its cell (`SeriesCell.callEntry`), not in a map by id: a map cost
+    // more than the rest of this loop. A cell is the series' one while the cache is not dropped; if it
+    // is dropped meanwhile (full), a series' ops could come with two cells, so from then on by id.
+    const generation = cache.generation;
+    let byId: Map<string, CallEntry> | undefined;
+    try {
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i] as IngestOp;
+        const hint = op.cell;
+        const cell =
+          hint !== undefined &&
+          cache.holds(hint) &&
+          hint.seriesId === op.seriesId &&
+          hint.rollout === call.rollout
+            ? hint
+            : cache.cell(call.rollout, op.seriesId);
+        if (byId === undefined && cache.generation !== generation) byId = this.#byId();
+        let entry = byId === undefined ? cell.callEntry : byId.get(op.seriesId);
+        if (entry === undefined) {
+          entry = new CallEntry(op.seriesId, cell, this.#needsMark(cell));
+          cell.callEntry = entry;
+          byId?.set(op.seriesId, entry);
+          this.#series.push(entry);
+        }
+        this.entries[i] = entry;
+        if (op.kind === 'cumulative') this.slots[i] = this.#slot(entry, op.stateKey);
       }
-      this.entries[i] = entry;
-      if (op.kind === 'cumulative') this.slots[i] = this.#slot(entry, op.stateKey);
+    } finally {
+      // The cells are the cache's: they keep no entry of this call past it.
+      for (const entry of this.#series) entry.cell.callEntry = undefined;
     }
+  }
+
+  #byId(): Map<string, CallEntry> {
+    this.#bySeries ??= new Map(this.#series.map((entry) => [entry.seriesId, entry]));
+    return this.#bySeries;
   }
 
   #needsMark(cell: SeriesCell): boolean {
@@ -131,6 +148,7 @@ export class CallSeries {
         stored: entry.cell.state(this.#stateKey(keyIndex)),
         point: undefined,
         changed: false,
+        written: undefined,
       };
       this.#others ??= new Map();
       this.#others.set(other, slot);
@@ -175,17 +193,17 @@ export class CallSeries {
   }
 
   refuse(seriesId: string) {
-    const entry = this.#bySeries.get(seriesId);
+    const entry = this.#byId().get(seriesId);
     if (entry !== undefined) entry.refused = true;
   }
 
   forgetMarks() {
     this.#cache.forgetMarks(this.#call.rollout);
-    for (const entry of this.#bySeries.values()) entry.mark = true;
+    for (const entry of this.#series) entry.mark = true;
   }
 
   forgetState(keyIndex: number, seriesId: string) {
-    const entry = this.#bySeries.get(seriesId);
+    const entry = this.#byId().get(seriesId);
     if (entry === undefined) return;
     entry.cell.forgetState(this.#stateKey(keyIndex));
     const slot =
@@ -199,14 +217,16 @@ export class CallSeries {
   }
 
   /** Each series once, in the order they came. */
-  series(): IterableIterator<CallEntry> {
-    return this.#bySeries.values();
+  series(): readonly CallEntry[] {
+    return this.#series;
   }
 
   /** The script applied the call: the cache learns what it wrote. */
-  applied(written: readonly StateWrite[]) {
-    for (const { slot, state } of written) slot.entry.cell.setState(this.#stateKey(slot.keyIndex), state);
-    for (const entry of this.#bySeries.values()) {
+  applied(written: readonly StateSlot[]) {
+    for (const slot of written) {
+      slot.entry.cell.setState(this.#stateKey(slot.keyIndex), slot.written as StoredState);
+    }
+    for (const entry of this.#series) {
       if (entry.mark && !entry.refused) entry.cell.markedAt = this.#call.nowMs;
     }
   }

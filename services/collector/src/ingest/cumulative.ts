@@ -36,10 +36,12 @@ export function increaseBase(
   if (prev === undefined) return cur.startMs > 0 && cur.startMs >= freshAfterMs ? FROM_NOTHING : undefined;
   if (cur.startMs > 0 && prev.startMs > 0 && cur.startMs !== prev.startMs) return FROM_NOTHING;
   let before = prev.fields;
+  // Most points are no exponential histogram: the previous point's scale is looked for only when
+  // the current one has one (one pass over the fields per point, not two).
   const curScale = exponentialScaleOf(cur.fields);
-  const prevScale = exponentialScaleOf(before);
-  if (curScale !== undefined && prevScale !== undefined && prevScale > curScale) {
-    before = foldExponential(before, curScale);
+  if (curScale !== undefined) {
+    const prevScale = exponentialScaleOf(before);
+    if (prevScale !== undefined && prevScale > curScale) before = foldExponential(before, curScale);
   }
   if (!monotonic) return before;
   // A histogram's sum may fall (negative observations) while its counts say there was no reset; a sum

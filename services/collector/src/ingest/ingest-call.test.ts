@@ -235,6 +235,22 @@ describe('the ingest script', () => {
     expect((await fields()).ci).toBe(10 + 4 + 5 + 3);
   });
 
+  it('keeps a series met twice in one call one series when the cache is dropped between its points', async () => {
+    // A cache of 2 is full at `c`, dropped whole: `a` met again after it comes with another cell.
+    const small = new SeriesStateCache(2);
+    const first = call([counter('a', 100, 600_000), counter('b', 5, 600_000)], 'b1');
+    await ingest(first, small);
+    const batch = [
+      counter('a', 110, 610_000),
+      counter('b', 6, 610_000),
+      counter('c', 1, 610_000),
+      counter('a', 130, 620_000),
+    ];
+    expect(await ingest(call(batch, 'b2'), small)).toMatchObject({ accepted: 4, ignored: 0 });
+    expect((await fields()).ci).toBe(10 + 1 + 20);
+    expect(await redis.hget(seriesStateKey(ROLLOUT, 'requests_total'), 'a')).toBe('1 620000 ci=130');
+  });
+
   it('keeps one series id under two state keys apart within one call', async () => {
     // `x_count` read as its own metric and as a part of `x`: one id, a state in each metric's hash.
     const table = new KeyTable();

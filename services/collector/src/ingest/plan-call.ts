@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CallEntry, CallSeries, StateSlot, StateWrite } from './call-series.ts';
+import type { CallEntry, CallSeries, StateSlot } from './call-series.ts';
 import { addIncrease, type CumulativePoint, increaseBase } from './cumulative.ts';
 import type { IngestCall, IngestOp } from './ingest-call.ts';
 import type { BucketWrite, StateSection } from './script-protocol.ts';
@@ -24,8 +24,8 @@ export interface Plan {
   marks: string[];
   states: StateSection[];
   buckets: BucketWrite[];
-  /** The states written, for the cache once applied. */
-  written: StateWrite[];
+  /** The slots whose state is written (`StateSlot.written`), for the cache once applied. */
+  written: StateSlot[];
   /** Points counted, left out as refused by the cap, and ignored as older than a stored one. */
   accepted: number;
   refused: number;
@@ -46,6 +46,7 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
       }
       slot.point = slot.stored?.point;
       slot.changed = false;
+      slot.written = undefined;
     }
   }
 
@@ -130,11 +131,11 @@ function spreadGroups(
  * must hold now. Each changed slot's new state is encoded here, once.
  */
 
-function sections(series: CallSeries): { states: StateSection[]; written: StateWrite[] } {
+function sections(series: CallSeries): { states: StateSection[]; written: StateSlot[] } {
   // A series whose points were all ignored as old is checked too (its state is written back as it
   // was): they were judged old against the state this collector knows, which must be Redis's.
   const states: StateSection[] = [];
-  const written: StateWrite[] = [];
+  const written: StateSlot[] = [];
   for (const [keyIndex, slots] of series.byKey) {
     const seriesIds: string[] = [];
     const next: string[] = [];
@@ -144,12 +145,14 @@ function sections(series: CallSeries): { states: StateSection[]; written: StateW
       const raw = slot.stored?.raw;
       if (slot.changed) {
         const state = series.encodeState(slot.point as CumulativePoint);
-        written.push({ slot, state });
+        slot.written = state;
+        written.push(slot);
         next.push(state.raw as string);
       } else if (typeof raw === 'string' && raw !== '') next.push(raw);
       else continue;
       seriesIds.push(slot.seriesId);
-      expected.push(expectedText(raw ?? ''));
+      // A state this version reads is plain text without a newline (`parseState`), sent as it is.
+      expected.push(slot.stored?.point !== undefined ? (raw as string) : expectedText(raw ?? ''));
     }
     if (seriesIds.length > 0) states.push({ keyIndex, seriesIds, states: next, expected });
   }

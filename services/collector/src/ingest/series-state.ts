@@ -1,4 +1,5 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
+import type { CallEntry } from './call-series.ts';
 import type { CumulativePoint } from './cumulative.ts';
 
 /**
@@ -44,6 +45,11 @@ export class SeriesStateCache {
     return cell;
   }
 
+  /** Counts the drops when full: a cell made before a drop is no longer this cache's. */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** Whether `cell` is this cache's current cell of its series (not dropped with a full cache since). */
   holds(cell: SeriesCell): boolean {
     return cell.cache === this && cell.generation === this.#generation;
@@ -80,6 +86,11 @@ const LOAD_CHUNK = 1000;
 export class SeriesCell {
   /** When this collector last marked the series active in the rollout's active-series set. */
   markedAt: number | undefined = undefined;
+  /**
+   * Only while an ingest call finds its series (`CallSeries`), the series' entry in it: a series met
+   * again in the call is found here rather than in a map by id. Cleared before the call goes on.
+   */
+  callEntry: CallEntry | undefined = undefined;
   /** The state key the series came with first, and its state there: almost always its only one. */
   #stateKey: string | undefined = undefined;
   #state: StoredState | null | undefined = undefined;
