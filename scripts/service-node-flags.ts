@@ -12,7 +12,11 @@
  * win, so a deployment that needs more heap passes its own `--max-old-space-size` after these.
  * (The collector also turns V8's pretenuring off itself, at start: services/collector/src/main.ts.
  * Semi-spaces of 32 MiB then saved about a twentieth of its main thread under full remote-write load,
- * but took the RSS peak of a full `pnpm bench:ingest` run to 238 MiB, too near the target.)
+ * but took the RSS peak of a full `pnpm bench:ingest` run to 238 MiB, too near the target.
+ * Semi-spaces of 8 MiB, tried again against the series-8000 and default shapes, took 13 MiB off the
+ * peak and cost 12% more CPU per sample on series-8000 (5.14 against 4.59 µs) in back-to-back runs on
+ * a loaded machine; the peak came down instead by holding less per remembered series:
+ * services/collector/src/ingest/README.md, "What ingest remembers".)
  */
 export const SERVICE_NODE_FLAGS: Readonly<Record<'collector' | 'evaluator', readonly string[]>> = {
   collector: ['--max-old-space-size=192'],

@@ -327,11 +327,23 @@ export function aloneKind(
 function standaloneKind(name: string, types: ReadonlyMap<string, PromType>): StandaloneKind {
   const family = name.endsWith('_total') ? name.slice(0, -'_total'.length) : undefined;
   const type = types.get(name) ?? (family === undefined ? undefined : types.get(family));
-  if (type !== undefined && type !== 'unknown') return { counter: type === 'counter', monotonic: true };
-  return {
-    counter: name.endsWith('_total') || name.endsWith('_count') || name.endsWith('_sum'),
-    monotonic: !name.endsWith('_sum'),
-  };
+  if (type !== undefined && type !== 'unknown') return kindOf(type === 'counter', true);
+  return kindOf(
+    name.endsWith('_total') || name.endsWith('_count') || name.endsWith('_sum'),
+    !name.endsWith('_sum'),
+  );
+}
+
+/** The four kinds, shared: remote write keeps one with every label set it remembers. */
+const KINDS: readonly StandaloneKind[] = [
+  { counter: false, monotonic: false },
+  { counter: false, monotonic: true },
+  { counter: true, monotonic: false },
+  { counter: true, monotonic: true },
+].map((kind) => Object.freeze(kind));
+
+function kindOf(counter: boolean, monotonic: boolean): StandaloneKind {
+  return KINDS[(counter ? 2 : 0) + (monotonic ? 1 : 0)] as StandaloneKind;
 }
 
 /** What a sample's name says in one request, worked out once per name (a request repeats a few names). */

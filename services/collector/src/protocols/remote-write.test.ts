@@ -316,6 +316,24 @@ describe('decodeRemoteWrite', () => {
     expect(labels.generation).toBeGreaterThan(0);
   });
 
+  it('tells apart two label sets whose bytes hash alike, each its own series', () => {
+    // The label fields of these two sets have the same 32-bit FNV-1a hash (found by search).
+    const a = series({ __name__: 'g', a: 'v0232789' }, [[1]]);
+    const b = series({ __name__: 'g', a: 'v0429192' }, [[2]]);
+    const labels = new RemoteWriteLabels();
+    const first = decode([a, b], [], { labels }).points;
+    const again = decode([b, a], [], { labels }).points;
+    expect(first.map((p) => [p.attributes, p.value])).toEqual([
+      [{ a: 'v0232789' }, { kind: 'gauge', value: 1 }],
+      [{ a: 'v0429192' }, { kind: 'gauge', value: 2 }],
+    ]);
+    expect(again.map((p) => [p.attributes, p.value])).toEqual([
+      [{ a: 'v0429192' }, { kind: 'gauge', value: 2 }],
+      [{ a: 'v0232789' }, { kind: 'gauge', value: 1 }],
+    ]);
+    expect(again[0]?.memo).not.toBe(again[1]?.memo);
+  });
+
   describe('with fields in an order encoders do not write', () => {
     // Raw protobuf: a Label, Sample or TimeSeries is a length-delimited field.
     const varint = (n: number): number[] =>

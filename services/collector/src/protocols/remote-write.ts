@@ -282,12 +282,17 @@ function labelIsName(r: WireReader, end: number, scratch: SeriesScratch): boolea
  * Senders repeat the same series in every request, in the same order, so a label set is decoded
  * once and then found by its raw bytes: first by comparing the series' first bytes with the label
  * set that followed the previous series last time (one native compare; no label is walked, no
- * string made), else by a map lookup on the label bytes as a string. Only valid label sets of
- * wanted series are cached; the cache is dropped whole when full, which bounds its memory (an
+ * string made), else by a hash of the label bytes, checked against the bytes kept. Only valid label
+ * sets of wanted series are cached; the cache is dropped whole when full, which bounds its memory (an
  * entry of an older generation is not trusted as a hint, so chains of them die).
+ *
+ * Memory, as it holds up to `limit` series: a set's bytes are kept once (keyed by their hash, not by
+ * a string copy of them), and the names and label values its sets share (a job, a method, a status)
+ * are one string each rather than one per set.
  */
 export class RemoteWriteLabels {
-  #entries = new Map<string, LabelEntry>();
+  #entries = new Map<number, LabelEntry>();
+  #texts = new Map<string, string>();
   #generation = 0;
 
   constructor(readonly limit = 50_000) {}
@@ -297,20 +302,52 @@ export class RemoteWriteLabels {
     return this.#generation;
   }
 
-  get(text: string): LabelEntry | undefined {
-    return this.#entries.get(text);
+  /** The label set whose label fields are `bytes[from, to)`, when kept. */
+  get(bytes: Buffer, from: number, to: number): LabelEntry | undefined {
+    const entry = this.#entries.get(labelsHash(bytes, from, to));
+    return entry !== undefined && sameBytes(entry.key, bytes, from, to) ? entry : undefined;
   }
 
-  /** Keeps `entry` (made for the current generation), dropping the cache first when full. */
-  add(text: string, make: (generation: number) => LabelEntry): LabelEntry {
+  /**
+   * Keeps the entry `make` builds (for the current generation) for the label fields `bytes[from, to)`,
+   * dropping the cache first when full. A set whose hash another kept set has takes its place.
+   */
+  add(
+    bytes: Buffer,
+    from: number,
+    to: number,
+    make: (key: Buffer, generation: number) => LabelEntry,
+  ): LabelEntry {
     if (this.#entries.size >= this.limit) {
       this.#entries = new Map();
+      this.#texts = new Map();
       this.#generation++;
     }
-    const entry = make(this.#generation);
-    this.#entries.set(text, entry);
+    const entry = make(Buffer.from(bytes.subarray(from, to)), this.#generation);
+    this.#entries.set(labelsHash(bytes, from, to), entry);
     return entry;
   }
+
+  /** `text` as the one string kept for it, so that label sets sharing a value share its string. */
+  shared(text: string): string {
+    const known = this.#texts.get(text);
+    if (known !== undefined) return known;
+    // Values unique to a series gain nothing here: forgotten, a bounded number at a time.
+    if (this.#texts.size >= this.limit * 4) this.#texts = new Map();
+    this.#texts.set(text, text);
+    return text;
+  }
+}
+
+/** FNV-1a, 32 bits, of `bytes[from, to)`: a label set's key in `RemoteWriteLabels`. */
+function labelsHash(bytes: Buffer, from: number, to: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = from; i < to; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+  return hash;
+}
+
+function sameBytes(key: Buffer, bytes: Buffer, from: number, to: number): boolean {
+  return key.length === to - from && bytes.compare(key, 0, key.length, from, to) === 0;
 }
 
 interface LabelEntry {
@@ -408,13 +445,15 @@ function cachedLabels(
   nameAt: number,
 ): LabelEntry {
   // From the first label's tag to the last label's end: bytes that parse one way only.
-  const text = r.bytes.toString('latin1', scratch.labelsFrom, scratch.labels[scratch.labelCount - 1]);
-  let entry = scratch.cache.get(text);
+  const { cache } = scratch;
+  const from = scratch.labelsFrom;
+  const to = scratch.labels[scratch.labelCount - 1] as number;
+  let entry = cache.get(r.bytes, from, to);
   if (entry === undefined) {
-    const labels = readLabels(r, scratch.labels, scratch.labelCount, index, name);
-    entry = scratch.cache.add(text, (generation) => ({
-      key: Buffer.from(text, 'latin1'),
-      name,
+    const labels = readLabels(r, scratch.labels, scratch.labelCount, index, name, cache);
+    entry = cache.add(r.bytes, from, to, (key, generation) => ({
+      key,
+      name: cache.shared(name),
       nameAt: scratch.labelsInterleaved ? -1 : nameAt - scratch.labelsFrom,
       nameLength: scratch.valueEnd - nameAt,
       labels,
@@ -435,6 +474,7 @@ function readLabels(
   count: number,
   index: number,
   metric: string,
+  cache: RemoteWriteLabels,
 ): Record<string, string> {
   const labels: Record<string, string> = {};
   // Names sent with empty values: absent from `labels`, still remembered to catch duplicates.
@@ -461,7 +501,7 @@ function readLabels(
     else if (value === '') {
       emptyNames ??= [];
       emptyNames.push(name);
-    } else labels[name] = value;
+    } else labels[name] = cache.shared(value);
   }
   return labels;
 }
