@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_SCENARIO, type Scenario } from '../../scripts/demo/scenario.ts';
-import { startTraffic, type Traffic } from '../../scripts/demo/traffic.ts';
-import { type E2eSystem, startSystem } from './e2e-kit.ts';
+import { useSystem } from './e2e-kit.ts';
 
 // Absolute limits through the real collector, evaluator and a webhook receiver: healthy traffic near its
 // limits is judged every second for over a minute and never rolled back, while a real regression beside it
@@ -46,39 +45,31 @@ interface CheckView {
   samples: { treatment: number };
 }
 
-let system: E2eSystem;
-const traffic: Traffic[] = [];
-beforeAll(async () => {
-  system = await startSystem();
-}, 90_000);
-afterAll(async () => {
-  await Promise.all(traffic.map((t) => t.stop()));
-  await system?.stop();
-});
+const e2e = useSystem();
 
 describe('absolute limits judged by their always-valid interval', () => {
   it(
     'does not roll back healthy traffic near its limits, and rolls back a doubled error rate within a minute',
     async () => {
-      await system.api.putSpec('near-limit', spec('near-limit', 'copilot-near', system.receiver.url));
-      await system.api.putSpec('regression', spec('regression', 'copilot-regress', system.receiver.url));
-      const healthy = startTraffic({
-        collectorUrl: system.stack.collectorUrl,
-        scenario: scenario(0.02),
+      const system = e2e.system();
+      await e2e.startRollout({
+        name: 'near-limit',
+        spec: spec('near-limit', 'copilot-near', system.receiver.url),
         flag: 'copilot-near',
+        scenario: scenario(0.02),
         seed: 15,
+        reason: 'e2e: healthy near the limit',
+        mode: { treatmentPercent: 50 },
       });
-      const regressed = startTraffic({
-        collectorUrl: system.stack.collectorUrl,
-        scenario: scenario(0.06),
+      await e2e.startRollout({
+        name: 'regression',
+        spec: spec('regression', 'copilot-regress', system.receiver.url),
         flag: 'copilot-regress',
+        scenario: scenario(0.06),
         seed: 16,
+        reason: 'e2e: a real regression',
+        mode: { treatmentPercent: 50, regressed: true },
       });
-      traffic.push(healthy, regressed);
-      await system.api.act('near-limit', 'start', 'e2e: healthy near the limit');
-      await system.api.act('regression', 'start', 'e2e: a real regression');
-      healthy.setMode({ treatmentPercent: 50 });
-      regressed.setMode({ treatmentPercent: 50, regressed: true });
       const started = Date.now();
 
       const rollback = await system.webhook('rollout.rollback', 60_000);

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_SCENARIO, type Scenario } from '../../scripts/demo/scenario.ts';
-import { startTraffic, type Traffic } from '../../scripts/demo/traffic.ts';
-import { type E2eSystem, startSystem } from './e2e-kit.ts';
+import { useSystem } from './e2e-kit.ts';
 
 // A distribution guardrail through the real collector, evaluator and a webhook receiver. Handle times keep
 // their mean (300 s) while the treatment's spread grows from 60 s to 85 s (the variance doubled): the
@@ -48,18 +47,10 @@ interface CheckView {
   samples: { treatment: number };
 }
 
-let system: E2eSystem;
-const traffic: Traffic[] = [];
-beforeAll(async () => {
-  system = await startSystem();
-}, 90_000);
-afterAll(async () => {
-  await Promise.all(traffic.map((t) => t.stop()));
-  await system?.stop();
-});
+const e2e = useSystem();
 
 async function watch(rollout: string, states: Map<string, Set<string>>): Promise<CheckView[]> {
-  const view = await system.api.rollout(rollout);
+  const view = await e2e.system().api.rollout(rollout);
   const checks = (view?.raw.checks as CheckView[] | undefined) ?? [];
   for (const check of checks) states.set(check.name, (states.get(check.name) ?? new Set()).add(check.state));
   return checks;
@@ -69,25 +60,25 @@ describe('a distribution guardrail', () => {
   it(
     'rolls back a doubled variance with the same mean, which the mean check misses, and leaves A/A alone',
     async () => {
-      await system.api.putSpec('wider', spec('wider', 'copilot-wider', system.receiver.url));
-      await system.api.putSpec('same', spec('same', 'copilot-same', system.receiver.url));
-      const wider = startTraffic({
-        collectorUrl: system.stack.collectorUrl,
-        scenario: scenario(85),
+      const system = e2e.system();
+      await e2e.startRollout({
+        name: 'wider',
+        spec: spec('wider', 'copilot-wider', system.receiver.url),
         flag: 'copilot-wider',
+        scenario: scenario(85),
         seed: 21,
+        reason: 'e2e: the spread doubles, the mean stays',
+        mode: { treatmentPercent: 50 },
       });
-      const same = startTraffic({
-        collectorUrl: system.stack.collectorUrl,
-        scenario: scenario(60),
+      await e2e.startRollout({
+        name: 'same',
+        spec: spec('same', 'copilot-same', system.receiver.url),
         flag: 'copilot-same',
+        scenario: scenario(60),
         seed: 22,
+        reason: 'e2e: A/A',
+        mode: { treatmentPercent: 50 },
       });
-      traffic.push(wider, same);
-      await system.api.act('wider', 'start', 'e2e: the spread doubles, the mean stays');
-      await system.api.act('same', 'start', 'e2e: A/A');
-      wider.setMode({ treatmentPercent: 50 });
-      same.setMode({ treatmentPercent: 50 });
       const started = Date.now();
       const widerStates = new Map<string, Set<string>>();
       const sameStates = new Map<string, Set<string>>();

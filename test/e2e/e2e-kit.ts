@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { type ApiClient, apiClient } from '../../scripts/demo/api-client.ts';
 import {
   newWebhookSecret,
@@ -9,7 +10,9 @@ import {
   type Receiver,
   startReceiver,
 } from '../../scripts/demo/receiver.ts';
+import type { Scenario, TrafficMode } from '../../scripts/demo/scenario.ts';
 import { type Stack, startStack } from '../../scripts/demo/stack.ts';
+import { startTraffic, type Traffic } from '../../scripts/demo/traffic.ts';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -84,6 +87,61 @@ export async function startSystem(): Promise<E2eSystem> {
       await stack.stop();
       await receiver.close();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One rollout of a test, with its own seeded flow of contact-center traffic. */
+export interface RolloutRun {
+  readonly name: string;
+  readonly spec: string;
+  readonly flag: string;
+  readonly scenario: Scenario;
+  readonly seed: number;
+  /** The reason the start is recorded with. */
+  readonly reason: string;
+  /** The treatment's share (and regression) once started. */
+  readonly mode: Partial<TrafficMode>;
+}
+
+export interface SystemInUse {
+  /** The running system (started before the file's tests). */
+  system(): E2eSystem;
+  /** Applies the rollout's spec, starts its traffic and the rollout, then sets the treatment's mode. */
+  startRollout(run: RolloutRun): Promise<Traffic>;
+}
+
+/** For a file of end-to-end tests: one system for the file; it and every flow of traffic stopped after. */
+export function useSystem(): SystemInUse {
+  let system: E2eSystem | undefined;
+  const flows: Traffic[] = [];
+  beforeAll(async () => {
+    system = await startSystem();
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all(flows.map((flow) => flow.stop()));
+    await system?.stop();
+  });
+  const running = () => {
+    if (system === undefined)
+      throw new Error('the e2e system is not started (useSystem() runs in beforeAll)');
+    return system;
+  };
+  return {
+    system: running,
+    async startRollout(run) {
+      const at = running();
+      await at.api.putSpec(run.name, run.spec);
+      const flow = startTraffic({
+        collectorUrl: at.stack.collectorUrl,
+        scenario: run.scenario,
+        flag: run.flag,
+        seed: run.seed,
+      });
+      flows.push(flow);
+      await at.api.act(run.name, 'start', run.reason);
+      flow.setMode(run.mode);
+      return flow;
     },
   };
 }

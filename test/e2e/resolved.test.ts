@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCENARIO } from '../../scripts/demo/scenario.ts';
-import { startTraffic, type Traffic } from '../../scripts/demo/traffic.ts';
+import type { Traffic } from '../../scripts/demo/traffic.ts';
 import {
   startAlertmanager,
   type TestAlertmanager,
@@ -9,7 +9,7 @@ import {
   type PagerDutyServer,
   startPagerDuty,
 } from '../../services/evaluator/src/delivery/vendor-test-servers.ts';
-import { type E2eSystem, startSystem } from './e2e-kit.ts';
+import { useSystem } from './e2e-kit.ts';
 
 // rollout.resolved end to end: seeded contact-center traffic through the real collector and evaluator, the
 // alerts delivered to PagerDuty's Events API v2 (the schema-enforcing test server) and into a real
@@ -53,41 +53,39 @@ spec:
 const dedupKey = (rollout: string, check: string) => `rollout-guard/${rollout}/${check}`;
 const within = { timeout: 90_000, interval: 500 };
 
-let system: E2eSystem;
 let pagerduty: PagerDutyServer;
 let alertmanager: TestAlertmanager;
-const traffic: Traffic[] = [];
 beforeAll(async () => {
   pagerduty = await startPagerDuty({ routingKey: ROUTING_KEY });
   alertmanager = await startAlertmanager();
-  system = await startSystem();
 }, 90_000);
 afterAll(async () => {
-  await Promise.all(traffic.map((t) => t.stop()));
-  await system?.stop();
   await alertmanager?.stop();
   await pagerduty?.close();
 });
+const e2e = useSystem();
 
 /** Starts a rollout at 50 % of seeded contact-center traffic whose treatment is regressed. */
-async function regressedRollout(name: string, flag: string, seed: number): Promise<Traffic> {
-  const urls = { receiver: system.receiver.url, pagerduty: pagerduty.url, alertmanager: alertmanager.url };
-  await system.api.putSpec(name, spec(name, flag, urls));
-  const flow = startTraffic({
-    collectorUrl: system.stack.collectorUrl,
-    scenario: { ...DEMO_SCENARIO, contactsPerSecond: 200 },
+function regressedRollout(name: string, flag: string, seed: number): Promise<Traffic> {
+  const urls = {
+    receiver: e2e.system().receiver.url,
+    pagerduty: pagerduty.url,
+    alertmanager: alertmanager.url,
+  };
+  return e2e.startRollout({
+    name,
+    spec: spec(name, flag, urls),
     flag,
+    scenario: { ...DEMO_SCENARIO, contactsPerSecond: 200 },
     seed,
+    reason: 'e2e: resolving alerts',
+    mode: { treatmentPercent: 50, regressed: true },
   });
-  traffic.push(flow);
-  await system.api.act(name, 'start', 'e2e: resolving alerts');
-  flow.setMode({ treatmentPercent: 50, regressed: true });
-  return flow;
 }
 
 /** The webhooks of `type` the standard receiver got for `rollout`. */
 const received = (type: string, rollout: string) =>
-  system.webhooks.filter((w) => w.type === type && w.body.data.rollout === rollout);
+  e2e.system().webhooks.filter((w) => w.type === type && w.body.data.rollout === rollout);
 
 /** PagerDuty events accepted for a dedup_key, in order: their event_action. */
 const pagerDutyActions = (key: string) =>
@@ -156,7 +154,7 @@ describe('rollout.resolved through the collector and evaluator into PagerDuty an
     );
     await expectClosed('resolve-recovered');
     // The rollout goes on, its guardrail healthy: nothing more was raised.
-    expect((await system.api.rollout('resolve-recovered'))?.phase).toBe('wave');
+    expect((await e2e.system().api.rollout('resolve-recovered'))?.phase).toBe('wave');
     expect(received('rollout.alert', 'resolve-recovered')).toHaveLength(1);
   }, 180_000);
 
@@ -164,7 +162,7 @@ describe('rollout.resolved through the collector and evaluator into PagerDuty an
     await regressedRollout('resolve-aborted', 'copilot-aborts', 42);
     await expectOpen('resolve-aborted', 'copilot-aborts');
 
-    await system.api.act('resolve-aborted', 'abort', 'e2e: abandoning the release');
+    await e2e.system().api.act('resolve-aborted', 'abort', 'e2e: abandoning the release');
     await expect.poll(() => received('rollout.resolved', 'resolve-aborted').length, within).toBe(1);
     const [resolution] = received('rollout.resolved', 'resolve-aborted');
     expect(resolution?.body.data).toMatchObject({
@@ -180,6 +178,6 @@ describe('rollout.resolved through the collector and evaluator into PagerDuty an
     for (const subject of ['checkpoint', 'rollout']) {
       expect(pagerDutyActions(dedupKey('resolve-aborted', subject))).toEqual(['resolve']);
     }
-    expect((await system.api.rollout('resolve-aborted'))?.phase).toBe('aborted');
+    expect((await e2e.system().api.rollout('resolve-aborted'))?.phase).toBe('aborted');
   }, 180_000);
 });

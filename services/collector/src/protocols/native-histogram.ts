@@ -36,7 +36,7 @@ function readSpan(r: WireReader, end: number): Span {
     const field = Math.floor(tag / 8);
     if (field === 1 && (tag & 7) === 0) span.offset = r.sint();
     else if (field === 2 && (tag & 7) === 0) span.length = r.varint();
-    else r.skip(tag & 7);
+    else r.skipField(tag & 7);
   }
   return span;
 }
@@ -124,7 +124,7 @@ export function readNativeHistogram(r: WireReader, end: number): RawNativeHistog
         h.timeMs = r.int64();
         break;
       default:
-        r.skip(wireType);
+        r.skipField(wireType);
     }
   }
   if (r.pos !== end) r.fail('histogram overruns its length');

@@ -94,7 +94,7 @@ export function decodeRemoteWrite(body: Uint8Array, options: RemoteWriteOptions 
       readSeries(r, end, index++, options, types, scratch, samples, out);
       r.pos = end;
     } else {
-      r.skip(wireType);
+      r.skipField(wireType);
     }
   }
   // Each series of a classic histogram on its own: Prometheus' shards split them between requests.
@@ -116,7 +116,7 @@ function readTypes(body: Uint8Array): ReadonlyMap<string, PromType> {
     const tag = r.varint();
     const wireType = tag & 7;
     if (wireType !== 2) {
-      r.skip(wireType);
+      r.skipField(wireType);
       continue;
     }
     const end = r.delimitedEnd();
@@ -238,7 +238,7 @@ function locateFields(r: WireReader, end: number, index: number, scratch: Series
       r.pos = subEnd;
     } else {
       if (scratch.labelsFrom >= 0) otherField = true;
-      r.skip(wireType);
+      r.skipField(wireType);
     }
   }
   if (r.pos !== end) r.fail('a series overruns its length');
@@ -259,7 +259,7 @@ function labelIsName(r: WireReader, end: number, scratch: SeriesScratch): boolea
   while (r.pos < end) {
     const tag = r.varint();
     if ((tag & 7) !== 2) {
-      r.skip(tag & 7);
+      r.skipField(tag & 7);
       continue;
     }
     const fieldEnd = r.delimitedEnd();
@@ -412,7 +412,7 @@ function expectedSeries(r: WireReader, end: number, scratch: SeriesScratch): Lab
     const field = Math.floor(tag / 8);
     const wireType = tag & 7;
     if (wireType !== 2) {
-      r.skip(wireType);
+      r.skipField(wireType);
       continue;
     }
     // Another label: a different label set, read in full by the caller.
@@ -490,7 +490,7 @@ function readLabels(
       const field = Math.floor(tag / 8);
       if (field === 1 && (tag & 7) === 2) name = r.string();
       else if (field === 2 && (tag & 7) === 2) value = r.string();
-      else r.skip(tag & 7);
+      else r.skipField(tag & 7);
     }
     if (name === '') throw new DecodeError(`timeseries[${index}] ${metric}: a label has an empty name`);
     const duplicate =
@@ -526,7 +526,7 @@ function readSample(
     } else if (field === 2 && (tag & 7) === 0) {
       timeMs = r.int64();
     } else {
-      r.skip(tag & 7);
+      r.skipField(tag & 7);
     }
   }
   if (r.pos !== end) r.fail('a sample overruns its length');
@@ -543,7 +543,7 @@ function readMetadata(r: WireReader, end: number, types: Map<string, PromType>):
     const field = Math.floor(tag / 8);
     if (field === 1 && (tag & 7) === 0) type = METRIC_TYPES[r.varint()] ?? 'unknown';
     else if (field === 2 && (tag & 7) === 2) family = r.string();
-    else r.skip(tag & 7);
+    else r.skipField(tag & 7);
   }
   if (family !== '') types.set(family, type);
 }

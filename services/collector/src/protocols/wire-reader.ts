@@ -105,7 +105,7 @@ export class WireReader {
 
   /** As `skip`, for a field of a message that ends at `end`: the message must not end inside it. */
   skipWithin(wireType: number, end: number): void {
-    this.skip(wireType);
+    this.skipField(wireType);
     if (this.pos > end) this.fail('a field runs past the message holding it');
   }
 
@@ -116,7 +116,7 @@ export class WireReader {
     return s;
   }
 
-  skip(wireType: number): void {
+  skipField(wireType: number): void {
     switch (wireType) {
       case 0:
         this.varint();
