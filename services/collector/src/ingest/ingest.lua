@@ -125,12 +125,21 @@ for _, sec in ipairs(sections) do
   if n > 0 then redis.call('EXPIRE', key, state_ttl) end
 end
 
+-- An integer amount is added by HINCRBY, a third of HINCRBYFLOAT's cost; a field holding a fraction
+-- refuses it (nothing written) and takes HINCRBYFLOAT, as does an integer sum past 64 bits.
+local function add(key, field, amount)
+  local integer = #amount <= 15 and string.find(amount, '^%-?%d+$')
+  if not (integer and type(redis.pcall('HINCRBY', key, field, amount)) == 'number') then
+    redis.call('HINCRBYFLOAT', key, field, amount)
+  end
+end
+
 for _ = 1, n_buckets do
   local key, ttl = KEYS[tonumber(A[at + BUCKET.keyIndex])], A[at + BUCKET.ttlSeconds]
   local n = tonumber(A[at + BUCKET.fieldCount])
   at = at + BUCKET.size
   for i = at, at + 2 * n - 1, 2 do
-    redis.call('HINCRBYFLOAT', key, A[i], A[i + 1])
+    add(key, A[i], A[i + 1])
   end
   at = at + 2 * n
   local mn, mx = A[at + TAIL.min], A[at + TAIL.max]
@@ -142,7 +151,8 @@ for _ = 1, n_buckets do
     if mx ~= '' and (not cur[2] or tonumber(mx) > tonumber(cur[2])) then redis.call('HSET', key, 'mx', mx) end
     if lt ~= '' and (not cur[3] or tonumber(lt) >= tonumber(cur[3])) then redis.call('HSET', key, 'lv', lv, 'lt', lt) end
   end
-  if redis.call('EXISTS', key) == 1 then redis.call('EXPIRE', key, ttl) end
+  -- A field added means the key exists; only a record of extremes that changed nothing may find none.
+  if n > 0 or redis.call('EXISTS', key) == 1 then redis.call('EXPIRE', key, ttl) end
 end
 
 if digest ~= '' then
