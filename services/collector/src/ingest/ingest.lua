@@ -116,13 +116,28 @@ if n_mark > 0 then
 end
 redis.call('PEXPIRE', active, active_ms * 2)
 
+-- Redis keeps a hash of up to hash-max-listpack-entries fields (512 by default) as a listpack, where
+-- each field is found by a scan: reading and writing 100 series of a 100-series state hash cost 6–10×
+-- what they cost in a hash table. A value longer than hash-max-listpack-value (64 by default) turns
+-- a state hash into a table, which it stays until Redis loads it from disk.
+local function keep_as_table(key)
+  local encoding = redis.call('OBJECT', 'ENCODING', key)
+  if encoding == 'listpack' or encoding == 'ziplist' then
+    redis.call('HSET', key, '\n', string.rep('-', 4096))
+    redis.call('HDEL', key, '\n')
+  end
+end
+
 for _, sec in ipairs(sections) do
   local key, n, first = sec.key, sec.n, sec.first
   for i = 0, n - 1, CHUNK do
     local last = math.min(i + CHUNK, n) - 1
     redis.call('HSET', key, unpack(A, first + 2 * i, first + 2 * last + 1))
   end
-  if n > 0 then redis.call('EXPIRE', key, state_ttl) end
+  if n > 0 then
+    redis.call('EXPIRE', key, state_ttl)
+    keep_as_table(key)
+  end
 end
 
 -- An integer amount is added by HINCRBY, a third of HINCRBYFLOAT's cost; a field holding a fraction

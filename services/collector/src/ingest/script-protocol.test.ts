@@ -192,6 +192,22 @@ describe('the ingest script protocol, round trip through the real script', () =>
     expect(await redis.ttl(BUCKET)).toBeGreaterThan(590);
   });
 
+  it('keeps a series-state hash as a hash table, not a listpack that is scanned for every series', async () => {
+    const call = scriptCall({
+      states: [
+        {
+          keyIndex: STATES_INDEX,
+          seriesIds: ['a', 'b'],
+          states: ['1 600000 ci=1', '1 600000 ci=2'],
+          expected: ['', ''],
+        },
+      ],
+    });
+    expect(await sendScriptCall(redis, call)).toEqual({ kind: 'applied' });
+    expect(await redis.object('ENCODING', STATES)).toBe('hashtable');
+    expect(await redis.hgetall(STATES)).toEqual({ a: '1 600000 ci=1', b: '1 600000 ci=2' });
+  });
+
   it('refuses new series past the cap in the order they come, writing nothing', async () => {
     await sendScriptCall(redis, scriptCall({ marks: ['a'], maxActiveSeries: 2 }));
     const call = scriptCall({
