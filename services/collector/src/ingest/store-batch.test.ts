@@ -1,4 +1,6 @@
-import type { RedisClient } from '@rollout-guard/shared/redis';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { type RedisClient, waitUntilReady } from '@rollout-guard/shared/redis';
 import {
   type ActiveRollout,
   type BucketQuery,
@@ -330,5 +332,32 @@ describe('storeBatch', () => {
     // The sender's retry: every call seen before, nothing counted again.
     expect(await send()).toMatchObject({ stored: 0, repeated: ['copilot'] });
     expect(await read('queue_depth', 'treatment', { kind: 'wave', waveEpoch: 3 })).toMatchObject(stats40);
+  });
+
+  it('holds no decoded point but the first of each rollout while Redis works', async () => {
+    // A request's points are garbage once grouped by rollout: held through the wait for Redis, every
+    // request's would survive the collections meanwhile (with `v8`'s `gc`, exposed here for the check).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const pauser = redis.duplicate();
+    await waitUntilReady(pauser);
+    // The ingest script writes: it waits while writes are paused, a window that does not depend on timing.
+    await pauser.client('PAUSE', 5_000, 'WRITE');
+    let pending: Promise<unknown> | undefined;
+    const refs = (() => {
+      const points = [1, 2, 3].map((v) => point('queue_depth', { kind: 'gauge', value: v }, 'on'));
+      pending = store(points, 'held');
+      return points.map((p) => new WeakRef(p));
+    })();
+    try {
+      // A WeakRef holds its target until the task that made it ends.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      gc();
+      expect(refs.map((ref) => ref.deref() !== undefined)).toEqual([true, false, false]);
+    } finally {
+      await pauser.client('UNPAUSE');
+      pauser.disconnect();
+    }
+    expect(await pending).toMatchObject({ stored: 3 });
   });
 });

@@ -56,11 +56,26 @@ export interface StoreBatchOutcome {
  * part of a large batch in several calls, two at most in flight: `runIngestCalls`). Throws when
  * Redis fails: the caller answers 503 and the sender's retry is applied once per rollout.
  */
-export async function storeBatch(
+export function storeBatch(
   redis: RedisClient,
   runtime: IngestRuntime,
   input: StoreBatchInput,
 ): Promise<StoreBatchOutcome> {
+  // Not async itself: an async function holds its arguments until it returns, and the decoded points
+  // are not wanted while Redis works (each request's would survive collections meanwhile).
+  const { digest, nowMs, limits } = input;
+  return storeByRollout(redis, runtime, byRollout(runtime, input), { digest, nowMs, limits });
+}
+
+/** A batch's points as one `RolloutBatch` per rollout, with those dropped and refused on the way. */
+interface ByRollout {
+  readonly batches: ReadonlyMap<string, RolloutBatch>;
+  readonly dropped: Partial<Record<NoMatchReason, number>>;
+  readonly refused: Refusals;
+}
+
+/** Matches each point to the active rollouts and adds its contributions to each one's batch. */
+function byRollout(runtime: IngestRuntime, input: StoreBatchInput): ByRollout {
   const { points, matcher, limits, nowMs } = input;
   const refused = new Refusals();
   const dropped: Partial<Record<NoMatchReason, number>> = {};
@@ -109,7 +124,17 @@ export async function storeBatch(
       batch.add(point, id, target.cohort, cell);
     }
   }
+  return { batches, dropped, refused };
+}
 
+/** Runs the ingest script for each rollout's batch, all in parallel, and adds up what they did. */
+async function storeByRollout(
+  redis: RedisClient,
+  runtime: IngestRuntime,
+  { batches, dropped, refused }: ByRollout,
+  { digest, nowMs, limits }: Pick<StoreBatchInput, 'digest' | 'nowMs' | 'limits'>,
+): Promise<StoreBatchOutcome> {
+  const cache = runtime.seriesStates;
   const started = performance.now();
   const entries = [...batches.values()];
   const results = await Promise.all(
@@ -118,7 +143,7 @@ export async function storeBatch(
         redis,
         {
           rollout: batch.rollout.name,
-          digest: input.digest,
+          digest,
           nowMs,
           keys: batch.table.keys,
           groups: batch.groups,
