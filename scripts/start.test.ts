@@ -5,12 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answersPing, launchRedisServer } from '../packages/shared/src/redis/index.ts';
 import {
+  environmentOf,
   freePort,
   jsonLine,
   type SpawnedProcess,
   spawnTs,
   startRedis,
 } from '../packages/shared/src/testing/index.ts';
+import { SERVICE_ENVIRONMENT } from './service-node-flags.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDirs: string[] = [];
@@ -31,7 +33,7 @@ function start(env: Record<string, string>) {
 const logged = (msg: string) => (line: string) => jsonLine(line)?.msg === msg;
 
 describe('pnpm start', () => {
-  it('without REDIS_URL runs a private redis-server under DATA_DIR, both services, and stops Redis last', async () => {
+  it('without REDIS_URL runs a private redis-server under DATA_DIR, both services (with the project service environment), and stops Redis last', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'rollout-guard-start-'));
     dataDirs.push(dataDir);
     const [port, healthPort] = [await freePort(), await freePort()];
@@ -42,8 +44,11 @@ describe('pnpm start', () => {
     );
     expect(redisLine).toMatchObject({ service: 'start', dir: join(dataDir, 'redis') });
     const redisPort = Number(redisLine?.port);
-    await started.waitForLine(logged('collector listening'));
-    await started.waitForLine(logged('evaluator health server listening'));
+    const pidOf = async (msg: string) => Number(jsonLine(await started.waitForLine(logged(msg)))?.pid);
+    const collectorPid = await pidOf('collector listening');
+    const evaluatorPid = await pidOf('evaluator health server listening');
+    expect(environmentOf(collectorPid)).toMatchObject(SERVICE_ENVIRONMENT.collector);
+    expect(environmentOf(evaluatorPid)).toMatchObject(SERVICE_ENVIRONMENT.evaluator);
 
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);

@@ -23,7 +23,7 @@ import {
   stopRedisServer,
 } from '../packages/shared/src/redis/index.ts';
 import { prepareServices, type ServiceName, serviceArgs } from './build-services.ts';
-import { SERVICE_NODE_FLAGS } from './service-node-flags.ts';
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from './service-node-flags.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const logger = createLogger({ service: 'start', level: process.env.LOG_LEVEL?.toLowerCase() || 'info' });
@@ -98,9 +98,11 @@ const EXAMPLE_ENV_ALLOWED =
 function startService(service: (typeof SERVICES)[number], redisUrl: string): ChildProcess {
   return spawn(process.execPath, [...SERVICE_NODE_FLAGS[service.name], ...serviceArgs(service.name)], {
     cwd: root,
-    // A local stack talks to local receivers (a webhook catcher, a Prometheus on this machine) and reads
-    // the examples' secrets; EGRESS_ALLOW_LOOPBACK and SPEC_ENV_ALLOWED in the environment still win.
+    // The project's service environment (service-node-flags.ts); a local stack talks to local receivers
+    // (a webhook catcher, a Prometheus on this machine) and reads the examples' secrets. What the
+    // environment sets still wins, EGRESS_ALLOW_LOOPBACK and SPEC_ENV_ALLOWED included.
     env: {
+      ...SERVICE_ENVIRONMENT[service.name],
       EGRESS_ALLOW_LOOPBACK: 'true',
       SPEC_ENV_ALLOWED: EXAMPLE_ENV_ALLOWED,
       ...process.env,

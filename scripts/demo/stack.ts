@@ -11,7 +11,7 @@ import {
   stopRedisServer,
 } from '../../packages/shared/src/redis/index.ts';
 import { prepareServices, type ServiceName, serviceArgs } from '../build-services.ts';
-import { SERVICE_NODE_FLAGS } from '../service-node-flags.ts';
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from '../service-node-flags.ts';
 
 export const NO_REDIS =
   'the demo needs Redis 7: install redis-server (apt-get install redis-server, or brew install redis) or set REDIS_URL=redis://host:6379';
@@ -173,6 +173,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const child = spawn(process.execPath, [...nodeArgs, ...serviceArgs(service.name)], {
         cwd: options.root,
         env: {
+          ...SERVICE_ENVIRONMENT[service.name],
           ...process.env,
           HOST: '127.0.0.1',
           // The demo's receivers (webhooks, flag service, Prometheus) are on this machine.

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ENV_REFERENCE_PATTERN } from '../../packages/shared/src/spec/secret.ts';
 import { builtEntry, SERVICE_NAMES } from '../../scripts/build-services.ts';
-import { SERVICE_NODE_FLAGS } from '../../scripts/service-node-flags.ts';
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from '../../scripts/service-node-flags.ts';
 import {
   type ComposeFile,
   composeValue,
@@ -347,6 +347,12 @@ describe('deploy/systemd', () => {
         expect(node).toBe('/usr/bin/node');
         const workdir = setting('WorkingDirectory')[0];
         expect(argv).toEqual([...SERVICE_NODE_FLAGS[service], `${workdir}/${builtEntry(service)}`]);
+      });
+
+      it('sets the project service environment (what the EnvironmentFile sets wins over it)', () => {
+        expect(setting('Environment')).toEqual(
+          Object.entries(SERVICE_ENVIRONMENT[service]).map(([name, value]) => `${name}=${value}`),
+        );
       });
 
       it('reads an environment file whose example sets only variables its schema defines and accepts', () => {

@@ -8,10 +8,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startRedis, type TestRedis } from '@rollout-guard/shared/testing';
+import { environmentOf, freePort, startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices } from '../../scripts/build-services.ts';
-import { SERVICE_NODE_FLAGS } from '../../scripts/service-node-flags.ts';
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from '../../scripts/service-node-flags.ts';
 import {
   type ComposeFile,
   deployDir,
@@ -124,12 +124,14 @@ describe('the services as deploy/ starts them', () => {
       const args = argv.map((arg) =>
         arg.startsWith(`${workdir}/`) ? join(root, arg.slice(workdir.length)) : arg,
       );
-      const env = await configuration(service, redis);
+      // Environment= first, then the EnvironmentFile over it, as systemd reads them.
+      const unitEnvironment = parseEnvFile((unit.get('Service')?.get('Environment') ?? []).join('\n'));
+      const env = { ...unitEnvironment, ...(await configuration(service, redis)) };
       const started = start(process.execPath, args, env);
       await expectServesProbesAndStops(started, service, portOf(env));
     });
 
-    it(`image entrypoint: "docker-entrypoint.sh ${service}" runs node with the project flags and stops on SIGTERM`, async () => {
+    it(`image entrypoint: "docker-entrypoint.sh ${service}" runs node with the project flags and environment, and stops on SIGTERM`, async () => {
       const env = await configuration(service, redis);
       const started = start('sh', [join(deployDir, 'docker-entrypoint.sh'), service], env);
       await expect
@@ -142,6 +144,7 @@ describe('the services as deploy/ starts them', () => {
         ...SERVICE_NODE_FLAGS[service],
         join(root, `services/${service}/dist/main.js`),
       ]);
+      expect(environmentOf(started.child.pid ?? 0)).toMatchObject(SERVICE_ENVIRONMENT[service]);
       await expectServesProbesAndStops(started, service, portOf(env));
     });
   }

@@ -2,7 +2,13 @@
 // parallel forks and kill, restart and flush their Redis, which must never reach a shared one.
 export { freePort } from '../redis/free-port.ts';
 export { type ServiceProcessSuite, useServiceProcesses } from './service-process.ts';
-export { jsonLine, type SpawnedProcess, type SpawnOptions, spawnTs } from './spawn-process.ts';
+export {
+  environmentOf,
+  jsonLine,
+  type SpawnedProcess,
+  type SpawnOptions,
+  spawnTs,
+} from './spawn-process.ts';
 export { type StartPrometheusOptions, startPrometheus, type TestPrometheus } from './start-prometheus.ts';
 export { launchOnFreePort, type StartRedisOptions, startRedis, type TestRedis } from './start-redis.ts';
 export {

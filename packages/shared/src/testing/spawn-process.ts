@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** A real process under test, with its output kept line by line. */
@@ -103,4 +104,15 @@ export function jsonLine(line: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The environment a running process was started with, from /proc (Linux). */
+export function environmentOf(pid: number): Record<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return Object.fromEntries(
+    entries.map((entry) => {
+      const eq = entry.indexOf('=');
+      return [entry.slice(0, eq), entry.slice(eq + 1)];
+    }),
+  );
 }

@@ -16,6 +16,16 @@ describe('unsnappy', () => {
     expect(Buffer.compare(Buffer.from(await unsnappy(block, 20_000)), data)).toBe(0);
   });
 
+  it("returns the decoded bytes in Node's own memory, not in an external buffer of the native module", async () => {
+    // An external buffer is freed by a finalizer some time after the collection that finds it dead.
+    const size = 16 << 20;
+    const block = compressSync(Buffer.alloc(size, 7));
+    const before = process.memoryUsage().arrayBuffers;
+    const decoded = await unsnappy(block, size);
+    expect(process.memoryUsage().arrayBuffers - before).toBeGreaterThanOrEqual(size);
+    expect(decoded.byteLength).toBe(size);
+  });
+
   it('refuses a body that declares more than the limit before decompressing it', async () => {
     // 10 bytes claiming 4 GiB − 1.
     const liar = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0, 0, 0, 0]);
