@@ -74,10 +74,20 @@ export function waveTotalKey(rollout: string, waveEpoch: number, metric: string,
 export function baselineKey(rollout: string, metric: string) {
   return rolloutKeys(rollout).baselineTotal(metricKeyPart(metric));
 }
-/** seriesId → previous cumulative vector, start and timestamp (MessagePack, written by the ingest script). */
+/**
+ * seriesId → the series' last cumulative point (`<start> <time> <field>=<value> …`, written by the
+ * collector's ingest script), and `SERIES_STATE_WRITER_FIELD`.
+ */
 export function seriesStateKey(rollout: string, metric: string) {
   return rolloutKeys(rollout).seriesState(metricKeyPart(metric));
 }
+/**
+ * The field of a series-state hash naming its last writer: a token the ingest script writes with every
+ * call it applies, so a collector sees whether anything else wrote the hash since its own last call
+ * (services/collector/src/ingest/README.md). No series id (16 hex characters) takes this name. Anything
+ * else that changes or removes series states in the hash must change or remove this field too.
+ */
+export const SERIES_STATE_WRITER_FIELD = '~writer';
 /** Digests of the batches already applied to this rollout: a retried batch counts once. */
 export function batchMarkersKey(rollout: string) {
   return rolloutKeys(rollout).batchMarkers;

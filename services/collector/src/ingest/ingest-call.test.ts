@@ -1,5 +1,10 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import { bucketKey, seriesStateKey } from '@rollout-guard/shared/store';
+import {
+  bucketKey,
+  SERIES_STATE_WRITER_FIELD,
+  seriesStateKey,
+  trimSeriesStates,
+} from '@rollout-guard/shared/store';
 import type { TestRedis } from '@rollout-guard/shared/testing';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -11,7 +16,7 @@ import {
   runIngestCalls,
 } from './ingest-call.ts';
 import { useIngestRedis } from './ingest-test-kit.ts';
-import { KeyTable } from './script-protocol.ts';
+import { FIRST_TABLE_KEY, KeyTable } from './script-protocol.ts';
 import { SeriesStateCache } from './series-state.ts';
 import { splitCall } from './split-call.ts';
 
@@ -486,5 +491,113 @@ describe('the ingest script', () => {
     await at(1_060_000, 'b3');
     expect(await redis.zscore('rg:{checkout}:active-series', 'a')).toBe('1060000');
     expect((await fields()).ci).toBe(3);
+  });
+});
+
+describe('writer tokens: states taken as stored without the script reading them', () => {
+  const STATES = seriesStateKey(ROLLOUT, 'requests_total');
+
+  it('skips comparing what only this collector wrote, so a write behind the token goes unseen (the documented limit), one with it is seen', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'b1'));
+    await ingest(call([counter('s', 130, 610_000)], 'b2'));
+    // Behind the collector's back, the token untouched: the script does not read the state, and the
+    // increase is counted from what this collector wrote (130 → 150). The old script compared, read
+    // 200, and took 150 as a reset (an increase of 150).
+    await redis.hset(STATES, 's', '1 610000 ci=200');
+    expect(await ingest(call([counter('s', 150, 620_000)], 'b3'))).toMatchObject({
+      retries: { changed: 0, cap: 0 },
+    });
+    expect((await fields()).ci).toBe(50);
+    // A writer that changes the token, as every writer of series states must: compared, and the
+    // state it wrote counts (200 → 210 after a reset to 160 would be wrong; 205 is 5 more than 200).
+    await redis.hset(STATES, 's', '1 625000 ci=200', SERIES_STATE_WRITER_FIELD, 'someone-else');
+    expect(await ingest(call([counter('s', 205, 630_000)], 'b4'))).toMatchObject({
+      retries: { changed: 1, cap: 0 },
+    });
+    expect((await fields()).ci).toBe(55);
+  });
+
+  it("counts every increase once when two collectors write one rollout's series in turns", async () => {
+    const other = new SeriesStateCache();
+    const both = [cache, other];
+    // Which collector writes which series, turn by turn: runs of one collector (its chain goes on),
+    // a collector writing only some series after the other wrote others (its chain breaks, and the
+    // series it did not send must not stay vouched for).
+    const turns: Array<[collector: number, series: string[]]> = [
+      [0, ['a', 'b', 'c']],
+      [0, ['a', 'b', 'c']],
+      [1, ['a']],
+      [0, ['b']],
+      [0, ['a', 'b', 'c']],
+      [0, ['a', 'b', 'c']],
+      [1, ['b', 'c']],
+      [1, ['a', 'b']],
+      [0, ['c']],
+      [0, ['a', 'b', 'c']],
+      [1, ['a', 'b', 'c']],
+      [0, ['a', 'b', 'c']],
+    ];
+    const value = new Map<string, number>();
+    let expected = 0;
+    for (const [i, [collector, ids]] of turns.entries()) {
+      const ops = ids.map((id) => {
+        const last = value.get(id);
+        const next = (last ?? 0) + 10 + i * (id.charCodeAt(0) - 96);
+        // A series' first point is its reference (started long before the wave): no increase.
+        if (last !== undefined) expected += next - last;
+        value.set(id, next);
+        return counter(id, next, 600_000 + i * 10_000);
+      });
+      await ingest(call(ops, `t${i}`), both[collector]);
+    }
+    expect((await fields()).ci).toBe(expected);
+  });
+
+  it('compares again after Redis lost the last write, its token then an older one of this collector', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'b1'));
+    await ingest(call([counter('s', 130, 610_000)], 'b2'));
+    const snapshot = (await redis.dumpBuffer(STATES)) as Buffer;
+    await ingest(call([counter('s', 150, 620_000)], 'b3'));
+    // As after a restart from a snapshot taken before b3: the hash as b2 left it, b2's token in it.
+    await redis.restore(STATES, 0, snapshot, 'REPLACE');
+    expect(await ingest(call([counter('s', 170, 630_000)], 'b4'))).toMatchObject({
+      retries: { changed: 1, cap: 0 },
+    });
+    // 30 + 20 counted by b3 (its bucket write kept), then 170 - 130 from the state Redis holds.
+    expect((await fields()).ci).toBe(90);
+  });
+
+  it('compares again after retention trimmed a state this collector remembers', async () => {
+    await ingest(call([counter('s', 100, 600_000), counter('t', 5, 600_000)], 'b1'));
+    await ingest(call([counter('s', 130, 610_000), counter('t', 6, 700_000)], 'b2'));
+    // s's state is older than the cutoff: trimmed, and the writer token with it.
+    expect(await trimSeriesStates(redis, STATES, 650_000)).toBe(1);
+    expect(await redis.hexists(STATES, SERIES_STATE_WRITER_FIELD)).toBe(0);
+    expect(await ingest(call([counter('s', 140, 720_000), counter('t', 8, 720_000)], 'b3'))).toMatchObject({
+      retries: { changed: 1, cap: 0 },
+    });
+    // s starts over as a reference (140 is no increase of 10); t adds 1 then 2.
+    expect((await fields()).ci).toBe(30 + 1 + 2);
+  });
+
+  it('takes no state as vouched for that a call of its own wrote after this call read it', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'b1'));
+    await ingest(call([counter('s', 130, 610_000)], 'b2'));
+    // x is sent first (its EVALSHA written within a few microtasks, before any reply can come in);
+    // y then knows s as b2 left it and waits for its HMGET of a new series in another state key,
+    // queued behind x on the connection: x's reply is taken in (s as x wrote it, x's token, the chain
+    // unbroken) before y plans.
+    const x = ingest(call([counter('s', 140, 620_000)], 'x'));
+    for (let tick = 0; tick < 20; tick++) await Promise.resolve();
+    const late = call([counter('s', 150, 630_000)], 'y');
+    const elsewhere = { ...counter('new', 5, 630_000), stateKey: FIRST_TABLE_KEY + late.keys.length };
+    const y = ingest({
+      ...late,
+      keys: [...late.keys, seriesStateKey(ROLLOUT, 'errors_total')],
+      ops: [...late.ops, elsewhere],
+    });
+    await Promise.all([x, y]);
+    expect(await y).toMatchObject({ retries: { changed: 1, cap: 0 } });
+    expect((await fields()).ci).toBe(30 + 10 + 10);
   });
 });
