@@ -7,7 +7,10 @@
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_SPEC_SHAPE_LIMITS, parseEnvAllowlist, parseSpec } from '@rollout-guard/shared/spec';
 import { largestSpec } from '../../services/collector/src/spec-workers/largest-spec.ts';
-import { createSpecWorkers } from '../../services/collector/src/spec-workers/spec-workers.ts';
+import {
+  createSpecWorkers,
+  DEFAULT_MAX_HEAP_MB,
+} from '../../services/collector/src/spec-workers/spec-workers.ts';
 import { machine, machineText, printTable } from './bench-kit.ts';
 
 const SIZES = [1_024, 2_048, 4_096, 8_192, 16_384, 65_536, 262_144, 1_048_576];
@@ -46,6 +49,7 @@ const threaded = createSpecWorkers({
   threads: 1,
   queue: 4,
   timeoutMs: 60_000,
+  maxHeapMb: DEFAULT_MAX_HEAP_MB,
   limits,
   envAllowed,
   inlineBelowCharacters: 0,

@@ -12,6 +12,7 @@ import { DEFAULT_SPEC_SHAPE_LIMITS, specEnvAllowed } from '@rollout-guard/shared
 import { z } from 'zod';
 import { DEFAULT_MAX_POINTS_PER_CALL } from './ingest/limits.ts';
 import { DEFAULT_SERIES_IDS } from './ingest/series-id.ts';
+import { DEFAULT_MAX_HEAP_MB } from './spec-workers/spec-workers.ts';
 
 const MiB = 1024 * 1024;
 
@@ -87,6 +88,11 @@ export const CollectorEnv = z.object({
   SPEC_PARSE_QUEUE: positiveInteger(4, 'specs'),
   /** How long one parse or diff may run on its thread; past it the thread is ended: a parse is answered 413, a diff omits its patch. */
   SPEC_PARSE_TIMEOUT_MS: positiveInteger(5000, 'milliseconds'),
+  /**
+   * A spec thread's old-space heap, in MB; a parse or diff that needs more has its thread ended (a parse is
+   * answered 413, a diff omits its patch). The largest spec accepted needs under 24 MB, loading included.
+   */
+  SPEC_PARSE_MAX_HEAP_MB: positiveInteger(DEFAULT_MAX_HEAP_MB, 'MB'),
   /** Lines two spec versions may differ in for `…/diff` to include a text patch; beyond, it lists field changes only. */
   DIFF_MAX_CHANGED_LINES: positiveInteger(2000, 'lines'),
   /** How long computing one text patch may take before it is given up (the field changes are still listed). */

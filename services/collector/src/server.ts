@@ -80,6 +80,8 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     threads: env.SPEC_PARSE_THREADS,
     queue: env.SPEC_PARSE_QUEUE,
     timeoutMs: env.SPEC_PARSE_TIMEOUT_MS,
+    maxHeapMb: env.SPEC_PARSE_MAX_HEAP_MB,
+    onThreadFailure: (error) => logger.error({ err: error }, 'a spec parsing thread failed'),
     limits: { maxKeys: env.SPEC_MAX_KEYS, maxDepth: env.SPEC_MAX_DEPTH },
     envAllowed: parseEnvAllowlist(env.SPEC_ENV_ALLOWED),
   });

@@ -47,7 +47,7 @@ export function errorResponses(...statuses: number[]) {
     403: 'The token lacks the scope',
     404: 'Unknown rollout (or other resource)',
     409: 'Not allowed in the rollout’s current phase',
-    413: 'Body over API_MAX_BODY_BYTES, or a spec that took over SPEC_PARSE_TIMEOUT_MS to parse',
+    413: 'Body over API_MAX_BODY_BYTES, or a spec that took over SPEC_PARSE_TIMEOUT_MS or SPEC_PARSE_MAX_HEAP_MB to parse',
     415: 'Unknown content type',
     429: 'Rate limited; see Retry-After',
     503: 'Redis unavailable, or the threads that parse and diff large specs busy (SPEC_PARSE_QUEUE); see Retry-After',

@@ -11,7 +11,7 @@ import { createRateLimiter } from '../auth/rate-limit.ts';
 import { parseTokensEnv } from '../auth/token-config.ts';
 import { createTokenStore } from '../auth/token-store.ts';
 import { loadEnv } from '../env.ts';
-import { createSpecWorkers } from '../spec-workers/spec-workers.ts';
+import { createSpecWorkers, DEFAULT_MAX_HEAP_MB } from '../spec-workers/spec-workers.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { createApiJobs } from './api-jobs.ts';
 import { registerApi } from './register-api.ts';
@@ -72,6 +72,7 @@ export async function startApiApp(
     threads: 1,
     queue: 4,
     timeoutMs: 10_000,
+    maxHeapMb: DEFAULT_MAX_HEAP_MB,
     limits: DEFAULT_SPEC_SHAPE_LIMITS,
     envAllowed: parseEnvAllowlist(options.specEnvAllowed ?? ''),
   });

@@ -136,6 +136,18 @@ if n_mark > 0 then
 end
 redis.call('PEXPIRE', active, active_ms * 2)
 
+-- Redis keeps a hash of up to hash-max-listpack-entries fields (512 by default) as a listpack, where
+-- each field is found by a scan: reading and writing 100 series of a 100-series state hash cost 6–10×
+-- what they cost in a hash table. A value longer than hash-max-listpack-value (64 by default) turns
+-- a state hash into a table, which it stays until Redis loads it from disk.
+local function keep_as_table(key)
+  local encoding = redis.call('OBJECT', 'ENCODING', key)
+  if encoding == 'listpack' or encoding == 'ziplist' then
+    redis.call('HSET', key, '\n', string.rep('-', 4096))
+    redis.call('HDEL', key, '\n')
+  end
+end
+
 for _, sec in ipairs(sections) do
   local key, n, first = sec.key, sec.n, sec.first
   for i = 0, n - 1, CHUNK do
@@ -145,6 +157,16 @@ for _, sec in ipairs(sections) do
   if n > 0 then
     redis.call('HSET', key, WRITER_FIELD, writer_token)
     redis.call('EXPIRE', key, state_ttl)
+    keep_as_table(key)
+  end
+end
+
+-- An integer amount is added by HINCRBY, a third of HINCRBYFLOAT's cost; a field holding a fraction
+-- refuses it (nothing written) and takes HINCRBYFLOAT, as does an integer sum past 64 bits.
+local function add(key, field, amount)
+  local integer = #amount <= 15 and string.find(amount, '^%-?%d+$')
+  if not (integer and type(redis.pcall('HINCRBY', key, field, amount)) == 'number') then
+    redis.call('HINCRBYFLOAT', key, field, amount)
   end
 end
 
@@ -153,7 +175,7 @@ for _ = 1, n_buckets do
   local n = tonumber(A[at + BUCKET.fieldCount])
   at = at + BUCKET.size
   for i = at, at + 2 * n - 1, 2 do
-    redis.call('HINCRBYFLOAT', key, A[i], A[i + 1])
+    add(key, A[i], A[i + 1])
   end
   at = at + 2 * n
   local mn, mx = A[at + TAIL.min], A[at + TAIL.max]
@@ -165,7 +187,8 @@ for _ = 1, n_buckets do
     if mx ~= '' and (not cur[2] or tonumber(mx) > tonumber(cur[2])) then redis.call('HSET', key, 'mx', mx) end
     if lt ~= '' and (not cur[3] or tonumber(lt) >= tonumber(cur[3])) then redis.call('HSET', key, 'lv', lv, 'lt', lt) end
   end
-  if redis.call('EXISTS', key) == 1 then redis.call('EXPIRE', key, ttl) end
+  -- A field added means the key exists; only a record of extremes that changed nothing may find none.
+  if n > 0 or redis.call('EXISTS', key) == 1 then redis.call('EXPIRE', key, ttl) end
 end
 
 if digest ~= '' then

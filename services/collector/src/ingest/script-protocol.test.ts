@@ -169,6 +169,60 @@ describe('the ingest script protocol, round trip through the real script', () =>
     expect(await redis.exists(BUCKET)).toBe(0);
   });
 
+  it('adds integer amounts exactly, and to fields holding a fraction or past 64 bits', async () => {
+    await redis.hset(BUCKET, 'ci', '2.5', 'q', '9223372036854775807');
+    const bucket = {
+      keyIndex: BUCKET_INDEX,
+      ttlSeconds: 600,
+      fields: [
+        ['ci', 3],
+        ['n', 4],
+        ['q', 1],
+        ['s', 0.25],
+      ] as const,
+      min: undefined,
+      max: undefined,
+      lastValue: undefined,
+      lastTime: undefined,
+    };
+    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual({ kind: 'applied' });
+    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual({ kind: 'applied' });
+    expect(await redis.hgetall(BUCKET)).toEqual({ ci: '8.5', n: '8', q: '9223372036854775809', s: '0.5' });
+  });
+
+  it('refreshes the TTL of a bucket that a record of extremes leaves unchanged', async () => {
+    await redis.hset(BUCKET, 'mn', '1');
+    await redis.expire(BUCKET, 100);
+    const bucket = {
+      keyIndex: BUCKET_INDEX,
+      ttlSeconds: 600,
+      fields: [],
+      min: 5,
+      max: undefined,
+      lastValue: undefined,
+      lastTime: undefined,
+    };
+    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual({ kind: 'applied' });
+    expect(await redis.hget(BUCKET, 'mn')).toBe('1');
+    expect(await redis.ttl(BUCKET)).toBeGreaterThan(590);
+  });
+
+  it('keeps a series-state hash as a hash table, not a listpack that is scanned for every series', async () => {
+    const call = scriptCall({
+      states: [
+        {
+          keyIndex: STATES_INDEX,
+          seriesIds: ['a', 'b'],
+          states: ['1 600000 ci=1', '1 600000 ci=2'],
+          expected: ['', ''],
+        },
+      ],
+    });
+    expect(await sendScriptCall(redis, call)).toEqual({ kind: 'applied' });
+    expect(await redis.object('ENCODING', STATES)).toBe('hashtable');
+    expect(await redis.hgetall(STATES)).toEqual({ a: '1 600000 ci=1', b: '1 600000 ci=2' });
+  });
+
   it('refuses new series past the cap in the order they come, writing nothing', async () => {
     await sendScriptCall(redis, scriptCall({ marks: ['a'], maxActiveSeries: 2 }));
     const call = scriptCall({

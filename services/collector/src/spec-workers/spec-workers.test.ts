@@ -1,10 +1,16 @@
 import { DEFAULT_SPEC_SHAPE_LIMITS, parseEnvAllowlist, parseSpec } from '@rollout-guard/shared/spec';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { specYaml } from '../api/api-test-kit.ts';
 import { AppError } from '../errors.ts';
 import { largestSpec } from './largest-spec.ts';
 import { versionPatch } from './spec-worker.ts';
-import { createSpecWorkers, type SpecWorkers, type SpecWorkersSettings } from './spec-workers.ts';
+import {
+  createSpecWorkers,
+  DEFAULT_MAX_HEAP_MB,
+  type SpecWorkers,
+  type SpecWorkersSettings,
+} from './spec-workers.ts';
 
 const SMALL = specYaml('checkout');
 
@@ -18,6 +24,7 @@ function parser(settings: Partial<SpecWorkersSettings> = {}): SpecWorkers {
     threads: 1,
     queue: 4,
     timeoutMs: 30_000,
+    maxHeapMb: DEFAULT_MAX_HEAP_MB,
     limits: DEFAULT_SPEC_SHAPE_LIMITS,
     envAllowed: parseEnvAllowlist('ROLLBACK_SECRET'),
     ...settings,
@@ -65,6 +72,37 @@ describe('specs parsed and diffed in a worker thread', () => {
       expect(error.status, `attempt ${attempt}`).toBe(413);
       expect(error.message).toMatch(/took over 1 ms to parse .*SPEC_PARSE_TIMEOUT_MS/);
     }
+  });
+
+  it('is given up past its heap with 413, its thread ended and the next spec parsed on a new one', async () => {
+    // Loading takes up to 24 MB; a spec of 300,000 labels (more keys than allowed) needs far more than 40.
+    const limits = { ...DEFAULT_SPEC_SHAPE_LIMITS, maxKeys: 1_000_000 };
+    const small = parser({ maxHeapMb: 40, limits });
+    const labels = Object.fromEntries(Array.from({ length: 300_000 }, (_, i) => [`label-${i}`, 'v']));
+    const huge = JSON.stringify({ ...parseYaml(SMALL), metadata: { name: 'huge', labels } });
+    const error = await refusal(small.parse(huge, 'json'));
+    expect(error.status).toBe(413);
+    expect(error.message).toMatch(/needed more than 40 MB of heap .*SPEC_PARSE_MAX_HEAP_MB/);
+    const next = await small.parse(largestSpec(DEFAULT_SPEC_SHAPE_LIMITS, 64 * 1024), 'yaml');
+    expect(next.ok ? [] : next.problems.map((problem) => problem.message)).toEqual([]);
+  });
+
+  it('answers 503 when its thread cannot start, and tries a new thread for the next spec', async () => {
+    const failures: Error[] = [];
+    const starved = parser({ maxHeapMb: 4, onThreadFailure: (failure) => failures.push(failure) });
+    const large = largestSpec(DEFAULT_SPEC_SHAPE_LIMITS, 64 * 1024);
+    for (const attempt of [1, 2]) {
+      // Neither waits for ever nor ends the process with an uncaught error (vitest would fail the run).
+      const error = await refusal(starved.parse(large, 'yaml'));
+      expect(error.status, `attempt ${attempt}`).toBe(503);
+      expect(error.retryAfterSeconds).toBe(1);
+      expect(error.message).toMatch(/could not start .*SPEC_PARSE_MAX_HEAP_MB is below what a thread needs/);
+    }
+    expect(failures.length).toBe(2);
+    expect(failures.map((failure) => (failure as { code?: string }).code)).toEqual([
+      'ERR_WORKER_OUT_OF_MEMORY',
+      'ERR_WORKER_OUT_OF_MEMORY',
+    ]);
   });
 
   it('diffs two versions as the inline diff would, and omits the patch past its bounds', async () => {

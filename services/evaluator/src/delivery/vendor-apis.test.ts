@@ -182,6 +182,15 @@ describe('flagsmith against Flagsmith’s feature-state API', () => {
     ).toEqual([{ enabled: false }]);
   });
 
+  it('switches a feature that is off back on with an advance, as the wave’s percent needs it served', async () => {
+    expect(await deliver(rollbackEvent, target())).toMatchObject({ outcome: 'delivered' });
+    expect(fs.state.enabled).toBe(false);
+    expect(await deliver(advanceEvent, target())).toMatchObject({ outcome: 'delivered', status: 200 });
+    expect(fs.state.enabled).toBe(true);
+    expect(fs.state.multivariate_feature_state_values[0]?.percentage_allocation).toBe(100);
+    expect(JSON.parse(writes().at(-1)?.body ?? '{}')).toMatchObject({ enabled: true });
+  });
+
   it('says when the environment or the feature is missing, and retries', async () => {
     const noEnvironment = await deliver(rollbackEvent, target({ environment: 'ser.Other' }));
     expect(noEnvironment).toMatchObject({ outcome: 'retry', status: 404 });

@@ -119,6 +119,7 @@ describe('deliver to the flag systems’ APIs', () => {
       [
         'PUT',
         {
+          enabled: true,
           multivariate_feature_state_values: [
             { id: 500, multivariate_feature_option: 991, percentage_allocation: 25 },
           ],

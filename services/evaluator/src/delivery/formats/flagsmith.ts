@@ -19,8 +19,9 @@ import type { FlagsmithTarget } from '../targets.ts';
 //   (no segment, no identity) with its id and its multivariate values; an empty list when the project
 //   has no such feature, 404 when there is no such environment.
 // - rollback: PATCH …/featurestates/{id}/ `{enabled: false}`: the flag is off in the environment.
-// - advance: PUT …/featurestates/{id}/ `{multivariate_feature_state_values}`: the treatment option gets
-//   the wave's percent, everyone else the environment's value (the control). PUT, because Flagsmith reads
+// - advance: PUT …/featurestates/{id}/ `{enabled: true, multivariate_feature_state_values}`: the feature
+//   is on (a feature state that is off serves no option at all, as after a rollback), the treatment
+//   option gets the wave's percent, everyone else the environment's value (the control). PUT, because Flagsmith reads
 //   a PATCH with a serializer that knows only `feature` and `enabled` and drops the rest without a word;
 //   its PUT is partial too. The list is the state's whole set (a value left out is deleted), so every
 //   value goes back with its id, only the treatment's percentage changed.
@@ -104,7 +105,7 @@ export const buildFlagsmith: RequestBuilder<FlagsmithTarget> = function buildFla
         const plan = planFlagsmithAdvance(state, change.optionId, change.percent);
         if ('problem' in plan) throw new DeliveryConfigError(`${ctx.path}: ${plan.problem}`);
         const set = await send(
-          api.request('PUT', stateUrl, { multivariate_feature_state_values: plan.values }),
+          api.request('PUT', stateUrl, { enabled: true, multivariate_feature_state_values: plan.values }),
         );
         result = set.outcome === 'delivered' ? set : failedStep(`setting ${flag} to ${change.percent}%`, set);
       }
