@@ -185,8 +185,8 @@ describe('the ingest script protocol, round trip through the real script', () =>
       lastValue: undefined,
       lastTime: undefined,
     };
-    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual({ kind: 'applied' });
-    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual({ kind: 'applied' });
+    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual(APPLIED);
+    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual(APPLIED);
     expect(await redis.hgetall(BUCKET)).toEqual({ ci: '8.5', n: '8', q: '9223372036854775809', s: '0.5' });
   });
 
@@ -202,25 +202,22 @@ describe('the ingest script protocol, round trip through the real script', () =>
       lastValue: undefined,
       lastTime: undefined,
     };
-    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual({ kind: 'applied' });
+    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual(APPLIED);
     expect(await redis.hget(BUCKET, 'mn')).toBe('1');
     expect(await redis.ttl(BUCKET)).toBeGreaterThan(590);
   });
 
   it('keeps a series-state hash as a hash table, not a listpack that is scanned for every series', async () => {
     const call = scriptCall({
-      states: [
-        {
-          keyIndex: STATES_INDEX,
-          seriesIds: ['a', 'b'],
-          states: ['1 600000 ci=1', '1 600000 ci=2'],
-          expected: ['', ''],
-        },
-      ],
+      states: [section(['a', 'b'], ['1 600000 ci=1', '1 600000 ci=2'], ['', ''])],
     });
-    expect(await sendScriptCall(redis, call)).toEqual({ kind: 'applied' });
+    expect(await sendScriptCall(redis, call)).toEqual(APPLIED);
     expect(await redis.object('ENCODING', STATES)).toBe('hashtable');
-    expect(await redis.hgetall(STATES)).toEqual({ a: '1 600000 ci=1', b: '1 600000 ci=2' });
+    expect(await redis.hgetall(STATES)).toEqual({
+      [SERIES_STATE_WRITER_FIELD]: call.writerToken,
+      a: '1 600000 ci=1',
+      b: '1 600000 ci=2',
+    });
   });
 
   it('refuses new series past the cap in the order they come, writing nothing', async () => {
