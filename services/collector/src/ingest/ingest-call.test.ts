@@ -1,7 +1,12 @@
-import type { RedisClient } from '@rollout-guard/shared/redis';
+import { readFileSync } from 'node:fs';
+import { type RedisClient, rolloutKeys } from '@rollout-guard/shared/redis';
 import {
+  activeSeriesKey,
+  batchMarkersKey,
   bucketKey,
+  SERIES_STATE_FENCE_TTL_SECONDS,
   SERIES_STATE_WRITER_FIELD,
+  seriesStateFenceKey,
   seriesStateKey,
   trimSeriesStates,
 } from '@rollout-guard/shared/store';
@@ -599,5 +604,124 @@ describe('writer tokens: states taken as stored without the script reading them'
     await Promise.all([x, y]);
     expect(await y).toMatchObject({ retries: { changed: 1, cap: 0 } });
     expect((await fields()).ci).toBe(30 + 10 + 10);
+  });
+});
+
+describe('the upgrade fence: a collector of the version before writer tokens during a rolling upgrade', () => {
+  const STATES = seriesStateKey(ROLLOUT, 'requests_total');
+  const OLD_STATES = seriesStateFenceKey(STATES);
+  /** That version's script as Redis ran it (see the fixture's head). */
+  const BEFORE_TOKENS = readFileSync(
+    new URL('./fixtures/ingest-before-writer-tokens.lua', import.meta.url),
+    'utf8',
+  );
+
+  /**
+   * One counter point sent as a collector of that version sent it: its client reads the state under
+   * the older name (HMGET; `expected` given instead skips that read), takes the increase, and its
+   * script checks that state and writes the new one there, adding the increase to BUCKET.
+   */
+  async function oldCollector(
+    seriesId: string,
+    value: number,
+    timeMs: number,
+    digest: string,
+    expected?: string,
+  ) {
+    const stored = expected ?? (await redis.hmget(OLD_STATES, seriesId))[0] ?? '';
+    const previous = /ci=(\S+)/.exec(stored)?.[1];
+    // A series' first point is its reference (started long before), as in `counter`.
+    const increase = previous === undefined ? [] : ['ci', String(value - Number(previous))];
+    const keys = [batchMarkersKey(ROLLOUT), activeSeriesKey(ROLLOUT), OLD_STATES, BUCKET];
+    // That version's protocol: a state section is (keyIndex, count), no writer token anywhere.
+    const list = [
+      3,
+      1,
+      seriesId,
+      `1 ${timeMs} ci=${value}`,
+      4,
+      600,
+      increase.length / 2,
+      ...increase,
+      '',
+      '',
+      '',
+      '',
+    ];
+    const args = [digest, 1_000_000, 3_600_000, 0, 3_600_000, 3600, 0, 1, 1, list.join('\n'), stored];
+    return redis.eval(BEFORE_TOKENS, keys.length, ...keys, ...args);
+  }
+
+  it('names the fence under the same hash tag as the states, with the name they had before', () => {
+    expect(OLD_STATES).toBe(rolloutKeys(ROLLOUT).seriesStateFence('requests_total'));
+    expect(STATES).toBe('rg:{checkout}:series-state2:requests_total');
+    expect(OLD_STATES).toBe('rg:{checkout}:series-state:requests_total');
+  });
+
+  it('makes the older script and client fail with WRONGTYPE once a newer collector wrote, writing no bucket', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'n1'));
+    await ingest(call([counter('s', 130, 610_000)], 'n2'));
+    expect(await redis.get(OLD_STATES)).toMatch(/^moved to series-state2/);
+    const fenceTtl = await redis.ttl(OLD_STATES);
+    expect(fenceTtl).toBeGreaterThan(SERIES_STATE_FENCE_TTL_SECONDS - 10);
+    expect(fenceTtl).toBeLessThanOrEqual(SERIES_STATE_FENCE_TTL_SECONDS);
+    // Its script, sent the state it would have found (none under the older name): fails before writing.
+    await expect(oldCollector('s', 150, 620_000, 'o1', '')).rejects.toThrow(/WRONGTYPE/);
+    // Its client's read fails first.
+    await expect(oldCollector('s', 150, 620_000, 'o1')).rejects.toThrow(/WRONGTYPE/);
+    expect(await fields()).toEqual({ ci: 30 });
+    expect(await redis.hget(STATES, 's')).toBe('1 610000 ci=130');
+    expect(await redis.zcard(batchMarkersKey(ROLLOUT))).toBe(2);
+  });
+
+  it('moves the states an older collector left to the new name on the first call, counting on from them', async () => {
+    await oldCollector('s', 100, 600_000, 'o1');
+    await oldCollector('s', 130, 610_000, 'o2');
+    await oldCollector('t', 7, 610_000, 'o3');
+    expect(await fields()).toEqual({ ci: 30 });
+    // A newer collector, fresh: finds nothing under the new name, is told by its script that the state
+    // changed (moved there meanwhile), reads it and counts 130 → 150.
+    expect(await ingest(call([counter('s', 150, 620_000)], 'n1'))).toMatchObject({
+      applied: true,
+      retries: { changed: 1, cap: 0 },
+    });
+    expect(await fields()).toEqual({ ci: 50 });
+    expect(await redis.hget(STATES, 't')).toBe('1 610000 ci=7');
+    expect(await redis.type(OLD_STATES)).toBe('string');
+    await ingest(call([counter('s', 160, 630_000), counter('t', 9, 630_000)], 'n2'));
+    expect(await fields()).toEqual({ ci: 62 });
+  });
+
+  it('lets an older collector write again once the fence expired (a downgrade), and takes its states back after', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'n1'));
+    await ingest(call([counter('s', 130, 610_000)], 'n2'));
+    // The last newer collector gone for longer than the fence lives.
+    await redis.pexpire(OLD_STATES, 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The older collectors start their states afresh: the first point is a reference, then 200 → 230.
+    await oldCollector('s', 200, 620_000, 'o1');
+    await oldCollector('s', 230, 630_000, 'o2');
+    expect(await fields()).toEqual({ ci: 60 });
+    // Upgraded again: the newer collector that still remembers 130 counts 230 → 250, not 130 → 250.
+    await ingest(call([counter('s', 250, 640_000)], 'n3'));
+    expect(await fields()).toEqual({ ci: 80 });
+    expect(await redis.hget(STATES, 's')).toBe('1 640000 ci=250');
+    await expect(oldCollector('s', 260, 650_000, 'o3')).rejects.toThrow(/WRONGTYPE/);
+  });
+
+  it('counts every increase once while older and newer collectors take turns with a series', async () => {
+    let value = 100;
+    let expected = 0;
+    await ingest(call([counter('s', value, 600_000)], 'n0'));
+    for (let i = 1; i <= 8; i++) {
+      const next = value + i;
+      const timeMs = 600_000 + i * 10_000;
+      // Every other point reaches an older collector first; failing, it is sent again to a newer one.
+      if (i % 2 === 1) await expect(oldCollector('s', next, timeMs, `o${i}`)).rejects.toThrow(/WRONGTYPE/);
+      await ingest(call([counter('s', next, timeMs)], `n${i}`));
+      expected += next - value;
+      value = next;
+    }
+    expect(await fields()).toEqual({ ci: expected });
   });
 });

@@ -80,6 +80,29 @@ end
 -- collector vouches for (written or compared equal by its calls since its chain of tokens last broke,
 -- series-state.ts) are then exactly the stored ones, and their reading and comparing is skipped. Any
 -- other token (another collector, retention, an expired hash, a Redis that lost writes): all compared.
+-- The upgrade fence (script-protocol.ts): series states left under a key's older name, written by a
+-- collector of the version before writer tokens, move to the key with their series' continuity; then
+-- the older name holds a STRING for FENCE_TTL seconds. That version's script reads the older name with
+-- HMGET before it writes anything, so it fails (WRONGTYPE) instead of writing states behind this key's
+-- token. Set again by every call: up while this version writes the key, gone FENCE_TTL after its last
+-- call (the collectors of a downgrade then start their states afresh under the older name).
+local function fence(old, key)
+  if redis.call('TYPE', old).ok == 'hash' then
+    if redis.call('EXISTS', key) == 0 then
+      redis.call('RENAME', old, key)
+    else
+      -- Written since the fence expired, so after every state the key holds: their series take them,
+      -- and the token goes (whoever wrote the key last must compare its states again).
+      local fields = redis.call('HGETALL', old)
+      for i = 1, #fields, 2 * CHUNK do
+        redis.call('HSET', key, unpack(fields, i, math.min(i + 2 * CHUNK - 1, #fields)))
+      end
+      redis.call('HDEL', key, WRITER_FIELD)
+    end
+  end
+  redis.call('SET', old, FENCE_TEXT, 'EX', FENCE_TTL)
+end
+
 local at = mark_at + n_mark
 local sections = {}
 local changed = { REPLY.changed }
@@ -89,6 +112,7 @@ for s = 1, n_states do
   local expected_token, vouched = A[at + STATE.expectedToken], A[at + STATE.vouched] == '1'
   local first = at + STATE.size
   sections[s] = { key = KEYS[key_index], n = n, first = first }
+  fence(KEYS[tonumber(A[at + STATE.fenceKeyIndex])], KEYS[key_index])
   local stored_token = redis.call('HGET', KEYS[key_index], WRITER_FIELD) or ''
   if stored_token ~= expected_token then
     applied[#applied + 1] = key_index

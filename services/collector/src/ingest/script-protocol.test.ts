@@ -93,7 +93,8 @@ describe('the ingest script protocol, as the Lua reads it', () => {
     expect(args[ARG.markCount - 1]).toBe(1);
     expect(args[ARG.stateKeyCount - 1]).toBe(1);
     expect(args[ARG.writerToken - 1]).toBe('w.1');
-    expect(args[ARG.list - 1]).toBe(`a\n${STATES_INDEX}\n1\nw.0\n1\na\n1 2 ci=3`);
+    // The section's fence follows the call's two keys in KEYS.
+    expect(args[ARG.list - 1]).toBe(`a\n${STATES_INDEX}\n${BUCKET_INDEX + 1}\n1\nw.0\n1\na\n1 2 ci=3`);
     expect(args[ARG.list]).toBe('');
     expect(KEY).toEqual({ markers: 1, activeSeries: 2 });
   });

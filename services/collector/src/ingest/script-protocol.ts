@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import { activeSeriesKey, batchMarkersKey, SERIES_STATE_WRITER_FIELD } from '@rollout-guard/shared/store';
+import {
+  activeSeriesKey,
+  batchMarkersKey,
+  SERIES_STATE_FENCE_TEXT,
+  SERIES_STATE_FENCE_TTL_SECONDS,
+  SERIES_STATE_WRITER_FIELD,
+  seriesStateFenceKey,
+} from '@rollout-guard/shared/store';
 
 /*
  * The ingest script's protocol, both sides: what the collector sends (KEYS, ARGV) and what
@@ -10,7 +17,8 @@ import { activeSeriesKey, batchMarkersKey, SERIES_STATE_WRITER_FIELD } from '@ro
  * field by these names (`ARGV[ARG.digest]`, `A[at + BUCKET.ttlSeconds]`), never by a number.
  *
  * KEYS   the two fixed keys (`KEY`), then the call's key table (series-state and bucket hashes),
- *        each referenced by its KEYS index (`KeyTable`).
+ *        each referenced by its KEYS index (`KeyTable`), then the upgrade fence of each state section's
+ *        key, in the sections' order (`seriesStateFenceKey`; the section names its index).
  * ARGV   the scalars of `ARGUMENTS` in that order; at `ARG.list` one list whose elements are
  *        separated by newlines (none holds one), holding
  *          `markCount` series ids to mark active, in the order they came;
@@ -33,6 +41,15 @@ import { activeSeriesKey, batchMarkersKey, SERIES_STATE_WRITER_FIELD } from '@ro
  * and comparing the section's states; otherwise it compares them all. The skip is as safe as the rule
  * that every other writer of series states changes or removes the token (retention.ts does; a hash
  * that expires or is lost takes it along; a Redis that lost writes holds an older token).
+ *
+ * The upgrade fence. Series states moved to a new key name with writer tokens; a collector of the
+ * version before reads and writes the older name, which would write states behind a newer collector's
+ * token. Per section, before anything else, the script moves states left under the older name (a hash)
+ * to the key — renamed when the key does not exist, else merged in, the older name's states winning
+ * (they were written since the fence expired: after every state here) and the token removed — then
+ * sets a STRING at the older name for `FENCE_TTL` seconds. An older collector's script reads that name
+ * with HMGET before it writes anything, and its client reads it likewise: both fail with WRONGTYPE, and
+ * the sender retries on another collector. (ingest/README.md, "The upgrade fence".)
  *
  * Why one newline-separated list: as thousands of separate arguments the command cost the collector
  * about 1 ms per 1,500 series to build and write, and joining costs a third of JSON.stringify.
@@ -68,11 +85,12 @@ export const ARGUMENTS = [
 ] as const;
 
 /**
- * A state section's head in the list; `count` × (series id, new state) follow. `expectedToken`: the
+ * A state section's head in the list; `count` × (series id, new state) follow. `fenceKeyIndex`: the
+ * KEYS index of the key's upgrade fence (`seriesStateFenceKey`). `expectedToken`: the
  * writer token the hash should hold ('' none known); `vouched`: '1' when every expected state of the
  * section may be taken as stored if the hash holds that token, else '0'.
  */
-export const STATE_SECTION = ['keyIndex', 'count', 'expectedToken', 'vouched'] as const;
+export const STATE_SECTION = ['keyIndex', 'fenceKeyIndex', 'count', 'expectedToken', 'vouched'] as const;
 /** A bucket record's head in the list; `fieldCount` × (field, amount) follow, then `BUCKET_TAIL`. */
 export const BUCKET_HEAD = ['keyIndex', 'ttlSeconds', 'fieldCount'] as const;
 export const BUCKET_TAIL = ['min', 'max', 'lastValue', 'lastTime'] as const;
@@ -104,6 +122,8 @@ export const LUA_HEADER = [
   `local FIRST_TABLE_KEY = ${FIRST_TABLE_KEY}`,
   '-- The field of a state hash holding its last writer token (no series id takes this name)',
   `local WRITER_FIELD = '${SERIES_STATE_WRITER_FIELD}'`,
+  "-- What a state key's upgrade fence holds, and for how long after each call (seconds)",
+  `local FENCE_TEXT, FENCE_TTL = '${SERIES_STATE_FENCE_TEXT}', ${SERIES_STATE_FENCE_TTL_SECONDS}`,
   luaTable('ARG', ARG, 'ARGV index of each scalar argument; expected states follow ARG.list'),
   luaTable(
     'STATE',
@@ -205,13 +225,17 @@ export interface FoundToken {
   readonly token: string;
 }
 
-/** The KEYS of a call: the fixed keys, then its key table. */
-export function encodeKeys(call: Pick<ScriptCall, 'rollout' | 'keys'>): string[] {
+/** The KEYS of a call: the fixed keys, its key table, then the upgrade fence of each state section's key. */
+export function encodeKeys(call: Pick<ScriptCall, 'rollout' | 'keys' | 'states'>): string[] {
   const fixed: Record<(typeof FIXED_KEYS)[number], string> = {
     markers: batchMarkersKey(call.rollout),
     activeSeries: activeSeriesKey(call.rollout),
   };
-  return [...FIXED_KEYS.map((name) => fixed[name]), ...call.keys];
+  return [
+    ...FIXED_KEYS.map((name) => fixed[name]),
+    ...call.keys,
+    ...call.states.map((section) => seriesStateFenceKey(keyAt(call.keys, section.keyIndex))),
+  ];
 }
 
 /** The ARGV of a call. The list's length is counted first: it is made at that size, not grown. */
@@ -223,9 +247,12 @@ export function encodeArguments(call: ScriptCall): Array<string | number> {
   const list: Array<string | number> = new Array(length);
   let at = 0;
   for (const id of call.marks) list[at++] = id;
+  // The fences follow the key table in KEYS (`encodeKeys`).
+  let fenceKeyIndex = FIRST_TABLE_KEY + call.keys.length;
   for (const { keyIndex, seriesIds, states, expectedToken, vouched } of call.states) {
     // In STATE_SECTION's order.
     list[at++] = keyIndex;
+    list[at++] = fenceKeyIndex++;
     list[at++] = seriesIds.length;
     list[at++] = expectedToken;
     list[at++] = vouched ? 1 : 0;
