@@ -709,6 +709,18 @@ describe('the upgrade fence: a collector of the version before writer tokens dur
     await expect(oldCollector('s', 260, 650_000, 'o3')).rejects.toThrow(/WRONGTYPE/);
   });
 
+  it('compares states renamed back for a downgrade when they return, though they hold its token', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'n1'));
+    await ingest(call([counter('s', 130, 610_000)], 'n2'));
+    // The downgrade of deploy/README.md: the states renamed back over the fence, token and all.
+    await redis.rename(STATES, OLD_STATES);
+    await oldCollector('s', 150, 620_000, 'o1');
+    expect(await fields()).toEqual({ ci: 50 });
+    // A newer collector that never stopped, its chain still at that token: 150 → 170, not 130 → 170.
+    await ingest(call([counter('s', 170, 630_000)], 'n3'));
+    expect(await fields()).toEqual({ ci: 70 });
+  });
+
   it('counts every increase once while older and newer collectors take turns with a series', async () => {
     let value = 100;
     let expected = 0;

@@ -91,14 +91,15 @@ local function fence(old, key)
     if redis.call('EXISTS', key) == 0 then
       redis.call('RENAME', old, key)
     else
-      -- Written since the fence expired, so after every state the key holds: their series take them,
-      -- and the token goes (whoever wrote the key last must compare its states again).
+      -- Written since the fence expired, so after every state the key holds: their series take them.
       local fields = redis.call('HGETALL', old)
       for i = 1, #fields, 2 * CHUNK do
         redis.call('HSET', key, unpack(fields, i, math.min(i + 2 * CHUNK - 1, #fields)))
       end
-      redis.call('HDEL', key, WRITER_FIELD)
     end
+    -- Older collectors wrote these states: whoever holds the token must compare them (a hash renamed
+    -- back for a downgrade, deploy/README.md, keeps the token of the last newer call).
+    redis.call('HDEL', key, WRITER_FIELD)
   end
   redis.call('SET', old, FENCE_TEXT, 'EX', FENCE_TTL)
 end

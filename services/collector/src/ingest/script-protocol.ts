@@ -46,7 +46,7 @@ import {
  * version before reads and writes the older name, which would write states behind a newer collector's
  * token. Per section, before anything else, the script moves states left under the older name (a hash)
  * to the key — renamed when the key does not exist, else merged in, the older name's states winning
- * (they were written since the fence expired: after every state here) and the token removed — then
+ * (they were written since the fence expired: after every state here), the token removed — then
  * sets a STRING at the older name for `FENCE_TTL` seconds. An older collector's script reads that name
  * with HMGET before it writes anything, and its client reads it likewise: both fail with WRONGTYPE, and
  * the sender retries on another collector. (ingest/README.md, "The upgrade fence".)
