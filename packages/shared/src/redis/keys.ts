@@ -13,6 +13,10 @@ export class KeyNameError extends Error {
   override name = 'KeyNameError';
 }
 
+/** The key segment of series-state hashes, and the one they had before writer tokens (now a fence). */
+export const SERIES_STATE_SEGMENT = 'series-state2';
+export const SERIES_STATE_FENCE_SEGMENT = 'series-state';
+
 /** `rg:{<rollout>}:<part>:<part>…` — the one way to build a per-rollout key. */
 export function rolloutKey(rollout: string, ...parts: string[]): string {
   if (!ROLLOUT_NAME.test(rollout)) {
@@ -72,8 +76,17 @@ function buildRolloutKeys(rollout: string) {
     waveTotal: (waveEpoch: number, metric: string, cohort: string) => key('wave', waveEpoch, metric, cohort),
     /** A metric's pre-rollout total over the whole population. */
     baselineTotal: (metric: string) => key('baseline', metric),
-    /** The previous cumulative value of each series of a metric, to turn cumulative into delta. */
-    seriesState: (metric: string) => key('series-state', metric),
+    /**
+     * The previous cumulative value of each series of a metric, to turn cumulative into delta. Named
+     * `series-state2` since the collector writes writer tokens into it; see `seriesStateFence`.
+     */
+    seriesState: (metric: string) => key(SERIES_STATE_SEGMENT, metric),
+    /**
+     * The name series states had before writer tokens: now the upgrade fence, a STRING that makes a
+     * collector of the older version fail (WRONGTYPE) instead of writing states behind a token
+     * (services/collector/src/ingest/README.md, "The upgrade fence"). Same hash tag as `seriesState`.
+     */
+    seriesStateFence: (metric: string) => key(SERIES_STATE_FENCE_SEGMENT, metric),
     /** Digests of ingest batches already applied, so that a retried batch counts once. */
     batchMarkers: key('batches'),
     /** The rollout's active series with their last-seen time, for the cardinality cap. */

@@ -5,7 +5,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { rolloutKeys } from '../redis/keys.ts';
+import { rolloutKeys, SERIES_STATE_FENCE_SEGMENT, SERIES_STATE_SEGMENT } from '../redis/keys.ts';
 
 export type Cohort = 'treatment' | 'control' | 'baseline';
 export const COHORTS: readonly Cohort[] = ['treatment', 'control', 'baseline'];
@@ -74,10 +74,41 @@ export function waveTotalKey(rollout: string, waveEpoch: number, metric: string,
 export function baselineKey(rollout: string, metric: string) {
   return rolloutKeys(rollout).baselineTotal(metricKeyPart(metric));
 }
-/** seriesId → previous cumulative vector, start and timestamp (MessagePack, written by the ingest script). */
+/**
+ * seriesId → the series' last cumulative point (`<start> <time> <field>=<value> …`, written by the
+ * collector's ingest script), and `SERIES_STATE_WRITER_FIELD`.
+ */
 export function seriesStateKey(rollout: string, metric: string) {
   return rolloutKeys(rollout).seriesState(metricKeyPart(metric));
 }
+/**
+ * The field of a series-state hash naming its last writer: a token the ingest script writes with every
+ * call it applies, so a collector sees whether anything else wrote the hash since its own last call
+ * (services/collector/src/ingest/README.md). No series id (16 hex characters) takes this name. Anything
+ * else that changes or removes series states in the hash must change or remove this field too.
+ */
+export const SERIES_STATE_WRITER_FIELD = '~writer';
+/**
+ * The upgrade fence of a series-state key: the name its states had before writer tokens, built from
+ * the key itself (same rollout, same hash tag, the older segment). The ingest script moves states left
+ * under that name to the key and keeps a STRING there, so that a collector of the older version, which
+ * reads that name as a hash before writing anything, fails instead of writing states behind a token.
+ */
+export function seriesStateFenceKey(stateKey: string): string {
+  const segment = `}:${SERIES_STATE_SEGMENT}:`;
+  const at = stateKey.indexOf(segment);
+  if (at < 0) throw new Error(`"${stateKey}" is not a series-state key`);
+  return `${stateKey.slice(0, at)}}:${SERIES_STATE_FENCE_SEGMENT}:${stateKey.slice(at + segment.length)}`;
+}
+/** What the fence holds: a reader finding it learns where the states went. */
+export const SERIES_STATE_FENCE_TEXT = `moved to ${SERIES_STATE_SEGMENT} by a collector with writer tokens`;
+/**
+ * How long a fence outlives the last call that wrote the key's states (each call sets it again). Longer
+ * than any pause in one section's traffic while both versions run in a rolling upgrade, so the fence
+ * stays up through one; short, so that a downgrade's collectors write states again (afresh, under the
+ * older name) ten minutes after the newer version's last write.
+ */
+export const SERIES_STATE_FENCE_TTL_SECONDS = 600;
 /** Digests of the batches already applied to this rollout: a retried batch counts once. */
 export function batchMarkersKey(rollout: string) {
   return rolloutKeys(rollout).batchMarkers;

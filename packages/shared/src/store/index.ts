@@ -47,6 +47,7 @@ export {
   type RetentionPolicy,
   type RetentionTrimmed,
   trimRetention,
+  trimSeriesStates,
 } from './retention.ts';
 export {
   type ApplyContext,

@@ -29,6 +29,7 @@ async function finished(name: string) {
   await suite.redis.hset(keys.metricBucket('10s', 'requests_total', 'treatment', 0), 'ci', 5);
   await suite.redis.hset(keys.waveTotal(1, 'requests_total', 'treatment'), 'ci', 5);
   await suite.redis.hset(keys.seriesState('requests_total'), 's1', '0 1 ci=5');
+  await suite.redis.set(keys.seriesStateFence('requests_total'), 'moved', 'EX', 600);
 }
 
 const remove = (name: string, mode: 'archive' | 'delete') =>
@@ -58,7 +59,7 @@ describe('removeRollout', () => {
 
   it('archives a finished rollout: listed apart, metric data gone, history kept; a new version brings it back', async () => {
     await finished('kept');
-    expect(await remove('kept', 'archive')).toMatchObject({ ok: true, keysRemoved: 3 });
+    expect(await remove('kept', 'archive')).toMatchObject({ ok: true, keysRemoved: 4 });
     expect(await suite.store.listRollouts()).toEqual([]);
     expect(await suite.store.listArchived()).toEqual(['kept']);
     expect((await suite.store.getRollout('kept'))?.state.state.phase).toBe('aborted');

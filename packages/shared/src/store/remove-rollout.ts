@@ -1,5 +1,5 @@
 import { TERMINAL_PHASES } from '../decision/state.ts';
-import { globalKeys, rolloutKeys } from '../redis/keys.ts';
+import { globalKeys, rolloutKeys, SERIES_STATE_FENCE_SEGMENT, SERIES_STATE_SEGMENT } from '../redis/keys.ts';
 import type { AuditDraft } from './audit-entry.ts';
 import { copyAuditSoon } from './audit-log.ts';
 import type { DeliveryLog } from './delivery-log.ts';
@@ -29,7 +29,17 @@ export type RemovalResult =
  * The parts of an archived rollout that go: its metric data and ingest bookkeeping. What stays
  * (spec versions, state, decisions, check history, audit log) is what a reader of its history needs.
  */
-const ARCHIVED_DATA = ['bucket', 'wave', 'baseline', 'series-state', 'batches', 'active-series', 'promql'];
+const ARCHIVED_DATA = [
+  'bucket',
+  'wave',
+  'baseline',
+  SERIES_STATE_SEGMENT,
+  // The upgrade fence, or series states a collector of the version before writer tokens left there.
+  SERIES_STATE_FENCE_SEGMENT,
+  'batches',
+  'active-series',
+  'promql',
+];
 
 /**
  * Archives or deletes a finished rollout (completed, rolled back or aborted) whose deliveries are

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rolloutKeys } from '../redis/keys.ts';
-import { seriesStateKey } from './buckets.ts';
+import { SERIES_STATE_WRITER_FIELD, seriesStateKey } from './buckets.ts';
 import { operate } from './operate.ts';
 import { DEFAULT_RETENTION, type RetentionPolicy, trimRetention } from './retention.ts';
 import { useStoreSuite } from './store-test-kit.ts';
@@ -56,12 +56,26 @@ describe('trimRetention', () => {
     await put('series', 1);
     const key = seriesStateKey('series', 'requests_total');
     const now = 10 * DAY;
-    await suite.redis.hset(key, 'quiet', `0 ${now - 9 * DAY} ci=5`, 'recent', `0 ${now - 1000} ci=7`);
+    // The collector's writer token (buckets.ts SERIES_STATE_WRITER_FIELD) goes with any state removed.
+    await suite.redis.hset(
+      key,
+      'quiet',
+      `0 ${now - 9 * DAY} ci=5`,
+      'recent',
+      `0 ${now - 1000} ci=7`,
+      SERIES_STATE_WRITER_FIELD,
+      'w.1',
+    );
     await suite.redis.hset(seriesStateKey('series', 'errors_total'), 'old', `0 ${now - 30 * DAY} ci=1`);
     const policy: RetentionPolicy = { ...DEFAULT_RETENTION, seriesStateMs: 8 * DAY };
     const trimmed = await trimRetention(suite.redis, 'series', policy, now);
     expect(trimmed.seriesStates).toBe(2);
     expect(await suite.redis.hkeys(key)).toEqual(['recent']);
     expect(await suite.redis.exists(seriesStateKey('series', 'errors_total'))).toBe(0);
+
+    // Nothing removed: the token stays, the collector's copy being still exact.
+    await suite.redis.hset(key, SERIES_STATE_WRITER_FIELD, 'w.2');
+    expect((await trimRetention(suite.redis, 'series', policy, now)).seriesStates).toBe(0);
+    expect(await suite.redis.hget(key, SERIES_STATE_WRITER_FIELD)).toBe('w.2');
   });
 });

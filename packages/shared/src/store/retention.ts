@@ -1,7 +1,7 @@
 import { rolloutKeys } from '../redis/keys.ts';
 import type { RolloutSpec } from '../spec/resolved.ts';
 import { metricsOf } from './active-view.ts';
-import { seriesStateKey } from './buckets.ts';
+import { SERIES_STATE_WRITER_FIELD, seriesStateKey } from './buckets.ts';
 import { luaScript, type RedisConnection, runScript } from './lua-script.ts';
 import type { StoredState } from './records.ts';
 
@@ -96,7 +96,11 @@ function lastSampleAt(state: string): number {
   return Number(state.split(' ', 2)[1]);
 }
 
-async function trimSeriesStates(redis: RedisConnection, key: string, cutoff: number): Promise<number> {
+/**
+ * Removes from one series-state hash the states last written before `cutoff`, each only if unchanged
+ * since read, and with any removal the collector's writer token. Returns how many were removed.
+ */
+export async function trimSeriesStates(redis: RedisConnection, key: string, cutoff: number): Promise<number> {
   let removed = 0;
   let cursor = '0';
   do {
@@ -104,10 +108,14 @@ async function trimSeriesStates(redis: RedisConnection, key: string, cutoff: num
     cursor = next;
     const stale: string[] = [];
     for (let i = 0; i + 1 < entries.length; i += 2) {
+      if (entries[i] === SERIES_STATE_WRITER_FIELD) continue;
       const at = lastSampleAt(entries[i + 1]!);
       if (Number.isFinite(at) && at < cutoff) stale.push(entries[i]!, entries[i + 1]!);
     }
-    if (stale.length > 0) removed += Number(await runScript(redis, hdelUnchanged, [key], stale));
+    // The writer token goes with any state removed: the collector that wrote last reads the hash again.
+    if (stale.length > 0) {
+      removed += Number(await runScript(redis, hdelUnchanged, [key], [SERIES_STATE_WRITER_FIELD, ...stale]));
+    }
   } while (cursor !== '0' && removed < BATCH * 10);
   return removed;
 }

@@ -1,7 +1,8 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import type { CumulativePoint } from './cumulative.ts';
 import type { IngestCall, IngestOp } from './ingest-call.ts';
-import { keyAt } from './script-protocol.ts';
+import type { Plan } from './plan-call.ts';
+import { type FoundToken, keyAt } from './script-protocol.ts';
 import type { SeriesCell, SeriesStateCache, StoredState } from './series-state.ts';
 
 /*
@@ -30,6 +31,13 @@ export interface StateSlot {
   changed: boolean;
   /** Planning scratch: the state written, as encoded once (for the cache once the script applied it). */
   written: StoredState | undefined;
+}
+
+/** A state key's chain of writer tokens as a plan reads it (`SeriesStateCache.chain`). */
+export interface ChainView {
+  readonly stateKey: string;
+  readonly token: string | undefined;
+  readonly epoch: number;
 }
 
 /**
@@ -211,6 +219,13 @@ export class CallSeries {
     if (slot !== undefined) slot.stored = undefined;
   }
 
+  /** The chain of this collector's writer tokens in a state key, as it is now. */
+  chain(keyIndex: number): ChainView {
+    const stateKey = this.#stateKey(keyIndex);
+    const { token, epoch } = this.#cache.chain(stateKey);
+    return { stateKey, token, epoch };
+  }
+
   /** The stored form of a state this call writes. */
   encodeState(point: CumulativePoint): StoredState {
     return this.#cache.encoder.encode(point);
@@ -221,11 +236,20 @@ export class CallSeries {
     return this.#series;
   }
 
-  /** The script applied the call: the cache learns what it wrote. */
-  applied(written: readonly StateSlot[]) {
-    for (const slot of written) {
-      slot.entry.cell.setState(this.#stateKey(slot.keyIndex), slot.written as StoredState);
-    }
+  /**
+   * The script applied the call, writing `token` into each state key of the plan: the cache learns the
+   * states it wrote and compared, vouched for by the chain of tokens — still the one of the token the
+   * key was expected to hold, unless the script found another there (`found`).
+   */
+  applied(plan: Plan, token: string, found: readonly FoundToken[]) {
+    plan.states.forEach((section, i) => {
+      const stateKey = this.#stateKey(section.keyIndex);
+      const held = found.find((f) => f.keyIndex === section.keyIndex)?.token ?? section.expectedToken;
+      const epoch = this.#cache.extendChain(stateKey, held, token);
+      for (const slot of plan.sectionSlots[i] as StateSlot[]) {
+        slot.entry.cell.setState(stateKey, (slot.written ?? slot.stored) as StoredState, epoch);
+      }
+    });
     for (const entry of this.#series) {
       if (entry.mark && !entry.refused) entry.cell.markedAt = this.#call.nowMs;
     }

@@ -1,5 +1,15 @@
-import type { RedisClient } from '@rollout-guard/shared/redis';
-import { bucketKey, seriesStateKey } from '@rollout-guard/shared/store';
+import { readFileSync } from 'node:fs';
+import { type RedisClient, rolloutKeys } from '@rollout-guard/shared/redis';
+import {
+  activeSeriesKey,
+  batchMarkersKey,
+  bucketKey,
+  SERIES_STATE_FENCE_TTL_SECONDS,
+  SERIES_STATE_WRITER_FIELD,
+  seriesStateFenceKey,
+  seriesStateKey,
+  trimSeriesStates,
+} from '@rollout-guard/shared/store';
 import type { TestRedis } from '@rollout-guard/shared/testing';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -11,7 +21,7 @@ import {
   runIngestCalls,
 } from './ingest-call.ts';
 import { useIngestRedis } from './ingest-test-kit.ts';
-import { KeyTable } from './script-protocol.ts';
+import { FIRST_TABLE_KEY, KeyTable } from './script-protocol.ts';
 import { SeriesStateCache } from './series-state.ts';
 import { splitCall } from './split-call.ts';
 
@@ -486,5 +496,244 @@ describe('the ingest script', () => {
     await at(1_060_000, 'b3');
     expect(await redis.zscore('rg:{checkout}:active-series', 'a')).toBe('1060000');
     expect((await fields()).ci).toBe(3);
+  });
+});
+
+describe('writer tokens: states taken as stored without the script reading them', () => {
+  const STATES = seriesStateKey(ROLLOUT, 'requests_total');
+
+  it('skips comparing what only this collector wrote, so a write behind the token goes unseen (the documented limit), one with it is seen', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'b1'));
+    await ingest(call([counter('s', 130, 610_000)], 'b2'));
+    // Behind the collector's back, the token untouched: the script does not read the state, and the
+    // increase is counted from what this collector wrote (130 → 150). The old script compared, read
+    // 200, and took 150 as a reset (an increase of 150).
+    await redis.hset(STATES, 's', '1 610000 ci=200');
+    expect(await ingest(call([counter('s', 150, 620_000)], 'b3'))).toMatchObject({
+      retries: { changed: 0, cap: 0 },
+    });
+    expect((await fields()).ci).toBe(50);
+    // A writer that changes the token, as every writer of series states must: compared, and the
+    // state it wrote counts (200 → 210 after a reset to 160 would be wrong; 205 is 5 more than 200).
+    await redis.hset(STATES, 's', '1 625000 ci=200', SERIES_STATE_WRITER_FIELD, 'someone-else');
+    expect(await ingest(call([counter('s', 205, 630_000)], 'b4'))).toMatchObject({
+      retries: { changed: 1, cap: 0 },
+    });
+    expect((await fields()).ci).toBe(55);
+  });
+
+  it("counts every increase once when two collectors write one rollout's series in turns", async () => {
+    const other = new SeriesStateCache();
+    const both = [cache, other];
+    // Which collector writes which series, turn by turn: runs of one collector (its chain goes on),
+    // a collector writing only some series after the other wrote others (its chain breaks, and the
+    // series it did not send must not stay vouched for).
+    const turns: Array<[collector: number, series: string[]]> = [
+      [0, ['a', 'b', 'c']],
+      [0, ['a', 'b', 'c']],
+      [1, ['a']],
+      [0, ['b']],
+      [0, ['a', 'b', 'c']],
+      [0, ['a', 'b', 'c']],
+      [1, ['b', 'c']],
+      [1, ['a', 'b']],
+      [0, ['c']],
+      [0, ['a', 'b', 'c']],
+      [1, ['a', 'b', 'c']],
+      [0, ['a', 'b', 'c']],
+    ];
+    const value = new Map<string, number>();
+    let expected = 0;
+    for (const [i, [collector, ids]] of turns.entries()) {
+      const ops = ids.map((id) => {
+        const last = value.get(id);
+        const next = (last ?? 0) + 10 + i * (id.charCodeAt(0) - 96);
+        // A series' first point is its reference (started long before the wave): no increase.
+        if (last !== undefined) expected += next - last;
+        value.set(id, next);
+        return counter(id, next, 600_000 + i * 10_000);
+      });
+      await ingest(call(ops, `t${i}`), both[collector]);
+    }
+    expect((await fields()).ci).toBe(expected);
+  });
+
+  it('compares again after Redis lost the last write, its token then an older one of this collector', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'b1'));
+    await ingest(call([counter('s', 130, 610_000)], 'b2'));
+    const snapshot = (await redis.dumpBuffer(STATES)) as Buffer;
+    await ingest(call([counter('s', 150, 620_000)], 'b3'));
+    // As after a restart from a snapshot taken before b3: the hash as b2 left it, b2's token in it.
+    await redis.restore(STATES, 0, snapshot, 'REPLACE');
+    expect(await ingest(call([counter('s', 170, 630_000)], 'b4'))).toMatchObject({
+      retries: { changed: 1, cap: 0 },
+    });
+    // 30 + 20 counted by b3 (its bucket write kept), then 170 - 130 from the state Redis holds.
+    expect((await fields()).ci).toBe(90);
+  });
+
+  it('compares again after retention trimmed a state this collector remembers', async () => {
+    await ingest(call([counter('s', 100, 600_000), counter('t', 5, 600_000)], 'b1'));
+    await ingest(call([counter('s', 130, 610_000), counter('t', 6, 700_000)], 'b2'));
+    // s's state is older than the cutoff: trimmed, and the writer token with it.
+    expect(await trimSeriesStates(redis, STATES, 650_000)).toBe(1);
+    expect(await redis.hexists(STATES, SERIES_STATE_WRITER_FIELD)).toBe(0);
+    expect(await ingest(call([counter('s', 140, 720_000), counter('t', 8, 720_000)], 'b3'))).toMatchObject({
+      retries: { changed: 1, cap: 0 },
+    });
+    // s starts over as a reference (140 is no increase of 10); t adds 1 then 2.
+    expect((await fields()).ci).toBe(30 + 1 + 2);
+  });
+
+  it('takes no state as vouched for that a call of its own wrote after this call read it', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'b1'));
+    await ingest(call([counter('s', 130, 610_000)], 'b2'));
+    // x is sent first (its EVALSHA written within a few microtasks, before any reply can come in);
+    // y then knows s as b2 left it and waits for its HMGET of a new series in another state key,
+    // queued behind x on the connection: x's reply is taken in (s as x wrote it, x's token, the chain
+    // unbroken) before y plans.
+    const x = ingest(call([counter('s', 140, 620_000)], 'x'));
+    for (let tick = 0; tick < 20; tick++) await Promise.resolve();
+    const late = call([counter('s', 150, 630_000)], 'y');
+    const elsewhere = { ...counter('new', 5, 630_000), stateKey: FIRST_TABLE_KEY + late.keys.length };
+    const y = ingest({
+      ...late,
+      keys: [...late.keys, seriesStateKey(ROLLOUT, 'errors_total')],
+      ops: [...late.ops, elsewhere],
+    });
+    await Promise.all([x, y]);
+    expect(await y).toMatchObject({ retries: { changed: 1, cap: 0 } });
+    expect((await fields()).ci).toBe(30 + 10 + 10);
+  });
+});
+
+describe('the upgrade fence: a collector of the version before writer tokens during a rolling upgrade', () => {
+  const STATES = seriesStateKey(ROLLOUT, 'requests_total');
+  const OLD_STATES = seriesStateFenceKey(STATES);
+  /** That version's script as Redis ran it (see the fixture's head). */
+  const BEFORE_TOKENS = readFileSync(
+    new URL('./fixtures/ingest-before-writer-tokens.lua', import.meta.url),
+    'utf8',
+  );
+
+  /**
+   * One counter point sent as a collector of that version sent it: its client reads the state under
+   * the older name (HMGET; `expected` given instead skips that read), takes the increase, and its
+   * script checks that state and writes the new one there, adding the increase to BUCKET.
+   */
+  async function oldCollector(
+    seriesId: string,
+    value: number,
+    timeMs: number,
+    digest: string,
+    expected?: string,
+  ) {
+    const stored = expected ?? (await redis.hmget(OLD_STATES, seriesId))[0] ?? '';
+    const previous = /ci=(\S+)/.exec(stored)?.[1];
+    // A series' first point is its reference (started long before), as in `counter`.
+    const increase = previous === undefined ? [] : ['ci', String(value - Number(previous))];
+    const keys = [batchMarkersKey(ROLLOUT), activeSeriesKey(ROLLOUT), OLD_STATES, BUCKET];
+    // That version's protocol: a state section is (keyIndex, count), no writer token anywhere.
+    const list = [
+      3,
+      1,
+      seriesId,
+      `1 ${timeMs} ci=${value}`,
+      4,
+      600,
+      increase.length / 2,
+      ...increase,
+      '',
+      '',
+      '',
+      '',
+    ];
+    const args = [digest, 1_000_000, 3_600_000, 0, 3_600_000, 3600, 0, 1, 1, list.join('\n'), stored];
+    return redis.eval(BEFORE_TOKENS, keys.length, ...keys, ...args);
+  }
+
+  it('names the fence under the same hash tag as the states, with the name they had before', () => {
+    expect(OLD_STATES).toBe(rolloutKeys(ROLLOUT).seriesStateFence('requests_total'));
+    expect(STATES).toBe('rg:{checkout}:series-state2:requests_total');
+    expect(OLD_STATES).toBe('rg:{checkout}:series-state:requests_total');
+  });
+
+  it('makes the older script and client fail with WRONGTYPE once a newer collector wrote, writing no bucket', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'n1'));
+    await ingest(call([counter('s', 130, 610_000)], 'n2'));
+    expect(await redis.get(OLD_STATES)).toMatch(/^moved to series-state2/);
+    const fenceTtl = await redis.ttl(OLD_STATES);
+    expect(fenceTtl).toBeGreaterThan(SERIES_STATE_FENCE_TTL_SECONDS - 10);
+    expect(fenceTtl).toBeLessThanOrEqual(SERIES_STATE_FENCE_TTL_SECONDS);
+    // Its script, sent the state it would have found (none under the older name): fails before writing.
+    await expect(oldCollector('s', 150, 620_000, 'o1', '')).rejects.toThrow(/WRONGTYPE/);
+    // Its client's read fails first.
+    await expect(oldCollector('s', 150, 620_000, 'o1')).rejects.toThrow(/WRONGTYPE/);
+    expect(await fields()).toEqual({ ci: 30 });
+    expect(await redis.hget(STATES, 's')).toBe('1 610000 ci=130');
+    expect(await redis.zcard(batchMarkersKey(ROLLOUT))).toBe(2);
+  });
+
+  it('moves the states an older collector left to the new name on the first call, counting on from them', async () => {
+    await oldCollector('s', 100, 600_000, 'o1');
+    await oldCollector('s', 130, 610_000, 'o2');
+    await oldCollector('t', 7, 610_000, 'o3');
+    expect(await fields()).toEqual({ ci: 30 });
+    // A newer collector, fresh: finds nothing under the new name, is told by its script that the state
+    // changed (moved there meanwhile), reads it and counts 130 → 150.
+    expect(await ingest(call([counter('s', 150, 620_000)], 'n1'))).toMatchObject({
+      applied: true,
+      retries: { changed: 1, cap: 0 },
+    });
+    expect(await fields()).toEqual({ ci: 50 });
+    expect(await redis.hget(STATES, 't')).toBe('1 610000 ci=7');
+    expect(await redis.type(OLD_STATES)).toBe('string');
+    await ingest(call([counter('s', 160, 630_000), counter('t', 9, 630_000)], 'n2'));
+    expect(await fields()).toEqual({ ci: 62 });
+  });
+
+  it('lets an older collector write again once the fence expired (a downgrade), and takes its states back after', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'n1'));
+    await ingest(call([counter('s', 130, 610_000)], 'n2'));
+    // The last newer collector gone for longer than the fence lives.
+    await redis.pexpire(OLD_STATES, 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The older collectors start their states afresh: the first point is a reference, then 200 → 230.
+    await oldCollector('s', 200, 620_000, 'o1');
+    await oldCollector('s', 230, 630_000, 'o2');
+    expect(await fields()).toEqual({ ci: 60 });
+    // Upgraded again: the newer collector that still remembers 130 counts 230 → 250, not 130 → 250.
+    await ingest(call([counter('s', 250, 640_000)], 'n3'));
+    expect(await fields()).toEqual({ ci: 80 });
+    expect(await redis.hget(STATES, 's')).toBe('1 640000 ci=250');
+    await expect(oldCollector('s', 260, 650_000, 'o3')).rejects.toThrow(/WRONGTYPE/);
+  });
+
+  it('compares states renamed back for a downgrade when they return, though they hold its token', async () => {
+    await ingest(call([counter('s', 100, 600_000)], 'n1'));
+    await ingest(call([counter('s', 130, 610_000)], 'n2'));
+    // The downgrade of deploy/README.md: the states renamed back over the fence, token and all.
+    await redis.rename(STATES, OLD_STATES);
+    await oldCollector('s', 150, 620_000, 'o1');
+    expect(await fields()).toEqual({ ci: 50 });
+    // A newer collector that never stopped, its chain still at that token: 150 → 170, not 130 → 170.
+    await ingest(call([counter('s', 170, 630_000)], 'n3'));
+    expect(await fields()).toEqual({ ci: 70 });
+  });
+
+  it('counts every increase once while older and newer collectors take turns with a series', async () => {
+    let value = 100;
+    let expected = 0;
+    await ingest(call([counter('s', value, 600_000)], 'n0'));
+    for (let i = 1; i <= 8; i++) {
+      const next = value + i;
+      const timeMs = 600_000 + i * 10_000;
+      // Every other point reaches an older collector first; failing, it is sent again to a newer one.
+      if (i % 2 === 1) await expect(oldCollector('s', next, timeMs, `o${i}`)).rejects.toThrow(/WRONGTYPE/);
+      await ingest(call([counter('s', next, timeMs)], `n${i}`));
+      expected += next - value;
+      value = next;
+    }
+    expect(await fields()).toEqual({ ci: expected });
   });
 });

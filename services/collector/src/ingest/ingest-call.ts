@@ -164,6 +164,7 @@ export async function runIngestCall(
   for (let attempt = 1; ; attempt++) {
     await series.readStates(redis);
     const plan = planCall(call, series);
+    const writerToken = cache.newToken();
     const reply = await sendScriptCall(redis, {
       rollout: call.rollout,
       keys: call.keys,
@@ -173,6 +174,7 @@ export async function runIngestCall(
       maxActiveSeries: call.maxActiveSeries,
       activeSeriesMs: call.activeSeriesMs,
       stateTtlSeconds: call.seriesStateSeconds,
+      writerToken,
       marks: plan.marks,
       states: plan.states,
       buckets: plan.buckets,
@@ -181,7 +183,8 @@ export async function runIngestCall(
       case 'seenBefore':
         return { applied: false, accepted: 0, refusedByCap: 0, ignored: 0, retries };
       case 'applied':
-        series.applied(plan.written);
+        // Only here, the reply known: a call whose outcome is unknown leaves the chain as it was.
+        series.applied(plan, writerToken, reply.foundTokens);
         return {
           applied: true,
           accepted: plan.accepted,

@@ -6,7 +6,9 @@
 --   2. every series to mark active is admitted under the cardinality cap, else nothing is written and
 --      the refused series are returned (the collector leaves them out and calls again);
 --   3. every cumulative series' stored state is the one the increase was computed from, else nothing
---      is written and the differing series are returned (the collector reads them and computes again).
+--      is written and the differing series are returned (the collector reads them and computes again);
+--      a section whose hash still holds the writer token its collector expects, and whose states that
+--      collector vouches for, is taken as stored without reading it (see below).
 --
 -- The arguments, the list's records and the replies are described once, in script-protocol.ts, which
 -- puts a generated header before this body: KEY, FIRST_TABLE_KEY, ARG, STATE, BUCKET, TAIL, REPLY.
@@ -19,6 +21,7 @@ if digest ~= '' and redis.call('ZSCORE', markers, digest) then return { REPLY.se
 local now, marker_ms = tonumber(ARGV[ARG.nowMs]), tonumber(ARGV[ARG.markerMs])
 local cap, active_ms = tonumber(ARGV[ARG.maxActiveSeries]), tonumber(ARGV[ARG.activeSeriesMs])
 local state_ttl = tonumber(ARGV[ARG.stateTtlSeconds])
+local writer_token = ARGV[ARG.writerToken]
 local n_mark, n_states = tonumber(ARGV[ARG.markCount]), tonumber(ARGV[ARG.stateKeyCount])
 local n_buckets = tonumber(ARGV[ARG.bucketCount])
 -- Splits a newline-separated list. Everything per series comes as such a list: thousands of
@@ -69,31 +72,73 @@ if cap > 0 and n_mark > 0 then
 end
 
 -- 3. Every cumulative state as the collector expects it.
+--
+-- Writer tokens: every call this script applies writes its own token (unique: a collector's random id
+-- and a counter) into WRITER_FIELD of each state hash it writes, and whatever else writes or removes
+-- series states changes or removes that field too. So when a hash still holds the token its collector
+-- expects, nothing has written it since that collector's call that wrote the token; the states that
+-- collector vouches for (written or compared equal by its calls since its chain of tokens last broke,
+-- series-state.ts) are then exactly the stored ones, and their reading and comparing is skipped. Any
+-- other token (another collector, retention, an expired hash, a Redis that lost writes): all compared.
+-- The upgrade fence (script-protocol.ts): series states left under a key's older name, written by a
+-- collector of the version before writer tokens, move to the key with their series' continuity; then
+-- the older name holds a STRING for FENCE_TTL seconds. That version's script reads the older name with
+-- HMGET before it writes anything, so it fails (WRONGTYPE) instead of writing states behind this key's
+-- token. Set again by every call: up while this version writes the key, gone FENCE_TTL after its last
+-- call (the collectors of a downgrade then start their states afresh under the older name).
+local function fence(old, key)
+  if redis.call('TYPE', old).ok == 'hash' then
+    if redis.call('EXISTS', key) == 0 then
+      redis.call('RENAME', old, key)
+    else
+      -- Written since the fence expired, so after every state the key holds: their series take them.
+      local fields = redis.call('HGETALL', old)
+      for i = 1, #fields, 2 * CHUNK do
+        redis.call('HSET', key, unpack(fields, i, math.min(i + 2 * CHUNK - 1, #fields)))
+      end
+    end
+    -- Older collectors wrote these states: whoever holds the token must compare them (a hash renamed
+    -- back for a downgrade, deploy/README.md, keeps the token of the last newer call).
+    redis.call('HDEL', key, WRITER_FIELD)
+  end
+  redis.call('SET', old, FENCE_TEXT, 'EX', FENCE_TTL)
+end
+
 local at = mark_at + n_mark
 local sections = {}
 local changed = { REPLY.changed }
+local applied = { REPLY.applied }
 for s = 1, n_states do
   local key_index, n = tonumber(A[at + STATE.keyIndex]), tonumber(A[at + STATE.count])
+  local expected_token, vouched = A[at + STATE.expectedToken], A[at + STATE.vouched] == '1'
   local first = at + STATE.size
   sections[s] = { key = KEYS[key_index], n = n, first = first }
-  local have = {}
-  for i = 0, n - 1, CHUNK do
-    local last = math.min(i + CHUNK, n) - 1
-    local ids = {}
-    for j = 0, last - i do ids[j + 1] = A[first + 2 * (i + j)] end
-    local stored = redis.call('HMGET', KEYS[key_index], unpack(ids))
-    for j = 1, #ids do have[i + j] = stored[j] or '' end
+  fence(KEYS[tonumber(A[at + STATE.fenceKeyIndex])], KEYS[key_index])
+  local stored_token = redis.call('HGET', KEYS[key_index], WRITER_FIELD) or ''
+  if stored_token ~= expected_token then
+    applied[#applied + 1] = key_index
+    applied[#applied + 1] = stored_token
   end
-  -- One comparison of the whole list: no expected state holds a newline, so equal joins mean
-  -- equal states. Only when they differ is each one compared, to say which.
-  local wanted = ARGV[ARG.list + s]
-  if table.concat(have, '\n') ~= wanted then
-    local expected = split(wanted)
-    for i = 1, n do
-      local want, got = expected[i] or '', have[i]
-      if got ~= want and not (string.byte(want, 1) == 35 and redis.sha1hex(got) == string.sub(want, 2)) then
-        changed[#changed + 1] = key_index
-        changed[#changed + 1] = A[first + 2 * (i - 1)]
+  if not (vouched and expected_token ~= '' and stored_token == expected_token) then
+    local have = {}
+    for i = 0, n - 1, CHUNK do
+      local last = math.min(i + CHUNK, n) - 1
+      local ids = {}
+      for j = 0, last - i do ids[j + 1] = A[first + 2 * (i + j)] end
+      local stored = redis.call('HMGET', KEYS[key_index], unpack(ids))
+      for j = 1, #ids do have[i + j] = stored[j] or '' end
+    end
+    -- One comparison of the whole list: no expected state holds a newline, so equal joins mean
+    -- equal states. Only when they differ is each one compared, to say which.
+    local wanted = ARGV[ARG.list + s]
+    if table.concat(have, '\n') ~= wanted then
+      local expected = split(wanted)
+      for i = 1, n do
+        local want, got = expected[i] or '', have[i]
+        if got ~= want and not (string.byte(want, 1) == 35 and redis.sha1hex(got) == string.sub(want, 2)) then
+          changed[#changed + 1] = key_index
+          changed[#changed + 1] = A[first + 2 * (i - 1)]
+        end
       end
     end
   end
@@ -135,6 +180,7 @@ for _, sec in ipairs(sections) do
     redis.call('HSET', key, unpack(A, first + 2 * i, first + 2 * last + 1))
   end
   if n > 0 then
+    redis.call('HSET', key, WRITER_FIELD, writer_token)
     redis.call('EXPIRE', key, state_ttl)
     keep_as_table(key)
   end
@@ -176,4 +222,4 @@ if digest ~= '' then
   redis.call('PEXPIRE', markers, marker_ms)
 end
 
-return { REPLY.applied }
+return applied

@@ -24,8 +24,8 @@ export interface Plan {
   marks: string[];
   states: StateSection[];
   buckets: BucketWrite[];
-  /** The slots whose state is written (`StateSlot.written`), for the cache once applied. */
-  written: StateSlot[];
+  /** Per state section, its slots (written or compared), for the cache once applied. */
+  sectionSlots: StateSlot[][];
   /** Points counted, left out as refused by the cap, and ignored as older than a stored one. */
   accepted: number;
   refused: number;
@@ -84,9 +84,9 @@ export function planCall(call: IngestCall, series: CallSeries): Plan {
 
   const marks: string[] = [];
   for (const entry of series.series()) if (entry.mark && !entry.refused) marks.push(entry.seriesId);
-  const { states, written } = sections(series);
+  const { states, sectionSlots } = sections(series);
   const buckets = spreadGroups(groups, call.groups);
-  return { marks, states, buckets, written, accepted, refused, ignored };
+  return { marks, states, buckets, sectionSlots, accepted, refused, ignored };
 }
 
 /**
@@ -128,35 +128,42 @@ function spreadGroups(
 
 /**
  * Per state key, its series that the call writes or checks: the state each is to hold and the one it
- * must hold now. Each changed slot's new state is encoded here, once.
+ * must hold now, the writer token the key should hold and whether the chain of that token vouches for
+ * every expected state (series-state.ts `StateChain`). Each changed slot's new state is encoded here, once.
  */
-
-function sections(series: CallSeries): { states: StateSection[]; written: StateSlot[] } {
+function sections(series: CallSeries): { states: StateSection[]; sectionSlots: StateSlot[][] } {
   // A series whose points were all ignored as old is checked too (its state is written back as it
   // was): they were judged old against the state this collector knows, which must be Redis's.
   const states: StateSection[] = [];
-  const written: StateSlot[] = [];
+  const sectionSlots: StateSlot[][] = [];
   for (const [keyIndex, slots] of series.byKey) {
     const seriesIds: string[] = [];
     const next: string[] = [];
     const expected: string[] = [];
+    const inSection: StateSlot[] = [];
+    const { stateKey, token, epoch } = series.chain(keyIndex);
+    let vouched = token !== undefined;
     for (const slot of slots) {
       if (slot.entry.refused) continue;
       const raw = slot.stored?.raw;
       if (slot.changed) {
         const state = series.encodeState(slot.point as CumulativePoint);
         slot.written = state;
-        written.push(slot);
         next.push(state.raw as string);
       } else if (typeof raw === 'string' && raw !== '') next.push(raw);
       else continue;
       seriesIds.push(slot.seriesId);
+      inSection.push(slot);
       // A state this version reads is plain text without a newline (`parseState`), sent as it is.
       expected.push(slot.stored?.point !== undefined ? (raw as string) : expectedText(raw ?? ''));
+      if (vouched) vouched = slot.entry.cell.vouches(stateKey, slot.stored, epoch);
     }
-    if (seriesIds.length > 0) states.push({ keyIndex, seriesIds, states: next, expected });
+    if (seriesIds.length > 0) {
+      states.push({ keyIndex, seriesIds, states: next, expected, expectedToken: token ?? '', vouched });
+      sectionSlots.push(inSection);
+    }
   }
-  return { states, written };
+  return { states, sectionSlots };
 }
 
 function addInto(target: Record<string, number>, add: Readonly<Record<string, number>>) {

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import { activeSeriesKey, batchMarkersKey, bucketKey, seriesStateKey } from '@rollout-guard/shared/store';
+import {
+  activeSeriesKey,
+  batchMarkersKey,
+  bucketKey,
+  SERIES_STATE_WRITER_FIELD,
+  seriesStateKey,
+} from '@rollout-guard/shared/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useIngestRedis } from './ingest-test-kit.ts';
 import {
@@ -13,6 +19,7 @@ import {
   LUA_BODY,
   LUA_HEADER,
   type ScriptCall,
+  type StateSection,
   sendScriptCall,
 } from './script-protocol.ts';
 
@@ -34,6 +41,7 @@ function scriptCall(overrides: Partial<ScriptCall> = {}): ScriptCall {
     maxActiveSeries: 0,
     activeSeriesMs: 3_600_000,
     stateTtlSeconds: 3600,
+    writerToken: 'w.1',
     marks: [],
     states: [],
     buckets: [],
@@ -42,6 +50,12 @@ function scriptCall(overrides: Partial<ScriptCall> = {}): ScriptCall {
 }
 const STATES_INDEX = new KeyTable().indexOf(STATES);
 const BUCKET_INDEX = STATES_INDEX + 1;
+const APPLIED = { kind: 'applied', foundTokens: [] };
+
+/** A section of the state key: no token expected, nothing vouched for (every state compared). */
+function section(seriesIds: string[], states: string[], expected: string[]): StateSection {
+  return { keyIndex: STATES_INDEX, seriesIds, states, expected, expectedToken: '', vouched: false };
+}
 
 describe('the ingest script protocol, as the Lua reads it', () => {
   it('leaves no position to the Lua body: every KEYS and ARGV index goes through a generated name', () => {
@@ -71,14 +85,16 @@ describe('the ingest script protocol, as the Lua reads it', () => {
       scriptCall({
         digest: 'd1',
         marks: ['a'],
-        states: [{ keyIndex: STATES_INDEX, seriesIds: ['a'], states: ['1 2 ci=3'], expected: [''] }],
+        states: [{ ...section(['a'], ['1 2 ci=3'], ['']), expectedToken: 'w.0', vouched: true }],
       }),
     );
     expect(args).toHaveLength(ARGUMENTS.length + 1);
     expect(args[ARG.digest - 1]).toBe('d1');
     expect(args[ARG.markCount - 1]).toBe(1);
     expect(args[ARG.stateKeyCount - 1]).toBe(1);
-    expect(args[ARG.list - 1]).toBe(`a\n${STATES_INDEX}\n1\na\n1 2 ci=3`);
+    expect(args[ARG.writerToken - 1]).toBe('w.1');
+    // The section's fence follows the call's two keys in KEYS.
+    expect(args[ARG.list - 1]).toBe(`a\n${STATES_INDEX}\n${BUCKET_INDEX + 1}\n1\nw.0\n1\na\n1 2 ci=3`);
     expect(args[ARG.list]).toBe('');
     expect(KEY).toEqual({ markers: 1, activeSeries: 2 });
   });
@@ -100,7 +116,7 @@ describe('the ingest script protocol, round trip through the real script', () =>
     const call = scriptCall({
       digest: 'batch-1',
       marks: ['a', 'b'],
-      states: [{ keyIndex: STATES_INDEX, seriesIds: ['a'], states: ['5 600000 ci=7'], expected: [''] }],
+      states: [section(['a'], ['5 600000 ci=7'], [''])],
       buckets: [
         {
           keyIndex: BUCKET_INDEX,
@@ -116,7 +132,7 @@ describe('the ingest script protocol, round trip through the real script', () =>
         },
       ],
     });
-    expect(await sendScriptCall(redis, call)).toEqual({ kind: 'applied' });
+    expect(await sendScriptCall(redis, call)).toEqual(APPLIED);
     expect(await redis.hgetall(BUCKET)).toEqual({
       ci: '7',
       n: '1.5',
@@ -126,7 +142,7 @@ describe('the ingest script protocol, round trip through the real script', () =>
       lt: '600000',
     });
     expect(await redis.ttl(BUCKET)).toBeGreaterThan(590);
-    expect(await redis.hgetall(STATES)).toEqual({ a: '5 600000 ci=7' });
+    expect(await redis.hgetall(STATES)).toEqual({ a: '5 600000 ci=7', [SERIES_STATE_WRITER_FIELD]: 'w.1' });
     expect(await redis.ttl(STATES)).toBeGreaterThan(3590);
     expect(await redis.zrange(activeSeriesKey(ROLLOUT), 0, -1, 'WITHSCORES')).toEqual([
       'a',
@@ -150,7 +166,7 @@ describe('the ingest script protocol, round trip through the real script', () =>
       lastValue: 3,
       lastTime: undefined,
     };
-    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual({ kind: 'applied' });
+    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual(APPLIED);
     expect(await redis.exists(BUCKET)).toBe(0);
   });
 
@@ -170,8 +186,8 @@ describe('the ingest script protocol, round trip through the real script', () =>
       lastValue: undefined,
       lastTime: undefined,
     };
-    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual({ kind: 'applied' });
-    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual({ kind: 'applied' });
+    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual(APPLIED);
+    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual(APPLIED);
     expect(await redis.hgetall(BUCKET)).toEqual({ ci: '8.5', n: '8', q: '9223372036854775809', s: '0.5' });
   });
 
@@ -187,25 +203,22 @@ describe('the ingest script protocol, round trip through the real script', () =>
       lastValue: undefined,
       lastTime: undefined,
     };
-    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual({ kind: 'applied' });
+    expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual(APPLIED);
     expect(await redis.hget(BUCKET, 'mn')).toBe('1');
     expect(await redis.ttl(BUCKET)).toBeGreaterThan(590);
   });
 
   it('keeps a series-state hash as a hash table, not a listpack that is scanned for every series', async () => {
     const call = scriptCall({
-      states: [
-        {
-          keyIndex: STATES_INDEX,
-          seriesIds: ['a', 'b'],
-          states: ['1 600000 ci=1', '1 600000 ci=2'],
-          expected: ['', ''],
-        },
-      ],
+      states: [section(['a', 'b'], ['1 600000 ci=1', '1 600000 ci=2'], ['', ''])],
     });
-    expect(await sendScriptCall(redis, call)).toEqual({ kind: 'applied' });
+    expect(await sendScriptCall(redis, call)).toEqual(APPLIED);
     expect(await redis.object('ENCODING', STATES)).toBe('hashtable');
-    expect(await redis.hgetall(STATES)).toEqual({ a: '1 600000 ci=1', b: '1 600000 ci=2' });
+    expect(await redis.hgetall(STATES)).toEqual({
+      [SERIES_STATE_WRITER_FIELD]: call.writerToken,
+      a: '1 600000 ci=1',
+      b: '1 600000 ci=2',
+    });
   });
 
   it('refuses new series past the cap in the order they come, writing nothing', async () => {
@@ -236,18 +249,12 @@ describe('the ingest script protocol, round trip through the real script', () =>
     const call = scriptCall({
       digest: 'batch-2',
       states: [
-        {
-          keyIndex: STATES_INDEX,
-          seriesIds: ['a', 'b', 'c', 'd'],
-          states: ['1 600000 ci=9', '1 600000 ci=9', '1 600000 ci=9', '1 600000 ci=9'],
+        section(
+          ['a', 'b', 'c', 'd'],
+          ['1 600000 ci=9', '1 600000 ci=9', '1 600000 ci=9', '1 600000 ci=9'],
           // a as stored; b differs; c by the digest of its bytes; d expected absent but … absent.
-          expected: [
-            '1 500000 ci=5',
-            '1 400000 ci=1',
-            `#${createHash('sha1').update(unreadable).digest('hex')}`,
-            '',
-          ],
-        },
+          ['1 500000 ci=5', '1 400000 ci=1', `#${createHash('sha1').update(unreadable).digest('hex')}`, ''],
+        ),
       ],
     });
     expect(await sendScriptCall(redis, call)).toEqual({
@@ -258,10 +265,43 @@ describe('the ingest script protocol, round trip through the real script', () =>
     expect(await redis.zscore(batchMarkersKey(ROLLOUT), 'batch-2')).toBeNull();
   });
 
+  it('skips the states of a vouched section only while the hash holds the expected writer token', async () => {
+    await redis.hset(STATES, 'a', '1 500000 ci=5', SERIES_STATE_WRITER_FIELD, 'w.0');
+    // Expected 'ci=4' where Redis holds 'ci=5': only a call that reads the state can tell.
+    const stale = (expectedToken: string, vouched: boolean, writerToken: string) =>
+      scriptCall({
+        writerToken,
+        states: [{ ...section(['a'], ['1 600000 ci=9'], ['1 500000 ci=4']), expectedToken, vouched }],
+      });
+    const changed = { kind: 'changed', changes: [{ keyIndex: STATES_INDEX, seriesId: 'a' }] };
+    // Not vouched, or another token held: compared, and refused; the token is said when not the one expected.
+    expect(await sendScriptCall(redis, stale('w.0', false, 'w.1'))).toEqual(changed);
+    expect(await sendScriptCall(redis, stale('other', true, 'w.1'))).toEqual(changed);
+    expect(await redis.hget(STATES, SERIES_STATE_WRITER_FIELD)).toBe('w.0');
+    // Vouched and the token held: taken as expected, unread (the documented limit: a write behind
+    // the token's back goes unseen), written, and the new token in place.
+    expect(await sendScriptCall(redis, stale('w.0', true, 'w.1'))).toEqual(APPLIED);
+    expect(await redis.hgetall(STATES)).toEqual({ a: '1 600000 ci=9', [SERIES_STATE_WRITER_FIELD]: 'w.1' });
+    // The token gone (a trim, an expiry): compared, and the reply says the hash held none.
+    await redis.hdel(STATES, SERIES_STATE_WRITER_FIELD);
+    expect(
+      await sendScriptCall(
+        redis,
+        scriptCall({
+          writerToken: 'w.2',
+          states: [
+            { ...section(['a'], ['1 700000 ci=10'], ['1 600000 ci=9']), expectedToken: 'w.1', vouched: true },
+          ],
+        }),
+      ),
+    ).toEqual({ kind: 'applied', foundTokens: [{ keyIndex: STATES_INDEX, token: '' }] });
+    expect(await redis.hget(STATES, SERIES_STATE_WRITER_FIELD)).toBe('w.2');
+  });
+
   it('loads itself again after Redis forgot its scripts', async () => {
     await sendScriptCall(redis, scriptCall());
     await redis.script('FLUSH');
-    expect(await sendScriptCall(redis, scriptCall({ marks: ['a'] }))).toEqual({ kind: 'applied' });
+    expect(await sendScriptCall(redis, scriptCall({ marks: ['a'] }))).toEqual(APPLIED);
     expect(await redis.zscore(activeSeriesKey(ROLLOUT), 'a')).toBe('1000000');
   });
 });

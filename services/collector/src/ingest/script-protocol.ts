@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RedisClient } from '@rollout-guard/shared/redis';
-import { activeSeriesKey, batchMarkersKey } from '@rollout-guard/shared/store';
+import {
+  activeSeriesKey,
+  batchMarkersKey,
+  SERIES_STATE_FENCE_TEXT,
+  SERIES_STATE_FENCE_TTL_SECONDS,
+  SERIES_STATE_WRITER_FIELD,
+  seriesStateFenceKey,
+} from '@rollout-guard/shared/store';
 
 /*
  * The ingest script's protocol, both sides: what the collector sends (KEYS, ARGV) and what
@@ -10,7 +17,8 @@ import { activeSeriesKey, batchMarkersKey } from '@rollout-guard/shared/store';
  * field by these names (`ARGV[ARG.digest]`, `A[at + BUCKET.ttlSeconds]`), never by a number.
  *
  * KEYS   the two fixed keys (`KEY`), then the call's key table (series-state and bucket hashes),
- *        each referenced by its KEYS index (`KeyTable`).
+ *        each referenced by its KEYS index (`KeyTable`), then the upgrade fence of each state section's
+ *        key, in the sections' order (`seriesStateFenceKey`; the section names its index).
  * ARGV   the scalars of `ARGUMENTS` in that order; at `ARG.list` one list whose elements are
  *        separated by newlines (none holds one), holding
  *          `markCount` series ids to mark active, in the order they came;
@@ -20,8 +28,28 @@ import { activeSeriesKey, batchMarkersKey } from '@rollout-guard/shared/store';
  *        after it, one argument per state section in the list's order: the states expected of its
  *        series, in order, joined by newlines ('' none, '#<sha1 hex>' a value the collector could not
  *        read as text).
- * Reply  `{REPLY.seenBefore}`, `{REPLY.applied}`, `{REPLY.refusedByCap, id…}`,
- *        `{REPLY.changed, key index, id, key index, id, …}` (see `ScriptReply`).
+ * Reply  `{REPLY.seenBefore}`, `{REPLY.applied, key index, token, …}` (the sections whose hash held
+ *        another writer token than expected, and the token it held, '' none), `{REPLY.refusedByCap,
+ *        id…}`, `{REPLY.changed, key index, id, key index, id, …}` (see `ScriptReply`).
+ *
+ * Writer tokens. Each applied call writes `writerToken` (unique to the call: its collector's random id
+ * and a counter) into `WRITER_FIELD` of every state hash it writes. A section names the token its
+ * collector last saw applied in that hash (`expectedToken`) and whether every expected state of the
+ * section is one that collector wrote or saw compared equal since that chain of its tokens began
+ * (`vouched`, see series-state.ts `StateChain`). When both hold — the hash still holds the expected
+ * token, so nothing has written it since, and the states were exact then — the script skips reading
+ * and comparing the section's states; otherwise it compares them all. The skip is as safe as the rule
+ * that every other writer of series states changes or removes the token (retention.ts does; a hash
+ * that expires or is lost takes it along; a Redis that lost writes holds an older token).
+ *
+ * The upgrade fence. Series states moved to a new key name with writer tokens; a collector of the
+ * version before reads and writes the older name, which would write states behind a newer collector's
+ * token. Per section, before anything else, the script moves states left under the older name (a hash)
+ * to the key — renamed when the key does not exist, else merged in, the older name's states winning
+ * (they were written since the fence expired: after every state here), the token removed — then
+ * sets a STRING at the older name for `FENCE_TTL` seconds. An older collector's script reads that name
+ * with HMGET before it writes anything, and its client reads it likewise: both fail with WRONGTYPE, and
+ * the sender retries on another collector. (ingest/README.md, "The upgrade fence".)
  *
  * Why one newline-separated list: as thousands of separate arguments the command cost the collector
  * about 1 ms per 1,500 series to build and write, and joining costs a third of JSON.stringify.
@@ -48,14 +76,21 @@ export const ARGUMENTS = [
   'activeSeriesMs',
   /** How long a series' cumulative state is kept after its last write. */
   'stateTtlSeconds',
+  /** Written into `WRITER_FIELD` of each state hash the call writes; unique to the call. */
+  'writerToken',
   'markCount',
   'stateKeyCount',
   'bucketCount',
   'list',
 ] as const;
 
-/** A state section's head in the list; `count` × (series id, new state) follow. */
-export const STATE_SECTION = ['keyIndex', 'count'] as const;
+/**
+ * A state section's head in the list; `count` × (series id, new state) follow. `fenceKeyIndex`: the
+ * KEYS index of the key's upgrade fence (`seriesStateFenceKey`). `expectedToken`: the
+ * writer token the hash should hold ('' none known); `vouched`: '1' when every expected state of the
+ * section may be taken as stored if the hash holds that token, else '0'.
+ */
+export const STATE_SECTION = ['keyIndex', 'fenceKeyIndex', 'count', 'expectedToken', 'vouched'] as const;
 /** A bucket record's head in the list; `fieldCount` × (field, amount) follow, then `BUCKET_TAIL`. */
 export const BUCKET_HEAD = ['keyIndex', 'ttlSeconds', 'fieldCount'] as const;
 export const BUCKET_TAIL = ['min', 'max', 'lastValue', 'lastTime'] as const;
@@ -85,6 +120,10 @@ export const LUA_HEADER = [
   '-- Generated by script-protocol.ts from the lists the collector encodes with: do not edit here.',
   luaTable('KEY', KEY, 'KEYS index of each fixed key'),
   `local FIRST_TABLE_KEY = ${FIRST_TABLE_KEY}`,
+  '-- The field of a state hash holding its last writer token (no series id takes this name)',
+  `local WRITER_FIELD = '${SERIES_STATE_WRITER_FIELD}'`,
+  "-- What a state key's upgrade fence holds, and for how long after each call (seconds)",
+  `local FENCE_TEXT, FENCE_TTL = '${SERIES_STATE_FENCE_TEXT}', ${SERIES_STATE_FENCE_TTL_SECONDS}`,
   luaTable('ARG', ARG, 'ARGV index of each scalar argument; expected states follow ARG.list'),
   luaTable(
     'STATE',
@@ -135,6 +174,10 @@ export interface StateSection {
   readonly states: readonly string[];
   /** The state each series must hold now ('' none, `#<sha1 hex>` of a value that is no plain text). */
   readonly expected: readonly string[];
+  /** The writer token the hash should hold ('' none known). */
+  readonly expectedToken: string;
+  /** Every expected state is vouched for by the chain of `expectedToken`: compared only if the token differs. */
+  readonly vouched: boolean;
 }
 
 /** One bucket hash: the amounts to add per field, and min/max/last merged with what it holds. */
@@ -158,6 +201,8 @@ export interface ScriptCall {
   readonly maxActiveSeries: number;
   readonly activeSeriesMs: number;
   readonly stateTtlSeconds: number;
+  /** The token written into each state hash the call writes (`WRITER_FIELD`). */
+  readonly writerToken: string;
   /** Series ids to mark active (admitted under the cap first). */
   readonly marks: readonly string[];
   readonly states: readonly StateSection[];
@@ -167,19 +212,30 @@ export interface ScriptCall {
 /** What the script answered. */
 export type ScriptReply =
   | { readonly kind: 'seenBefore' }
-  | { readonly kind: 'applied' }
+  /** Written; `foundTokens`: the sections whose hash held another writer token than expected ('' none). */
+  | { readonly kind: 'applied'; readonly foundTokens: readonly FoundToken[] }
   /** New series past the cap: nothing was written. */
   | { readonly kind: 'refusedByCap'; readonly seriesIds: readonly string[] }
   /** Stored states differ from the expected ones: nothing was written. */
   | { readonly kind: 'changed'; readonly changes: ReadonlyArray<{ keyIndex: number; seriesId: string }> };
 
-/** The KEYS of a call: the fixed keys, then its key table. */
-export function encodeKeys(call: Pick<ScriptCall, 'rollout' | 'keys'>): string[] {
+/** The writer token a state hash held when the script found it other than expected. */
+export interface FoundToken {
+  readonly keyIndex: number;
+  readonly token: string;
+}
+
+/** The KEYS of a call: the fixed keys, its key table, then the upgrade fence of each state section's key. */
+export function encodeKeys(call: Pick<ScriptCall, 'rollout' | 'keys' | 'states'>): string[] {
   const fixed: Record<(typeof FIXED_KEYS)[number], string> = {
     markers: batchMarkersKey(call.rollout),
     activeSeries: activeSeriesKey(call.rollout),
   };
-  return [...FIXED_KEYS.map((name) => fixed[name]), ...call.keys];
+  return [
+    ...FIXED_KEYS.map((name) => fixed[name]),
+    ...call.keys,
+    ...call.states.map((section) => seriesStateFenceKey(keyAt(call.keys, section.keyIndex))),
+  ];
 }
 
 /** The ARGV of a call. The list's length is counted first: it is made at that size, not grown. */
@@ -191,10 +247,15 @@ export function encodeArguments(call: ScriptCall): Array<string | number> {
   const list: Array<string | number> = new Array(length);
   let at = 0;
   for (const id of call.marks) list[at++] = id;
-  for (const { keyIndex, seriesIds, states } of call.states) {
+  // The fences follow the key table in KEYS (`encodeKeys`).
+  let fenceKeyIndex = FIRST_TABLE_KEY + call.keys.length;
+  for (const { keyIndex, seriesIds, states, expectedToken, vouched } of call.states) {
     // In STATE_SECTION's order.
     list[at++] = keyIndex;
+    list[at++] = fenceKeyIndex++;
     list[at++] = seriesIds.length;
+    list[at++] = expectedToken;
+    list[at++] = vouched ? 1 : 0;
     for (let i = 0; i < seriesIds.length; i++) {
       list[at++] = seriesIds[i] as string;
       list[at++] = states[i] as string;
@@ -222,6 +283,7 @@ export function encodeArguments(call: ScriptCall): Array<string | number> {
     maxActiveSeries: call.maxActiveSeries,
     activeSeriesMs: call.activeSeriesMs,
     stateTtlSeconds: call.stateTtlSeconds,
+    writerToken: call.writerToken,
     markCount: call.marks.length,
     stateKeyCount: call.states.length,
     bucketCount: call.buckets.length,
@@ -240,19 +302,21 @@ export function decodeReply(reply: unknown): ScriptReply {
     case REPLY.seenBefore:
       return { kind: 'seenBefore' };
     case REPLY.applied:
-      return { kind: 'applied' };
+      return { kind: 'applied', foundTokens: pairs(reply, (keyIndex, token) => ({ keyIndex, token })) };
     case REPLY.refusedByCap:
       return { kind: 'refusedByCap', seriesIds: reply.slice(1).map(String) };
-    case REPLY.changed: {
-      const changes: Array<{ keyIndex: number; seriesId: string }> = [];
-      for (let i = 1; i < reply.length; i += 2) {
-        changes.push({ keyIndex: Number(reply[i]), seriesId: String(reply[i + 1]) });
-      }
-      return { kind: 'changed', changes };
-    }
+    case REPLY.changed:
+      return { kind: 'changed', changes: pairs(reply, (keyIndex, seriesId) => ({ keyIndex, seriesId })) };
     default:
       throw new Error(`ingest script replied with an unknown code ${JSON.stringify(reply[0])}`);
   }
+}
+
+/** A reply's (key index, text) pairs after its code. */
+function pairs<T>(reply: unknown[], make: (keyIndex: number, text: string) => T): T[] {
+  const out: T[] = [];
+  for (let i = 1; i < reply.length; i += 2) out.push(make(Number(reply[i]), String(reply[i + 1])));
+  return out;
 }
 
 /** Sends one call: EVALSHA, and EVAL once when Redis does not have the script cached. */

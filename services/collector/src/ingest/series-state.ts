@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import type { CallEntry } from './call-series.ts';
 import type { CumulativePoint } from './cumulative.ts';
@@ -6,19 +7,30 @@ import type { CumulativePoint } from './cumulative.ts';
  * The collector's copy of what Redis holds per series: the last point of each cumulative series
  * (in its series-state hash), and when each series was last marked active for the cardinality cap.
  *
- * Redis stays the truth. The ingest script compares every state the collector computed from with
- * the stored one and refuses the whole call when any differ (another collector wrote the series,
+ * Redis stays the truth. The ingest script compares the states the collector computed from with
+ * the stored ones and refuses the whole call when any differ (another collector wrote the series,
  * Redis lost data, an entry here is stale); the collector then reads the current states and computes
  * again. So a copy here saves Redis the reads and the decoding on every batch, and can never count
- * an increase twice. Bounded: when full it is dropped whole and refilled by reads, a batch at a time.
+ * an increase twice. It skips the comparing only for states this collector's writer tokens vouch
+ * for (`StateChain`). Bounded: when full it is dropped whole and refilled by reads, a batch at a time.
  *
  * What it knows of a series in a rollout is one `SeriesCell`, which callers may hold on to (the
  * ingest path keeps it with the series' other facts): `holds` says whether it is still this cache's.
+ *
+ * Writer tokens spare the script the comparing too (`StateChain`): per state hash, the token this
+ * collector's last applied call wrote, and which states are vouched for by the chain of its tokens.
  */
 export class SeriesStateCache {
   readonly #cells = new Map<string, Map<string, SeriesCell>>();
   #size = 0;
   #generation = 0;
+  /** Per state key, the chain of this collector's tokens in it; dropped with the cells. */
+  readonly #chains = new Map<string, StateChain>();
+  /** The last chain epoch given out: epochs are unique in this cache, across keys and drops. */
+  #epochs = 0;
+  /** This cache's writer id (random: unique among collectors and their restarts), and its calls. */
+  readonly #writerId = randomBytes(9).toString('base64url');
+  #tokens = 0;
   /** Encodes the states the collector writes. */
   readonly encoder = new StateEncoder();
 
@@ -31,6 +43,7 @@ export class SeriesStateCache {
     if (known !== undefined) return known;
     if (this.#size >= this.maxEntries) {
       this.#cells.clear();
+      this.#chains.clear();
       this.#size = 0;
       this.#generation++;
       cells = undefined;
@@ -53,6 +66,34 @@ export class SeriesStateCache {
   /** Whether `cell` is this cache's current cell of its series (not dropped with a full cache since). */
   holds(cell: SeriesCell): boolean {
     return cell.cache === this && cell.generation === this.#generation;
+  }
+
+  /** A new writer token, for one call: never given out before, by this or any other collector. */
+  newToken(): string {
+    return `${this.#writerId}.${(++this.#tokens).toString(36)}`;
+  }
+
+  /** The chain of this collector's tokens in `stateKey` (a new, empty one when none). */
+  chain(stateKey: string): StateChain {
+    let chain = this.#chains.get(stateKey);
+    if (chain === undefined) {
+      chain = { token: undefined, epoch: ++this.#epochs };
+      this.#chains.set(stateKey, chain);
+    }
+    return chain;
+  }
+
+  /**
+   * A call this collector KNOWS was applied (its reply said so) wrote `written` into `stateKey`, which
+   * held `found` just before. The chain goes on when `found` is its last token (nothing wrote the hash
+   * between the two calls); else it breaks: a new epoch, so that no state vouched for before is.
+   * Returns the epoch that now vouches for the states the call wrote or compared.
+   */
+  extendChain(stateKey: string, found: string, written: string): number {
+    const chain = this.chain(stateKey);
+    if (chain.token === undefined || chain.token !== found) chain.epoch = ++this.#epochs;
+    chain.token = written;
+    return chain.epoch;
   }
 
   /** Forgets when every series of a rollout was marked (after Redis disagreed with this collector). */
@@ -94,8 +135,10 @@ export class SeriesCell {
   /** The state key the series came with first, and its state there: almost always its only one. */
   #stateKey: string | undefined = undefined;
   #state: StoredState | null | undefined = undefined;
+  /** The chain epoch that vouches for `#state` (0: none, it was read from Redis). */
+  #epoch = 0;
   /** States in other state keys (a name read both on its own and as a histogram's part). */
-  #others: Map<string, StoredState | null> | undefined = undefined;
+  #others: Map<string, { state: StoredState | null; epoch: number }> | undefined = undefined;
 
   constructor(
     readonly cache: SeriesStateCache,
@@ -106,24 +149,57 @@ export class SeriesCell {
 
   /** The stored state in `stateKey`, `null` when Redis has none, undefined when unknown here. */
   state(stateKey: string): StoredState | null | undefined {
-    return stateKey === this.#stateKey ? this.#state : this.#others?.get(stateKey);
+    return stateKey === this.#stateKey ? this.#state : this.#others?.get(stateKey)?.state;
   }
 
-  setState(stateKey: string, state: StoredState | null) {
+  /**
+   * Whether `state` is the state known in `stateKey` and the chain epoch `epoch` vouches for it: it was
+   * written or compared equal by a call applied in that unbroken chain of this collector's tokens.
+   */
+  vouches(stateKey: string, state: StoredState | null | undefined, epoch: number): boolean {
+    if (stateKey === this.#stateKey) return this.#state === state && this.#epoch === epoch;
+    const other = this.#others?.get(stateKey);
+    return other !== undefined && other.state === state && other.epoch === epoch;
+  }
+
+  /** The state in `stateKey`; `epoch` the chain epoch vouching for it, 0 (none) for a state read from Redis. */
+  setState(stateKey: string, state: StoredState | null, epoch = 0) {
     if (this.#stateKey === undefined || stateKey === this.#stateKey) {
       this.#stateKey = stateKey;
       this.#state = state;
+      this.#epoch = epoch;
     } else {
       this.#others ??= new Map();
-      this.#others.set(stateKey, state);
+      this.#others.set(stateKey, { state, epoch });
     }
   }
 
   /** Forgets the state in `stateKey`: the next call reads it from Redis again. */
   forgetState(stateKey: string) {
-    if (stateKey === this.#stateKey) this.#state = undefined;
-    else this.#others?.delete(stateKey);
+    if (stateKey === this.#stateKey) {
+      this.#state = undefined;
+      this.#epoch = 0;
+    } else this.#others?.delete(stateKey);
   }
+}
+
+/**
+ * This collector's chain of writer tokens in one state hash. `token`: the one its last call known to
+ * be applied wrote there (undefined: none yet). `epoch`: names the chain since it last broke — a
+ * call found another token than `token` (another writer, a retention trim, an expired or lost hash,
+ * one of this collector's calls whose outcome it never learnt) — and is stamped on every state a call
+ * of the chain wrote or compared equal.
+ *
+ * Why a vouched state may go uncompared: tokens are unique and every writer of series states changes
+ * or removes the token, so while the hash holds `token`, nothing has written it since the call that
+ * wrote `token`. The calls of one epoch each found the token of the one before, so they ran in that
+ * order with nothing between them, and the states they left here are those the hash holds after the
+ * last of them. A state read by HMGET (it could be older than a call in flight), from an earlier
+ * epoch or a dropped cache is vouched for by no epoch until a call compares it.
+ */
+export interface StateChain {
+  token: string | undefined;
+  epoch: number;
 }
 
 /**
