@@ -186,21 +186,12 @@ for _, sec in ipairs(sections) do
   end
 end
 
--- An integer amount is added by HINCRBY, a third of HINCRBYFLOAT's cost; a field holding a fraction
--- refuses it (nothing written) and takes HINCRBYFLOAT, as does an integer sum past 64 bits.
-local function add(key, field, amount)
-  local integer = #amount <= 15 and string.find(amount, '^%-?%d+$')
-  if not (integer and type(redis.pcall('HINCRBY', key, field, amount)) == 'number') then
-    redis.call('HINCRBYFLOAT', key, field, amount)
-  end
-end
-
 for _ = 1, n_buckets do
   local key, ttl = KEYS[tonumber(A[at + BUCKET.keyIndex])], A[at + BUCKET.ttlSeconds]
   local n = tonumber(A[at + BUCKET.fieldCount])
   at = at + BUCKET.size
   for i = at, at + 2 * n - 1, 2 do
-    add(key, A[i], A[i + 1])
+    redis.call('HINCRBYFLOAT', key, A[i], A[i + 1])
   end
   at = at + 2 * n
   local mn, mx = A[at + TAIL.min], A[at + TAIL.max]

@@ -170,7 +170,7 @@ describe('the ingest script protocol, round trip through the real script', () =>
     expect(await redis.exists(BUCKET)).toBe(0);
   });
 
-  it('adds integer amounts exactly, and to fields holding a fraction or past 64 bits', async () => {
+  it('adds amounts exactly to fields holding a fraction or past 64 bits', async () => {
     await redis.hset(BUCKET, 'ci', '2.5', 'q', '9223372036854775807');
     const bucket = {
       keyIndex: BUCKET_INDEX,
