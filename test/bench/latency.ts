@@ -157,7 +157,15 @@ async function benchCollector() {
     root,
     dataDir,
     collectorPort: 0,
-    env: { LOG_LEVEL: 'warn', ROLLBACK_SECRET: secret, SPEC_ENV_ALLOWED: 'ROLLBACK_SECRET' },
+    env: {
+      LOG_LEVEL: 'warn',
+      ROLLBACK_SECRET: secret,
+      SPEC_ENV_ALLOWED: 'ROLLBACK_SECRET',
+      // Every trial applies and starts a rollout of its own through the API, two requests a trial in
+      // quick succession: past about 30 trials the default limit answered 429 and ended the run.
+      API_RATE_LIMIT_PER_SECOND: '1000',
+      API_RATE_LIMIT_BURST: '1000',
+    },
     appendOnly: true,
   });
   const latencies: number[] = [];
