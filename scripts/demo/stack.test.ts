@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { environmentOf } from '../../packages/shared/src/testing/index.ts';
+import { argumentsOf, environmentOf } from '../../packages/shared/src/testing/index.ts';
 import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from '../service-node-flags.ts';
 import { type Stack, startStack } from './stack.ts';
 
@@ -33,7 +33,7 @@ describe('startStack (the demo and the benchmarks)', () => {
   it('starts the collector with the project node flags, then its own, and the project service environment', async () => {
     const stack = await collectorStack(['--max-old-space-size=200']);
     const pid = stack.pids.collector ?? 0;
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const argv = argumentsOf(pid);
     expect(argv.slice(1, 1 + SERVICE_NODE_FLAGS.collector.length + 1)).toEqual([
       ...SERVICE_NODE_FLAGS.collector,
       '--max-old-space-size=200',

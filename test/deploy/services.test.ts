@@ -6,9 +6,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { environmentOf, freePort, startRedis, type TestRedis } from '@rollout-guard/shared/testing';
+import {
+  argumentsOf,
+  environmentOf,
+  freePort,
+  startRedis,
+  type TestRedis,
+} from '@rollout-guard/shared/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices } from '../../scripts/build-services.ts';
 import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from '../../scripts/service-node-flags.ts';
@@ -138,7 +143,7 @@ describe('the services as deploy/ starts them', () => {
         .poll(() => status(`http://127.0.0.1:${portOf(env)}/healthz`), { timeout: 30_000, interval: 200 })
         .toBe(200);
       // `exec`: the process the signal reaches is node itself, with the flags before the bundle.
-      const argv = readFileSync(`/proc/${started.child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      const argv = argumentsOf(started.child.pid ?? 0);
       expect(argv[0]).toBe('node');
       expect(argv.slice(1)).toEqual([
         ...SERVICE_NODE_FLAGS[service],

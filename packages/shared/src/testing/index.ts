@@ -3,6 +3,7 @@
 export { freePort } from '../redis/free-port.ts';
 export { type ServiceProcessSuite, useServiceProcesses } from './service-process.ts';
 export {
+  argumentsOf,
   environmentOf,
   jsonLine,
   type SpawnedProcess,

@@ -106,6 +106,11 @@ export function jsonLine(line: string): Record<string, unknown> | undefined {
   }
 }
 
+/** The command line a running process was started with (`node`, its flags, the script…), from /proc (Linux). */
+export function argumentsOf(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+}
+
 /** The environment a running process was started with, from /proc (Linux). */
 export function environmentOf(pid: number): Record<string, string> {
   const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
