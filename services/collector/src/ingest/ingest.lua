@@ -9,6 +9,8 @@
 --      is written and the differing series are returned (the collector reads them and computes again);
 --      a section whose hash still holds the writer token its collector expects, and whose states that
 --      collector vouches for, is taken as stored without reading it (see below).
+-- One write comes before the checks, whatever they find: each state key's upgrade fence, which moves
+-- states left under the key's older name without changing them (see `fence` below).
 --
 -- The arguments, the list's records and the replies are described once, in script-protocol.ts, which
 -- puts a generated header before this body: KEY, FIRST_TABLE_KEY, ARG, STATE, BUCKET, TAIL, REPLY.
