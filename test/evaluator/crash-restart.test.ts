@@ -25,6 +25,8 @@ describe('an evaluator killed with kill -9 during 100 decisions, then restarted'
     let evaluator = await suite.spawnEvaluator();
     const kills: number[] = [];
     const deliveredAtKills: number[] = [];
+    // How many requests the receiver had once each killed evaluator was gone and before the next started.
+    const receivedByRestarts: number[] = [];
     // Decisions keep coming while the evaluator is killed at random moments: starts, then breaches.
     const feeding = (async () => {
       for (const name of names) {
@@ -43,6 +45,9 @@ describe('an evaluator killed with kill -9 during 100 decisions, then restarted'
       deliveredAtKills.push(suite.counter.receiver.requests.length);
       evaluator.child.kill('SIGKILL');
       await evaluator.exited;
+      // A request the dead evaluator wrote just before dying may still be in the receiver's socket.
+      await pause(200);
+      receivedByRestarts.push(suite.counter.receiver.requests.length);
       evaluator = await suite.spawnEvaluator();
     }
     await feeding;
@@ -60,13 +65,21 @@ describe('an evaluator killed with kill -9 during 100 decisions, then restarted'
 
     // The kills landed in the middle of the work, not after it.
     expect(Math.min(...deliveredAtKills)).toBeLessThan(2 * ROLLOUTS);
-    const duplicates = suite.counter.duplicates();
     // A delivery is repeated only if a kill landed between the receiver answering and the delivery log
-    // recording it; the repeat carries the same webhook-id, so a receiver that deduplicates acts once.
+    // recording it (up to the deliver concurrency, 32, per kill); the repeat carries the same webhook-id, so
+    // a receiver that deduplicates acts once. So between any two receipts of one delivery an evaluator died.
+    const unexplained = suite.counter.duplicates().flatMap(([id]) => {
+      const receipts = suite.counter.positionsOf(id);
+      return receipts.slice(1).flatMap((second, i) => {
+        const first = receipts[i] as number;
+        const killBetween = receivedByRestarts.some((at) => first < at && at <= second);
+        return killBetween ? [] : [{ id, first, second }];
+      });
+    });
     expect(
-      duplicates.length,
-      `kills after ${kills.join(', ')} ms; duplicates ${JSON.stringify(duplicates)}`,
-    ).toBeLessThanOrEqual(KILLS);
+      unexplained,
+      `kills after ${kills.join(', ')} ms; requests received by each restart ${receivedByRestarts.join(', ')}`,
+    ).toEqual([]);
     expect(suite.counter.countsByPath('/rollback').size).toBe(ROLLOUTS);
     expect(suite.counter.countsByPath('/advance').size).toBe(ROLLOUTS);
     for (const name of names) {

@@ -7,16 +7,20 @@ export interface WebhookCounter {
   countsByPath(path: string): Map<string, number>;
   /** Every id received more than once, with how often. */
   duplicates(): Array<[string, number]>;
+  /** Where in the receiver's requests each receipt of an id (as `duplicates` names it) is, in order. */
+  positionsOf(id: string): number[];
   close(): Promise<void>;
 }
 
 export async function startWebhookCounter(): Promise<WebhookCounter> {
   const receiver = await startReceiver((_request, response) => response.end('ok'));
+  const idOf = (request: TestReceiver['requests'][number]) =>
+    `${request.path} ${request.headers['webhook-id'] ?? '(none)'}`;
   const counts = (filter: (path: string) => boolean) => {
     const map = new Map<string, number>();
     for (const request of receiver.requests) {
       if (!filter(request.path)) continue;
-      const id = `${request.path} ${request.headers['webhook-id'] ?? '(none)'}`;
+      const id = idOf(request);
       map.set(id, (map.get(id) ?? 0) + 1);
     }
     return map;
@@ -25,6 +29,8 @@ export async function startWebhookCounter(): Promise<WebhookCounter> {
     receiver,
     countsByPath: (path) => counts((p) => p === path),
     duplicates: () => [...counts(() => true)].filter(([, n]) => n > 1),
+    positionsOf: (id) =>
+      receiver.requests.flatMap((request, position) => (idOf(request) === id ? [position] : [])),
     close: () => receiver.close(),
   };
 }
