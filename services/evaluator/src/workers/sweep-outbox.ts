@@ -1,4 +1,4 @@
-import { trimRetention } from '@rollout-guard/shared/store';
+import { compactSettledBuckets, trimRetention } from '@rollout-guard/shared/store';
 import type { WorkerContext } from './context.ts';
 import { dispatchOutbox } from './dispatch.ts';
 import { syncPromqlSchedulers } from './poll-promql.ts';
@@ -24,7 +24,8 @@ async function trimRollouts(ctx: WorkerContext, now: number): Promise<void> {
 
 /**
  * Re-enqueues outbox entries whose evaluator died between storing a decision and enqueueing its jobs,
- * repairs the collector's matcher view of each rollout and the PromQL polling schedule, copies audit entries
+ * repairs the collector's matcher view of each rollout and the PromQL polling schedule, gives the buckets
+ * each active rollout's ingest has finished writing their compact encoding back, copies audit entries
  * a writer stored but did not copy to the audit log, removes audit entries past their retention, and trims the
  * delivery log of deliveries that ended longer ago than its retention (at most 1,000 per sweep: a sweep
  * runs every 10 s, far more often than webhooks are sent). Racing a live evaluator is harmless: job ids are
@@ -46,7 +47,8 @@ export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
       await dispatchOutbox(ctx, rollout, orphans);
       swept += orphans.length;
     }
-    await ctx.store.syncActive(rollout);
+    const view = await ctx.store.syncActive(rollout);
+    if (view !== null) await compactSettledBuckets(ctx.redis, view, now);
     const copied = await ctx.store.copyAudit(rollout);
     if (copied > 0)
       ctx.log.warn({ rollout, entries: copied }, 'audit entries copied to the log by the sweeper');
