@@ -1,4 +1,4 @@
-import { compactSettledBuckets, trimRetention } from '@rollout-guard/shared/store';
+import { type ActiveRollout, compactSettledBuckets, trimRetention } from '@rollout-guard/shared/store';
 import type { WorkerContext } from './context.ts';
 import { dispatchOutbox } from './dispatch.ts';
 import { syncPromqlSchedulers } from './poll-promql.ts';
@@ -19,6 +19,21 @@ async function trimRollouts(ctx: WorkerContext, now: number): Promise<void> {
     if (Object.values(trimmed).some((count) => count > 0)) {
       ctx.log.info({ rollout: name, ...trimmed }, 'records past retention removed');
     }
+  }
+}
+
+/**
+ * Memory only: a Redis refusing the rewrite (over maxmemory, say) must not stop the sweep's other work
+ * for this rollout and the next ones.
+ */
+async function compactBuckets(ctx: WorkerContext, view: ActiveRollout, now: number): Promise<void> {
+  try {
+    await compactSettledBuckets(ctx.redis, view, now);
+  } catch (error) {
+    ctx.log.warn(
+      { rollout: view.name, err: error },
+      'finished buckets not compacted; the next sweep tries again',
+    );
   }
 }
 
@@ -48,7 +63,7 @@ export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
       swept += orphans.length;
     }
     const view = await ctx.store.syncActive(rollout);
-    if (view !== null) await compactSettledBuckets(ctx.redis, view, now);
+    if (view !== null) await compactBuckets(ctx, view, now);
     const copied = await ctx.store.copyAudit(rollout);
     if (copied > 0)
       ctx.log.warn({ rollout, entries: copied }, 'audit entries copied to the log by the sweeper');
