@@ -9,6 +9,7 @@ export {
   DEFAULT_AUDIT_RETENTION_MS,
   isAuditCursor,
 } from './audit-log.ts';
+export * from './bucket-compaction.ts';
 export * from './buckets.ts';
 export * from './buckets-read.ts';
 export * from './buckets-stats.ts';

@@ -191,6 +191,43 @@ describe('the ingest script protocol, round trip through the real script', () =>
     expect(await redis.hgetall(BUCKET)).toEqual({ ci: '8.5', n: '8', q: '9223372036854775809', s: '0.5' });
   });
 
+  it('makes a bucket a hash table once it would hold more than 128 fields, and adds the same amounts', async () => {
+    const fieldsOf = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => [`b${from + i}`, 1] as const);
+    const write = (fields: ReadonlyArray<readonly [string, number]>) =>
+      sendScriptCall(
+        redis,
+        scriptCall({
+          buckets: [
+            {
+              keyIndex: BUCKET_INDEX,
+              ttlSeconds: 600,
+              fields,
+              min: undefined,
+              max: undefined,
+              lastValue: undefined,
+              lastTime: undefined,
+            },
+          ],
+        }),
+      );
+    // A counter's single field and a few more stay in the compact listpack.
+    await write(fieldsOf(0, 100));
+    expect(await redis.object('ENCODING', BUCKET)).toBe('listpack');
+    await write(fieldsOf(90, 40));
+    expect(await redis.object('ENCODING', BUCKET)).toBe('hashtable');
+    const stored = await redis.hgetall(BUCKET);
+    expect(Object.keys(stored)).toHaveLength(130);
+    expect([stored.b0, stored.b95, stored.b129]).toEqual(['1', '2', '1']);
+    // A new bucket given 200 fields at once is a table from the start, without the placeholder.
+    await redis.del(BUCKET);
+    await write(fieldsOf(0, 200));
+    expect(await redis.object('ENCODING', BUCKET)).toBe('hashtable');
+    expect(await redis.hlen(BUCKET)).toBe(200);
+    expect(await redis.hexists(BUCKET, '\n')).toBe(0);
+    expect(await redis.ttl(BUCKET)).toBeGreaterThan(590);
+  });
+
   it('refreshes the TTL of a bucket that a record of extremes leaves unchanged', async () => {
     await redis.hset(BUCKET, 'mn', '1');
     await redis.expire(BUCKET, 100);

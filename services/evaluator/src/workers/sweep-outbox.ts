@@ -1,4 +1,4 @@
-import { trimRetention } from '@rollout-guard/shared/store';
+import { type ActiveRollout, compactSettledBuckets, trimRetention } from '@rollout-guard/shared/store';
 import type { WorkerContext } from './context.ts';
 import { dispatchOutbox } from './dispatch.ts';
 import { syncPromqlSchedulers } from './poll-promql.ts';
@@ -23,8 +23,24 @@ async function trimRollouts(ctx: WorkerContext, now: number): Promise<void> {
 }
 
 /**
+ * Memory only: a Redis refusing the rewrite (over maxmemory, say) must not stop the sweep's other work
+ * for this rollout and the next ones.
+ */
+async function compactBuckets(ctx: WorkerContext, view: ActiveRollout, now: number): Promise<void> {
+  try {
+    await compactSettledBuckets(ctx.redis, view, now);
+  } catch (error) {
+    ctx.log.warn(
+      { rollout: view.name, err: error },
+      'finished buckets not compacted; the next sweep tries again',
+    );
+  }
+}
+
+/**
  * Re-enqueues outbox entries whose evaluator died between storing a decision and enqueueing its jobs,
- * repairs the collector's matcher view of each rollout and the PromQL polling schedule, copies audit entries
+ * repairs the collector's matcher view of each rollout and the PromQL polling schedule, gives the buckets
+ * each active rollout's ingest has finished writing their compact encoding back, copies audit entries
  * a writer stored but did not copy to the audit log, removes audit entries past their retention, and trims the
  * delivery log of deliveries that ended longer ago than its retention (at most 1,000 per sweep: a sweep
  * runs every 10 s, far more often than webhooks are sent). Racing a live evaluator is harmless: job ids are
@@ -46,7 +62,8 @@ export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
       await dispatchOutbox(ctx, rollout, orphans);
       swept += orphans.length;
     }
-    await ctx.store.syncActive(rollout);
+    const view = await ctx.store.syncActive(rollout);
+    if (view !== null) await compactBuckets(ctx, view, now);
     const copied = await ctx.store.copyAudit(rollout);
     if (copied > 0)
       ctx.log.warn({ rollout, entries: copied }, 'audit entries copied to the log by the sweeper');

@@ -1,6 +1,6 @@
 import { checkpointJobId, deliverJobId } from '@rollout-guard/shared/jobs';
 import { globalKeys, rolloutKeys } from '@rollout-guard/shared/redis';
-import { DEFAULT_RETENTION, operate, testSpec } from '@rollout-guard/shared/store';
+import { bucketKey, DEFAULT_RETENTION, operate, testSpec } from '@rollout-guard/shared/store';
 import { describe, expect, it } from 'vitest';
 import { useEvaluatorTestBed } from '../evaluator-test-kit.ts';
 import { sweepOutbox } from './sweep-outbox.ts';
@@ -39,6 +39,30 @@ describe('outbox sweeper', () => {
     const delayed = await evaluator.ctx.queues.checkpoint.getJob(checkpointJobId(timer.id));
     expect(delayed?.data).toMatchObject({ rollout: 'orphan', event: 'bake-elapsed', wave: 1 });
     expect(await evaluator.ctx.queues.deliver.getJob(deliverJobId(advance.id))).toBeDefined();
+  });
+
+  it('gives the settled buckets of an active rollout back their compact encoding', async () => {
+    const evaluator = await bed.startEvaluator({ tickEveryMs: HOUR, sweepEveryMs: HOUR });
+    await bed.store.putSpec({
+      spec: testSpec('gauged'),
+      source: '',
+      contentType: 'application/json',
+      actor: 'ana',
+    });
+    await operate(bed.store, 'gauged', 'start', 'ana');
+    const view = await bed.store.syncActive('gauged');
+    const metric = view?.metrics[0] as string;
+    // A 10 s bucket that ended 30 s ago, made a table by a large write as the ingest script does.
+    const start = Math.floor((evaluator.ctx.now() - 40_000) / 10_000) * 10_000;
+    const key = bucketKey('gauged', '10s', metric, 'treatment', start);
+    await bed.redis.hset(key, '\n', '-'.repeat(4096));
+    for (let i = 0; i < 200; i++) await bed.redis.hincrbyfloat(key, `b${i}`, 1);
+    await bed.redis.hdel(key, '\n');
+    expect(await bed.redis.object('ENCODING', key)).toBe('hashtable');
+
+    await sweepOutbox(evaluator.ctx);
+    expect(await bed.redis.object('ENCODING', key)).toBe('listpack');
+    expect(await bed.redis.hlen(key)).toBe(200);
   });
 });
 
