@@ -26,9 +26,7 @@ local state_ttl = tonumber(ARGV[ARG.stateTtlSeconds])
 local writer_token = ARGV[ARG.writerToken]
 local n_mark, n_states = tonumber(ARGV[ARG.markCount]), tonumber(ARGV[ARG.stateKeyCount])
 local n_buckets = tonumber(ARGV[ARG.bucketCount])
--- Splits a newline-separated list. Everything per series comes as such a list: thousands of
--- separate arguments cost the collector (building and writing the command) several times what
--- splitting one costs Redis, and the collector joins a list in a third of the time JSON takes.
+-- Splits a newline-separated list (the states a section expects).
 local function split(list)
   local parts, find, sub = {}, string.find, string.sub
   local at, n = 1, 0
@@ -44,7 +42,9 @@ local function split(list)
   end
   return parts
 end
-local A = split(ARGV[ARG.list])
+-- Everything per series comes in one list, a JSON array of strings: thousands of separate arguments
+-- cost the collector several times what decoding one costs Redis, and cjson makes its strings in C.
+local A = cjson.decode(ARGV[ARG.list])
 
 -- Each redis.call costs microseconds: arguments go a thousand at a time.
 local CHUNK = 1000

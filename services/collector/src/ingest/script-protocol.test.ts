@@ -94,7 +94,9 @@ describe('the ingest script protocol, as the Lua reads it', () => {
     expect(args[ARG.stateKeyCount - 1]).toBe(1);
     expect(args[ARG.writerToken - 1]).toBe('w.1');
     // The section's fence follows the call's two keys in KEYS.
-    expect(args[ARG.list - 1]).toBe(`a\n${STATES_INDEX}\n${BUCKET_INDEX + 1}\n1\nw.0\n1\na\n1 2 ci=3`);
+    expect(JSON.parse(String(args[ARG.list - 1]))).toEqual(
+      ['a', STATES_INDEX, BUCKET_INDEX + 1, 1, 'w.0', 1, 'a', '1 2 ci=3'].map(String),
+    );
     expect(args[ARG.list]).toBe('');
     expect(KEY).toEqual({ markers: 1, activeSeries: 2 });
   });
@@ -167,6 +169,22 @@ describe('the ingest script protocol, round trip through the real script', () =>
       lastTime: undefined,
     };
     expect(await sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).toEqual(APPLIED);
+    expect(await redis.exists(BUCKET)).toBe(0);
+  });
+
+  it('applies a call with an empty list, and fails on an element JSON would escape rather than misread it', async () => {
+    expect(await sendScriptCall(redis, scriptCall({ digest: 'd1' }))).toEqual(APPLIED);
+    expect(await redis.zscore(batchMarkersKey(ROLLOUT), 'd1')).not.toBeNull();
+    const bucket = {
+      keyIndex: BUCKET_INDEX,
+      ttlSeconds: 600,
+      fields: [['a"b', 1] as const],
+      min: undefined,
+      max: undefined,
+      lastValue: undefined,
+      lastTime: undefined,
+    };
+    await expect(sendScriptCall(redis, scriptCall({ buckets: [bucket] }))).rejects.toThrow();
     expect(await redis.exists(BUCKET)).toBe(0);
   });
 

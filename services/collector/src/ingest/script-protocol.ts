@@ -19,8 +19,8 @@ import {
  * KEYS   the two fixed keys (`KEY`), then the call's key table (series-state and bucket hashes),
  *        each referenced by its KEYS index (`KeyTable`), then the upgrade fence of each state section's
  *        key, in the sections' order (`seriesStateFenceKey`; the section names its index).
- * ARGV   the scalars of `ARGUMENTS` in that order; at `ARG.list` one list whose elements are
- *        separated by newlines (none holds one), holding
+ * ARGV   the scalars of `ARGUMENTS` in that order; at `ARG.list` one list, a JSON array of strings
+ *        (`listText`), holding
  *          `markCount` series ids to mark active, in the order they came;
  *          `stateKeyCount` state sections: `STATE_SECTION`, then `count` × (series id, new state);
  *          `bucketCount` bucket records: `BUCKET_HEAD`, `fieldCount` × (field, amount), `BUCKET_TAIL`
@@ -51,8 +51,10 @@ import {
  * with HMGET before it writes anything, and its client reads it likewise: both fail with WRONGTYPE, and
  * the sender retries on another collector. (ingest/README.md, "The upgrade fence".)
  *
- * Why one newline-separated list: as thousands of separate arguments the command cost the collector
- * about 1 ms per 1,500 series to build and write, and joining costs a third of JSON.stringify.
+ * Why one list: as thousands of separate arguments the command cost the collector about 1 ms per 1,500
+ * series to build and write. Why JSON: Redis's cjson makes the list's strings in C, where splitting
+ * a newline-separated list in Lua took half of the script's time (0.5 ms per 1,500 series, against
+ * 0.19); the collector still only joins, as no element needs escaping.
  */
 
 /** The fixed keys, before the call's key table. */
@@ -63,7 +65,7 @@ export const FIXED_KEYS = [
   'activeSeries',
 ] as const;
 
-/** The scalar arguments, in ARGV order; `list` is the newline-separated list. */
+/** The scalar arguments, in ARGV order; `list` is the list of records (`listText`). */
 export const ARGUMENTS = [
   /** The batch digest; '' for none (no idempotence marker). */
   'digest',
@@ -287,7 +289,7 @@ export function encodeArguments(call: ScriptCall): Array<string | number> {
     markCount: call.marks.length,
     stateKeyCount: call.states.length,
     bucketCount: call.buckets.length,
-    list: list.join('\n'),
+    list: listText(list),
   };
   return [
     ...ARGUMENTS.map((name) => scalars[name]),
@@ -331,6 +333,15 @@ export async function sendScriptCall(redis: RedisClient, call: ScriptCall): Prom
     reply = await redis.eval(LUA, keys.length, ...keys, ...args);
   }
   return decodeReply(reply);
+}
+
+/**
+ * The list as a JSON array of strings, made by joining: its elements are series ids, writer tokens,
+ * numbers, states and the bucket scheme's field names, none of which holds a character JSON escapes
+ * (`"`, `\\`, a control character). Were one to, the script would fail on it rather than misread it.
+ */
+export function listText(list: ReadonlyArray<string | number>): string {
+  return list.length === 0 ? '[]' : `["${list.join('","')}"]`;
 }
 
 function text(x: number | undefined): string {
