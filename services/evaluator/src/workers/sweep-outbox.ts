@@ -23,17 +23,20 @@ async function trimRollouts(ctx: WorkerContext, now: number): Promise<void> {
 }
 
 /**
- * Memory only: a Redis refusing the rewrite (over maxmemory, say) must not stop the sweep's other work
- * for this rollout and the next ones.
+ * Memory only: a Redis refusing the rewrite (a user whose ACL lacks `DUMP` or `RESTORE`, a write over
+ * maxmemory) must not stop the sweep's other work. The first refusal ends compaction for this sweep,
+ * with one log line, not one per rollout. Returns whether to go on compacting.
  */
-async function compactBuckets(ctx: WorkerContext, view: ActiveRollout, now: number): Promise<void> {
+async function compactBuckets(ctx: WorkerContext, view: ActiveRollout, now: number): Promise<boolean> {
   try {
     await compactSettledBuckets(ctx.redis, view, now);
+    return true;
   } catch (error) {
     ctx.log.warn(
       { rollout: view.name, err: error },
-      'finished buckets not compacted; the next sweep tries again',
+      'finished buckets not compacted in this sweep (they keep working, in more memory); the next sweep tries again',
     );
+    return false;
   }
 }
 
@@ -50,6 +53,7 @@ async function compactBuckets(ctx: WorkerContext, view: ActiveRollout, now: numb
 export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
   const now = ctx.now();
   let swept = 0;
+  let compacting = true;
   for (const rollout of await ctx.store.listRollouts()) {
     const orphans = (await ctx.store.listOutbox(rollout)).filter(
       (entry) => now - entry.createdAt >= ORPHAN_AFTER_MS,
@@ -63,7 +67,7 @@ export async function sweepOutbox(ctx: WorkerContext): Promise<number> {
       swept += orphans.length;
     }
     const view = await ctx.store.syncActive(rollout);
-    if (view !== null) await compactBuckets(ctx, view, now);
+    if (view !== null && compacting) compacting = await compactBuckets(ctx, view, now);
     const copied = await ctx.store.copyAudit(rollout);
     if (copied > 0)
       ctx.log.warn({ rollout, entries: copied }, 'audit entries copied to the log by the sweeper');

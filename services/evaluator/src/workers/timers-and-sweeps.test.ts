@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { checkpointJobId, deliverJobId } from '@rollout-guard/shared/jobs';
+import { createLogger } from '@rollout-guard/shared/observability';
 import { globalKeys, rolloutKeys } from '@rollout-guard/shared/redis';
 import { bucketKey, DEFAULT_RETENTION, operate, testSpec } from '@rollout-guard/shared/store';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +65,47 @@ describe('outbox sweeper', () => {
     await sweepOutbox(evaluator.ctx);
     expect(await bed.redis.object('ENCODING', key)).toBe('listpack');
     expect(await bed.redis.hlen(key)).toBe(200);
+  });
+
+  it('goes on with its other work when Redis refuses to compact, and says so once a sweep', async () => {
+    // A Redis user whose ACL lacks RESTORE, as some deployments give the services.
+    await bed.redis.call('ACL', 'SETUSER', 'no-restore', 'on', '>pw', '~*', '&*', '+@all', '-restore');
+    const url = new URL(bed.server.url);
+    url.username = 'no-restore';
+    url.password = 'pw';
+    const lines: Array<{ msg: string }> = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    const evaluator = await bed.startEvaluator({
+      redisUrl: url.toString(),
+      log: createLogger({ service: 'evaluator', destination }),
+      tickEveryMs: HOUR,
+      sweepEveryMs: HOUR,
+    });
+    for (const name of ['refused-a', 'refused-b']) {
+      await bed.store.putSpec({
+        spec: testSpec(name),
+        source: '',
+        contentType: 'application/json',
+        actor: 'ana',
+      });
+      await operate(bed.store, name, 'start', 'ana', undefined, Date.now() - 10_000);
+      const view = await bed.store.syncActive(name);
+      const start = Math.floor((Date.now() - 40_000) / 10_000) * 10_000;
+      const key = bucketKey(name, '10s', view?.metrics[0] as string, 'treatment', start);
+      await bed.redis.hset(key, 'n', '1', '\n', '-'.repeat(4096));
+      await bed.redis.hdel(key, '\n');
+      expect(await bed.redis.object('ENCODING', key)).toBe('hashtable');
+    }
+
+    // Both rollouts' orphaned outbox entries (an advance and a timer each) are still re-enqueued.
+    expect(await sweepOutbox(evaluator.ctx)).toBe(4);
+    const refusals = lines.filter((line) => line.msg.startsWith('finished buckets not compacted'));
+    expect(refusals).toHaveLength(1);
   });
 });
 
