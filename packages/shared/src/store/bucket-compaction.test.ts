@@ -8,6 +8,7 @@ import {
 } from './bucket-compaction.ts';
 import { bucketKey } from './buckets.ts';
 import { useStoreSuite } from './store-test-kit.ts';
+import { tableBucket as makeTableBucket } from './test-rollouts.ts';
 
 const suite = useStoreSuite();
 
@@ -26,13 +27,7 @@ const view: ActiveRollout = {
 const HOUR = 3_600_000;
 const now = 10 * HOUR + 35_000; // 10:00:35: the settled edge is 10:00:15
 
-/** A bucket made a hash table as the ingest script makes one, with `fields` short fields. */
-async function tableBucket(key: string, fields: number, ttlSeconds = 600): Promise<void> {
-  await suite.redis.hset(key, '\n', '-'.repeat(4096));
-  for (let i = 0; i < fields; i++) await suite.redis.hincrbyfloat(key, `b${i}`, 1.5);
-  await suite.redis.hdel(key, '\n');
-  await suite.redis.expire(key, ttlSeconds);
-}
+const tableBucket = (key: string, fields: number) => makeTableBucket(suite.redis, key, fields);
 
 describe('settledBucketKeys', () => {
   it('lists the buckets that ended in the span before the settled edge, for every metric and cohort', () => {

@@ -62,4 +62,4 @@ export {
   UnknownRolloutError,
 } from './rollout-store.ts';
 export { deliveryId, outboxEntries, routes } from './routing.ts';
-export { absoluteMeasurement, testSpec } from './test-rollouts.ts';
+export { absoluteMeasurement, tableBucket, testSpec } from './test-rollouts.ts';

@@ -1,6 +1,7 @@
 import type { Measurement } from '../decision/measurement.ts';
 import type { RolloutSpec } from '../spec/resolved.ts';
 import { rolloutSpecSchema } from '../spec/schema.ts';
+import type { RedisConnection } from './lua-script.ts';
 
 /**
  * Specs and measurements for tests of the store and the evaluator: a rollout with one absolute ratio
@@ -62,4 +63,20 @@ export function absoluteMeasurement(value: number, samples: number, now: number)
     window: { from: now - 60_000, to: now, label: 'wave' },
     treatment: { samples, value },
   };
+}
+
+/**
+ * For tests: a bucket hash of `fields` short fields (`b0` … = 1.5) that Redis keeps as a hash table, made
+ * one the way the ingest script makes one (a long value written, then removed), with a TTL.
+ */
+export async function tableBucket(
+  redis: RedisConnection,
+  key: string,
+  fields: number,
+  ttlSeconds = 600,
+): Promise<void> {
+  const values = Array.from({ length: fields }, (_, i) => [`b${i}`, '1.5']).flat();
+  await redis.hset(key, '\n', '-'.repeat(4096), ...values);
+  await redis.hdel(key, '\n');
+  await redis.expire(key, ttlSeconds);
 }

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { checkpointJobId, deliverJobId } from '@rollout-guard/shared/jobs';
 import { createLogger } from '@rollout-guard/shared/observability';
 import { globalKeys, rolloutKeys } from '@rollout-guard/shared/redis';
-import { bucketKey, DEFAULT_RETENTION, operate, testSpec } from '@rollout-guard/shared/store';
+import { bucketKey, DEFAULT_RETENTION, operate, tableBucket, testSpec } from '@rollout-guard/shared/store';
 import { describe, expect, it } from 'vitest';
 import { useEvaluatorTestBed } from '../evaluator-test-kit.ts';
 import { sweepOutbox } from './sweep-outbox.ts';
@@ -10,6 +10,8 @@ import { sweepOutbox } from './sweep-outbox.ts';
 const bed = useEvaluatorTestBed();
 
 const HOUR = 3_600_000;
+const putSpec = (name: string) =>
+  bed.store.putSpec({ spec: testSpec(name), source: '', contentType: 'application/json', actor: 'ana' });
 
 describe('outbox sweeper', () => {
   it('enqueues what an evaluator left in the outbox once, and leaves fresh entries to their evaluator', async () => {
@@ -45,21 +47,14 @@ describe('outbox sweeper', () => {
 
   it('gives the settled buckets of an active rollout back their compact encoding', async () => {
     const evaluator = await bed.startEvaluator({ tickEveryMs: HOUR, sweepEveryMs: HOUR });
-    await bed.store.putSpec({
-      spec: testSpec('gauged'),
-      source: '',
-      contentType: 'application/json',
-      actor: 'ana',
-    });
+    await putSpec('gauged');
     await operate(bed.store, 'gauged', 'start', 'ana');
     const view = await bed.store.syncActive('gauged');
     const metric = view?.metrics[0] as string;
     // A 10 s bucket that ended 30 s ago, made a table by a large write as the ingest script does.
     const start = Math.floor((evaluator.ctx.now() - 40_000) / 10_000) * 10_000;
     const key = bucketKey('gauged', '10s', metric, 'treatment', start);
-    await bed.redis.hset(key, '\n', '-'.repeat(4096));
-    for (let i = 0; i < 200; i++) await bed.redis.hincrbyfloat(key, `b${i}`, 1);
-    await bed.redis.hdel(key, '\n');
+    await tableBucket(bed.redis, key, 200);
     expect(await bed.redis.object('ENCODING', key)).toBe('hashtable');
 
     await sweepOutbox(evaluator.ctx);
@@ -87,18 +82,12 @@ describe('outbox sweeper', () => {
       sweepEveryMs: HOUR,
     });
     for (const name of ['refused-a', 'refused-b']) {
-      await bed.store.putSpec({
-        spec: testSpec(name),
-        source: '',
-        contentType: 'application/json',
-        actor: 'ana',
-      });
+      await putSpec(name);
       await operate(bed.store, name, 'start', 'ana', undefined, Date.now() - 10_000);
       const view = await bed.store.syncActive(name);
       const start = Math.floor((Date.now() - 40_000) / 10_000) * 10_000;
       const key = bucketKey(name, '10s', view?.metrics[0] as string, 'treatment', start);
-      await bed.redis.hset(key, 'n', '1', '\n', '-'.repeat(4096));
-      await bed.redis.hdel(key, '\n');
+      await tableBucket(bed.redis, key, 1);
       expect(await bed.redis.object('ENCODING', key)).toBe('hashtable');
     }
 
@@ -181,10 +170,8 @@ describe('delivery log retention', () => {
 
 describe('rollout retention', () => {
   it('is trimmed by the periodic sweep, archived rollouts included', async () => {
-    const put = (name: string) =>
-      bed.store.putSpec({ spec: testSpec(name), source: '', contentType: 'application/json', actor: 'ana' });
-    for (let i = 0; i < 3; i++) await put('many-versions');
-    for (let i = 0; i < 3; i++) await put('archived-one');
+    for (let i = 0; i < 3; i++) await putSpec('many-versions');
+    for (let i = 0; i < 3; i++) await putSpec('archived-one');
     await bed.redis.smove(globalKeys.rollouts, globalKeys.archived, 'archived-one');
     await bed.startEvaluator({
       retention: { ...DEFAULT_RETENTION, specVersions: 1 },
