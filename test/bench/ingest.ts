@@ -280,6 +280,16 @@ async function benchTwoCollectors(results: RunResult[], first: Stack) {
   }
 }
 
+/** CPU time of the receiving process(es) per second of the run: how many cores it kept busy. */
+function processCores(r: RunResult): number {
+  return (r.samplesPerSecond * r.cpuUsPerSample) / 1e6;
+}
+
+/** The same for the collector's Redis, from its CPU time per request. */
+function redisCores(r: RunResult): number {
+  return r.redisCpuMs === undefined ? Number.NaN : (r.redisCpuMs * r.requests) / r.seconds / 1000;
+}
+
 /** Per shape: the medians over its rounds of the collector's and Prometheus' figures, and their ratio. */
 function shapeRows(
   results: readonly RunResult[],
@@ -313,6 +323,10 @@ function shapeRows(
         highest: Math.max(...ratios),
         'collector µs/sample': median(ours.map((r) => r.cpuUsPerSample)),
         'prometheus µs/sample': median(theirs.map((r) => r.cpuUsPerSample)),
+        // Cores kept busy: about 1 for the collector means its one JavaScript thread is the limit.
+        'collector cores': median(ours.map(processCores)),
+        'redis cores': median(ours.map(redisCores)),
+        'prometheus cores': median(theirs.map(processCores)),
         'collector p99 ms': median(ours.map((r) => r.p99Ms)),
         'collector failed': ours.reduce((sum, r) => sum + r.failed, 0),
         'prometheus p99 ms': median(theirs.map((r) => r.p99Ms)),
