@@ -323,7 +323,8 @@ function shapeRows(
         highest: Math.max(...ratios),
         'collector µs/sample': median(ours.map((r) => r.cpuUsPerSample)),
         'prometheus µs/sample': median(theirs.map((r) => r.cpuUsPerSample)),
-        // Cores kept busy: about 1 for the collector means its one JavaScript thread is the limit.
+        // Cores kept busy: about 1 or a little more (GC helper threads) for the collector means its
+        // one JavaScript thread is the limit.
         'collector cores': median(ours.map(processCores)),
         'redis cores': median(ours.map(redisCores)),
         'prometheus cores': median(theirs.map(processCores)),
