@@ -28,7 +28,7 @@ import {
 } from './bench-kit.ts';
 import { startReplicatedRedis } from './bench-redis.ts';
 import { type DriveOptions, drive, type RunResult, withServerTimes } from './ingest-drive.ts';
-import { otlpPayloads, remoteWritePayloads, seriesPerRequestOf } from './payloads.ts';
+import { otlpPayloads, type PayloadPlan, remoteWritePayloads, seriesPerRequestOf } from './payloads.ts';
 import {
   DEFAULT_SHAPE,
   measuredRequests,
@@ -44,6 +44,13 @@ const SAMPLES_PER_RUN = Number(process.env.BENCH_SAMPLES ?? 400_000);
 /** BENCH_REQUESTS: requests per sender and round for every shape, 5 of them warm-up (overrides BENCH_SAMPLES). */
 const REQUESTS = process.env.BENCH_REQUESTS === undefined ? undefined : Number(process.env.BENCH_REQUESTS);
 const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_MS ?? 30_000);
+/**
+ * BENCH_WARMUP_SAMPLES: samples each target takes, in rounds of the first shape, before the first
+ * measured round, their figures not kept. A fresh collector runs its first two million samples or so up
+ * to a third slower than later ones while V8 compiles its hot paths; without this, whichever shape comes
+ * first would be measured on a cold process.
+ */
+const WARMUP_SAMPLES = Math.max(0, Number(process.env.BENCH_WARMUP_SAMPLES ?? 2_000_000));
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 // BENCH_REDIS_STATS=1: Redis's time per command over each collector run (INFO commandstats).
 const REDIS_STATS = process.env.BENCH_REDIS_STATS === '1';
@@ -136,14 +143,23 @@ async function benchShapes(
   const prometheus = ONLY === 'collector' ? undefined : await startPrometheus();
   let rss = NO_RSS;
   try {
-    for (const shape of SHAPES) {
+    for (const [index, shape] of SHAPES.entries()) {
       await useRollouts(shape.name, shape.senders);
       const requests = REQUESTS ?? measuredRequests(shape, SAMPLES_PER_RUN) + WARMUP_REQUESTS;
+      const samplesPerRound = requests * shape.senders * seriesPerRequestOf(shapePlan(shape, requests, 0, 0));
+      const warmupRounds = index === 0 ? Math.ceil(WARMUP_SAMPLES / samplesPerRound) : 0;
       // Each round's requests follow the round before's, a second apart, the last a minute ago.
-      const startMs = Date.now() - (ROUNDS * requests + 60) * 1_000;
+      const startMs = Date.now() - ((warmupRounds + ROUNDS) * requests + 60) * 1_000;
+      for (let w = 0; w < warmupRounds; w++) {
+        process.stdout.write(`warm-up, ${shape.name}, round ${w + 1} of ${warmupRounds} (not kept)…\n`);
+        await warmUp(shapePlan(shape, requests, startMs, w), [
+          `${stack.collectorUrl}/api/v1/write`,
+          ...(prometheus === undefined ? [] : [prometheus.url]),
+        ]);
+      }
       shapeFacts.set(shape.name, { bodyKiB: Number.NaN, load: loadavg()[0] ?? Number.NaN });
       for (let r = 0; r < ROUNDS; r++) {
-        const plan = shapePlan(shape, requests, startMs, r);
+        const plan = shapePlan(shape, requests, startMs, warmupRounds + r);
         const payloads = remoteWritePayloads(plan);
         const body = payloads[0]?.[0];
         if (r === 0 && body !== undefined) {
@@ -192,6 +208,24 @@ async function benchShapes(
     rss = (await prometheus?.stop()) ?? NO_RSS;
   }
   return rss;
+}
+
+/** A round whose figures are not kept: each target in turn takes the plan's payloads. */
+async function warmUp(plan: PayloadPlan, urls: readonly string[]): Promise<void> {
+  const payloads = remoteWritePayloads(plan);
+  for (const url of urls) {
+    const label = { target: new URL(url).host, shape: plan.scenario, protocol: 'remote write', matching: '' };
+    const run = await drive(label, url, payloads, {
+      samplesPerRequest: seriesPerRequestOf(plan),
+      warmupRequests: WARMUP_REQUESTS,
+      runLimitMs: RUN_LIMIT_MS,
+      headers: REMOTE_WRITE_HEADERS,
+      pids: [],
+    });
+    process.stdout.write(
+      `  ${label.target}: ${run.samplesPerSecond.toLocaleString('en')} samples/s, ${run.failed} failed${run.firstError === undefined ? '' : ` (${run.firstError})`}\n`,
+    );
+  }
 }
 
 /** Keeps a run's result and prints it at once: a run cut short still leaves the figures it had. */
@@ -428,7 +462,16 @@ async function main() {
   process.stdout.write(`load average at the end: ${loadavg().join(', ')}\n`);
   const file = writeResults('ingest', {
     machine: info,
-    settings: { WARMUP_REQUESTS, SAMPLES_PER_RUN, REQUESTS, RUN_LIMIT_MS, ROUNDS, REPLICAS, WAIT_REPLICAS },
+    settings: {
+      WARMUP_REQUESTS,
+      WARMUP_SAMPLES,
+      SAMPLES_PER_RUN,
+      REQUESTS,
+      RUN_LIMIT_MS,
+      ROUNDS,
+      REPLICAS,
+      WAIT_REPLICAS,
+    },
     shapes,
     results,
     rss: { collector: rss, collectorOfTwo: rss2, prometheus: prometheusRss },
