@@ -152,10 +152,10 @@ async function benchShapes(
       const startMs = Date.now() - ((warmupRounds + ROUNDS) * requests + 60) * 1_000;
       for (let w = 0; w < warmupRounds; w++) {
         process.stdout.write(`warm-up, ${shape.name}, round ${w + 1} of ${warmupRounds} (not kept)…\n`);
-        await warmUp(shapePlan(shape, requests, startMs, w), [
-          `${stack.collectorUrl}/api/v1/write`,
-          ...(prometheus === undefined ? [] : [prometheus.url]),
-        ]);
+        await warmUp(shapePlan(shape, requests, startMs, w), {
+          collector: `${stack.collectorUrl}/api/v1/write`,
+          ...(prometheus === undefined ? {} : { prometheus: prometheus.url }),
+        });
       }
       shapeFacts.set(shape.name, { bodyKiB: Number.NaN, load: loadavg()[0] ?? Number.NaN });
       for (let r = 0; r < ROUNDS; r++) {
@@ -211,10 +211,10 @@ async function benchShapes(
 }
 
 /** A round whose figures are not kept: each target in turn takes the plan's payloads. */
-async function warmUp(plan: PayloadPlan, urls: readonly string[]): Promise<void> {
+async function warmUp(plan: PayloadPlan, targets: Readonly<Record<string, string>>): Promise<void> {
   const payloads = remoteWritePayloads(plan);
-  for (const url of urls) {
-    const label = { target: new URL(url).host, shape: plan.scenario, protocol: 'remote write', matching: '' };
+  for (const [target, url] of Object.entries(targets)) {
+    const label = { target, shape: plan.scenario, protocol: 'remote write', matching: '' };
     const run = await drive(label, url, payloads, {
       samplesPerRequest: seriesPerRequestOf(plan),
       warmupRequests: WARMUP_REQUESTS,
@@ -222,8 +222,9 @@ async function warmUp(plan: PayloadPlan, urls: readonly string[]): Promise<void>
       headers: REMOTE_WRITE_HEADERS,
       pids: [],
     });
+    const failure = run.firstError === undefined ? '' : ` (${run.firstError})`;
     process.stdout.write(
-      `  ${label.target}: ${run.samplesPerSecond.toLocaleString('en')} samples/s, ${run.failed} failed${run.firstError === undefined ? '' : ` (${run.firstError})`}\n`,
+      `  ${target}: ${run.samplesPerSecond.toLocaleString('en')} samples/s, ${run.failed} failed${failure}\n`,
     );
   }
 }
