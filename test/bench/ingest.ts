@@ -146,7 +146,7 @@ async function benchShapes(
     for (const [index, shape] of SHAPES.entries()) {
       await useRollouts(shape.name, shape.senders);
       const requests = REQUESTS ?? measuredRequests(shape, SAMPLES_PER_RUN) + WARMUP_REQUESTS;
-      const samplesPerRound = requests * shape.senders * seriesPerRequestOf(shapePlan(shape, requests, 0, 0));
+      const samplesPerRound = requests * shape.senders * seriesPerRequestOf(shape);
       const warmupRounds = index === 0 ? Math.ceil(WARMUP_SAMPLES / samplesPerRound) : 0;
       // Each round's requests follow the round before's, a second apart, the last a minute ago.
       const startMs = Date.now() - ((warmupRounds + ROUNDS) * requests + 60) * 1_000;

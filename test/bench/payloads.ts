@@ -101,7 +101,7 @@ function labelCount(plan: PayloadPlan): number {
 }
 
 /** Remote-write series per request: `seriesPerRequest`, rounded down to whole histograms for histograms. */
-export function seriesPerRequestOf(plan: PayloadPlan): number {
+export function seriesPerRequestOf(plan: Pick<PayloadPlan, 'kind' | 'seriesPerRequest'>): number {
   if (plan.kind !== 'histogram') return plan.seriesPerRequest;
   return Math.max(1, Math.floor(plan.seriesPerRequest / SERIES_PER_HISTOGRAM)) * SERIES_PER_HISTOGRAM;
 }
