@@ -38,6 +38,8 @@ export interface ChainView {
   readonly stateKey: string;
   readonly token: string | undefined;
   readonly epoch: number;
+  /** Another writer was found in the key lately: its vouched states are sent all the same. */
+  readonly contended: boolean;
 }
 
 /**
@@ -223,7 +225,15 @@ export class CallSeries {
   chain(keyIndex: number): ChainView {
     const stateKey = this.#stateKey(keyIndex);
     const { token, epoch } = this.#cache.chain(stateKey);
-    return { stateKey, token, epoch };
+    return { stateKey, token, epoch, contended: this.#cache.contended(stateKey, this.#call.nowMs) };
+  }
+
+  /**
+   * The script found other tokens than expected in these keys, where the call left out the states it
+   * vouched for: from now on they are sent there, this call's next attempt first.
+   */
+  unvouched(keyIndexes: readonly number[]) {
+    for (const keyIndex of keyIndexes) this.#cache.contend(this.#stateKey(keyIndex), this.#call.nowMs);
   }
 
   /** The stored form of a state this call writes. */
@@ -245,7 +255,7 @@ export class CallSeries {
     plan.states.forEach((section, i) => {
       const stateKey = this.#stateKey(section.keyIndex);
       const held = found.find((f) => f.keyIndex === section.keyIndex)?.token ?? section.expectedToken;
-      const epoch = this.#cache.extendChain(stateKey, held, token);
+      const epoch = this.#cache.extendChain(stateKey, held, token, this.#call.nowMs);
       for (const slot of plan.sectionSlots[i] as StateSlot[]) {
         slot.entry.cell.setState(stateKey, (slot.written ?? slot.stored) as StoredState, epoch);
       }

@@ -92,7 +92,7 @@ describe('the ingest script', () => {
       accepted: 3,
       refusedByCap: 0,
       ignored: 0,
-      retries: { changed: 0, cap: 0 },
+      retries: { changed: 0, cap: 0, unvouched: 0 },
     });
     expect(await ingest(call(ops, 'batch-1'))).toMatchObject({ applied: false, accepted: 0 });
     expect(await fields()).toEqual({ ci: 7.5 });
@@ -139,7 +139,7 @@ describe('the ingest script', () => {
       accepted: 120,
       refusedByCap: 0,
       ignored: 0,
-      retries: { changed: 0, cap: 0 },
+      retries: { changed: 0, cap: 0, unvouched: 0 },
     });
     const counted = { ci: 100 * 40 + (39 * 40) / 2 };
     expect(await fields()).toEqual(counted);
@@ -286,7 +286,7 @@ describe('the ingest script', () => {
     // A collector without this one's memory reads both states and goes on from them.
     expect(await ingest(twoKeys([131, 12, 630_000], 'b3'), new SeriesStateCache())).toMatchObject({
       accepted: 2,
-      retries: { changed: 0, cap: 0 },
+      retries: { changed: 0, cap: 0, unvouched: 0 },
     });
     expect((await fields()).ci).toBe(131);
     expect((await fields(OTHER)).ci).toBe(12);
@@ -510,14 +510,15 @@ describe('writer tokens: states taken as stored without the script reading them'
     // 200, and took 150 as a reset (an increase of 150).
     await redis.hset(STATES, 's', '1 610000 ci=200');
     expect(await ingest(call([counter('s', 150, 620_000)], 'b3'))).toMatchObject({
-      retries: { changed: 0, cap: 0 },
+      retries: { changed: 0, cap: 0, unvouched: 0 },
     });
     expect((await fields()).ci).toBe(50);
     // A writer that changes the token, as every writer of series states must: compared, and the
     // state it wrote counts (200 → 210 after a reset to 160 would be wrong; 205 is 5 more than 200).
+    // The call left the state it vouched for out, so it is first told the token changed (unvouched).
     await redis.hset(STATES, 's', '1 625000 ci=200', SERIES_STATE_WRITER_FIELD, 'someone-else');
     expect(await ingest(call([counter('s', 205, 630_000)], 'b4'))).toMatchObject({
-      retries: { changed: 1, cap: 0 },
+      retries: { changed: 1, cap: 0, unvouched: 1 },
     });
     expect((await fields()).ci).toBe(55);
   });
@@ -558,6 +559,37 @@ describe('writer tokens: states taken as stored without the script reading them'
     expect((await fields()).ci).toBe(expected);
   });
 
+  it('leaves vouched states out of its calls, and sends them for ten minutes once another writer was found', async () => {
+    const other = new SeriesStateCache();
+    const at = (minute: number) => ({ nowMs: 1_000_000 + minute * 60_000 });
+    // This collector writes series a, the other b, in one state key: each finds the other's token.
+    const a = (value: number, minute: number, digest: string) =>
+      ingest(call([counter('a', value, 600_000 + minute * 60_000)], digest, at(minute)));
+    const b = (value: number, minute: number, digest: string) =>
+      ingest(call([counter('b', value, 600_000 + minute * 60_000)], digest, at(minute)), other);
+    const retried = async (result: Promise<{ retries: object }>) => (await result).retries;
+    const none = { changed: 0, cap: 0, unvouched: 0 };
+    expect(await retried(a(100, 0, 'a0'))).toEqual(none);
+    // Vouched for and sent without its state: taken as stored.
+    expect(await retried(a(110, 1, 'a1'))).toEqual(none);
+    expect(await retried(b(50, 1, 'b1'))).toEqual(none);
+    // Sent without its state, the token another's: told so, sent again with it (equal: no change).
+    expect(await retried(a(120, 2, 'a2'))).toEqual({ ...none, unvouched: 1 });
+    // The other collector pays its one extra call too.
+    expect(await retried(b(55, 2, 'b2'))).toEqual({ ...none, unvouched: 1 });
+    // Contended now: the states are sent at once and compared, for ten minutes after the last find.
+    expect(await retried(a(130, 3, 'a3'))).toEqual(none);
+    expect(await retried(b(60, 9, 'b3'))).toEqual(none);
+    expect(await retried(a(140, 12, 'a4'))).toEqual(none);
+    // The other gone, ten minutes after this collector last found it: vouched states left out again,
+    // taken as stored.
+    expect(await retried(a(150, 30, 'a5'))).toEqual(none);
+    await redis.hset(STATES, SERIES_STATE_WRITER_FIELD, 'someone-else');
+    expect(await retried(a(160, 31, 'a6'))).toEqual({ ...none, unvouched: 1 });
+    // Every increase counted once: a 100 → 160, b 50 → 60.
+    expect((await fields()).ci).toBe(60 + 10);
+  });
+
   it('compares again after Redis lost the last write, its token then an older one of this collector', async () => {
     await ingest(call([counter('s', 100, 600_000)], 'b1'));
     await ingest(call([counter('s', 130, 610_000)], 'b2'));
@@ -566,7 +598,7 @@ describe('writer tokens: states taken as stored without the script reading them'
     // As after a restart from a snapshot taken before b3: the hash as b2 left it, b2's token in it.
     await redis.restore(STATES, 0, snapshot, 'REPLACE');
     expect(await ingest(call([counter('s', 170, 630_000)], 'b4'))).toMatchObject({
-      retries: { changed: 1, cap: 0 },
+      retries: { changed: 1, cap: 0, unvouched: 1 },
     });
     // 30 + 20 counted by b3 (its bucket write kept), then 170 - 130 from the state Redis holds.
     expect((await fields()).ci).toBe(90);
@@ -579,7 +611,7 @@ describe('writer tokens: states taken as stored without the script reading them'
     expect(await trimSeriesStates(redis, STATES, 650_000)).toBe(1);
     expect(await redis.hexists(STATES, SERIES_STATE_WRITER_FIELD)).toBe(0);
     expect(await ingest(call([counter('s', 140, 720_000), counter('t', 8, 720_000)], 'b3'))).toMatchObject({
-      retries: { changed: 1, cap: 0 },
+      retries: { changed: 1, cap: 0, unvouched: 1 },
     });
     // s starts over as a reference (140 is no increase of 10); t adds 1 then 2.
     expect((await fields()).ci).toBe(30 + 1 + 2);

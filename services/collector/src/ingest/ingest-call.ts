@@ -86,7 +86,7 @@ export interface IngestResult {
   /** Out of order or repeated points of cumulative series: already counted by a newer point. */
   ignored: number;
   /** Calls repeated because states differed from this collector's copy, or new series met the cap. */
-  retries: { changed: number; cap: number };
+  retries: { changed: number; cap: number; unvouched: number };
 }
 
 /** Calls refused because series changed under them or met the cap, before the batch fails (503). */
@@ -125,7 +125,7 @@ export async function runIngestCalls(
     accepted: 0,
     refusedByCap: 0,
     ignored: 0,
-    retries: { changed: 0, cap: 0 },
+    retries: { changed: 0, cap: 0, unvouched: 0 },
   };
   const add = (result: IngestResult) => {
     // Applied when any part was: a retry finds the parts stored before it seen, and stores the rest.
@@ -135,6 +135,7 @@ export async function runIngestCalls(
     total.ignored += result.ignored;
     total.retries.changed += result.retries.changed;
     total.retries.cap += result.retries.cap;
+    total.retries.unvouched += result.retries.unvouched;
   };
   let previous: Promise<IngestResult> | undefined;
   for (const part of parts) {
@@ -160,7 +161,7 @@ export async function runIngestCall(
   cache: SeriesStateCache,
 ): Promise<IngestResult> {
   const series = new CallSeries(call, cache);
-  const retries = { changed: 0, cap: 0 };
+  const retries = { changed: 0, cap: 0, unvouched: 0 };
   for (let attempt = 1; ; attempt++) {
     await series.readStates(redis);
     const plan = planCall(call, series);
@@ -196,6 +197,11 @@ export async function runIngestCall(
         if (attempt >= MAX_ATTEMPTS) throw new IngestContentionError(call.rollout, MAX_ATTEMPTS);
         retries.cap++;
         for (const seriesId of reply.seriesIds) series.refuse(seriesId);
+        break;
+      case 'unvouched':
+        if (attempt >= MAX_ATTEMPTS) throw new IngestContentionError(call.rollout, MAX_ATTEMPTS);
+        retries.unvouched++;
+        series.unvouched(reply.keyIndexes);
         break;
       case 'changed':
         if (attempt >= MAX_ATTEMPTS) throw new IngestContentionError(call.rollout, MAX_ATTEMPTS);

@@ -77,7 +77,8 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
       name: 'rollout_guard_ingest_script_retries_total',
       help:
         'Ingest script calls repeated: "changed" when Redis held other series states than this collector ' +
-        'computed from (another collector wrote them, Redis lost data), "cap" when new series met the cardinality cap.',
+        'computed from (another collector wrote them, Redis lost data), "cap" when new series met the cardinality cap, ' +
+        '"unvouched" when a call left out the states it vouched for and the hash had been written by another call since.',
       labelNames: ['reason'] as const,
       registers,
     }),

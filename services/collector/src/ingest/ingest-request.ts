@@ -135,9 +135,9 @@ export async function ingestBatch(
       throw storageError(error);
     }
     metrics.redisWriteDuration.observe(outcome.redisMs / 1000);
-    if (outcome.retries.changed > 0)
-      metrics.scriptRetries.inc({ reason: 'changed' }, outcome.retries.changed);
-    if (outcome.retries.cap > 0) metrics.scriptRetries.inc({ reason: 'cap' }, outcome.retries.cap);
+    for (const [reason, count] of Object.entries(outcome.retries)) {
+      if (count > 0) metrics.scriptRetries.inc({ reason }, count);
+    }
     metrics.accepted.inc({ protocol }, outcome.stored);
     for (const [reason, count] of Object.entries(outcome.dropped)) {
       if (count) metrics.dropped.inc({ protocol, reason }, count);

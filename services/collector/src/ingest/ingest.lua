@@ -8,7 +8,9 @@
 --   3. every cumulative series' stored state is the one the increase was computed from, else nothing
 --      is written and the differing series are returned (the collector reads them and computes again);
 --      a section whose hash still holds the writer token its collector expects, and whose states that
---      collector vouches for, is taken as stored without reading it (see below).
+--      collector vouches for, is taken as stored without reading it; one sent without its expected
+--      states (vouched for, the collector counting on the token) whose hash holds another token is
+--      named instead, nothing written, and the collector sends the call again with them.
 -- One write comes before the checks, whatever they find: each state key's upgrade fence, which moves
 -- states left under the key's older name without changing them (see `fence` below).
 --
@@ -109,10 +111,12 @@ end
 local at = mark_at + n_mark
 local sections = {}
 local changed = { REPLY.changed }
+local unvouched = { REPLY.unvouched }
 local applied = { REPLY.applied }
 for s = 1, n_states do
   local key_index, n = tonumber(A[at + STATE.keyIndex]), tonumber(A[at + STATE.count])
   local expected_token, vouched = A[at + STATE.expectedToken], A[at + STATE.vouched] == '1'
+  local expected_sent = A[at + STATE.expectedSent] == '1'
   local first = at + STATE.size
   sections[s] = { key = KEYS[key_index], n = n, first = first }
   fence(KEYS[tonumber(A[at + STATE.fenceKeyIndex])], KEYS[key_index])
@@ -121,7 +125,13 @@ for s = 1, n_states do
     applied[#applied + 1] = key_index
     applied[#applied + 1] = stored_token
   end
-  if not (vouched and expected_token ~= '' and stored_token == expected_token) then
+  if vouched and expected_token ~= '' and stored_token == expected_token then
+    -- Vouched for: taken as expected, unread.
+  elseif not expected_sent then
+    -- Vouched for by a token the hash no longer holds, and nothing to compare with: the collector
+    -- sends the call again with the expected states.
+    unvouched[#unvouched + 1] = key_index
+  else
     local have = {}
     for i = 0, n - 1, CHUNK do
       local last = math.min(i + CHUNK, n) - 1
@@ -146,6 +156,7 @@ for s = 1, n_states do
   end
   at = first + 2 * n
 end
+if #unvouched > 1 then return unvouched end
 if #changed > 1 then return changed end
 
 -- Everything holds: write.

@@ -19,6 +19,7 @@ import {
   LUA_BODY,
   LUA_HEADER,
   type ScriptCall,
+  STATE_SECTION,
   type StateSection,
   sendScriptCall,
 } from './script-protocol.ts';
@@ -53,7 +54,7 @@ const BUCKET_INDEX = STATES_INDEX + 1;
 const APPLIED = { kind: 'applied', foundTokens: [] };
 
 /** A section of the state key: no token expected, nothing vouched for (every state compared). */
-function section(seriesIds: string[], states: string[], expected: string[]): StateSection {
+function section(seriesIds: string[], states: string[], expected: string[] | undefined): StateSection {
   return { keyIndex: STATES_INDEX, seriesIds, states, expected, expectedToken: '', vouched: false };
 }
 
@@ -93,11 +94,21 @@ describe('the ingest script protocol, as the Lua reads it', () => {
     expect(args[ARG.markCount - 1]).toBe(1);
     expect(args[ARG.stateKeyCount - 1]).toBe(1);
     expect(args[ARG.writerToken - 1]).toBe('w.1');
-    // The section's fence follows the call's two keys in KEYS.
+    // The section's fence follows the call's two keys in KEYS; its expected states were sent.
     expect(JSON.parse(String(args[ARG.list - 1]))).toEqual(
-      ['a', STATES_INDEX, BUCKET_INDEX + 1, 1, 'w.0', 1, 'a', '1 2 ci=3'].map(String),
+      ['a', STATES_INDEX, BUCKET_INDEX + 1, 1, 'w.0', 1, 1, 'a', '1 2 ci=3'].map(String),
     );
     expect(args[ARG.list]).toBe('');
+    // A vouched section may leave them out: flagged, and an empty argument in their place.
+    const unsent = encodeArguments(
+      scriptCall({
+        states: [{ ...section(['a'], ['1 2 ci=3'], undefined), expectedToken: 'w.0', vouched: true }],
+      }),
+    );
+    expect(JSON.parse(String(unsent[ARG.list - 1])).slice(0, STATE_SECTION.length)).toEqual(
+      [STATES_INDEX, BUCKET_INDEX + 1, 1, 'w.0', 1, 0].map(String),
+    );
+    expect(unsent[ARG.list]).toBe('');
     expect(KEY).toEqual({ markers: 1, activeSeries: 2 });
   });
 
@@ -351,6 +362,66 @@ describe('the ingest script protocol, round trip through the real script', () =>
       ),
     ).toEqual({ kind: 'applied', foundTokens: [{ keyIndex: STATES_INDEX, token: '' }] });
     expect(await redis.hget(STATES, SERIES_STATE_WRITER_FIELD)).toBe('w.2');
+  });
+
+  it('takes a vouched section sent without its expected states only while the hash holds the token, else names it', async () => {
+    await redis.hset(STATES, 'a', '1 500000 ci=5', SERIES_STATE_WRITER_FIELD, 'w.0');
+    const unsent = (expectedToken: string, writerToken: string, digest: string) =>
+      scriptCall({
+        digest,
+        writerToken,
+        marks: ['a'],
+        states: [{ ...section(['a'], ['1 600000 ci=9'], undefined), expectedToken, vouched: true }],
+        buckets: [
+          {
+            keyIndex: BUCKET_INDEX,
+            ttlSeconds: 600,
+            fields: [['ci', 4]],
+            min: undefined,
+            max: undefined,
+            lastValue: undefined,
+            lastTime: undefined,
+          },
+        ],
+      });
+    // Another token held: nothing to compare with, so nothing written, no digest, no mark; the key named.
+    expect(await sendScriptCall(redis, unsent('w.other', 'w.1', 'batch-1'))).toEqual({
+      kind: 'unvouched',
+      keyIndexes: [STATES_INDEX],
+    });
+    expect(await redis.hgetall(STATES)).toEqual({ a: '1 500000 ci=5', [SERIES_STATE_WRITER_FIELD]: 'w.0' });
+    expect(await redis.exists(BUCKET)).toBe(0);
+    expect(await redis.zscore(batchMarkersKey(ROLLOUT), 'batch-1')).toBeNull();
+    expect(await redis.zscore(activeSeriesKey(ROLLOUT), 'a')).toBeNull();
+    // No token at all (a trim, an expiry) is another token too.
+    await redis.hdel(STATES, SERIES_STATE_WRITER_FIELD);
+    expect(await sendScriptCall(redis, unsent('w.0', 'w.1', 'batch-1'))).toMatchObject({ kind: 'unvouched' });
+    // The token held: taken as stored, written.
+    await redis.hset(STATES, SERIES_STATE_WRITER_FIELD, 'w.0');
+    expect(await sendScriptCall(redis, unsent('w.0', 'w.1', 'batch-1'))).toEqual(APPLIED);
+    expect(await redis.hgetall(STATES)).toEqual({ a: '1 600000 ci=9', [SERIES_STATE_WRITER_FIELD]: 'w.1' });
+    expect(await redis.hget(BUCKET, 'ci')).toBe('4');
+    // A section naming a changed state and another sent without its states: unvouched first, nothing written.
+    const OTHER_STATES = seriesStateKey(ROLLOUT, 'errors_total');
+    await redis.hset(OTHER_STATES, 'b', '1 500000 ci=1');
+    const table = new KeyTable();
+    const statesIndex = table.indexOf(STATES);
+    const otherIndex = table.indexOf(OTHER_STATES);
+    const both = scriptCall({
+      keys: table.keys,
+      writerToken: 'w.2',
+      states: [
+        {
+          ...section(['a'], ['1 700000 ci=10'], undefined),
+          keyIndex: statesIndex,
+          expectedToken: 'w.x',
+          vouched: true,
+        },
+        { ...section(['b'], ['1 700000 ci=2'], ['1 400000 ci=0']), keyIndex: otherIndex },
+      ],
+    });
+    expect(await sendScriptCall(redis, both)).toEqual({ kind: 'unvouched', keyIndexes: [statesIndex] });
+    expect(await redis.hget(STATES, SERIES_STATE_WRITER_FIELD)).toBe('w.1');
   });
 
   it('loads itself again after Redis forgot its scripts', async () => {

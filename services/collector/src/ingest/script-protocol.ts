@@ -27,10 +27,11 @@ import {
  *          ('' where there is no value);
  *        after it, one argument per state section in the list's order: the states expected of its
  *        series, in order, joined by newlines ('' none, '#<sha1 hex>' a value the collector could not
- *        read as text).
+ *        read as text); '' for a section whose `expectedSent` is '0'.
  * Reply  `{REPLY.seenBefore}`, `{REPLY.applied, key index, token, …}` (the sections whose hash held
  *        another writer token than expected, and the token it held, '' none), `{REPLY.refusedByCap,
- *        id…}`, `{REPLY.changed, key index, id, key index, id, …}` (see `ScriptReply`).
+ *        id…}`, `{REPLY.changed, key index, id, key index, id, …}`, `{REPLY.unvouched, key index, …}`
+ *        (see `ScriptReply`).
  *
  * Writer tokens. Each applied call writes `writerToken` (unique to the call: its collector's random id
  * and a counter) into `WRITER_FIELD` of every state hash it writes. A section names the token its
@@ -38,7 +39,12 @@ import {
  * section is one that collector wrote or saw compared equal since that chain of its tokens began
  * (`vouched`, see series-state.ts `StateChain`). When both hold — the hash still holds the expected
  * token, so nothing has written it since, and the states were exact then — the script skips reading
- * and comparing the section's states; otherwise it compares them all. The skip is as safe as the rule
+ * and comparing the section's states; otherwise it compares them all. A vouched section may leave its
+ * expected states out (`expectedSent` '0'): over a third of a counter call's bytes, built, sent and read
+ * for nothing while the token holds. If the hash holds another token, the script has nothing to compare
+ * with: it writes nothing and names the section (`unvouched`), and the collector sends the call again
+ * with them, and sends them for that key from then on for a while (`SeriesStateCache.contended`), so
+ * that collectors taking turns with one key do not each pay a second call. The skip is as safe as the rule
  * that every other writer of series states changes or removes the token (retention.ts does; a hash
  * that expires or is lost takes it along; a Redis that lost writes holds an older token).
  *
@@ -90,15 +96,23 @@ export const ARGUMENTS = [
  * A state section's head in the list; `count` × (series id, new state) follow. `fenceKeyIndex`: the
  * KEYS index of the key's upgrade fence (`seriesStateFenceKey`). `expectedToken`: the
  * writer token the hash should hold ('' none known); `vouched`: '1' when every expected state of the
- * section may be taken as stored if the hash holds that token, else '0'.
+ * section may be taken as stored if the hash holds that token, else '0'; `expectedSent`: '0' when the
+ * section's expected states were left out (a vouched section only), else '1'.
  */
-export const STATE_SECTION = ['keyIndex', 'fenceKeyIndex', 'count', 'expectedToken', 'vouched'] as const;
+export const STATE_SECTION = [
+  'keyIndex',
+  'fenceKeyIndex',
+  'count',
+  'expectedToken',
+  'vouched',
+  'expectedSent',
+] as const;
 /** A bucket record's head in the list; `fieldCount` × (field, amount) follow, then `BUCKET_TAIL`. */
 export const BUCKET_HEAD = ['keyIndex', 'ttlSeconds', 'fieldCount'] as const;
 export const BUCKET_TAIL = ['min', 'max', 'lastValue', 'lastTime'] as const;
 
 /** The first element of every reply. */
-export const REPLY = { seenBefore: 0, applied: 1, refusedByCap: 2, changed: 3 } as const;
+export const REPLY = { seenBefore: 0, applied: 1, refusedByCap: 2, changed: 3, unvouched: 4 } as const;
 
 /** Name → 1-based position (a Lua table's). */
 function positions<T extends string>(names: readonly T[], from = 1): Record<T, number> {
@@ -174,8 +188,12 @@ export interface StateSection {
   readonly seriesIds: readonly string[];
   /** The state each series is to hold once applied (the one expected, when it did not change). */
   readonly states: readonly string[];
-  /** The state each series must hold now ('' none, `#<sha1 hex>` of a value that is no plain text). */
-  readonly expected: readonly string[];
+  /**
+   * The state each series must hold now ('' none, `#<sha1 hex>` of a value that is no plain text);
+   * undefined: not sent, the section being vouched for (the script answers `unvouched` if the hash
+   * holds another token).
+   */
+  readonly expected: readonly string[] | undefined;
   /** The writer token the hash should hold ('' none known). */
   readonly expectedToken: string;
   /** Every expected state is vouched for by the chain of `expectedToken`: compared only if the token differs. */
@@ -219,7 +237,9 @@ export type ScriptReply =
   /** New series past the cap: nothing was written. */
   | { readonly kind: 'refusedByCap'; readonly seriesIds: readonly string[] }
   /** Stored states differ from the expected ones: nothing was written. */
-  | { readonly kind: 'changed'; readonly changes: ReadonlyArray<{ keyIndex: number; seriesId: string }> };
+  | { readonly kind: 'changed'; readonly changes: ReadonlyArray<{ keyIndex: number; seriesId: string }> }
+  /** Sections sent without their expected states held another token than expected: nothing was written. */
+  | { readonly kind: 'unvouched'; readonly keyIndexes: readonly number[] };
 
 /** The writer token a state hash held when the script found it other than expected. */
 export interface FoundToken {
@@ -251,13 +271,14 @@ export function encodeArguments(call: ScriptCall): Array<string | number> {
   for (const id of call.marks) list[at++] = id;
   // The fences follow the key table in KEYS (`encodeKeys`).
   let fenceKeyIndex = FIRST_TABLE_KEY + call.keys.length;
-  for (const { keyIndex, seriesIds, states, expectedToken, vouched } of call.states) {
+  for (const { keyIndex, seriesIds, states, expected, expectedToken, vouched } of call.states) {
     // In STATE_SECTION's order.
     list[at++] = keyIndex;
     list[at++] = fenceKeyIndex++;
     list[at++] = seriesIds.length;
     list[at++] = expectedToken;
     list[at++] = vouched ? 1 : 0;
+    list[at++] = expected === undefined ? 0 : 1;
     for (let i = 0; i < seriesIds.length; i++) {
       list[at++] = seriesIds[i] as string;
       list[at++] = states[i] as string;
@@ -293,7 +314,7 @@ export function encodeArguments(call: ScriptCall): Array<string | number> {
   };
   return [
     ...ARGUMENTS.map((name) => scalars[name]),
-    ...call.states.map((section) => section.expected.join('\n')),
+    ...call.states.map((section) => section.expected?.join('\n') ?? ''),
   ];
 }
 
@@ -309,6 +330,8 @@ export function decodeReply(reply: unknown): ScriptReply {
       return { kind: 'refusedByCap', seriesIds: reply.slice(1).map(String) };
     case REPLY.changed:
       return { kind: 'changed', changes: pairs(reply, (keyIndex, seriesId) => ({ keyIndex, seriesId })) };
+    case REPLY.unvouched:
+      return { kind: 'unvouched', keyIndexes: reply.slice(1).map(Number) };
     default:
       throw new Error(`ingest script replied with an unknown code ${JSON.stringify(reply[0])}`);
   }

@@ -44,6 +44,25 @@ describe('series states', () => {
     expect(parseState(text)).toBeUndefined();
   });
 
+  it('count a key as contended for ten minutes after another writer was last found in it', () => {
+    const cache = new SeriesStateCache();
+    const key = 'rg:{r}:series-state2:m';
+    expect(cache.contended(key, 1_000_000)).toBe(false);
+    // Its own tokens, one after another: no other writer.
+    cache.extendChain(key, '', 'w.1', 1_000_000);
+    cache.extendChain(key, 'w.1', 'w.2', 1_000_000);
+    expect(cache.contended(key, 1_000_000)).toBe(false);
+    // Another's token found: contended until ten minutes later.
+    cache.extendChain(key, 'other.7', 'w.3', 1_000_000);
+    expect(cache.contended(key, 1_599_999)).toBe(true);
+    expect(cache.contended(key, 1_600_000)).toBe(false);
+    cache.contend(key, 2_000_000);
+    expect(cache.contended(key, 2_000_001)).toBe(true);
+    expect(cache.contended('rg:{r}:series-state2:other', 2_000_001)).toBe(false);
+    // A clock set back by an hour does not make it last an hour longer.
+    expect(cache.contended(key, 2_000_000 - 3_600_000)).toBe(false);
+  });
+
   it('stay bounded: a full cache is dropped whole and refilled', () => {
     const cache = new SeriesStateCache(3);
     const [a] = ['a', 'b', 'c'].map((sid) => cache.cell('r', sid));

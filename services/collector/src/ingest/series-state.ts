@@ -77,23 +77,41 @@ export class SeriesStateCache {
   chain(stateKey: string): StateChain {
     let chain = this.#chains.get(stateKey);
     if (chain === undefined) {
-      chain = { token: undefined, epoch: ++this.#epochs };
+      chain = { token: undefined, epoch: ++this.#epochs, contendedUntil: 0 };
       this.#chains.set(stateKey, chain);
     }
     return chain;
   }
 
   /**
-   * A call this collector KNOWS was applied (its reply said so) wrote `written` into `stateKey`, which
-   * held `found` just before. The chain goes on when `found` is its last token (nothing wrote the hash
-   * between the two calls); else it breaks: a new epoch, so that no state vouched for before is.
-   * Returns the epoch that now vouches for the states the call wrote or compared.
+   * A call this collector KNOWS was applied (its reply said so) at `nowMs` wrote `written` into
+   * `stateKey`, which held `found` just before. The chain goes on when `found` is its last token
+   * (nothing wrote the hash between the two calls); else it breaks: a new epoch, so that no state
+   * vouched for before is, and the key is `contended` for a while. Returns the epoch that now vouches
+   * for the states the call wrote or compared.
    */
-  extendChain(stateKey: string, found: string, written: string): number {
+  extendChain(stateKey: string, found: string, written: string, nowMs: number): number {
     const chain = this.chain(stateKey);
     if (chain.token === undefined || chain.token !== found) chain.epoch = ++this.#epochs;
+    if (chain.token !== undefined && chain.token !== found) this.contend(stateKey, nowMs);
     chain.token = written;
     return chain.epoch;
+  }
+
+  /**
+   * Another writer was found in `stateKey` at `nowMs` (its hash held a token this collector did not
+   * write last): for `CONTENDED_MS` its calls send the states they expect there even when vouched
+   * for, so that they are compared at once rather than the call sent twice (script-protocol.ts).
+   */
+  contend(stateKey: string, nowMs: number) {
+    this.chain(stateKey).contendedUntil = nowMs + CONTENDED_MS;
+  }
+
+  /** Whether another writer was found in `stateKey` less than `CONTENDED_MS` before `nowMs`. */
+  contended(stateKey: string, nowMs: number): boolean {
+    const until = this.#chains.get(stateKey)?.contendedUntil ?? 0;
+    // A clock that went back leaves the key contended no longer than CONTENDED_MS from now.
+    return nowMs < until && until - nowMs <= CONTENDED_MS;
   }
 
   /** Forgets when every series of a rollout was marked (after Redis disagreed with this collector). */
@@ -122,6 +140,14 @@ export class SeriesStateCache {
 }
 
 const LOAD_CHUNK = 1000;
+
+/**
+ * How long a state key another writer was found in stays `contended`. Collectors taking turns with a
+ * key (two Prometheus shards behind one load balancer) find each other's token on nearly every call;
+ * ten minutes spans their turns, and a key written by one collector alone goes back to leaving its
+ * vouched states out after one quiet spell.
+ */
+const CONTENDED_MS = 600_000;
 
 /** What this collector knows of one series in one rollout: its cumulative state(s) and its last mark. */
 export class SeriesCell {
@@ -200,6 +226,8 @@ export class SeriesCell {
 export interface StateChain {
   token: string | undefined;
   epoch: number;
+  /** Until when (unix ms) the key counts as written by another collector too: `SeriesStateCache.contend`. */
+  contendedUntil: number;
 }
 
 /**

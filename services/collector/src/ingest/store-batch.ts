@@ -47,7 +47,7 @@ export interface StoreBatchOutcome {
   /** Time spent in Redis for the batch (all rollouts in parallel). */
   readonly redisMs: number;
   /** Ingest script calls repeated, by why (see `runIngestCall`). */
-  readonly retries: { changed: number; cap: number };
+  readonly retries: { changed: number; cap: number; unvouched: number };
 }
 
 /**
@@ -174,11 +174,12 @@ async function storeByRollout(
   let ignored = 0;
   const touched: string[] = [];
   const repeated: string[] = [];
-  const retries = { changed: 0, cap: 0 };
+  const retries = { changed: 0, cap: 0, unvouched: 0 };
   results.forEach((result: IngestResult, i) => {
     const batch = entries[i]!;
     retries.changed += result.retries.changed;
     retries.cap += result.retries.cap;
+    retries.unvouched += result.retries.unvouched;
     if (!result.applied) {
       repeated.push(batch.rollout.name);
       return;
