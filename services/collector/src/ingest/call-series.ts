@@ -38,8 +38,8 @@ export interface ChainView {
   readonly stateKey: string;
   readonly token: string | undefined;
   readonly epoch: number;
-  /** Another writer was found in the key lately: its vouched states are sent all the same. */
-  readonly contended: boolean;
+  /** Another call may write the key first (`SeriesStateCache.busy`): vouched states are sent all the same. */
+  readonly busy: boolean;
 }
 
 /**
@@ -225,12 +225,17 @@ export class CallSeries {
   chain(keyIndex: number): ChainView {
     const stateKey = this.#stateKey(keyIndex);
     const { token, epoch } = this.#cache.chain(stateKey);
-    return { stateKey, token, epoch, contended: this.#cache.contended(stateKey, this.#call.nowMs) };
+    return { stateKey, token, epoch, busy: this.#cache.busy(stateKey, this.#call.nowMs) };
+  }
+
+  /** The plan is sent: its state keys are busy until the returned function is called. */
+  sending(plan: Plan): () => void {
+    return this.#cache.sending(plan.states.map((section) => this.#stateKey(section.keyIndex)));
   }
 
   /**
    * The script found other tokens than expected in these keys, where the call left out the states it
-   * vouched for: from now on they are sent there, this call's next attempt first.
+   * vouched for: another writer's. From now on they are sent there, this call's next attempt first.
    */
   unvouched(keyIndexes: readonly number[]) {
     for (const keyIndex of keyIndexes) this.#cache.contend(this.#stateKey(keyIndex), this.#call.nowMs);

@@ -575,8 +575,8 @@ describe('writer tokens: states taken as stored without the script reading them'
     expect(await retried(b(50, 1, 'b1'))).toEqual(none);
     // Sent without its state, the token another's: told so, sent again with it (equal: no change).
     expect(await retried(a(120, 2, 'a2'))).toEqual({ ...none, unvouched: 1 });
-    // The other collector pays its one extra call too.
-    expect(await retried(b(55, 2, 'b2'))).toEqual({ ...none, unvouched: 1 });
+    // The other collector found this one's token on its first call: it sends its states at once.
+    expect(await retried(b(55, 2, 'b2'))).toEqual(none);
     // Contended now: the states are sent at once and compared, for ten minutes after the last find.
     expect(await retried(a(130, 3, 'a3'))).toEqual(none);
     expect(await retried(b(60, 9, 'b3'))).toEqual(none);
@@ -588,6 +588,29 @@ describe('writer tokens: states taken as stored without the script reading them'
     expect(await retried(a(160, 31, 'a6'))).toEqual({ ...none, unvouched: 1 });
     // Every increase counted once: a 100 → 160, b 50 → 60.
     expect((await fields()).ci).toBe(60 + 10);
+  });
+
+  it('sends the states it vouches for in a key that a call of its own is in Redis with', async () => {
+    const both = (i: number) => [
+      counter('a', 100 + i, 600_000 + i * 10_000),
+      counter('b', 200 + i, 600_000 + i * 10_000),
+    ];
+    await ingest(call(both(0), 'c0'));
+    await ingest(call(both(1), 'c1'));
+    // Two calls at once: the second is planned while the first is in Redis, whose token will be there
+    // before its own. Left out, its vouched state would be refused (unvouched); it is sent and compared.
+    const [x, y] = await Promise.all([
+      ingest(call([counter('a', 105, 620_000)], 'x')),
+      ingest(call([counter('b', 207, 620_000)], 'y')),
+    ]);
+    expect([x.retries, y.retries]).toEqual([
+      { changed: 0, cap: 0, unvouched: 0 },
+      { changed: 0, cap: 0, unvouched: 0 },
+    ]);
+    // Its own token found by the second is no other writer: the next call leaves its states out again.
+    await redis.hset(STATES, SERIES_STATE_WRITER_FIELD, 'someone-else');
+    expect((await ingest(call(both(9), 'c9'))).retries).toEqual({ changed: 0, cap: 0, unvouched: 1 });
+    expect((await fields()).ci).toBe(1 + 1 + 4 + 6 + 4 + 2);
   });
 
   it('compares again after Redis lost the last write, its token then an older one of this collector', async () => {

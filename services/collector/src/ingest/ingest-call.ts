@@ -1,7 +1,7 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import { CallSeries } from './call-series.ts';
 import { planCall } from './plan-call.ts';
-import { sendScriptCall } from './script-protocol.ts';
+import { type ScriptReply, sendScriptCall } from './script-protocol.ts';
 import type { SeriesCell, SeriesStateCache } from './series-state.ts';
 import { splitCall } from './split-call.ts';
 
@@ -166,26 +166,34 @@ export async function runIngestCall(
     await series.readStates(redis);
     const plan = planCall(call, series);
     const writerToken = cache.newToken();
-    const reply = await sendScriptCall(redis, {
-      rollout: call.rollout,
-      keys: call.keys,
-      digest: call.digest,
-      nowMs: call.nowMs,
-      markerMs: call.markerMs,
-      maxActiveSeries: call.maxActiveSeries,
-      activeSeriesMs: call.activeSeriesMs,
-      stateTtlSeconds: call.seriesStateSeconds,
-      writerToken,
-      marks: plan.marks,
-      states: plan.states,
-      buckets: plan.buckets,
-    });
+    // The plan's state keys are busy until its reply is taken in: a call planned meanwhile sends the
+    // states it vouches for there, this call's token being there first (`SeriesStateCache.busy`).
+    const release = series.sending(plan);
+    let reply: ScriptReply;
+    try {
+      reply = await sendScriptCall(redis, {
+        rollout: call.rollout,
+        keys: call.keys,
+        digest: call.digest,
+        nowMs: call.nowMs,
+        markerMs: call.markerMs,
+        maxActiveSeries: call.maxActiveSeries,
+        activeSeriesMs: call.activeSeriesMs,
+        stateTtlSeconds: call.seriesStateSeconds,
+        writerToken,
+        marks: plan.marks,
+        states: plan.states,
+        buckets: plan.buckets,
+      });
+      // Only here, the reply known: a call whose outcome is unknown leaves the chain as it was.
+      if (reply.kind === 'applied') series.applied(plan, writerToken, reply.foundTokens);
+    } finally {
+      release();
+    }
     switch (reply.kind) {
       case 'seenBefore':
         return { applied: false, accepted: 0, refusedByCap: 0, ignored: 0, retries };
       case 'applied':
-        // Only here, the reply known: a call whose outcome is unknown leaves the chain as it was.
-        series.applied(plan, writerToken, reply.foundTokens);
         return {
           applied: true,
           accepted: plan.accepted,

@@ -141,7 +141,7 @@ function sections(series: CallSeries): { states: StateSection[]; sectionSlots: S
     const next: string[] = [];
     const expected: string[] = [];
     const inSection: StateSlot[] = [];
-    const { stateKey, token, epoch, contended } = series.chain(keyIndex);
+    const { stateKey, token, epoch, busy } = series.chain(keyIndex);
     let vouched = token !== undefined;
     for (const slot of slots) {
       if (slot.entry.refused) continue;
@@ -159,8 +159,8 @@ function sections(series: CallSeries): { states: StateSection[]; sectionSlots: S
       if (vouched) vouched = slot.entry.cell.vouches(stateKey, slot.stored, epoch);
     }
     if (seriesIds.length > 0) {
-      // Vouched for, the states need not be sent unless another writer was found in the key lately.
-      const send = !vouched || contended;
+      // Vouched for, the states need not be sent, unless another call may write the key first.
+      const send = !vouched || busy;
       states.push({
         keyIndex,
         seriesIds,

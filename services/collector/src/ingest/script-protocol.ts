@@ -43,8 +43,9 @@ import {
  * expected states out (`expectedSent` '0'): over a third of a counter call's bytes, built, sent and read
  * for nothing while the token holds. If the hash holds another token, the script has nothing to compare
  * with: it writes nothing and names the section (`unvouched`), and the collector sends the call again
- * with them, and sends them for that key from then on for a while (`SeriesStateCache.contended`), so
- * that collectors taking turns with one key do not each pay a second call. The skip is as safe as the rule
+ * with them. The collector sends them anyway where it expects another token first
+ * (`SeriesStateCache.busy`: a call of its own in flight, another collector found lately), so that calls
+ * taking turns with one key are not each sent twice. The skip is as safe as the rule
  * that every other writer of series states changes or removes the token (retention.ts does; a hash
  * that expires or is lost takes it along; a Redis that lost writes holds an older token).
  *

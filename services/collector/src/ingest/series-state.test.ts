@@ -44,23 +44,33 @@ describe('series states', () => {
     expect(parseState(text)).toBeUndefined();
   });
 
-  it('count a key as contended for ten minutes after another writer was last found in it', () => {
+  it('call a key busy while a call of its own is in Redis with it, or for ten minutes after another writer was found', () => {
     const cache = new SeriesStateCache();
     const key = 'rg:{r}:series-state2:m';
-    expect(cache.contended(key, 1_000_000)).toBe(false);
-    // Its own tokens, one after another: no other writer.
-    cache.extendChain(key, '', 'w.1', 1_000_000);
-    cache.extendChain(key, 'w.1', 'w.2', 1_000_000);
-    expect(cache.contended(key, 1_000_000)).toBe(false);
-    // Another's token found: contended until ten minutes later.
-    cache.extendChain(key, 'other.7', 'w.3', 1_000_000);
-    expect(cache.contended(key, 1_599_999)).toBe(true);
-    expect(cache.contended(key, 1_600_000)).toBe(false);
+    const other = 'rg:{r}:series-state2:other';
+    expect(cache.busy(key, 1_000_000)).toBe(false);
+    // Calls of its own in flight: busy until the last one's reply is taken in.
+    const first = cache.sending([key]);
+    const second = cache.sending([key, other]);
+    first();
+    expect(cache.busy(key, 1_000_000)).toBe(true);
+    second();
+    expect([cache.busy(key, 1_000_000), cache.busy(other, 1_000_000)]).toEqual([false, false]);
+    // Its own tokens, one after another, or a hash that lost its token: no other writer.
+    const own = cache.newToken();
+    cache.extendChain(key, '', own, 1_000_000);
+    cache.extendChain(key, own, cache.newToken(), 1_000_000);
+    cache.extendChain(key, '', cache.newToken(), 1_000_000);
+    expect(cache.busy(key, 1_000_000)).toBe(false);
+    // Another collector's token found: busy until ten minutes later.
+    cache.extendChain(key, new SeriesStateCache().newToken(), cache.newToken(), 1_000_000);
+    expect(cache.busy(key, 1_599_999)).toBe(true);
+    expect(cache.busy(key, 1_600_000)).toBe(false);
     cache.contend(key, 2_000_000);
-    expect(cache.contended(key, 2_000_001)).toBe(true);
-    expect(cache.contended('rg:{r}:series-state2:other', 2_000_001)).toBe(false);
+    expect(cache.busy(key, 2_000_001)).toBe(true);
+    expect(cache.busy(other, 2_000_001)).toBe(false);
     // A clock set back by an hour does not make it last an hour longer.
-    expect(cache.contended(key, 2_000_000 - 3_600_000)).toBe(false);
+    expect(cache.busy(key, 2_000_000 - 3_600_000)).toBe(false);
   });
 
   it('stay bounded: a full cache is dropped whole and refilled', () => {

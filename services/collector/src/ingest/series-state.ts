@@ -77,7 +77,7 @@ export class SeriesStateCache {
   chain(stateKey: string): StateChain {
     let chain = this.#chains.get(stateKey);
     if (chain === undefined) {
-      chain = { token: undefined, epoch: ++this.#epochs, contendedUntil: 0 };
+      chain = { token: undefined, epoch: ++this.#epochs, contendedUntil: 0, inFlight: 0 };
       this.#chains.set(stateKey, chain);
     }
     return chain;
@@ -87,31 +87,49 @@ export class SeriesStateCache {
    * A call this collector KNOWS was applied (its reply said so) at `nowMs` wrote `written` into
    * `stateKey`, which held `found` just before. The chain goes on when `found` is its last token
    * (nothing wrote the hash between the two calls); else it breaks: a new epoch, so that no state
-   * vouched for before is, and the key is `contended` for a while. Returns the epoch that now vouches
-   * for the states the call wrote or compared.
+   * vouched for before is, and when `found` is another collector's token the key is `contended` for a
+   * while. Returns the epoch that now vouches for the states the call wrote or compared.
    */
   extendChain(stateKey: string, found: string, written: string, nowMs: number): number {
     const chain = this.chain(stateKey);
     if (chain.token === undefined || chain.token !== found) chain.epoch = ++this.#epochs;
-    if (chain.token !== undefined && chain.token !== found) this.contend(stateKey, nowMs);
+    if (found !== '' && found !== chain.token && !found.startsWith(`${this.#writerId}.`)) {
+      this.contend(stateKey, nowMs);
+    }
     chain.token = written;
     return chain.epoch;
   }
 
   /**
-   * Another writer was found in `stateKey` at `nowMs` (its hash held a token this collector did not
-   * write last): for `CONTENDED_MS` its calls send the states they expect there even when vouched
-   * for, so that they are compared at once rather than the call sent twice (script-protocol.ts).
+   * Another writer was found in `stateKey` at `nowMs`: for `CONTENDED_MS` this collector's calls send
+   * the states they expect there even when vouched for, so that they are compared at once rather than
+   * the call sent twice (script-protocol.ts).
    */
   contend(stateKey: string, nowMs: number) {
     this.chain(stateKey).contendedUntil = nowMs + CONTENDED_MS;
   }
 
-  /** Whether another writer was found in `stateKey` less than `CONTENDED_MS` before `nowMs`. */
-  contended(stateKey: string, nowMs: number): boolean {
-    const until = this.#chains.get(stateKey)?.contendedUntil ?? 0;
+  /**
+   * Whether a call planned at `nowMs` sends the states it vouches for in `stateKey` all the same: a call
+   * of this collector is in Redis with the key (its token will be there first), or another writer was
+   * found in it less than `CONTENDED_MS` ago.
+   */
+  busy(stateKey: string, nowMs: number): boolean {
+    const chain = this.#chains.get(stateKey);
+    if (chain === undefined) return false;
+    const until = chain.contendedUntil;
     // A clock that went back leaves the key contended no longer than CONTENDED_MS from now.
-    return nowMs < until && until - nowMs <= CONTENDED_MS;
+    return chain.inFlight > 0 || (nowMs < until && until - nowMs <= CONTENDED_MS);
+  }
+
+  /** A call with these state keys is sent: until `release` is called, each of them is `busy`. */
+  sending(stateKeys: readonly string[]): () => void {
+    // The chains themselves are held: one dropped with a full cache meanwhile is let go harmlessly.
+    const chains = stateKeys.map((stateKey) => this.chain(stateKey));
+    for (const chain of chains) chain.inFlight++;
+    return () => {
+      for (const chain of chains) chain.inFlight--;
+    };
   }
 
   /** Forgets when every series of a rollout was marked (after Redis disagreed with this collector). */
@@ -228,6 +246,8 @@ export interface StateChain {
   epoch: number;
   /** Until when (unix ms) the key counts as written by another collector too: `SeriesStateCache.contend`. */
   contendedUntil: number;
+  /** This collector's calls with the key in Redis now (`SeriesStateCache.sending`). */
+  inFlight: number;
 }
 
 /**
