@@ -85,7 +85,10 @@ export interface IngestResult {
   refusedByCap: number;
   /** Out of order or repeated points of cumulative series: already counted by a newer point. */
   ignored: number;
-  /** Calls repeated because states differed from this collector's copy, or new series met the cap. */
+  /**
+   * Calls repeated because states differed from this collector's copy, new series met the cap, or the
+   * states a call left out as vouched for could not be taken as stored (another token in the hash).
+   */
   retries: { changed: number; cap: number; unvouched: number };
 }
 
