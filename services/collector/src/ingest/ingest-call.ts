@@ -85,11 +85,25 @@ export interface IngestResult {
   refusedByCap: number;
   /** Out of order or repeated points of cumulative series: already counted by a newer point. */
   ignored: number;
-  /**
-   * Calls repeated because states differed from this collector's copy, new series met the cap, or the
-   * states a call left out as vouched for could not be taken as stored (another token in the hash).
-   */
-  retries: { changed: number; cap: number; unvouched: number };
+  /** Calls repeated, by why. */
+  retries: Retries;
+}
+
+/**
+ * Why the script refused a call that was then sent again: `changed`, states differed from this
+ * collector's copy; `cap`, new series met the cap; `unvouched`, the states a call left out as vouched
+ * for could not be taken as stored (another token in the hash).
+ */
+export type RetryReason = 'changed' | 'cap' | 'unvouched';
+export type Retries = Record<RetryReason, number>;
+
+export function noRetries(): Retries {
+  return { changed: 0, cap: 0, unvouched: 0 };
+}
+
+/** Adds `from`'s retries to `into`'s. */
+export function addRetries(into: Retries, from: Readonly<Retries>) {
+  for (const reason of Object.keys(from) as RetryReason[]) into[reason] += from[reason];
 }
 
 /** Calls refused because series changed under them or met the cap, before the batch fails (503). */
@@ -128,7 +142,7 @@ export async function runIngestCalls(
     accepted: 0,
     refusedByCap: 0,
     ignored: 0,
-    retries: { changed: 0, cap: 0, unvouched: 0 },
+    retries: noRetries(),
   };
   const add = (result: IngestResult) => {
     // Applied when any part was: a retry finds the parts stored before it seen, and stores the rest.
@@ -136,9 +150,7 @@ export async function runIngestCalls(
     total.accepted += result.accepted;
     total.refusedByCap += result.refusedByCap;
     total.ignored += result.ignored;
-    total.retries.changed += result.retries.changed;
-    total.retries.cap += result.retries.cap;
-    total.retries.unvouched += result.retries.unvouched;
+    addRetries(total.retries, result.retries);
   };
   let previous: Promise<IngestResult> | undefined;
   for (const part of parts) {
@@ -164,7 +176,7 @@ export async function runIngestCall(
   cache: SeriesStateCache,
 ): Promise<IngestResult> {
   const series = new CallSeries(call, cache);
-  const retries = { changed: 0, cap: 0, unvouched: 0 };
+  const retries = noRetries();
   for (let attempt = 1; ; attempt++) {
     await series.readStates(redis);
     const plan = planCall(call, series);

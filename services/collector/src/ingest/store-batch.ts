@@ -1,7 +1,7 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import { batchMarkersKey } from '@rollout-guard/shared/store';
 import type { Point } from '../protocols/point.ts';
-import { type IngestResult, runIngestCalls } from './ingest-call.ts';
+import { addRetries, type IngestResult, noRetries, type Retries, runIngestCalls } from './ingest-call.ts';
 import type { IngestRuntime } from './ingest-runtime.ts';
 import {
   DEFAULT_MAX_POINTS_PER_CALL,
@@ -47,7 +47,7 @@ export interface StoreBatchOutcome {
   /** Time spent in Redis for the batch (all rollouts in parallel). */
   readonly redisMs: number;
   /** Ingest script calls repeated, by why (see `runIngestCall`). */
-  readonly retries: { changed: number; cap: number; unvouched: number };
+  readonly retries: Retries;
 }
 
 /**
@@ -174,12 +174,10 @@ async function storeByRollout(
   let ignored = 0;
   const touched: string[] = [];
   const repeated: string[] = [];
-  const retries = { changed: 0, cap: 0, unvouched: 0 };
+  const retries = noRetries();
   results.forEach((result: IngestResult, i) => {
     const batch = entries[i]!;
-    retries.changed += result.retries.changed;
-    retries.cap += result.retries.cap;
-    retries.unvouched += result.retries.unvouched;
+    addRetries(retries, result.retries);
     if (!result.applied) {
       repeated.push(batch.rollout.name);
       return;
