@@ -61,7 +61,12 @@ import {
  * Why one list: as thousands of separate arguments the command cost the collector about 1 ms per 1,500
  * series to build and write. Why JSON: Redis's cjson makes the list's strings in C, where splitting
  * a newline-separated list in Lua took half of the script's time (0.5 ms per 1,500 series, against
- * 0.19); the collector still only joins, as no element needs escaping.
+ * 0.19); the collector still only joins, as no element needs escaping. Why a Buffer: ioredis joins a
+ * command's string arguments into one string, which V8 copies whole into a flat string before the
+ * write; past 128 KiB (a 1,500-series OTLP call with its expected states: about 140 KB) that copy is a
+ * large object of fresh pages, faulted in one by one and counted towards the next full collection.
+ * Given a Buffer, ioredis copies bytes into one buffer instead: OTLP protobuf went from 0.56–0.71× of
+ * remote write to 0.76–0.77× in alternating runs (BENCHMARKS.md).
  */
 
 /** The fixed keys, before the call's key table. */
@@ -262,7 +267,7 @@ export function encodeKeys(call: Pick<ScriptCall, 'rollout' | 'keys' | 'states'>
 }
 
 /** The ARGV of a call. The list's length is counted first: it is made at that size, not grown. */
-export function encodeArguments(call: ScriptCall): Array<string | number> {
+export function encodeArguments(call: ScriptCall): Array<string | number | Buffer> {
   let length = call.marks.length;
   for (const section of call.states) length += STATE_SECTION.length + 2 * section.seriesIds.length;
   for (const bucket of call.buckets)
@@ -300,7 +305,7 @@ export function encodeArguments(call: ScriptCall): Array<string | number> {
     list[at++] = text(bucket.lastTime);
   }
   if (at !== length) throw new Error(`ingest script list: ${at} elements written, ${length} counted`);
-  const scalars: Record<(typeof ARGUMENTS)[number], string | number> = {
+  const scalars: Record<(typeof ARGUMENTS)[number], string | number | Buffer> = {
     digest: call.digest,
     nowMs: call.nowMs,
     markerMs: call.markerMs,
@@ -311,7 +316,7 @@ export function encodeArguments(call: ScriptCall): Array<string | number> {
     markCount: call.marks.length,
     stateKeyCount: call.states.length,
     bucketCount: call.buckets.length,
-    list: listText(list),
+    list: Buffer.from(listText(list)),
   };
   return [
     ...ARGUMENTS.map((name) => scalars[name]),
