@@ -94,6 +94,9 @@ describe('the ingest script protocol, as the Lua reads it', () => {
     expect(args[ARG.markCount - 1]).toBe(1);
     expect(args[ARG.stateKeyCount - 1]).toBe(1);
     expect(args[ARG.writerToken - 1]).toBe('w.1');
+    // The list goes as bytes: with one Buffer among them ioredis writes the command's arguments into
+    // one buffer, rather than joining them into a string V8 must copy whole (script-protocol.ts).
+    expect(Buffer.isBuffer(args[ARG.list - 1])).toBe(true);
     // The section's fence follows the call's two keys in KEYS; its expected states were sent.
     expect(JSON.parse(String(args[ARG.list - 1]))).toEqual(
       ['a', STATES_INDEX, BUCKET_INDEX + 1, 1, 'w.0', 1, 1, 'a', '1 2 ci=3'].map(String),

@@ -65,8 +65,9 @@ import {
  * command's string arguments into one string, which V8 copies whole into a flat string before the
  * write; past 128 KiB (a 1,500-series OTLP call with its expected states: about 140 KB) that copy is a
  * large object of fresh pages, faulted in one by one and counted towards the next full collection.
- * Given a Buffer, ioredis copies bytes into one buffer instead: OTLP protobuf went from 0.56–0.71× of
- * remote write to 0.76–0.77× in alternating runs (BENCHMARKS.md).
+ * With one Buffer among them, ioredis writes every argument of the command into one buffer instead
+ * (the expected states' texts too): OTLP protobuf went from 0.56–0.71× of remote write to 0.76–0.77×
+ * in alternating runs (BENCHMARKS.md).
  */
 
 /** The fixed keys, before the call's key table. */
