@@ -135,7 +135,8 @@ export class CallSeries {
   #needsMark(cell: SeriesCell): boolean {
     const at = cell.markedAt;
     const now = this.#call.nowMs;
-    return at === undefined || now - at >= MARK_REFRESH_MS || at > now;
+    // Never marked (−∞), marked a while ago, or by a clock that has gone back since.
+    return now - at >= MARK_REFRESH_MS || at > now;
   }
 
   #slot(entry: CallEntry, keyIndex: number): StateSlot {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Point } from '../protocols/point.ts';
-import { SeriesMemo } from '../protocols/point.ts';
+import type { Point, SeriesMemo } from '../protocols/point.ts';
 import { activeRollout } from './ingest-test-kit.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { Matcher } from './matcher.ts';
@@ -8,6 +7,8 @@ import { SeriesFactsMemo } from './series-facts.ts';
 import { SeriesIds } from './series-id.ts';
 
 const rollout = activeRollout({ name: 'copilot', metrics: ['requests_total'] });
+/** A memo as a decoder makes one for a series it recognises across requests. */
+const newMemo = (): SeriesMemo => ({ derived: undefined });
 const point = (instance: string, memo?: SeriesMemo): Point => ({
   name: 'requests_total',
   attributes: { 'feature_flag.result.variant': 'on', instance },
@@ -20,7 +21,7 @@ describe('SeriesFactsMemo', () => {
   it('derives a series once per matcher, from its memo or else its attributes record', () => {
     const memo = new SeriesFactsMemo();
     const matcher = new Matcher([rollout]);
-    const withMemo = point('a', new SeriesMemo());
+    const withMemo = point('a', newMemo());
     const withoutMemo = point('b');
     const facts = memo.factsOf(withMemo, matcher, DEFAULT_LIMITS);
     expect(facts.targets.map((target) => [target.rollout.name, target.cohort])).toEqual([
@@ -35,7 +36,7 @@ describe('SeriesFactsMemo', () => {
   it('hashes a series with a memo once, under every matcher, and keeps no key for it', () => {
     const ids = new SeriesIds();
     const memo = new SeriesFactsMemo(ids);
-    const a = point('a', new SeriesMemo());
+    const a = point('a', newMemo());
     const first = memo.factsOf(a, new Matcher([rollout]), DEFAULT_LIMITS).id;
     const again = memo.factsOf(a, new Matcher([activeRollout({ ...rollout, waveIndex: 2 })]), DEFAULT_LIMITS);
     expect(again.targets[0]?.rollout.waveIndex).toBe(2);
@@ -60,7 +61,7 @@ describe('SeriesFactsMemo', () => {
   it('gives a series no id while no rollout wants it, and its own once one does', () => {
     const ids = new SeriesIds();
     const memo = new SeriesFactsMemo(ids);
-    const a = point('a', new SeriesMemo());
+    const a = point('a', newMemo());
     expect(memo.factsOf(a, new Matcher([]), DEFAULT_LIMITS)).toMatchObject({
       id: '',
       reason: 'unwanted-metric',

@@ -100,7 +100,7 @@ describe('series states', () => {
     cell.markedAt = 5;
     other.markedAt = 6;
     cache.forgetMarks('r');
-    expect(cell.markedAt).toBeUndefined();
+    expect(cell.markedAt).toBe(Number.NEGATIVE_INFINITY);
     expect(other.markedAt).toBe(6);
   });
 });

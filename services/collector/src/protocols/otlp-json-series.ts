@@ -60,7 +60,7 @@ export class JsonSeries {
     }
     if (previous?.live) previous.next = series;
     this.#previous = series;
-    return series;
+    return { attributes: series.attributes, memo: series };
   }
 
   /** The series by its key, remembered when new; undefined when it has no usable key. */

@@ -277,10 +277,10 @@ class RequestWalk {
     const point: Point =
       startMs !== undefined
         ? this.#memos
-          ? { name, attributes, startMs, timeMs, value, memo: series.memo }
+          ? { name, attributes, startMs, timeMs, value, memo: series }
           : { name, attributes, startMs, timeMs, value }
         : this.#memos
-          ? { name, attributes, timeMs, value, memo: series.memo }
+          ? { name, attributes, timeMs, value, memo: series }
           : { name, attributes, timeMs, value };
     this.out.points.push(point);
   }

@@ -1,4 +1,4 @@
-import { type Attributes, SeriesMemo } from './point.ts';
+import type { Attributes, SeriesMemo } from './point.ts';
 
 /** How much the cache holds by default: about a collector's worth of series of a few hundred bytes each. */
 export const SERIES_CACHE_LIMITS: CacheLimits = { series: 50_000, bytes: 16 * 1024 * 1024 };
@@ -14,8 +14,8 @@ export interface CacheLimits {
  * Series an OTLP sender repeats in every request, recognised by their bytes: the protobuf decoder
  * builds a series' attributes (resource ∪ scope ∪ point) once and then finds them by the raw bytes
  * they came from, as remote write finds a label set. Every point of a known series shares one
- * attributes record and one `SeriesMemo`, on which the ingest path keeps what it derived from the
- * series for the current rollouts (matches, series id, checks); that part is keyed by the matcher,
+ * attributes record and its `KnownSeries`, which is also its `SeriesMemo`: there the ingest path keeps
+ * what it derived from the series for the current rollouts (matches, series id, checks), keyed by the matcher,
  * so a changed spec is judged afresh while the attributes, which no spec decides, stay.
  *
  * Keys are byte strings (latin1: one char per byte), so two spellings of the same attributes (another
@@ -89,7 +89,7 @@ export class OtlpSeriesCache {
       bytes,
       keyValues,
       attributes,
-      memo: new SeriesMemo(),
+      derived: undefined,
       next: undefined,
       live: true,
     };
@@ -149,7 +149,8 @@ export interface SeriesBase {
   readonly attributes: Attributes;
 }
 
-export interface KnownSeries {
+/** A series known across requests; also its memo (`SeriesMemo`). */
+export interface KnownSeries extends SeriesMemo {
   readonly base: SeriesBase;
   readonly name: string;
   /** The point's attribute fields as sent, tags and lengths included (protobuf; none for JSON's series). */
@@ -158,7 +159,6 @@ export interface KnownSeries {
   readonly keyValues: unknown;
   /** Resource ∪ scope ∪ point attributes, the point winning; shared, never changed. */
   readonly attributes: Attributes;
-  readonly memo: SeriesMemo;
   /**
    * The series that came after this one in the last request that held both: senders repeat their
    * series in the same order, so it is the first one tried (one byte compare, no key built).

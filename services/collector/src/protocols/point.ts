@@ -114,12 +114,14 @@ export interface Point {
 }
 
 /**
- * One object per series for as long as a decoder recognises it across requests (remote write's
- * label cache): the ingest path keeps there what it derives from the series (its matches, its id,
- * its checks) instead of looking that up again for every point. Decoders only create and pass it.
+ * One object per series for as long as a decoder recognises it across requests: the ingest path
+ * keeps there what it derives from the series (its matches, its id, its checks) instead of looking
+ * that up again for every point. It is the decoder's own entry for the series (remote write's label
+ * set, OTLP's known series), so that a series is one object rather than two: every point reads it.
+ * Decoders only create it (`derived` undefined) and pass it.
  */
-export class SeriesMemo {
-  derived: unknown = undefined;
+export interface SeriesMemo {
+  derived: unknown;
 }
 
 /**
