@@ -14,9 +14,9 @@ export interface CacheLimits {
  * Series an OTLP sender repeats in every request, recognised by their bytes: the protobuf decoder
  * builds a series' attributes (resource ∪ scope ∪ point) once and then finds them by the raw bytes
  * they came from, as remote write finds a label set. Every point of a known series shares one
- * attributes record and its `KnownSeries`, which is also its `SeriesMemo`: there the ingest path keeps
- * what it derived from the series for the current rollouts (matches, series id, checks), keyed by the matcher,
- * so a changed spec is judged afresh while the attributes, which no spec decides, stay.
+ * attributes record and its `KnownSeries`, which is also its `SeriesMemo`: there the ingest path
+ * keeps what it derived from the series for the current rollouts (matches, series id, checks), keyed
+ * by the matcher, so a changed spec is judged afresh while the attributes, which no spec decides, stay.
  *
  * Keys are byte strings (latin1: one char per byte), so two spellings of the same attributes (another
  * order, another encoding of a value) are two entries with equal records: they are one series
