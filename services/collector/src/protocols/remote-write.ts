@@ -298,6 +298,13 @@ export class RemoteWriteLabels {
   /** Where the kept sets' bytes go, one after another, and how much of it is used. */
   #arena = EMPTY_ARENA;
   #arenaUsed = 0;
+  /**
+   * Bytes copied into arenas since the last drop, and those of the sets kept now. A set that takes
+   * another's place (their hashes alike) leaves the other's bytes behind in its arena: past twice what
+   * is kept, the cache is dropped, so that two such sets taking turns cannot grow it without end.
+   */
+  #copiedBytes = 0;
+  #keptBytes = 0;
   #generation = 0;
 
   constructor(readonly limit = 50_000) {}
@@ -323,16 +330,20 @@ export class RemoteWriteLabels {
     to: number,
     make: (arena: Buffer, keyAt: number, generation: number) => LabelEntry,
   ): LabelEntry {
-    if (this.#entries.size >= this.limit) {
+    if (this.#entries.size >= this.limit || this.#copiedBytes > 2 * this.#keptBytes + ARENA_BYTES) {
       this.#entries = new Map();
       this.#texts = new Map();
       this.#arena = EMPTY_ARENA;
       this.#arenaUsed = 0;
+      this.#copiedBytes = 0;
+      this.#keptBytes = 0;
       this.#generation++;
     }
+    const hash = labelsHash(bytes, from, to);
     const keyAt = this.#keep(bytes, from, to);
     const entry = make(this.#arena, keyAt, this.#generation);
-    this.#entries.set(labelsHash(bytes, from, to), entry);
+    this.#keptBytes += entry.keyLength - (this.#entries.get(hash)?.keyLength ?? 0);
+    this.#entries.set(hash, entry);
     return entry;
   }
 
@@ -346,6 +357,7 @@ export class RemoteWriteLabels {
     const at = this.#arenaUsed;
     bytes.copy(this.#arena, at, from, to);
     this.#arenaUsed += length;
+    this.#copiedBytes += length;
     return at;
   }
 
