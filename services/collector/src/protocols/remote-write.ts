@@ -287,24 +287,13 @@ function labelIsName(r: WireReader, end: number, scratch: SeriesScratch): boolea
  * entry of an older generation is not trusted as a hint, so chains of them die).
  *
  * Memory, as it holds up to `limit` series: a set's bytes are kept once (keyed by their hash, not by
- * a string copy of them), one set after another in a shared buffer (an arena) rather than each in a
- * Buffer of its own, and the names and label values its sets share (a job, a method, a status) are
- * one string each rather than one per set. Each series is then one object, its `LabelEntry`, which is
- * also its memo: about a tenth less heap a series than with a Buffer and a memo of its own.
+ * a string copy of them), and the names and label values its sets share (a job, a method, a status) are
+ * one string each rather than one per set. A set's `LabelEntry` is also its series' memo: one object
+ * a series rather than two.
  */
 export class RemoteWriteLabels {
   #entries = new Map<number, LabelEntry>();
   #texts = new Map<string, string>();
-  /** Where the kept sets' bytes go, one after another, and how much of it is used. */
-  #arena = EMPTY_ARENA;
-  #arenaUsed = 0;
-  /**
-   * Bytes copied into arenas since the last drop, and those of the sets kept now. A set that takes
-   * another's place (their hashes alike) leaves the other's bytes behind in its arena: past twice what
-   * is kept, the cache is dropped, so that two such sets taking turns cannot grow it without end.
-   */
-  #copiedBytes = 0;
-  #keptBytes = 0;
   #generation = 0;
 
   constructor(readonly limit = 50_000) {}
@@ -317,7 +306,7 @@ export class RemoteWriteLabels {
   /** The label set whose label fields are `bytes[from, to)`, when kept. */
   get(bytes: Buffer, from: number, to: number): LabelEntry | undefined {
     const entry = this.#entries.get(labelsHash(bytes, from, to));
-    return entry !== undefined && sameKey(entry, bytes, from, to) ? entry : undefined;
+    return entry !== undefined && sameBytes(entry.key, bytes, from, to) ? entry : undefined;
   }
 
   /**
@@ -328,37 +317,16 @@ export class RemoteWriteLabels {
     bytes: Buffer,
     from: number,
     to: number,
-    make: (arena: Buffer, keyAt: number, generation: number) => LabelEntry,
+    make: (key: Buffer, generation: number) => LabelEntry,
   ): LabelEntry {
-    if (this.#entries.size >= this.limit || this.#copiedBytes > 2 * this.#keptBytes + ARENA_BYTES) {
+    if (this.#entries.size >= this.limit) {
       this.#entries = new Map();
       this.#texts = new Map();
-      this.#arena = EMPTY_ARENA;
-      this.#arenaUsed = 0;
-      this.#copiedBytes = 0;
-      this.#keptBytes = 0;
       this.#generation++;
     }
-    const hash = labelsHash(bytes, from, to);
-    const keyAt = this.#keep(bytes, from, to);
-    const entry = make(this.#arena, keyAt, this.#generation);
-    this.#keptBytes += entry.keyLength - (this.#entries.get(hash)?.keyLength ?? 0);
-    this.#entries.set(hash, entry);
+    const entry = make(Buffer.from(bytes.subarray(from, to)), this.#generation);
+    this.#entries.set(labelsHash(bytes, from, to), entry);
     return entry;
-  }
-
-  /** Copies `bytes[from, to)` into the arena (a new one when it is full); returns where it starts there. */
-  #keep(bytes: Buffer, from: number, to: number): number {
-    const length = to - from;
-    if (this.#arenaUsed + length > this.#arena.length) {
-      this.#arena = Buffer.allocUnsafeSlow(Math.max(ARENA_BYTES, length));
-      this.#arenaUsed = 0;
-    }
-    const at = this.#arenaUsed;
-    bytes.copy(this.#arena, at, from, to);
-    this.#arenaUsed += length;
-    this.#copiedBytes += length;
-    return at;
   }
 
   /** `text` as the one string kept for it, so that label sets sharing a value share its string. */
@@ -379,27 +347,17 @@ function labelsHash(bytes: Buffer, from: number, to: number): number {
   return hash;
 }
 
-/** An arena holds about a thousand label sets of a few dozen bytes; a larger set gets one of its own. */
-const ARENA_BYTES = 64 * 1024;
-const EMPTY_ARENA = Buffer.alloc(0);
-
-function sameKey(entry: LabelEntry, bytes: Buffer, from: number, to: number): boolean {
-  const { arena, keyAt, keyLength } = entry;
-  return keyLength === to - from && bytes.compare(arena, keyAt, keyAt + keyLength, from, to) === 0;
+function sameBytes(key: Buffer, bytes: Buffer, from: number, to: number): boolean {
+  return key.length === to - from && bytes.compare(key, 0, key.length, from, to) === 0;
 }
 
 /** A kept label set; it is also the series' memo (`SeriesMemo`): one object per series, not two. */
 interface LabelEntry extends SeriesMemo {
-  /**
-   * The series' label fields as sent, from the first label's tag to the last label's end: `keyLength`
-   * bytes at `keyAt` in `arena`, a buffer shared with the sets kept after it.
-   */
-  readonly arena: Buffer;
-  readonly keyAt: number;
-  readonly keyLength: number;
+  /** The series' label fields as sent, from the first label's tag to the last label's end. */
+  readonly key: Buffer;
   readonly name: string;
   /**
-   * Where the `__name__` value sits in the key, and its length in bytes; -1 when other fields came
+   * Where the `__name__` value sits in `key`, and its length in bytes; -1 when other fields came
    * between the labels (the key is then no series' labels alone, and never expected).
    */
   readonly nameAt: number;
@@ -432,21 +390,21 @@ function expectedSeries(r: WireReader, end: number, scratch: SeriesScratch): Lab
   const hint = scratch.lastLabels?.next;
   if (hint === undefined || hint.generation !== scratch.cache.generation || hint.nameAt < 0) return undefined;
   const from = r.pos;
-  const labelsEnd = from + hint.keyLength;
+  const labelsEnd = from + hint.key.length;
   if (labelsEnd > end) return undefined;
   // Three bytes first, in place: most series that are not the expected one (others no rollout reads,
   // skipped unread) differ in their name's length, first or last byte.
-  const { nameAt, arena, keyAt } = hint;
+  const { key, nameAt } = hint;
   const bytes = r.bytes;
   const last = nameAt + hint.nameLength - 1;
   if (
-    bytes[from + nameAt - 1] !== arena[keyAt + nameAt - 1] ||
-    bytes[from + nameAt] !== arena[keyAt + nameAt] ||
-    bytes[from + last] !== arena[keyAt + last]
+    bytes[from + nameAt - 1] !== key[nameAt - 1] ||
+    bytes[from + nameAt] !== key[nameAt] ||
+    bytes[from + last] !== key[last]
   ) {
     return undefined;
   }
-  if (bytes.compare(arena, keyAt, keyAt + hint.keyLength, from, labelsEnd) !== 0) return undefined;
+  if (bytes.compare(key, 0, key.length, from, labelsEnd) !== 0) return undefined;
   scratch.sampleCount = 0;
   scratch.histogramCount = 0;
   r.pos = labelsEnd;
@@ -494,10 +452,8 @@ function cachedLabels(
   let entry = cache.get(r.bytes, from, to);
   if (entry === undefined) {
     const labels = readLabels(r, scratch.labels, scratch.labelCount, index, name, cache);
-    entry = cache.add(r.bytes, from, to, (arena, keyAt, generation) => ({
-      arena,
-      keyAt,
-      keyLength: to - from,
+    entry = cache.add(r.bytes, from, to, (key, generation) => ({
+      key,
       name: cache.shared(name),
       nameAt: scratch.labelsInterleaved ? -1 : nameAt - scratch.labelsFrom,
       nameLength: scratch.valueEnd - nameAt,
