@@ -11,6 +11,7 @@ import {
   trimSeriesStates,
 } from '@rollout-guard/shared/store';
 import type { TestRedis } from '@rollout-guard/shared/testing';
+import fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CumulativeOp,
@@ -659,6 +660,71 @@ describe('writer tokens: states taken as stored without the script reading them'
     await Promise.all([x, y]);
     expect(await y).toMatchObject({ retries: { changed: 1, cap: 0 } });
     expect((await fields()).ci).toBe(30 + 10 + 10);
+  });
+});
+
+describe('calls at once: each increase counted once, whatever the interleaving', () => {
+  /** Sends a call as a sender does: again while every attempt met a change (the batch then 503s). */
+  async function delivered(c: IngestCall, on: SeriesStateCache) {
+    for (let delivery = 1; ; delivery++) {
+      try {
+        return await runIngestCall(redis, c, on);
+      } catch (error) {
+        if (!(error instanceof IngestContentionError) || delivery === 10) throw error;
+      }
+    }
+  }
+
+  const IDS = ['a', 'b', 'c', 'd'];
+  /** One call: how far after the latest time (or before it: an old point), which series, whose. */
+  const aCall = fc.record({
+    step: fc.integer({ min: 1, max: 40 }),
+    old: fc.boolean(),
+    series: fc.subarray(IDS, { minLength: 1 }),
+    collector: fc.constantFrom(0, 0, 1),
+    // How many microtasks later the next call starts (this one then further on its way: read, planned, sent).
+    pause: fc.integer({ min: 0, max: 20 }),
+  });
+
+  // Two collectors; calls started in waves without waiting for each other, so that states are read,
+  // planned from, vouched for and written while other calls of the same collector are in Redis, some
+  // points older than the series' last (ignored, their state written back unchanged).
+  it('two collectors, waves of calls', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(aCall, { minLength: 1, maxLength: 5 }), { maxLength: 12 }),
+        async (waves) => {
+          await redis.flushall();
+          const collectors = [new SeriesStateCache(), new SeriesStateCache()];
+          // A counter's value is its time in seconds: a point's increase over an older one is the time between.
+          const point = (seconds: number, digest: string, ids = IDS) =>
+            call(
+              ids.map((id) => counter(id, 1_000 + seconds, 600_000 + seconds * 1_000)),
+              digest,
+            );
+          // Every series' first point is its reference (started long before the wave), sent alone first.
+          await delivered(point(0, 'ref'), collectors[0] as SeriesStateCache);
+          let latest = 0;
+          for (const [w, wave] of waves.entries()) {
+            const calls: Array<Promise<unknown>> = [];
+            for (const [k, { step, old, series, collector, pause }] of wave.entries()) {
+              const seconds = old ? Math.max(1, latest - step) : latest + step;
+              latest = Math.max(latest, seconds);
+              calls.push(
+                delivered(point(seconds, `w${w}.${k}`, series), collectors[collector] as SeriesStateCache),
+              );
+              for (let tick = 0; tick < pause; tick++) await Promise.resolve();
+            }
+            await Promise.all(calls);
+          }
+          // One more point for every series, sent alone: each series' total is then the increase from
+          // its reference to that point, counted once.
+          await delivered(point(latest + 1, 'last'), collectors[0] as SeriesStateCache);
+          expect((await fields()).ci).toBe(IDS.length * (latest + 1));
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });
 
