@@ -38,6 +38,11 @@ export interface ChainView {
   readonly stateKey: string;
   readonly token: string | undefined;
   readonly epoch: number;
+  /**
+   * Whether the call may vouch for states in the key at all: the chain has a token, and the call's
+   * cells are the cache's (`CallSeries.applied` says why not once the cache was dropped).
+   */
+  readonly mayVouch: boolean;
   /** Another call may write the key first (`SeriesStateCache.busy`): vouched states are sent all the same. */
   readonly busy: boolean;
 }
@@ -76,6 +81,8 @@ export class CallEntry implements StateSlot {
 export class CallSeries {
   readonly #call: IngestCall;
   readonly #cache: SeriesStateCache;
+  /** The cache's generation when the call began: its cells are the cache's while it is the same. */
+  readonly #generation: number;
   /** Each series once, in the order they came. */
   readonly #series: CallEntry[] = [];
   /** The same by id, made when first asked for (a refusal, a changed state: not on every call). */
@@ -98,6 +105,7 @@ export class CallSeries {
     // more than the rest of this loop. A cell is the series' one while the cache is not dropped; if it
     // is dropped meanwhile (full), a series' ops could come with two cells, so from then on by id.
     const generation = cache.generation;
+    this.#generation = generation;
     let byId: Map<string, CallEntry> | undefined;
     try {
       for (let i = 0; i < ops.length; i++) {
@@ -226,7 +234,13 @@ export class CallSeries {
   chain(keyIndex: number): ChainView {
     const stateKey = this.#stateKey(keyIndex);
     const { token, epoch } = this.#cache.chain(stateKey);
-    return { stateKey, token, epoch, busy: this.#cache.busy(stateKey, this.#call.nowMs) };
+    const mayVouch = token !== undefined && this.#cellsCurrent();
+    return { stateKey, token, epoch, mayVouch, busy: this.#cache.busy(stateKey, this.#call.nowMs) };
+  }
+
+  /** Whether the cache was not dropped (full) since the call began: its cells are still the cache's. */
+  #cellsCurrent(): boolean {
+    return this.#cache.generation === this.#generation;
   }
 
   /** The plan is sent: its state keys are busy until the returned function is called. */
@@ -258,12 +272,17 @@ export class CallSeries {
    * key was expected to hold, unless the script found another there (`found`).
    */
   applied(plan: Plan, token: string, found: readonly FoundToken[]) {
+    // A call that began before the cache was dropped wrote its states into cells that are no longer
+    // the cache's, while the cache's own cells of the same series, made since by other calls, may hold
+    // states stamped with the chain's epoch that this call has just made older. So the chain breaks
+    // (nothing stamped before vouches) and the old cells learn the states unvouched.
+    const current = this.#cellsCurrent();
     plan.states.forEach((section, i) => {
       const stateKey = this.#stateKey(section.keyIndex);
       const held = found.find((f) => f.keyIndex === section.keyIndex)?.token ?? section.expectedToken;
-      const epoch = this.#cache.extendChain(stateKey, held, token, this.#call.nowMs);
+      const epoch = this.#cache.extendChain(stateKey, held, token, this.#call.nowMs, current);
       for (const slot of plan.sectionSlots[i] as StateSlot[]) {
-        slot.entry.cell.setState(stateKey, (slot.written ?? slot.stored) as StoredState, epoch);
+        slot.entry.cell.setState(stateKey, (slot.written ?? slot.stored) as StoredState, current ? epoch : 0);
       }
     });
     for (const entry of this.#series) {

@@ -86,13 +86,14 @@ export class SeriesStateCache {
   /**
    * A call this collector KNOWS was applied (its reply said so) at `nowMs` wrote `written` into
    * `stateKey`, which held `found` just before. The chain goes on when `found` is its last token
-   * (nothing wrote the hash between the two calls); else it breaks: a new epoch, so that no state
-   * vouched for before is, and when `found` is another collector's token the key is `contended` for a
-   * while. Returns the epoch that now vouches for the states the call wrote or compared.
+   * (nothing wrote the hash between the two calls) and `goesOn` (the call's cells are still this
+   * cache's); else it breaks: a new epoch, so that no state vouched for before is, and when `found` is
+   * another collector's token the key is `contended` for a while. Returns the epoch that now vouches
+   * for the states the call wrote or compared.
    */
-  extendChain(stateKey: string, found: string, written: string, nowMs: number): number {
+  extendChain(stateKey: string, found: string, written: string, nowMs: number, goesOn = true): number {
     const chain = this.chain(stateKey);
-    if (chain.token === undefined || chain.token !== found) chain.epoch = ++this.#epochs;
+    if (!goesOn || chain.token === undefined || chain.token !== found) chain.epoch = ++this.#epochs;
     if (found !== '' && found !== chain.token && !found.startsWith(`${this.#writerId}.`)) {
       this.contend(stateKey, nowMs);
     }
