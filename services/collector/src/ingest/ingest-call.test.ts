@@ -678,12 +678,30 @@ describe('calls at once: each increase counted once, whatever the interleaving',
     }
   }
 
-  const IDS = ['a', 'b', 'c', 'd'];
+  /** Four series in one state key, and two of them also in a second (a name read on its own and as a part). */
+  const SLOTS = ['a', 'b', 'c', 'd', 'a@2', 'c@2'];
+  /** A point of each slot at `seconds`; a counter's value is its time, so an increase is the time between. */
+  function pointsAt(seconds: number, digest: string, slots = SLOTS): IngestCall {
+    const ops = (key: string | undefined) =>
+      slots
+        .filter((slot) => slot.split('@')[1] === key)
+        .map((slot) => counter(slot.split('@')[0] as string, 1_000 + seconds, 600_000 + seconds * 1_000));
+    // The clock moves a minute for each second of the points: marks are refreshed, and a key another
+    // collector was found in stops counting as contended ten minutes later.
+    const first = call(ops(undefined), digest, { nowMs: 1_000_000 + seconds * 60_000 });
+    const second = FIRST_TABLE_KEY + first.keys.length;
+    return {
+      ...first,
+      keys: [...first.keys, seriesStateKey(ROLLOUT, 'requests_total_part')],
+      ops: [...first.ops, ...ops('2').map((op) => ({ ...op, stateKey: second }))],
+    };
+  }
+
   /** One call: how far after the latest time (or before it: an old point), which series, whose. */
   const aCall = fc.record({
     step: fc.integer({ min: 1, max: 40 }),
     old: fc.boolean(),
-    series: fc.subarray(IDS, { minLength: 1 }),
+    series: fc.subarray(SLOTS, { minLength: 1 }),
     collector: fc.constantFrom(0, 0, 1),
     maxOps: fc.constantFrom(1, 2, 1_000),
     // How many microtasks later the next call starts (this one then further on its way: read, planned, sent).
@@ -702,12 +720,7 @@ describe('calls at once: each increase counted once, whatever the interleaving',
         async (waves, cacheSize) => {
           await redis.flushall();
           const collectors = [new SeriesStateCache(cacheSize), new SeriesStateCache(cacheSize)];
-          // A counter's value is its time in seconds: a point's increase over an older one is the time between.
-          const point = (seconds: number, digest: string, ids = IDS) =>
-            call(
-              ids.map((id) => counter(id, 1_000 + seconds, 600_000 + seconds * 1_000)),
-              digest,
-            );
+          const point = pointsAt;
           // Every series' first point is its reference (started long before the wave), sent alone first.
           await delivered(point(0, 'ref'), collectors[0] as SeriesStateCache, 1_000);
           let latest = 0;
@@ -730,7 +743,7 @@ describe('calls at once: each increase counted once, whatever the interleaving',
           // One more point for every series, sent alone: each series' total is then the increase from
           // its reference to that point, counted once.
           await delivered(point(latest + 1, 'last'), collectors[0] as SeriesStateCache, 1_000);
-          expect((await fields()).ci).toBe(IDS.length * (latest + 1));
+          expect((await fields()).ci).toBe(SLOTS.length * (latest + 1));
         },
       ),
       { numRuns: 200 },
