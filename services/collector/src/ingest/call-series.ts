@@ -38,11 +38,6 @@ export interface ChainView {
   readonly stateKey: string;
   readonly token: string | undefined;
   readonly epoch: number;
-  /**
-   * Whether the call may vouch for states in the key at all: the chain has a token, and the call's
-   * cells are the cache's (`CallSeries.applied` says why not once the cache was dropped).
-   */
-  readonly mayVouch: boolean;
   /** Another call may write the key first (`SeriesStateCache.busy`): vouched states are sent all the same. */
   readonly busy: boolean;
 }
@@ -234,13 +229,7 @@ export class CallSeries {
   chain(keyIndex: number): ChainView {
     const stateKey = this.#stateKey(keyIndex);
     const { token, epoch } = this.#cache.chain(stateKey);
-    const mayVouch = token !== undefined && this.#cellsCurrent();
-    return { stateKey, token, epoch, mayVouch, busy: this.#cache.busy(stateKey, this.#call.nowMs) };
-  }
-
-  /** Whether the cache was not dropped (full) since the call began: its cells are still the cache's. */
-  #cellsCurrent(): boolean {
-    return this.#cache.generation === this.#generation;
+    return { stateKey, token, epoch, busy: this.#cache.busy(stateKey, this.#call.nowMs) };
   }
 
   /** The plan is sent: its state keys are busy until the returned function is called. */
@@ -272,11 +261,12 @@ export class CallSeries {
    * key was expected to hold, unless the script found another there (`found`).
    */
   applied(plan: Plan, token: string, found: readonly FoundToken[]) {
-    // A call that began before the cache was dropped wrote its states into cells that are no longer
-    // the cache's, while the cache's own cells of the same series, made since by other calls, may hold
-    // states stamped with the chain's epoch that this call has just made older. So the chain breaks
-    // (nothing stamped before vouches) and the old cells learn the states unvouched.
-    const current = this.#cellsCurrent();
+    // A call that began before the cache was dropped (full) wrote its states into cells that are no
+    // longer the cache's, while the cache's own cells of the same series, made since by other calls,
+    // may hold states stamped with the chain's epoch that this call has just made older. So the chain
+    // breaks (nothing stamped before vouches) and the old cells learn the states unvouched. (Such a
+    // call never vouches: its cells hold no epoch given out since the drop, epochs are never reused.)
+    const current = this.#cache.generation === this.#generation;
     plan.states.forEach((section, i) => {
       const stateKey = this.#stateKey(section.keyIndex);
       const held = found.find((f) => f.keyIndex === section.keyIndex)?.token ?? section.expectedToken;

@@ -141,8 +141,8 @@ function sections(series: CallSeries): { states: StateSection[]; sectionSlots: S
     const next: string[] = [];
     const expected: string[] = [];
     const inSection: StateSlot[] = [];
-    const { stateKey, token, epoch, mayVouch, busy } = series.chain(keyIndex);
-    let vouched = mayVouch;
+    const { stateKey, token, epoch, busy } = series.chain(keyIndex);
+    let vouched = token !== undefined;
     for (const slot of slots) {
       if (slot.entry.refused) continue;
       const raw = slot.stored?.raw;
