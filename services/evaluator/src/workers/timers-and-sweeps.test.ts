@@ -4,20 +4,36 @@ import { createLogger } from '@rollout-guard/shared/observability';
 import { globalKeys, rolloutKeys } from '@rollout-guard/shared/redis';
 import { bucketKey, DEFAULT_RETENTION, operate, tableBucket, testSpec } from '@rollout-guard/shared/store';
 import { describe, expect, it } from 'vitest';
+import type { EvaluatorCoreOptions } from '../evaluator.ts';
 import { useEvaluatorTestBed } from '../evaluator-test-kit.ts';
 import { sweepOutbox } from './sweep-outbox.ts';
 
 const bed = useEvaluatorTestBed();
 
 const HOUR = 3_600_000;
+/**
+ * An evaluator that ticks and sweeps when the test asks (both an hour apart), started once the tick and
+ * the sweep BullMQ's schedulers run at once have ended: one still running could take what a test set up.
+ */
+async function startHandDrivenEvaluator(options: Partial<EvaluatorCoreOptions> = {}) {
+  const evaluator = await bed.startEvaluator({ tickEveryMs: HOUR, sweepEveryMs: HOUR, ...options });
+  for (const queue of [evaluator.ctx.queues.tick, evaluator.ctx.queues['sweep-outbox']]) {
+    await expect
+      .poll(async () => (await queue.getJobCounts('completed', 'failed')) as Record<string, number>, {
+        timeout: 10_000,
+      })
+      .toEqual({ completed: 1, failed: 0 });
+  }
+  return evaluator;
+}
+
 const putSpec = (name: string) =>
   bed.store.putSpec({ spec: testSpec(name), source: '', contentType: 'application/json', actor: 'ana' });
 
 describe('outbox sweeper', () => {
   it('enqueues what an evaluator left in the outbox once, and leaves fresh entries to their evaluator', async () => {
     const receiver = await bed.startReceiver();
-    // No ticks or sweeps of its own: the test sweeps by hand.
-    const evaluator = await bed.startEvaluator({ tickEveryMs: HOUR, sweepEveryMs: HOUR });
+    const evaluator = await startHandDrivenEvaluator();
     const spec = testSpec('orphan', { receiver: receiver.url });
     await bed.store.putSpec({ spec, source: '', contentType: 'application/json', actor: 'ana' });
     await bed.store.putSpec({
@@ -46,7 +62,7 @@ describe('outbox sweeper', () => {
   });
 
   it('gives the settled buckets of an active rollout back their compact encoding', async () => {
-    const evaluator = await bed.startEvaluator({ tickEveryMs: HOUR, sweepEveryMs: HOUR });
+    const evaluator = await startHandDrivenEvaluator();
     await putSpec('gauged');
     await operate(bed.store, 'gauged', 'start', 'ana');
     const view = await bed.store.syncActive('gauged');
@@ -75,11 +91,9 @@ describe('outbox sweeper', () => {
         done();
       },
     });
-    const evaluator = await bed.startEvaluator({
+    const evaluator = await startHandDrivenEvaluator({
       redisUrl: url.toString(),
       log: createLogger({ service: 'evaluator', destination }),
-      tickEveryMs: HOUR,
-      sweepEveryMs: HOUR,
     });
     for (const name of ['refused-a', 'refused-b']) {
       await putSpec(name);
@@ -100,7 +114,7 @@ describe('outbox sweeper', () => {
 
 describe('audit log', () => {
   it('gets what a writer stored but did not copy from the sweep, and loses entries past retention', async () => {
-    const evaluator = await bed.startEvaluator({ tickEveryMs: HOUR, sweepEveryMs: HOUR });
+    const evaluator = await startHandDrivenEvaluator();
     await bed.store.putSpec({
       spec: testSpec('crashed'),
       source: '',
