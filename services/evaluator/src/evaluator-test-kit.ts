@@ -11,7 +11,7 @@ import {
 import { type StartRedisOptions, startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { type Handler, startReceiver, type TestReceiver } from './delivery/test-receiver.ts';
 import { type EvaluatorCore, type EvaluatorCoreOptions, startEvaluatorCore } from './evaluator.ts';
 import type { WorkerLog } from './workers/context.ts';
@@ -141,7 +141,15 @@ export interface EvaluatorTestBed extends TestStore {
   startReceiver(handler?: Handler): Promise<TestReceiver>;
   /** An evaluator in this process on the suite's Redis (see `startTestEvaluator`). */
   startEvaluator(options?: Partial<EvaluatorCoreOptions>): Promise<EvaluatorCore>;
+  /**
+   * An evaluator that ticks and sweeps only when the test calls `tick` or `sweepOutbox` (both an hour
+   * apart), returned once the tick and the sweep BullMQ's schedulers run at start have ended: one still
+   * running could take what the test sets up.
+   */
+  startHandDrivenEvaluator(options?: Partial<EvaluatorCoreOptions>): Promise<EvaluatorCore>;
 }
+
+const HOUR = 3_600_000;
 
 /**
  * For a file of evaluator tests: its own Redis (no AOF) and store for the whole file; after each test the
@@ -175,6 +183,15 @@ export function useEvaluatorTestBed(): EvaluatorTestBed {
     async startEvaluator(options = {}) {
       evaluator = await startTestEvaluator(base.server.url, options);
       return evaluator;
+    },
+    async startHandDrivenEvaluator(options = {}) {
+      const started = await this.startEvaluator({ tickEveryMs: HOUR, sweepEveryMs: HOUR, ...options });
+      for (const queue of [started.ctx.queues.tick, started.ctx.queues['sweep-outbox']]) {
+        await expect
+          .poll(() => queue.getJobCounts('completed', 'failed'), { timeout: 10_000 })
+          .toEqual({ completed: 1, failed: 0 });
+      }
+      return started;
     },
   };
 }

@@ -4,36 +4,19 @@ import { createLogger } from '@rollout-guard/shared/observability';
 import { globalKeys, rolloutKeys } from '@rollout-guard/shared/redis';
 import { bucketKey, DEFAULT_RETENTION, operate, tableBucket, testSpec } from '@rollout-guard/shared/store';
 import { describe, expect, it } from 'vitest';
-import type { EvaluatorCoreOptions } from '../evaluator.ts';
 import { useEvaluatorTestBed } from '../evaluator-test-kit.ts';
 import { sweepOutbox } from './sweep-outbox.ts';
 
 const bed = useEvaluatorTestBed();
 
 const HOUR = 3_600_000;
-/**
- * An evaluator that ticks and sweeps when the test asks (both an hour apart), started once the tick and
- * the sweep BullMQ's schedulers run at once have ended: one still running could take what a test set up.
- */
-async function startHandDrivenEvaluator(options: Partial<EvaluatorCoreOptions> = {}) {
-  const evaluator = await bed.startEvaluator({ tickEveryMs: HOUR, sweepEveryMs: HOUR, ...options });
-  for (const queue of [evaluator.ctx.queues.tick, evaluator.ctx.queues['sweep-outbox']]) {
-    await expect
-      .poll(async () => (await queue.getJobCounts('completed', 'failed')) as Record<string, number>, {
-        timeout: 10_000,
-      })
-      .toEqual({ completed: 1, failed: 0 });
-  }
-  return evaluator;
-}
-
 const putSpec = (name: string) =>
   bed.store.putSpec({ spec: testSpec(name), source: '', contentType: 'application/json', actor: 'ana' });
 
 describe('outbox sweeper', () => {
   it('enqueues what an evaluator left in the outbox once, and leaves fresh entries to their evaluator', async () => {
     const receiver = await bed.startReceiver();
-    const evaluator = await startHandDrivenEvaluator();
+    const evaluator = await bed.startHandDrivenEvaluator();
     const spec = testSpec('orphan', { receiver: receiver.url });
     await bed.store.putSpec({ spec, source: '', contentType: 'application/json', actor: 'ana' });
     await bed.store.putSpec({
@@ -62,7 +45,7 @@ describe('outbox sweeper', () => {
   });
 
   it('gives the settled buckets of an active rollout back their compact encoding', async () => {
-    const evaluator = await startHandDrivenEvaluator();
+    const evaluator = await bed.startHandDrivenEvaluator();
     await putSpec('gauged');
     await operate(bed.store, 'gauged', 'start', 'ana');
     const view = await bed.store.syncActive('gauged');
@@ -91,7 +74,7 @@ describe('outbox sweeper', () => {
         done();
       },
     });
-    const evaluator = await startHandDrivenEvaluator({
+    const evaluator = await bed.startHandDrivenEvaluator({
       redisUrl: url.toString(),
       log: createLogger({ service: 'evaluator', destination }),
     });
@@ -114,7 +97,7 @@ describe('outbox sweeper', () => {
 
 describe('audit log', () => {
   it('gets what a writer stored but did not copy from the sweep, and loses entries past retention', async () => {
-    const evaluator = await startHandDrivenEvaluator();
+    const evaluator = await bed.startHandDrivenEvaluator();
     await bed.store.putSpec({
       spec: testSpec('crashed'),
       source: '',

@@ -16,9 +16,7 @@ const stuckAfterMs = env.WATCHDOG_STUCK_AFTER_MS;
 describe('a worker that stops taking jobs', () => {
   it('is replaced once a job has waited past the limit while it had room, and the job then runs', async () => {
     let clock = Date.now();
-    const evaluator = await bed.startEvaluator({
-      tickEveryMs: HOUR,
-      sweepEveryMs: HOUR,
+    const evaluator = await bed.startHandDrivenEvaluator({
       ...watchdogTimings(env),
       now: () => clock,
     });
@@ -46,9 +44,7 @@ describe('a worker that stops taking jobs', () => {
   });
 
   it('that is busy is left alone, however long jobs wait behind it', async () => {
-    const evaluator = await bed.startEvaluator({
-      tickEveryMs: HOUR,
-      sweepEveryMs: HOUR,
+    const evaluator = await bed.startHandDrivenEvaluator({
       ...watchdogTimings(env),
     });
     // A queue of its own, so no evaluator worker takes its job.
