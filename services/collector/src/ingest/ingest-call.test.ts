@@ -680,15 +680,35 @@ describe('calls at once: each increase counted once, whatever the interleaving',
 
   /** Four series in one state key, and two of them also in a second (a name read on its own and as a part). */
   const SLOTS = ['a', 'b', 'c', 'd', 'a@2', 'c@2'];
+  /**
+   * How the waves' calls are made: the cardinality cap (0 none); the clock's ms per second of points;
+   * whether the series started in the wave (each counts its whole value from its first point stored,
+   * no reference sent) or long before it (a reference point of each is sent first).
+   */
+  type Setting = { cap: number; clockMsPerSecond: number; fresh: boolean };
+  /**
+   * The clock moves a minute for each second of the points: marks are refreshed, and a key another
+   * collector was found in stops counting as contended ten minutes later.
+   */
+  const UNCAPPED: Setting = { cap: 0, clockMsPerSecond: 60_000, fresh: false };
+
   /** A point of each slot at `seconds`; a counter's value is its time, so an increase is the time between. */
-  function pointsAt(seconds: number, digest: string, slots = SLOTS): IngestCall {
+  function pointsAt(seconds: number, digest: string, slots = SLOTS, setting = UNCAPPED): IngestCall {
     const ops = (key: string | undefined) =>
       slots
         .filter((slot) => slot.split('@')[1] === key)
-        .map((slot) => counter(slot.split('@')[0] as string, 1_000 + seconds, 600_000 + seconds * 1_000));
-    // The clock moves a minute for each second of the points: marks are refreshed, and a key another
-    // collector was found in stops counting as contended ten minutes later.
-    const first = call(ops(undefined), digest, { nowMs: 1_000_000 + seconds * 60_000 });
+        .map((slot) =>
+          counter(
+            slot.split('@')[0] as string,
+            1_000 + seconds,
+            600_000 + seconds * 1_000,
+            setting.fresh ? 550_000 : 1,
+          ),
+        );
+    const first = call(ops(undefined), digest, {
+      nowMs: 1_000_000 + seconds * setting.clockMsPerSecond,
+      maxActiveSeries: setting.cap,
+    });
     const second = FIRST_TABLE_KEY + first.keys.length;
     return {
       ...first,
@@ -722,17 +742,21 @@ describe('calls at once: each increase counted once, whatever the interleaving',
    * points older than the series' last (ignored, their state written back unchanged), some calls in
    * parts, and caches small enough to be dropped whole in the middle of a call or not. With `trims`,
    * retention trims the states older than the latest point by so many seconds, at the start of a
-   * wave, while its calls run. Returns the total counted and the latest point's time.
+   * wave, while its calls run, or the state hashes are lost whole (`'lost'`: expired, or Redis lost
+   * them). Returns the total counted and the latest point's time.
    */
   async function waves(
     calls: ReadonlyArray<ReadonlyArray<ACall>>,
     cacheSize: number,
-    trims: ReadonlyArray<number | undefined> = [],
+    trims: ReadonlyArray<number | 'lost' | undefined> = [],
+    setting = UNCAPPED,
   ) {
     await redis.flushall();
     const collectors = [new SeriesStateCache(cacheSize), new SeriesStateCache(cacheSize)];
     // Every series' first point is its reference (started long before the wave), sent alone first.
-    await delivered(pointsAt(0, 'ref'), collectors[0] as SeriesStateCache, 1_000);
+    if (!setting.fresh) {
+      await delivered(pointsAt(0, 'ref', SLOTS, setting), collectors[0] as SeriesStateCache, 1_000);
+    }
     let latest = 0;
     // No point older than a trim's cutoff arrives after it (8 days in production): it would be taken
     // as its series' first point, and the increase since counted again.
@@ -740,17 +764,21 @@ describe('calls at once: each increase counted once, whatever the interleaving',
     for (const [w, wave] of calls.entries()) {
       const running: Array<Promise<unknown>> = [];
       const trim = trims[w];
-      if (trim !== undefined) {
+      const stateKeys = ['requests_total', 'requests_total_part'].map((metric) =>
+        seriesStateKey(ROLLOUT, metric),
+      );
+      if (trim === 'lost') {
+        floor = Math.max(floor, latest);
+        running.push(redis.del(...stateKeys));
+      } else if (trim !== undefined) {
         const cutoff = 600_000 + (latest - trim) * 1_000;
         floor = Math.max(floor, latest - trim);
-        for (const metric of ['requests_total', 'requests_total_part']) {
-          running.push(trimSeriesStates(redis, seriesStateKey(ROLLOUT, metric), cutoff));
-        }
+        for (const key of stateKeys) running.push(trimSeriesStates(redis, key, cutoff));
       }
       for (const [k, { step, old, series, collector, maxOps, pause }] of wave.entries()) {
         const seconds = old ? Math.max(floor, latest - step) : latest + step;
         latest = Math.max(latest, seconds);
-        const c = pointsAt(seconds, `w${w}.${k}`, series);
+        const c = pointsAt(seconds, `w${w}.${k}`, series, setting);
         running.push(delivered(c, collectors[collector] as SeriesStateCache, maxOps));
         for (let tick = 0; tick < pause; tick++) await Promise.resolve();
       }
@@ -759,7 +787,7 @@ describe('calls at once: each increase counted once, whatever the interleaving',
     // One more point for every series, sent alone: each series' total is then the increase from its
     // reference to that point.
     latest++;
-    await delivered(pointsAt(latest, 'last'), collectors[0] as SeriesStateCache, 1_000);
+    await delivered(pointsAt(latest, 'last', SLOTS, setting), collectors[0] as SeriesStateCache, 1_000);
     return { total: (await fields()).ci ?? 0, latest };
   }
 
@@ -775,13 +803,33 @@ describe('calls at once: each increase counted once, whatever the interleaving',
     );
   });
 
-  it('two collectors, waves of calls, retention trimming at once: no increase counted twice', async () => {
-    const trims = fc.array(fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }), { maxLength: 12 });
+  it('two collectors, waves of calls, retention trimming or states lost at once: no increase counted twice', async () => {
+    const trim = fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constant('lost' as const));
+    const trims = fc.array(fc.option(trim, { nil: undefined }), { maxLength: 12 });
     await fc.assert(
       fc.asyncProperty(WAVES, fc.constantFrom(3, 100_000), trims, async (calls, cacheSize, trimmed) => {
         // A trimmed series' next point is its reference again: what came between is not counted.
         const { total, latest } = await waves(calls, cacheSize, trimmed);
         expect(total).toBeLessThanOrEqual(SLOTS.length * latest);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('two collectors, waves of calls, a cardinality cap: the series admitted counted once, no other', async () => {
+    // Series new in the wave, so which are admitted depends on which call comes first; a second of points
+    // is a second of the clock, so none admitted idles out of the cap (an hour) and lets another in.
+    const capped = fc
+      .integer({ min: 1, max: 3 })
+      .map((cap) => ({ cap, clockMsPerSecond: 1_000, fresh: true }));
+    await fc.assert(
+      fc.asyncProperty(WAVES, fc.constantFrom(3, 100_000), capped, async (calls, cacheSize, setting) => {
+        const { total, latest } = await waves(calls, cacheSize, [], setting);
+        const admitted = await redis.zrange(activeSeriesKey(ROLLOUT), 0, -1);
+        expect(admitted).toHaveLength(setting.cap);
+        // Each admitted series counts its whole last value, from whichever of its points was stored first.
+        const counted = SLOTS.filter((slot) => admitted.includes(slot.split('@')[0] as string));
+        expect(total).toBe(counted.length * (1_000 + latest));
       }),
       { numRuns: 100 },
     );
