@@ -1,6 +1,7 @@
 // Test helpers that use real parts. Tests never read REDIS_URL (nor TEST_REDIS_URL): suites run in
 // parallel forks and kill, restart and flush their Redis, which must never reach a shared one.
 export { freePort } from '../redis/free-port.ts';
+export { capturedLogger, type LogLine } from './captured-logger.ts';
 export { type ServiceProcessSuite, useServiceProcesses } from './service-process.ts';
 export {
   argumentsOf,

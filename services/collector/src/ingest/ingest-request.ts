@@ -9,6 +9,7 @@ import { incomingOf, readBoundedBody } from '../http/read-body.ts';
 import { DecodeError } from '../protocols/decode-error.ts';
 import type { DecodedBatch, Rejection } from '../protocols/decoded-batch.ts';
 import type { ActiveRollouts } from './active-rollouts.ts';
+import { reportCapRefusals } from './cap-refusals.ts';
 import { BudgetExceeded, type DecodeBudget, type DecodeLease } from './decode-budget.ts';
 import type { VerifyToken } from './ingest-auth.ts';
 import { IngestContentionError } from './ingest-call.ts';
@@ -144,17 +145,14 @@ export async function ingestBatch(
     }
     if (outcome.ignored > 0) metrics.dropped.inc({ protocol, reason: 'out-of-order' }, outcome.ignored);
     const refusals = outcome.refused.list();
-    for (const r of refusals) {
-      metrics.rejected.inc({ protocol, reason: reasonLabel(r.reason) }, r.count);
-      if (r.reason.includes('active series')) {
-        const rollout = /rollout "([^"]+)"/.exec(r.reason)?.[1] ?? 'unknown';
-        metrics.cardinalityRefused.inc({ rollout }, r.count);
-        deps.logger.warn(
-          { rollout, refused: r.count, example: r.example, limit: deps.limits.maxActiveSeriesPerRollout },
-          `refused ${r.count} point(s) of new series: ${r.reason}`,
-        );
-      }
-    }
+    for (const r of refusals) metrics.rejected.inc({ protocol, reason: reasonLabel(r.reason) }, r.count);
+    reportCapRefusals(outcome.capRefused, {
+      metrics: deps.metrics,
+      logger: deps.logger,
+      warnings: runtime.capWarnings,
+      limit: deps.limits.maxActiveSeriesPerRollout,
+      nowMs,
+    });
     if (outcome.touched.length > 0) deps.onStored?.(outcome.touched, nowMs);
     const rejected = [...decodeRejected, ...refusals];
     return { rejected, rejectedCount: decodeRejectedCount + outcome.refused.total };

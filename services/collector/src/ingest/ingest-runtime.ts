@@ -1,5 +1,6 @@
 import { OtlpSeriesCache } from '../protocols/otlp-series-cache.ts';
 import { RemoteWriteLabels } from '../protocols/remote-write.ts';
+import { CapWarnings } from './cap-refusals.ts';
 import { SeriesFactsMemo } from './series-facts.ts';
 import { SeriesIds } from './series-id.ts';
 import { SeriesStateCache } from './series-state.ts';
@@ -7,7 +8,7 @@ import { SeriesStateCache } from './series-state.ts';
 /**
  * What the ingest path remembers between requests, in one object the server creates and passes to
  * the routes and the scraper (a test makes a fresh one): the series' cumulative states and marks,
- * their facts and ids, the remote-write label sets and OTLP series (protobuf and JSON apart), and the requests being stored. Everything here
+ * their facts and ids, the remote-write label sets and OTLP series (protobuf and JSON apart), the cap refusals logged, and the requests being stored. Everything here
  * is bounded, and only saves work: a fresh runtime stores exactly what an old one would.
  */
 export class IngestRuntime {
@@ -21,6 +22,8 @@ export class IngestRuntime {
   readonly otlpSeries = new OtlpSeriesCache();
   /** OTLP/JSON series by the canonical text of their attributes and their metric, likewise. */
   readonly otlpJsonSeries = new OtlpSeriesCache();
+  /** When each rollout's cap refusals were last logged (a line a minute at most). */
+  readonly capWarnings = new CapWarnings();
   /** Requests being read, decoded or stored now (the admission limit). */
   inFlight = 0;
 

@@ -1,7 +1,7 @@
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { readCohortStats } from '@rollout-guard/shared/store';
-import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
+import { capturedLogger, startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExportMetricsServiceRequest, ExportMetricsServiceResponse } from '../protocols/otlp-schema.ts';
 import { activeRollout, type IngestApp, startIngestApp } from './ingest-test-kit.ts';
@@ -289,25 +289,32 @@ describe('POST /v1/metrics', () => {
     );
   });
 
-  it('refuses series past the cardinality cap in the partial-success count and the metric', async () => {
+  it('refuses series past the cardinality cap in the partial-success count and the metric, logging once a minute', async () => {
     await kit.close();
+    const { logger, lines } = capturedLogger('collector-test');
     kit = await startIngestApp(server.url, [activeRollout({ metrics: ['queue_depth'] })], {
       limits: { ...DEFAULT_LIMITS, maxActiveSeriesPerRollout: 1 },
+      logger,
     });
-    const res = await postJson(
-      request([
-        { value: 1, extra: { pod: 'a' } },
-        { value: 1, extra: { pod: 'b' } },
-      ]),
-    );
-    const body = (await res.json()) as {
-      partialSuccess: { rejectedDataPoints: string; errorMessage: string };
-    };
-    expect(body.partialSuccess.rejectedDataPoints).toBe('1');
-    expect(body.partialSuccess.errorMessage).toMatch(/cap of 1 active series/);
+    for (const pod of ['b', 'c', 'd']) {
+      const res = await postJson(
+        request([
+          { value: 1, extra: { pod: 'a' } },
+          { value: 1, extra: { pod } },
+        ]),
+      );
+      const body = (await res.json()) as {
+        partialSuccess: { rejectedDataPoints: string; errorMessage: string };
+      };
+      expect(body.partialSuccess.rejectedDataPoints).toBe('1');
+      expect(body.partialSuccess.errorMessage).toMatch(/cap of 1 active series/);
+    }
     expect(
       await kit.metrics.getSingleMetricAsString('rollout_guard_ingest_cardinality_refused_total'),
-    ).toContain('rollout="copilot"} 1');
+    ).toContain('rollout="copilot"} 3');
+    // Every request of a rollout at its cap refuses: one line, the next ones a minute later at most.
+    const warned = lines.filter((line) => line.msg.includes('point(s) of new series'));
+    expect(warned).toMatchObject([{ level: 'warn', rollout: 'copilot', refused: 1 }]);
   });
 });
 

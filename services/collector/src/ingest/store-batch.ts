@@ -1,6 +1,7 @@
 import type { RedisClient } from '@rollout-guard/shared/redis';
 import { batchMarkersKey } from '@rollout-guard/shared/store';
 import type { Point } from '../protocols/point.ts';
+import type { CapRefusal } from './cap-refusals.ts';
 import { addRetries, type IngestResult, noRetries, type Retries, runIngestCalls } from './ingest-call.ts';
 import type { IngestRuntime } from './ingest-runtime.ts';
 import {
@@ -38,6 +39,8 @@ export interface StoreBatchOutcome {
   readonly dropped: Partial<Record<NoMatchReason, number>>;
   /** Points refused (limits, cardinality cap): reported to the sender and in the metrics. */
   readonly refused: Refusals;
+  /** The cardinality cap's part of `refused`, per rollout (`reportCapRefusals`). */
+  readonly capRefused: readonly CapRefusal[];
   /** Points of cumulative series older than one already stored: their increase is counted already. */
   readonly ignored: number;
   /** Rollouts that stored new data from this batch: their evaluation is due. */
@@ -174,6 +177,7 @@ async function storeByRollout(
   let ignored = 0;
   const touched: string[] = [];
   const repeated: string[] = [];
+  const capRefused: CapRefusal[] = [];
   const retries = noRetries();
   results.forEach((result: IngestResult, i) => {
     const batch = entries[i]!;
@@ -185,13 +189,15 @@ async function storeByRollout(
     stored += result.accepted;
     ignored += result.ignored;
     if (result.refusedByCap > 0) {
+      const example = describePoint(batch.firstPoint as Point);
       refused.add(
         `rollout "${batch.rollout.name}" is at its cap of ${limits.maxActiveSeriesPerRollout} active series`,
-        describePoint(batch.firstPoint as Point),
+        example,
         result.refusedByCap,
       );
+      capRefused.push({ rollout: batch.rollout.name, count: result.refusedByCap, example });
     }
     if (result.accepted > 0) touched.push(batch.rollout.name);
   });
-  return { stored, dropped, refused, ignored, touched, repeated, redisMs, retries };
+  return { stored, dropped, refused, capRefused, ignored, touched, repeated, redisMs, retries };
 }

@@ -5,14 +5,14 @@ import { createLogger } from '@rollout-guard/shared/observability';
 import { createRedis, globalKeys, type RedisClient, waitUntilReady } from '@rollout-guard/shared/redis';
 import { durationOf, type ScrapeTarget } from '@rollout-guard/shared/spec';
 import { type ActiveRollout, readCohortStats } from '@rollout-guard/shared/store';
-import { startRedis, type TestRedis } from '@rollout-guard/shared/testing';
+import { capturedLogger, startRedis, type TestRedis } from '@rollout-guard/shared/testing';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ActiveRollouts, watchActiveRollouts } from '../ingest/active-rollouts.ts';
 import { IngestRuntime } from '../ingest/ingest-runtime.ts';
 import { activeRollout } from '../ingest/ingest-test-kit.ts';
 import { DEFAULT_LIMITS } from '../ingest/limits.ts';
-import { type Scraper, startScraper } from './scraper.ts';
+import { type Scraper, type ScraperDeps, startScraper } from './scraper.ts';
 
 // A real target: node:http serving a prom-client registry (0.0.4 text) and a hand-written
 // OpenMetrics body, plus paths that fail in each way a scrape can.
@@ -112,7 +112,12 @@ async function publish(rollouts: ActiveRollout[]) {
 }
 
 /** One collector replica: its own cache of rg:active and its own scraper, both on the shared Redis. */
-async function replica(owner: string, configured: ScrapeTarget[] = [], random?: () => number) {
+async function replica(
+  owner: string,
+  configured: ScrapeTarget[] = [],
+  random?: () => number,
+  deps: Partial<ScraperDeps> = {},
+) {
   const active = watchActiveRollouts({ redis, logger, pollMs: 100 });
   await active.refresh();
   const metrics = new Registry();
@@ -130,6 +135,7 @@ async function replica(owner: string, configured: ScrapeTarget[] = [], random?: 
     owner,
     syncMs: 50,
     ...(random === undefined ? {} : { random }),
+    ...deps,
   });
   running.push({ scraper, active });
   return { scraper, metrics, stored, active };
@@ -232,6 +238,29 @@ describe('the scraper', () => {
     expect(await increase('contacts_total', 'treatment')).toBe(15);
     expect(await increase('contacts_total', 'control')).toBe(5);
     expect(await value(metrics, 'rollout_guard_scrape_errors_total', {})).toBe(0);
+  });
+
+  it("refuses a target's series past the cardinality cap, counted per rollout and logged once a minute", async () => {
+    requests.inc({ feature_flag_result_variant: 'on', route: '/pay' }, 1);
+    requests.inc({ feature_flag_result_variant: 'off', route: '/pay' }, 1);
+    await publish([
+      activeRollout({ metrics: ['checkout_requests_total'], scrape: [scrapeTarget('/metrics')] }),
+    ]);
+    const { logger: capturing, lines } = capturedLogger('scrape-test');
+    const { metrics } = await replica('a', [], undefined, {
+      limits: { ...DEFAULT_LIMITS, maxActiveSeriesPerRollout: 1 },
+      logger: capturing,
+    });
+    await scrapesPass(metrics, '/metrics', 3);
+    // Each scrape refuses one of the two series; the first refusal is logged, the next ones wait a minute.
+    const refused = await value(metrics, 'rollout_guard_ingest_cardinality_refused_total', {
+      rollout: 'copilot',
+    });
+    expect(refused).toBeGreaterThanOrEqual(3);
+    expect(await value(metrics, 'rollout_guard_scrape_points_total', { outcome: 'rejected' })).toBe(refused);
+    expect(lines.filter((line) => line.msg.includes('point(s) of new series'))).toMatchObject([
+      { rollout: 'copilot', refused: 1 },
+    ]);
   });
 
   it('counts a 500, a timeout and garbage by reason and keeps scraping every target', async () => {

@@ -6,6 +6,7 @@ import type { RedisClient } from '@rollout-guard/shared/redis';
 import { type EnvAllowlist, parseEnvAllowlist, type ScrapeTarget } from '@rollout-guard/shared/spec';
 import type { Registry } from 'prom-client';
 import type { ActiveRollouts } from '../ingest/active-rollouts.ts';
+import { reportCapRefusals } from '../ingest/cap-refusals.ts';
 import type { IngestRuntime } from '../ingest/ingest-runtime.ts';
 import type { IngestLimits } from '../ingest/limits.ts';
 import type { OnStored } from '../ingest/notify-evaluator.ts';
@@ -258,6 +259,13 @@ class TargetLoop {
       metrics.points.inc({ target: label, outcome: 'stored' }, outcome.stored);
       metrics.points.inc({ target: label, outcome: 'dropped' }, dropped + noMatch + outcome.ignored);
       metrics.points.inc({ target: label, outcome: 'rejected' }, batch.rejectedCount + outcome.refused.total);
+      reportCapRefusals(outcome.capRefused, {
+        metrics: deps.metrics,
+        logger: deps.logger,
+        warnings: deps.runtime.capWarnings,
+        limit: deps.limits.maxActiveSeriesPerRollout,
+        nowMs,
+      });
       if (outcome.touched.length > 0) deps.onStored?.(outcome.touched, nowMs);
       metrics.up.set({ target: label }, 1);
       this.#enter('ok');

@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import { checkpointJobId, deliverJobId } from '@rollout-guard/shared/jobs';
-import { createLogger } from '@rollout-guard/shared/observability';
 import { globalKeys, rolloutKeys } from '@rollout-guard/shared/redis';
 import { bucketKey, DEFAULT_RETENTION, operate, tableBucket, testSpec } from '@rollout-guard/shared/store';
+import { capturedLogger } from '@rollout-guard/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { useEvaluatorTestBed } from '../evaluator-test-kit.ts';
 import { sweepOutbox } from './sweep-outbox.ts';
@@ -67,16 +66,10 @@ describe('outbox sweeper', () => {
     const url = new URL(bed.server.url);
     url.username = 'no-restore';
     url.password = 'pw';
-    const lines: Array<{ msg: string }> = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    });
+    const { logger, lines } = capturedLogger('evaluator');
     const evaluator = await bed.startHandDrivenEvaluator({
       redisUrl: url.toString(),
-      log: createLogger({ service: 'evaluator', destination }),
+      log: logger,
     });
     for (const name of ['refused-a', 'refused-b']) {
       await putSpec(name);
