@@ -101,6 +101,7 @@ export class CallSeries {
     // is dropped meanwhile (full), a series' ops could come with two cells, so from then on by id.
     const generation = cache.generation;
     this.#generation = generation;
+    const capRefused = cache.capRefused.of(call.rollout, call.nowMs);
     let byId: Map<string, CallEntry> | undefined;
     try {
       for (let i = 0; i < ops.length; i++) {
@@ -117,6 +118,7 @@ export class CallSeries {
         let entry = byId === undefined ? cell.callEntry : byId.get(op.seriesId);
         if (entry === undefined) {
           entry = new CallEntry(op.seriesId, cell, this.#needsMark(cell));
+          if (capRefused?.has(op.seriesId)) entry.refused = true;
           cell.callEntry = entry;
           byId?.set(op.seriesId, entry);
           this.#series.push(entry);
@@ -206,9 +208,14 @@ export class CallSeries {
     await Promise.all(reads);
   }
 
-  refuse(seriesId: string) {
+  /**
+   * The cap refused the series: left out of this call's next attempts and, when the cap was `full`
+   * before the call came (else another call may yet admit it), of the next minute's calls.
+   */
+  refuse(seriesId: string, full: boolean) {
     const entry = this.#byId().get(seriesId);
     if (entry !== undefined) entry.refused = true;
+    if (full) this.#cache.capRefused.note(this.#call.rollout, seriesId, this.#call.nowMs);
   }
 
   forgetMarks() {
@@ -275,8 +282,13 @@ export class CallSeries {
         slot.entry.cell.setState(stateKey, (slot.written ?? slot.stored) as StoredState, current ? epoch : 0);
       }
     });
+    // Marked, so admitted: a refusal of it an attempt of another call of this collector heard before
+    // (the cap's last room taken by this call's series first) no longer holds.
+    const capRefused = this.#cache.capRefused.of(this.#call.rollout, this.#call.nowMs);
     for (const entry of this.#series) {
-      if (entry.mark && !entry.refused) entry.cell.markedAt = this.#call.nowMs;
+      if (!entry.mark || entry.refused) continue;
+      entry.cell.markedAt = this.#call.nowMs;
+      capRefused?.delete(entry.seriesId);
     }
   }
 }

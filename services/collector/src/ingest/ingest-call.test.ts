@@ -404,6 +404,33 @@ describe('the ingest script', () => {
     expect((await fields()).ci).toBe(4);
   });
 
+  it('refuses a series the full cap refused within the minute without asking Redis, and asks again after it', async () => {
+    const capped = { maxActiveSeries: 1 };
+    const d = (seriesId: string): IngestOp => ({ kind: 'delta', seriesId, group: 0, fields: { ci: 1 } });
+    const at = (seconds: number) => ({ ...capped, nowMs: 1_000_000 + seconds * 1_000 });
+    const refusedOnce = { accepted: 1, refusedByCap: 1, retries: { cap: 1 } };
+    // The cap had room, which a took: b is asked for again next time (another call could have had it).
+    expect(await ingest(call([d('a'), d('b')], 'b1', at(0)))).toMatchObject(refusedOnce);
+    // Full when the call came: b is refused for the next minute without asking.
+    expect(await ingest(call([d('a'), d('b')], 'b2', at(10)))).toMatchObject(refusedOnce);
+    expect(await ingest(call([d('a'), d('b')], 'b3', at(30)))).toMatchObject({
+      accepted: 1,
+      refusedByCap: 1,
+      retries: { cap: 0 },
+    });
+    // Room made (a went silent, as for an hour): b is still refused until a minute after its refusal…
+    await redis.del(activeSeriesKey(ROLLOUT));
+    expect(await ingest(call([d('b')], 'b4', at(69)))).toMatchObject({ accepted: 0, refusedByCap: 1 });
+    // …then asked for again, and admitted.
+    expect(await ingest(call([d('b')], 'b5', at(70)))).toMatchObject({ accepted: 1, refusedByCap: 0 });
+    expect((await fields()).ci).toBe(4);
+    // Another collector knows nothing of this one's refusals.
+    expect(await ingest(call([d('c')], 'b6', at(71)), new SeriesStateCache())).toMatchObject({
+      refusedByCap: 1,
+      retries: { cap: 1 },
+    });
+  });
+
   it('sets every written key to expire', async () => {
     await ingest(call([counter('s', 1, 600_000, 550_000)], 'b1'));
     expect(await redis.ttl(BUCKET)).toBeGreaterThan(590);

@@ -219,7 +219,7 @@ export async function runIngestCall(
       case 'refusedByCap':
         if (attempt >= MAX_ATTEMPTS) throw new IngestContentionError(call.rollout, MAX_ATTEMPTS);
         retries.cap++;
-        for (const seriesId of reply.seriesIds) series.refuse(seriesId);
+        for (const seriesId of reply.seriesIds) series.refuse(seriesId, reply.full);
         break;
       case 'unvouched':
         if (attempt >= MAX_ATTEMPTS) throw new IngestContentionError(call.rollout, MAX_ATTEMPTS);

@@ -56,8 +56,10 @@ redis.call('ZREMRANGEBYSCORE', active, '-inf', '(' .. (now - active_ms))
 -- 2. Admission: known series always, new ones in order while there is room.
 local mark_at = 1
 if cap > 0 and n_mark > 0 then
-  local refused = { REPLY.refusedByCap }
   local room = cap - redis.call('ZCARD', active)
+  -- Whether the cap was full before this call came (1): then none of its series took room that another
+  -- call's could have had, and those refused stay refused until series go silent for `active_ms`.
+  local refused = { REPLY.refusedByCap, room <= 0 and 1 or 0 }
   for i = 0, n_mark - 1, CHUNK do
     local first = mark_at + i
     local last = math.min(first + CHUNK - 1, mark_at + n_mark - 1)
@@ -72,7 +74,7 @@ if cap > 0 and n_mark > 0 then
       end
     end
   end
-  if #refused > 1 then return refused end
+  if #refused > 2 then return refused end
 end
 
 -- 3. Every cumulative state as the collector expects it.

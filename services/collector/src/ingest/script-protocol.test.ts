@@ -307,9 +307,21 @@ describe('the ingest script protocol, round trip through the real script', () =>
         },
       ],
     });
-    expect(await sendScriptCall(redis, call)).toEqual({ kind: 'refusedByCap', seriesIds: ['c', 'd'] });
+    // The cap had room (b took it): not full.
+    expect(await sendScriptCall(redis, call)).toEqual({
+      kind: 'refusedByCap',
+      full: false,
+      seriesIds: ['c', 'd'],
+    });
     expect(await redis.exists(BUCKET)).toBe(0);
     expect(await redis.zrange(activeSeriesKey(ROLLOUT), 0, -1)).toEqual(['a']);
+    // Full before the call came: said so.
+    await sendScriptCall(redis, scriptCall({ marks: ['b'], maxActiveSeries: 2 }));
+    expect(await sendScriptCall(redis, scriptCall({ marks: ['a', 'e'], maxActiveSeries: 2 }))).toEqual({
+      kind: 'refusedByCap',
+      full: true,
+      seriesIds: ['e'],
+    });
   });
 
   it('names the series whose stored state differs, by key index, writing nothing', async () => {

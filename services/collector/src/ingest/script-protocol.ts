@@ -30,7 +30,7 @@ import {
  *        read as text); '' for a section whose `expectedSent` is '0'.
  * Reply  `{REPLY.seenBefore}`, `{REPLY.applied, key index, token, …}` (the sections whose hash held
  *        another writer token than expected, and the token it held, '' none), `{REPLY.refusedByCap,
- *        id…}`, `{REPLY.changed, key index, id, key index, id, …}`, `{REPLY.unvouched, key index, …}`
+ *        full (1: the cap had no room when the call came, else 0), id…}`, `{REPLY.changed, key index, id, key index, id, …}`, `{REPLY.unvouched, key index, …}`
  *        (see `ScriptReply`).
  *
  * Writer tokens. Each applied call writes `writerToken` (unique to the call: its collector's random id
@@ -241,8 +241,12 @@ export type ScriptReply =
   | { readonly kind: 'seenBefore' }
   /** Written; `foundTokens`: the sections whose hash held another writer token than expected ('' none). */
   | { readonly kind: 'applied'; readonly foundTokens: readonly FoundToken[] }
-  /** New series past the cap: nothing was written. */
-  | { readonly kind: 'refusedByCap'; readonly seriesIds: readonly string[] }
+  /**
+   * New series past the cap: nothing was written. `full`: the cap had no room when the call came, so no
+   * series of it took room another call's could have had (with room, a series refused here may be
+   * admitted by the next call that does not bring the series that took it).
+   */
+  | { readonly kind: 'refusedByCap'; readonly full: boolean; readonly seriesIds: readonly string[] }
   /** Stored states differ from the expected ones: nothing was written. */
   | { readonly kind: 'changed'; readonly changes: ReadonlyArray<{ keyIndex: number; seriesId: string }> }
   /** Sections sent without their expected states held another token than expected: nothing was written. */
@@ -334,7 +338,7 @@ export function decodeReply(reply: unknown): ScriptReply {
     case REPLY.applied:
       return { kind: 'applied', foundTokens: pairs(reply, (keyIndex, token) => ({ keyIndex, token })) };
     case REPLY.refusedByCap:
-      return { kind: 'refusedByCap', seriesIds: reply.slice(1).map(String) };
+      return { kind: 'refusedByCap', full: reply[1] === 1, seriesIds: reply.slice(2).map(String) };
     case REPLY.changed:
       return { kind: 'changed', changes: pairs(reply, (keyIndex, seriesId) => ({ keyIndex, seriesId })) };
     case REPLY.unvouched:

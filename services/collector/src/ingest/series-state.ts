@@ -33,6 +33,8 @@ export class SeriesStateCache {
   #tokens = 0;
   /** Encodes the states the collector writes. */
   readonly encoder = new StateEncoder();
+  /** The series each rollout's cardinality cap refused lately: refused again without asking Redis. */
+  readonly capRefused = new CapRefusedSeries();
 
   constructor(readonly maxEntries = 100_000) {}
 
@@ -159,6 +161,50 @@ export class SeriesStateCache {
 }
 
 const LOAD_CHUNK = 1000;
+
+/** How long a series the cap refused is refused again by this collector without asking Redis. */
+export const CAP_REFUSAL_MEMORY_MS = 60_000;
+/** Series remembered as refused per rollout, at most: past it the script is asked, as before. */
+const MAX_CAP_REFUSED = 20_000;
+
+/**
+ * The series each rollout's cardinality cap refused in the last minute. A rollout past its cap (more
+ * series than it admits, sent again and again) has its refused series in nearly every call: without
+ * this each such call went to Redis twice, once to be refused and once without them. A series found
+ * here is left out of the call at once, as refused; a minute after a rollout's first refusal its list
+ * is forgotten and the script asked again. So a series admitted meanwhile (room freed by series
+ * silent for an hour, and taken by another collector first) has its points refused by this collector
+ * for a minute at most; a cumulative series' increase over that minute is counted by its next point.
+ */
+export class CapRefusedSeries {
+  readonly #byRollout = new Map<string, { since: number; seriesIds: Set<string> }>();
+
+  /** The series of `rollout` refused since less than a minute ago, if any (a series admitted since is deleted). */
+  of(rollout: string, nowMs: number): Set<string> | undefined {
+    return this.#current(rollout, nowMs)?.seriesIds;
+  }
+
+  /** The cap refused `seriesId` of `rollout`. */
+  note(rollout: string, seriesId: string, nowMs: number) {
+    let refused = this.#current(rollout, nowMs);
+    if (refused === undefined) {
+      refused = { since: nowMs, seriesIds: new Set() };
+      this.#byRollout.set(rollout, refused);
+    }
+    if (refused.seriesIds.size < MAX_CAP_REFUSED) refused.seriesIds.add(seriesId);
+  }
+
+  #current(rollout: string, nowMs: number) {
+    const refused = this.#byRollout.get(rollout);
+    if (refused === undefined) return undefined;
+    // A minute on, or a clock gone back: forgotten, and the script asked again.
+    if (nowMs - refused.since >= CAP_REFUSAL_MEMORY_MS || nowMs < refused.since) {
+      this.#byRollout.delete(rollout);
+      return undefined;
+    }
+    return refused;
+  }
+}
 
 /**
  * How long a state key another writer was found in stays `contended`. Collectors taking turns with a
