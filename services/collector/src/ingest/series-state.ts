@@ -168,13 +168,16 @@ export const CAP_REFUSAL_MEMORY_MS = 60_000;
 const MAX_CAP_REFUSED = 20_000;
 
 /**
- * The series each rollout's cardinality cap refused in the last minute. A rollout past its cap (more
- * series than it admits, sent again and again) has its refused series in nearly every call: without
- * this each such call went to Redis twice, once to be refused and once without them. A series found
- * here is left out of the call at once, as refused; a minute after a rollout's first refusal its list
- * is forgotten and the script asked again. So a series admitted meanwhile (room freed by series
- * silent for an hour, and taken by another collector first) has its points refused by this collector
- * for a minute at most; a cumulative series' increase over that minute is counted by its next point.
+ * The series each rollout's cardinality cap refused in the last minute, when it was full before the
+ * call came (with room left, the series that took it could have been another call's, and a refused
+ * one may be admitted next: those are not kept). A rollout past its cap (more series than it admits,
+ * sent again and again) has its refused series in nearly every call: without this each such call went
+ * to Redis twice, once to be refused and once without them. A series found here is left out of the
+ * call at once, as refused; one this collector's call admits is deleted (`CallSeries.applied`); a
+ * minute after a rollout's first refusal its list is forgotten and the script asked again. So a series
+ * admitted meanwhile by another collector (room freed by series silent for an hour) has its points
+ * refused by this one for a minute at most; a cumulative series' increase over that minute is counted
+ * by its next point.
  */
 export class CapRefusedSeries {
   readonly #byRollout = new Map<string, { since: number; seriesIds: Set<string> }>();
@@ -184,7 +187,7 @@ export class CapRefusedSeries {
     return this.#current(rollout, nowMs)?.seriesIds;
   }
 
-  /** The cap refused `seriesId` of `rollout`. */
+  /** The cap, full before the call came, refused `seriesId` of `rollout`. */
   note(rollout: string, seriesId: string, nowMs: number) {
     let refused = this.#current(rollout, nowMs);
     if (refused === undefined) {
