@@ -30,8 +30,8 @@ import {
  *        read as text); '' for a section whose `expectedSent` is '0'.
  * Reply  `{REPLY.seenBefore}`, `{REPLY.applied, key index, token, …}` (the sections whose hash held
  *        another writer token than expected, and the token it held, '' none), `{REPLY.refusedByCap,
- *        full (1: the cap had no room when the call came, else 0), id…}`, `{REPLY.changed, key index, id, key index, id, …}`, `{REPLY.unvouched, key index, …}`
- *        (see `ScriptReply`).
+ *        full, id…}` (full: 1 when the cap had no room as the call came, else 0), `{REPLY.changed, key
+ *        index, id, key index, id, …}`, `{REPLY.unvouched, key index, …}` (see `ScriptReply`).
  *
  * Writer tokens. Each applied call writes `writerToken` (unique to the call: its collector's random id
  * and a counter) into `WRITER_FIELD` of every state hash it writes. A section names the token its
