@@ -247,11 +247,13 @@ describe('the scraper', () => {
       activeRollout({ metrics: ['checkout_requests_total'], scrape: [scrapeTarget('/metrics')] }),
     ]);
     const { logger: capturing, lines } = capturedLogger('scrape-test');
-    const { metrics } = await replica('a', [], undefined, {
+    const { metrics, scraper } = await replica('a', [], undefined, {
       limits: { ...DEFAULT_LIMITS, maxActiveSeriesPerRollout: 1 },
       logger: capturing,
     });
     await scrapesPass(metrics, '/metrics', 3);
+    // Stopped (its scrape under way finished), so the counts are read between scrapes, not across one.
+    await scraper.stop();
     // Each scrape refuses one of the two series; the first refusal is logged, the next ones wait a minute.
     const refused = await value(metrics, 'rollout_guard_ingest_cardinality_refused_total', {
       rollout: 'copilot',
