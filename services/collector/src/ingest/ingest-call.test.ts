@@ -744,16 +744,8 @@ describe('calls at once: each increase counted once, whatever the interleaving',
     };
   }
 
-  /** One call: how far after the latest time (or before it: an old point), which series, whose. */
-  type ACall = {
-    step: number;
-    old: boolean;
-    series: string[];
-    collector: number;
-    maxOps: number;
-    pause: number;
-  };
-  const aCall: fc.Arbitrary<ACall> = fc.record({
+  /** One call: how far after the latest time (or before it: an old point), which series, whose, in parts of how many ops. */
+  const aCall = fc.record({
     step: fc.integer({ min: 1, max: 40 }),
     old: fc.boolean(),
     series: fc.subarray(SLOTS, { minLength: 1 }),
@@ -762,6 +754,7 @@ describe('calls at once: each increase counted once, whatever the interleaving',
     // How many microtasks later the next call starts (this one then further on its way: read, planned, sent).
     pause: fc.integer({ min: 0, max: 20 }),
   });
+  type ACall = typeof aCall extends fc.Arbitrary<infer T> ? T : never;
 
   /**
    * Two collectors; calls started in waves without waiting for each other, so that states are read,
