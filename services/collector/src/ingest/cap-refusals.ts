@@ -36,16 +36,16 @@ export class CapWarnings {
    */
   take(rollout: string, count: number, nowMs: number): CapWarning | undefined {
     const last = this.#byRollout.get(rollout);
-    // A clock gone back since the last line tells at once.
-    if (last !== undefined && nowMs >= last.toldAt && nowMs - last.toldAt < CAP_WARNING_EVERY_MS) {
+    // Undefined with no line before, or a clock gone back since it: told at once.
+    const sinceMs = last === undefined || nowMs < last.toldAt ? undefined : nowMs - last.toldAt;
+    if (last !== undefined && sinceMs !== undefined && sinceMs < CAP_WARNING_EVERY_MS) {
       last.untold += count;
       return undefined;
     }
     if (last === undefined) this.#forgetQuietRollouts(nowMs);
     this.#byRollout.set(rollout, { toldAt: nowMs, untold: 0 });
-    if (last === undefined) return { refused: count };
-    const refused = count + last.untold;
-    return nowMs >= last.toldAt ? { refused, sinceMs: nowMs - last.toldAt } : { refused };
+    const refused = count + (last?.untold ?? 0);
+    return sinceMs === undefined ? { refused } : { refused, sinceMs };
   }
 
   #forgetQuietRollouts(nowMs: number) {

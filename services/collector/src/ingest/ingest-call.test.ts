@@ -781,12 +781,12 @@ describe('calls at once: each increase counted once, whatever the interleaving',
     // No point older than a trim's cutoff arrives after it (8 days in production): it would be taken
     // as its series' first point, and the increase since counted again.
     let floor = 1;
+    const stateKeys = ['requests_total', 'requests_total_part'].map((metric) =>
+      seriesStateKey(ROLLOUT, metric),
+    );
     for (const [w, wave] of calls.entries()) {
       const running: Array<Promise<unknown>> = [];
       const trim = trims[w];
-      const stateKeys = ['requests_total', 'requests_total_part'].map((metric) =>
-        seriesStateKey(ROLLOUT, metric),
-      );
       if (trim === 'lost') {
         floor = Math.max(floor, latest);
         running.push(redis.del(...stateKeys));

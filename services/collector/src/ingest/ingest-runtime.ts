@@ -8,8 +8,9 @@ import { SeriesStateCache } from './series-state.ts';
 /**
  * What the ingest path remembers between requests, in one object the server creates and passes to
  * the routes and the scraper (a test makes a fresh one): the series' cumulative states and marks,
- * their facts and ids, the remote-write label sets and OTLP series (protobuf and JSON apart), the cap refusals logged, and the requests being stored. Everything here
- * is bounded, and only saves work: a fresh runtime stores exactly what an old one would.
+ * their facts and ids, the remote-write label sets and OTLP series (protobuf and JSON apart), the cap
+ * refusals logged, and the requests being stored. Everything here is bounded, and only saves work
+ * (or log lines): a fresh runtime stores exactly what an old one would.
  */
 export class IngestRuntime {
   /** The collector's copy of what Redis holds per series (Redis stays the truth). */

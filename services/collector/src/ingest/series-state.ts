@@ -163,7 +163,7 @@ export class SeriesStateCache {
 const LOAD_CHUNK = 1000;
 
 /** How long a series the cap refused is refused again by this collector without asking Redis. */
-export const CAP_REFUSAL_MEMORY_MS = 60_000;
+const CAP_REFUSAL_MEMORY_MS = 60_000;
 /** Series remembered as refused per rollout, at most: past it the script is asked, as before. */
 const MAX_CAP_REFUSED = 20_000;
 
