@@ -23,7 +23,7 @@ import {
 } from './ingest-call.ts';
 import { useIngestRedis } from './ingest-test-kit.ts';
 import { FIRST_TABLE_KEY, KeyTable } from './script-protocol.ts';
-import { SeriesStateCache } from './series-state.ts';
+import { parseState, SeriesStateCache } from './series-state.ts';
 import { splitCall } from './split-call.ts';
 
 const suite = useIngestRedis();
@@ -850,6 +850,33 @@ describe('calls at once: each increase counted once, whatever the interleaving',
         // Each admitted series counts its whole last value, from whichever of its points was stored first.
         const counted = SLOTS.filter((slot) => admitted.includes(slot.split('@')[0] as string));
         expect(total).toBe(counted.length * (1_000 + latest));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('two collectors, waves of calls, a cap that series idle out of and back into: each counted to its last stored point', async () => {
+    // The clock moves 5 s or 2.5 min a second of points: series go silent past the cap's hour and leave
+    // room that others, or they again, take; a refusal is remembered for a minute of that clock.
+    const idling = fc
+      .record({ cap: fc.integer({ min: 1, max: 3 }), clockMsPerSecond: fc.constantFrom(5_000, 150_000) })
+      .map(({ cap, clockMsPerSecond }) => ({ cap, clockMsPerSecond, fresh: true }));
+    await fc.assert(
+      fc.asyncProperty(WAVES, fc.constantFrom(3, 100_000), idling, async (calls, cacheSize, setting) => {
+        const { total, latest } = await waves(calls, cacheSize, [], setting);
+        // Every series counts its whole value from its first point stored and each increase after, so
+        // whatever the cap let in, and when, the total is the sum of the values the states hold last.
+        let last = 0;
+        for (const metric of ['requests_total', 'requests_total_part']) {
+          const states = await redis.hgetall(seriesStateKey(ROLLOUT, metric));
+          for (const [seriesId, text] of Object.entries(states)) {
+            if (seriesId !== SERIES_STATE_WRITER_FIELD) last += parseState(text)?.fields.ci ?? Number.NaN;
+          }
+        }
+        expect(total).toBe(last);
+        const nowMs = 1_000_000 + latest * setting.clockMsPerSecond;
+        const active = await redis.zcount(activeSeriesKey(ROLLOUT), nowMs - 3_600_000, '+inf');
+        expect(active).toBeLessThanOrEqual(setting.cap);
       }),
       { numRuns: 100 },
     );
