@@ -325,6 +325,17 @@ function redisCores(r: RunResult): number {
   return r.redisCpuMs === undefined ? Number.NaN : (r.redisCpuMs * r.requests) / r.seconds / 1000;
 }
 
+/**
+ * CPU per sample of the collector and its Redis together: what the collector's side of the machine
+ * spends, as `prometheus µs/sample` is what Prometheus' does (it has no Redis).
+ */
+function withRedisUsPerSample(r: RunResult): number {
+  const samples = r.samplesPerSecond * r.seconds;
+  return r.redisCpuMs === undefined
+    ? Number.NaN
+    : r.cpuUsPerSample + (r.redisCpuMs * r.requests * 1000) / samples;
+}
+
 /** Per shape: the medians over its rounds of the collector's and Prometheus' figures, and their ratio. */
 function shapeRows(
   results: readonly RunResult[],
@@ -357,6 +368,7 @@ function shapeRows(
         lowest: Math.min(...ratios),
         highest: Math.max(...ratios),
         'collector µs/sample': median(ours.map((r) => r.cpuUsPerSample)),
+        'collector + redis µs/sample': median(ours.map(withRedisUsPerSample)),
         'prometheus µs/sample': median(theirs.map((r) => r.cpuUsPerSample)),
         // Cores kept busy: about 1 or a little more (GC helper threads) for the collector means its
         // one JavaScript thread is the limit.
