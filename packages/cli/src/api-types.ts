@@ -1,4 +1,8 @@
-/** The shapes of the API answers the CLI reads (the OpenAPI document at /api/v1/openapi.json has them all). */
+/**
+ * The shapes of the API answers the CLI reads (the OpenAPI document at /api/v1/openapi.json has them
+ * all). Written here so that the CLI does not depend on the collector; `api-types.check.ts` holds each
+ * to the collector's own type at typecheck.
+ */
 
 export interface CheckView {
   name: string;
@@ -132,4 +136,58 @@ export interface AuditPage {
   entries: AuditEntry[];
   next: string | null;
   latest: string | null;
+}
+
+/** The answer to an action (`POST /api/v1/rollouts/{name}/{action}`). */
+export interface ActionResponse {
+  name: string;
+  action: string;
+  actor: string;
+  phase: string;
+  wave: number;
+  decisions: Array<{ id: string; kind: string; outcome: string }>;
+}
+
+/** `GET /api/v1/rollouts/{name}/versions`. */
+export interface VersionList {
+  versions: Array<{
+    version: number;
+    createdAt: number;
+    actor: string;
+    contentType: string;
+    current: boolean;
+  }>;
+}
+
+/** `GET /api/v1/rollouts/{name}/diff?from=…&to=…`. */
+export interface VersionDiff {
+  changes: Array<{ path: string; kind: string; before?: unknown; after?: unknown }>;
+  patch: string;
+}
+
+/** The answer to `PUT /api/v1/rollouts/{name}`. */
+export interface PutResponse {
+  name: string;
+  version: number;
+  created: boolean;
+  unchanged: boolean;
+  phase: string;
+  specVersion: number;
+  appliedToRunning: boolean;
+  changed: string[];
+}
+
+/** The answer to archiving (`POST …/archive`) or deleting (`DELETE`) a rollout. */
+export interface RemovalResponse {
+  name: string;
+  action: 'archive' | 'delete';
+  actor: string;
+  keysRemoved: number;
+}
+
+/** The answer to `POST /api/v1/deliveries/{id}/redeliver`. */
+export interface RedeliverResponse {
+  id: string;
+  status: string;
+  redeliveries: number;
 }

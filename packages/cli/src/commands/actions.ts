@@ -1,15 +1,7 @@
 import type { Command } from 'commander';
+import type { ActionResponse } from '../api-types.ts';
 import type { CliContext } from '../context.ts';
 import { render } from '../output.ts';
-
-interface ActionResponse {
-  name: string;
-  action: string;
-  actor: string;
-  phase: string;
-  wave: number;
-  decisions: Array<{ id: string; kind: string; outcome: string }>;
-}
 
 const ACTIONS = {
   start: 'start the rollout (baseline, then wave 1)',

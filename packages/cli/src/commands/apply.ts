@@ -1,20 +1,10 @@
 import { formatProblems, parseSpec } from '@rollout-guard/shared/spec';
 import type { Command } from 'commander';
+import type { PutResponse } from '../api-types.ts';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { render } from '../output.ts';
 import { readSpecFile } from './spec-file.ts';
-
-interface PutResponse {
-  name: string;
-  version: number;
-  created: boolean;
-  unchanged: boolean;
-  phase: string;
-  specVersion: number;
-  appliedToRunning: boolean;
-  changed: string[];
-}
 
 /** `apply -f FILE`: create or change a rollout from its spec file. */
 export function registerApply(program: Command, ctx: CliContext): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Delivery } from '../api-types.ts';
+import type { Delivery, RedeliverResponse } from '../api-types.ts';
 import type { CliContext } from '../context.ts';
 import { formatTime, paintState } from '../format.ts';
 import { render } from '../output.ts';
@@ -43,10 +43,7 @@ export function registerDeliveries(program: Command, ctx: CliContext): void {
     .action(async (id: string) => {
       const answer = await ctx
         .client()
-        .json<{ id: string; status: string; redeliveries: number }>(
-          'POST',
-          `/api/v1/deliveries/${encodeURIComponent(id)}/redeliver`,
-        );
+        .json<RedeliverResponse>('POST', `/api/v1/deliveries/${encodeURIComponent(id)}/redeliver`);
       ctx.out(
         render(answer, ctx.output(), () => `delivery ${id} queued again (redelivery ${answer.redeliveries})`),
       );

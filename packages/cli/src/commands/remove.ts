@@ -1,14 +1,8 @@
 import type { Command } from 'commander';
+import type { RemovalResponse } from '../api-types.ts';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { render } from '../output.ts';
-
-interface RemovalResponse {
-  name: string;
-  action: 'archive' | 'delete';
-  actor: string;
-  keysRemoved: number;
-}
 
 const path = (name: string) => `/api/v1/rollouts/${encodeURIComponent(name)}`;
 

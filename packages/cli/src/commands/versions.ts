@@ -1,24 +1,10 @@
 import type { Command } from 'commander';
+import type { VersionDiff, VersionList } from '../api-types.ts';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { formatTime } from '../format.ts';
 import { render } from '../output.ts';
 import { renderTable } from '../table.ts';
-
-interface VersionList {
-  versions: Array<{
-    version: number;
-    createdAt: number;
-    actor: string;
-    contentType: string;
-    current: boolean;
-  }>;
-}
-
-interface VersionDiff {
-  changes: Array<{ path: string; kind: string; before?: unknown; after?: unknown }>;
-  patch: string;
-}
 
 function version(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) {
