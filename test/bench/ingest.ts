@@ -330,10 +330,7 @@ function redisCores(r: RunResult): number {
  * spends, as `prometheus µs/sample` is what Prometheus' does (it has no Redis).
  */
 function withRedisUsPerSample(r: RunResult): number {
-  const samples = r.samplesPerSecond * r.seconds;
-  return r.redisCpuMs === undefined
-    ? Number.NaN
-    : r.cpuUsPerSample + (r.redisCpuMs * r.requests * 1000) / samples;
+  return r.cpuUsPerSample + (redisCores(r) * 1e6) / r.samplesPerSecond;
 }
 
 /** Per shape: the medians over its rounds of the collector's and Prometheus' figures, and their ratio. */

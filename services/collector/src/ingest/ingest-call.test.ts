@@ -874,8 +874,9 @@ describe('calls at once: each increase counted once, whatever the interleaving',
           }
         }
         expect(total).toBe(last);
-        const nowMs = 1_000_000 + latest * setting.clockMsPerSecond;
-        const active = await redis.zcount(activeSeriesKey(ROLLOUT), nowMs - 3_600_000, '+inf');
+        // Marked within the window of the last call (the one that sent every series).
+        const { nowMs, activeSeriesMs } = pointsAt(latest, 'last', SLOTS, setting);
+        const active = await redis.zcount(activeSeriesKey(ROLLOUT), nowMs - activeSeriesMs, '+inf');
         expect(active).toBeLessThanOrEqual(setting.cap);
       }),
       { numRuns: 100 },
