@@ -133,12 +133,21 @@ function senderRollouts(collectorUrl: string) {
   };
 }
 
+/** What a shape's table row says beside its rounds' figures. */
+interface ShapeFacts {
+  bodyKiB: number;
+  /** The load average as its first round began. */
+  load: number;
+  /** The collector's highest RSS while its rounds ran (after the first shape's warm-up). */
+  rssPeakMiB: number;
+}
+
 /** The remote-write matrix: per shape and round, the collector and Prometheus on the same payloads. */
 async function benchShapes(
   stack: Stack,
   useRollouts: ReturnType<typeof senderRollouts>,
   results: RunResult[],
-  shapeFacts: Map<string, { bodyKiB: number; load: number }>,
+  shapeFacts: Map<string, ShapeFacts>,
 ) {
   const prometheus = ONLY === 'collector' ? undefined : await startPrometheus();
   let rss = NO_RSS;
@@ -157,51 +166,64 @@ async function benchShapes(
           ...(prometheus === undefined ? {} : { prometheus: prometheus.url }),
         });
       }
-      shapeFacts.set(shape.name, { bodyKiB: Number.NaN, load: loadavg()[0] ?? Number.NaN });
-      for (let r = 0; r < ROUNDS; r++) {
-        const plan = shapePlan(shape, requests, startMs, warmupRounds + r);
-        const payloads = remoteWritePayloads(plan);
-        const body = payloads[0]?.[0];
-        if (r === 0 && body !== undefined) {
-          shapeFacts.set(shape.name, { bodyKiB: body.length / 1024, load: loadavg()[0] ?? Number.NaN });
-        }
-        const label = {
-          shape: shape.name,
-          protocol: 'remote write',
-          matching: matchingText(shape),
-          round: r + 1,
-        };
-        const options: Omit<DriveOptions, 'pids'> = {
-          samplesPerRequest: seriesPerRequestOf(plan),
-          warmupRequests: WARMUP_REQUESTS,
-          runLimitMs: RUN_LIMIT_MS,
-          headers: REMOTE_WRITE_HEADERS,
-        };
-        const ours = async () => {
-          process.stdout.write(`${shape.name}, round ${r + 1}: collector…\n`);
-          keep(
-            results,
-            await withServerTimes(stack.collectorUrl, stack.redisUrl, REDIS_STATS, () =>
-              drive({ target: 'collector', ...label }, `${stack.collectorUrl}/api/v1/write`, payloads, {
+      const facts: ShapeFacts = {
+        bodyKiB: Number.NaN,
+        load: loadavg()[0] ?? Number.NaN,
+        rssPeakMiB: Number.NaN,
+      };
+      shapeFacts.set(shape.name, facts);
+      // The collector's RSS over this shape's rounds: which shape takes the run's peak.
+      const collectorPid = stack.pids.collector;
+      const shapeRss = collectorPid === undefined ? undefined : sampleRss(collectorPid);
+      try {
+        for (let r = 0; r < ROUNDS; r++) {
+          const plan = shapePlan(shape, requests, startMs, warmupRounds + r);
+          const payloads = remoteWritePayloads(plan);
+          const body = payloads[0]?.[0];
+          if (r === 0 && body !== undefined) {
+            facts.bodyKiB = body.length / 1024;
+            facts.load = loadavg()[0] ?? Number.NaN;
+          }
+          const label = {
+            shape: shape.name,
+            protocol: 'remote write',
+            matching: matchingText(shape),
+            round: r + 1,
+          };
+          const options: Omit<DriveOptions, 'pids'> = {
+            samplesPerRequest: seriesPerRequestOf(plan),
+            warmupRequests: WARMUP_REQUESTS,
+            runLimitMs: RUN_LIMIT_MS,
+            headers: REMOTE_WRITE_HEADERS,
+          };
+          const ours = async () => {
+            process.stdout.write(`${shape.name}, round ${r + 1}: collector…\n`);
+            keep(
+              results,
+              await withServerTimes(stack.collectorUrl, stack.redisUrl, REDIS_STATS, () =>
+                drive({ target: 'collector', ...label }, `${stack.collectorUrl}/api/v1/write`, payloads, {
+                  ...options,
+                  pids: [stack.pids.collector],
+                }),
+              ),
+            );
+          };
+          const theirs = async () => {
+            if (prometheus === undefined) return;
+            process.stdout.write(`${shape.name}, round ${r + 1}: prometheus…\n`);
+            keep(
+              results,
+              await drive({ target: 'prometheus', ...label }, prometheus.url, payloads, {
                 ...options,
-                pids: [stack.pids.collector],
+                pids: [prometheus.pid],
               }),
-            ),
-          );
-        };
-        const theirs = async () => {
-          if (prometheus === undefined) return;
-          process.stdout.write(`${shape.name}, round ${r + 1}: prometheus…\n`);
-          keep(
-            results,
-            await drive({ target: 'prometheus', ...label }, prometheus.url, payloads, {
-              ...options,
-              pids: [prometheus.pid],
-            }),
-          );
-        };
-        // Alternating order: a machine speeding up or slowing down over the rounds favours neither.
-        for (const run of r % 2 === 0 ? [ours, theirs] : [theirs, ours]) await run();
+            );
+          };
+          // Alternating order: a machine speeding up or slowing down over the rounds favours neither.
+          for (const run of r % 2 === 0 ? [ours, theirs] : [theirs, ours]) await run();
+        }
+      } finally {
+        facts.rssPeakMiB = shapeRss?.stop().peakMiB ?? Number.NaN;
       }
     }
   } finally {
@@ -334,10 +356,7 @@ function withRedisUsPerSample(r: RunResult): number {
 }
 
 /** Per shape: the medians over its rounds of the collector's and Prometheus' figures, and their ratio. */
-function shapeRows(
-  results: readonly RunResult[],
-  shapeFacts: Map<string, { bodyKiB: number; load: number }>,
-) {
+function shapeRows(results: readonly RunResult[], shapeFacts: Map<string, ShapeFacts>) {
   return SHAPES.flatMap((shape) => {
     const of = (target: string) => results.filter((r) => r.shape === shape.name && r.target === target);
     const ours = of('collector');
@@ -375,6 +394,7 @@ function shapeRows(
         'collector p99 ms': median(ours.map((r) => r.p99Ms)),
         'collector failed': ours.reduce((sum, r) => sum + r.failed, 0),
         'prometheus p99 ms': median(theirs.map((r) => r.p99Ms)),
+        'collector RSS peak MiB': facts?.rssPeakMiB ?? Number.NaN,
         '≥ 1.0×': shape.matchingShare < 1 ? '(1%)' : Number.isNaN(ratio) ? '' : ratio >= 1 ? 'yes' : 'no',
       },
     ];
@@ -385,7 +405,7 @@ async function main() {
   const info = machine();
   process.stdout.write(`machine: ${machineText(info)} · load average at start: ${loadavg().join(', ')}\n`);
   const results: RunResult[] = [];
-  const shapeFacts = new Map<string, { bodyKiB: number; load: number }>();
+  const shapeFacts = new Map<string, ShapeFacts>();
   const dataDir = mkdtempSync(join(tmpdir(), 'rg-bench-ingest-'));
   const replicated = REPLICAS > 0 ? await startReplicatedRedis(REPLICAS) : undefined;
   const stack = await startStack({
