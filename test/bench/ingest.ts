@@ -175,56 +175,53 @@ async function benchShapes(
       // The collector's RSS over this shape's rounds: which shape takes the run's peak.
       const collectorPid = stack.pids.collector;
       const shapeRss = collectorPid === undefined ? undefined : sampleRss(collectorPid);
-      try {
-        for (let r = 0; r < ROUNDS; r++) {
-          const plan = shapePlan(shape, requests, startMs, warmupRounds + r);
-          const payloads = remoteWritePayloads(plan);
-          const body = payloads[0]?.[0];
-          if (r === 0 && body !== undefined) {
-            facts.bodyKiB = body.length / 1024;
-            facts.load = loadavg()[0] ?? Number.NaN;
-          }
-          const label = {
-            shape: shape.name,
-            protocol: 'remote write',
-            matching: matchingText(shape),
-            round: r + 1,
-          };
-          const options: Omit<DriveOptions, 'pids'> = {
-            samplesPerRequest: seriesPerRequestOf(plan),
-            warmupRequests: WARMUP_REQUESTS,
-            runLimitMs: RUN_LIMIT_MS,
-            headers: REMOTE_WRITE_HEADERS,
-          };
-          const ours = async () => {
-            process.stdout.write(`${shape.name}, round ${r + 1}: collector…\n`);
-            keep(
-              results,
-              await withServerTimes(stack.collectorUrl, stack.redisUrl, REDIS_STATS, () =>
-                drive({ target: 'collector', ...label }, `${stack.collectorUrl}/api/v1/write`, payloads, {
-                  ...options,
-                  pids: [stack.pids.collector],
-                }),
-              ),
-            );
-          };
-          const theirs = async () => {
-            if (prometheus === undefined) return;
-            process.stdout.write(`${shape.name}, round ${r + 1}: prometheus…\n`);
-            keep(
-              results,
-              await drive({ target: 'prometheus', ...label }, prometheus.url, payloads, {
-                ...options,
-                pids: [prometheus.pid],
-              }),
-            );
-          };
-          // Alternating order: a machine speeding up or slowing down over the rounds favours neither.
-          for (const run of r % 2 === 0 ? [ours, theirs] : [theirs, ours]) await run();
+      for (let r = 0; r < ROUNDS; r++) {
+        const plan = shapePlan(shape, requests, startMs, warmupRounds + r);
+        const payloads = remoteWritePayloads(plan);
+        const body = payloads[0]?.[0];
+        if (r === 0 && body !== undefined) {
+          facts.bodyKiB = body.length / 1024;
+          facts.load = loadavg()[0] ?? Number.NaN;
         }
-      } finally {
-        facts.rssPeakMiB = shapeRss?.stop().peakMiB ?? Number.NaN;
+        const label = {
+          shape: shape.name,
+          protocol: 'remote write',
+          matching: matchingText(shape),
+          round: r + 1,
+        };
+        const options: Omit<DriveOptions, 'pids'> = {
+          samplesPerRequest: seriesPerRequestOf(plan),
+          warmupRequests: WARMUP_REQUESTS,
+          runLimitMs: RUN_LIMIT_MS,
+          headers: REMOTE_WRITE_HEADERS,
+        };
+        const ours = async () => {
+          process.stdout.write(`${shape.name}, round ${r + 1}: collector…\n`);
+          keep(
+            results,
+            await withServerTimes(stack.collectorUrl, stack.redisUrl, REDIS_STATS, () =>
+              drive({ target: 'collector', ...label }, `${stack.collectorUrl}/api/v1/write`, payloads, {
+                ...options,
+                pids: [stack.pids.collector],
+              }),
+            ),
+          );
+        };
+        const theirs = async () => {
+          if (prometheus === undefined) return;
+          process.stdout.write(`${shape.name}, round ${r + 1}: prometheus…\n`);
+          keep(
+            results,
+            await drive({ target: 'prometheus', ...label }, prometheus.url, payloads, {
+              ...options,
+              pids: [prometheus.pid],
+            }),
+          );
+        };
+        // Alternating order: a machine speeding up or slowing down over the rounds favours neither.
+        for (const run of r % 2 === 0 ? [ours, theirs] : [theirs, ours]) await run();
       }
+      facts.rssPeakMiB = shapeRss?.stop().peakMiB ?? Number.NaN;
     }
   } finally {
     rss = (await prometheus?.stop()) ?? NO_RSS;
