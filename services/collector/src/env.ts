@@ -10,6 +10,7 @@ import {
 } from '@rollout-guard/shared/config';
 import { DEFAULT_SPEC_SHAPE_LIMITS, specEnvAllowed } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
+import { DEFAULT_SERIES_IDLE_MS } from './ingest/ingest-runtime.ts';
 import { DEFAULT_MAX_POINTS_PER_CALL } from './ingest/limits.ts';
 import { DEFAULT_SERIES_IDS } from './ingest/series-id.ts';
 import { DEFAULT_MAX_HEAP_MB } from './spec-workers/spec-workers.ts';
@@ -60,6 +61,12 @@ export const CollectorEnv = z.object({
    * (17 MB when full of 9-label series). A forgotten id costs one SHA-1 when its series comes back.
    */
   INGEST_SERIES_ID_CACHE: positiveInteger(DEFAULT_SERIES_IDS, 'series'),
+  /**
+   * How often ingest forgets the series no request sent since it last did (their label sets, facts and
+   * cells of state): a series is forgotten one to two periods after its last point. One sent again costs
+   * a decode and a read of its state from Redis; what is stored is the same.
+   */
+  INGEST_SERIES_IDLE_MS: positiveInteger(DEFAULT_SERIES_IDLE_MS, 'milliseconds'),
   /**
    * Points one ingest script call carries, about: a rollout's part of a larger request is stored in
    * several calls, at most two in flight, so Redis interleaves other senders' calls and none nears the

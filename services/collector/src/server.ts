@@ -69,7 +69,10 @@ export async function startCollector(env: CollectorEnv): Promise<RunningCollecto
     metrics,
     activeRollouts,
     limits,
-    runtime: new IngestRuntime({ maxSeriesIds: env.INGEST_SERIES_ID_CACHE }),
+    runtime: new IngestRuntime({
+      maxSeriesIds: env.INGEST_SERIES_ID_CACHE,
+      idleMs: env.INGEST_SERIES_IDLE_MS,
+    }),
     decodeBudget: new DecodeBudget(limits.decodeBudgetBytes),
     onStored,
     ...(verifyToken === undefined ? {} : { verifyToken }),

@@ -76,8 +76,8 @@ export class CallEntry implements StateSlot {
 export class CallSeries {
   readonly #call: IngestCall;
   readonly #cache: SeriesStateCache;
-  /** The cache's generation when the call began: its cells are the cache's while it is the same. */
-  readonly #generation: number;
+  /** The cache's count of forgettings when the call began: its cells are the cache's while it is the same. */
+  readonly #forgets: number;
   /** Each series once, in the order they came. */
   readonly #series: CallEntry[] = [];
   /** The same by id, made when first asked for (a refusal, a changed state: not on every call). */
@@ -100,7 +100,7 @@ export class CallSeries {
     // more than the rest of this loop. A cell is the series' one while the cache is not dropped; if it
     // is dropped meanwhile (full), a series' ops could come with two cells, so from then on by id.
     const generation = cache.generation;
-    this.#generation = generation;
+    this.#forgets = cache.forgets;
     const capRefused = cache.capRefused.of(call.rollout, call.nowMs);
     let byId: Map<string, CallEntry> | undefined;
     try {
@@ -268,12 +268,13 @@ export class CallSeries {
    * key was expected to hold, unless the script found another there (`found`).
    */
   applied(plan: Plan, token: string, found: readonly FoundToken[]) {
-    // A call that began before the cache was dropped (full) wrote its states into cells that are no
-    // longer the cache's, while the cache's own cells of the same series, made since by other calls,
-    // may hold states stamped with the chain's epoch that this call has just made older. So the chain
-    // breaks (nothing stamped before vouches) and the old cells learn the states unvouched. (Such a
-    // call never vouches: its cells hold no epoch given out since the drop, epochs are never reused.)
-    const current = this.#cache.generation === this.#generation;
+    // A call that began before the cache was dropped (full), or forgot idle cells, may have written its
+    // states into cells that are no longer the cache's, while the cache's own cells of the same series,
+    // made since by other calls, may hold states stamped with the chain's epoch that this call has just
+    // made older. So the chain breaks (nothing stamped before vouches) and the call's cells learn the
+    // states unvouched. (Such a call never vouches: its cells hold no epoch given out since, epochs are
+    // never reused.)
+    const current = this.#cache.forgets === this.#forgets;
     plan.states.forEach((section, i) => {
       const stateKey = this.#stateKey(section.keyIndex);
       const held = found.find((f) => f.keyIndex === section.keyIndex)?.token ?? section.expectedToken;

@@ -753,6 +753,9 @@ describe('calls at once: each increase counted once, whatever the interleaving',
     maxOps: fc.constantFrom(1, 2, 1_000),
     // How many microtasks later the next call starts (this one then further on its way: read, planned, sent).
     pause: fc.integer({ min: 0, max: 20 }),
+    // Whether its collector sweeps just before it (`forgetIdle`), its other calls perhaps in flight. No
+    // call here stamps its cells as `storeBatch` does, so a sweep forgets all but those made since the last.
+    sweep: fc.boolean(),
   });
   type ACall = typeof aCall extends fc.Arbitrary<infer T> ? T : never;
 
@@ -760,7 +763,8 @@ describe('calls at once: each increase counted once, whatever the interleaving',
    * Two collectors; calls started in waves without waiting for each other, so that states are read,
    * planned from, vouched for and written while other calls of the same collector are in Redis, some
    * points older than the series' last (ignored, their state written back unchanged), some calls in
-   * parts, and caches small enough to be dropped whole in the middle of a call or not. With `trims`,
+   * parts, caches small enough to be dropped whole in the middle of a call or not, and idle cells
+   * forgotten by sweeps while calls are in flight. With `trims`,
    * retention trims the states older than the latest point by so many seconds, at the start of a
    * wave, while its calls run, or the state hashes are lost whole (`'lost'`: expired, or Redis lost
    * them). Returns the total counted and the latest point's time.
@@ -795,11 +799,13 @@ describe('calls at once: each increase counted once, whatever the interleaving',
         floor = Math.max(floor, latest - trim);
         for (const key of stateKeys) running.push(trimSeriesStates(redis, key, cutoff));
       }
-      for (const [k, { step, old, series, collector, maxOps, pause }] of wave.entries()) {
+      for (const [k, { step, old, series, collector, maxOps, pause, sweep }] of wave.entries()) {
         const seconds = old ? Math.max(floor, latest - step) : latest + step;
         latest = Math.max(latest, seconds);
         const c = pointsAt(seconds, `w${w}.${k}`, series, setting);
-        running.push(delivered(c, collectors[collector] as SeriesStateCache, maxOps));
+        const cache = collectors[collector] as SeriesStateCache;
+        if (sweep) cache.forgetIdle();
+        running.push(delivered(c, cache, maxOps));
         for (let tick = 0; tick < pause; tick++) await Promise.resolve();
       }
       await Promise.all(running);

@@ -85,6 +85,35 @@ describe('series states', () => {
     expect(cache.cell('r', 'a').state('k')).toBeUndefined();
   });
 
+  it('forget the cells no batch used since the last sweep', () => {
+    const cache = new SeriesStateCache();
+    const [a, b] = ['a', 'b'].map((sid) => cache.cell('r', sid)) as [SeriesCell, SeriesCell];
+    const other = cache.cell('q', 'a');
+    a.setState('k', null, cache.extendChain('k', '', cache.newToken(), 0));
+    b.setState('k', null);
+    expect(a.vouches('k', null, cache.chain('k').epoch)).toBe(true);
+    // Made in this round: kept by the first sweep, which changes nothing a call relies on.
+    const forgets = cache.forgets;
+    expect(cache.forgetIdle()).toBe(0);
+    expect(cache.forgets).toBe(forgets);
+    a.seen = cache.round;
+    expect(cache.forgetIdle()).toBe(2);
+    expect(cache.forgets).toBe(forgets + 1);
+    expect(cache.size).toBe(1);
+    expect(cache.holds(a)).toBe(true);
+    expect(cache.holds(b)).toBe(false);
+    expect(cache.holds(other)).toBe(false);
+    expect(cache.cell('r', 'a')).toBe(a);
+    // A call begun before the sweep may still hold a forgotten cell: no state stamped before vouches.
+    expect(a.state('k')).toBeNull();
+    expect(a.vouches('k', null, cache.chain('k').epoch)).toBe(false);
+    // Made anew, its state to be read from Redis again.
+    const b2 = cache.cell('r', 'b');
+    expect(b2).not.toBe(b);
+    expect(b2.state('k')).toBeUndefined();
+    expect(cache.holds(b2)).toBe(true);
+  });
+
   it("keep a series apart per state key, and forget one state or a rollout's marks", () => {
     const cache = new SeriesStateCache();
     const cell = cache.cell('r', 's');

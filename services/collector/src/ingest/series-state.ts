@@ -16,6 +16,9 @@ import type { CumulativePoint } from './cumulative.ts';
  *
  * What it knows of a series in a rollout is one `SeriesCell`, which callers may hold on to (the
  * ingest path keeps it with the series' other facts): `holds` says whether it is still this cache's.
+ * Cells no batch used between two sweeps (`forgetIdle`, which the ingest runtime calls every few
+ * minutes) are forgotten, so that what it holds follows the series being sent, not every series
+ * sent since it was last full.
  *
  * Writer tokens spare the script the comparing too (`StateChain`): per state hash, the token this
  * collector's last applied call wrote, and which states are vouched for by the chain of its tokens.
@@ -24,6 +27,10 @@ export class SeriesStateCache {
   readonly #cells = new Map<string, Map<string, SeriesCell>>();
   #size = 0;
   #generation = 0;
+  /** Counts the sweeps (`forgetIdle`): a cell used since the last one has it as `seen`. */
+  #round = 0;
+  /** Counts the times cells were forgotten, when full or idle: a call's cells are all the cache's while it is the same. */
+  #forgets = 0;
   /** Per state key, the chain of this collector's tokens in it; dropped with the cells. */
   readonly #chains = new Map<string, StateChain>();
   /** The last chain epoch given out: epochs are unique in this cache, across keys and drops. */
@@ -48,6 +55,7 @@ export class SeriesStateCache {
       this.#chains.clear();
       this.#size = 0;
       this.#generation++;
+      this.#forgets++;
       cells = undefined;
     }
     if (cells === undefined) {
@@ -65,9 +73,52 @@ export class SeriesStateCache {
     return this.#generation;
   }
 
-  /** Whether `cell` is this cache's current cell of its series (not dropped with a full cache since). */
+  /** Whether `cell` is this cache's current cell of its series (not dropped with a full cache since, nor forgotten idle). */
   holds(cell: SeriesCell): boolean {
     return cell.cache === this && cell.generation === this.#generation;
+  }
+
+  /** The current sweep round: a batch stamps the cells it uses with it (`SeriesCell.seen`). */
+  get round(): number {
+    return this.#round;
+  }
+
+  /** Bumped whenever cells stop being this cache's (dropped when full, forgotten idle). */
+  get forgets(): number {
+    return this.#forgets;
+  }
+
+  /** Cells held now. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Forgets the cells no batch used since the last sweep: their series were not sent for a whole
+   * sweep period. A forgotten cell is no longer `holds`: a batch of its series makes a new one, whose
+   * state is read from Redis again; the cells kept have their states compared once more. Returns how
+   * many were forgotten.
+   */
+  forgetIdle(): number {
+    let forgotten = 0;
+    for (const [rollout, cells] of this.#cells) {
+      for (const [seriesId, cell] of cells) {
+        if (cell.seen === this.#round) continue;
+        cells.delete(seriesId);
+        cell.generation = FORGOTTEN;
+        forgotten++;
+      }
+      if (cells.size === 0) this.#cells.delete(rollout);
+    }
+    this.#size -= forgotten;
+    if (forgotten > 0) {
+      // As when dropped whole: a call begun before may yet plan from a forgotten cell's state, stamped
+      // with an epoch its chain might still be in. New chains vouch for nothing stamped before.
+      this.#chains.clear();
+      this.#forgets++;
+    }
+    this.#round++;
+    return forgotten;
   }
 
   /** A new writer token, for one call: never given out before, by this or any other collector. */
@@ -162,6 +213,9 @@ export class SeriesStateCache {
 
 const LOAD_CHUNK = 1000;
 
+/** A forgotten cell's generation: never the cache's. */
+const FORGOTTEN = -1;
+
 /** How long a series the cap refused is refused again by this collector without asking Redis. */
 const CAP_REFUSAL_MEMORY_MS = 60_000;
 /** Series remembered as refused per rollout, at most: past it the script is asked, as before. */
@@ -237,13 +291,18 @@ export class SeriesCell {
   #epoch = 0;
   /** States in other state keys (a name read both on its own and as a histogram's part). */
   #others: Map<string, { state: StoredState | null; epoch: number }> | undefined = undefined;
+  /** The cache's sweep round when a batch last used the cell (`SeriesStateCache.forgetIdle`). */
+  seen: number;
 
   constructor(
     readonly cache: SeriesStateCache,
-    readonly generation: number,
+    /** The cache's generation it was made in; −1 once forgotten idle. */
+    public generation: number,
     readonly rollout: string,
     readonly seriesId: string,
-  ) {}
+  ) {
+    this.seen = cache.round;
+  }
 
   /** The stored state in `stateKey`, `null` when Redis has none, undefined when unknown here. */
   state(stateKey: string): StoredState | null | undefined {

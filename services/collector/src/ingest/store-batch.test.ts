@@ -128,6 +128,35 @@ describe('storeBatch', () => {
     ).toEqual({ kind: 'counter', increase: 25, resets: 0 });
   });
 
+  it('forgets series not sent for a sweep period, and counts them exactly when they come back', async () => {
+    runtime = new IngestRuntime({ idleMs: 100_000 });
+    const start = NOW - 600_000;
+    const at = (host: string, value: number, timeMs: number): Point => ({
+      name: 'requests_total',
+      attributes: { host, 'feature_flag.result.variant': 'on' },
+      timeMs,
+      startMs: start,
+      value: counter(value),
+    });
+    const times = [NOW - 250_000, NOW - 140_000, NOW - 30_000];
+    await store([at('a', 10, times[0] as number), at('b', 5, times[0] as number)], 'f1', undefined, times[0]);
+    // A sweep: both were sent since the runtime began, so both are kept.
+    await store([at('b', 7, times[1] as number)], 'f2', undefined, times[1]);
+    expect(runtime.seriesStates.size).toBe(2);
+    // The next: a was not sent for a whole period.
+    await store([at('b', 9, times[2] as number)], 'f3', undefined, times[2]);
+    expect(runtime.seriesStates.size).toBe(1);
+    // Back: its state is read from Redis, so only what it gained since is counted.
+    const outcome = await store([at('a', 25, NOW)], 'f4', undefined, NOW);
+    expect(outcome).toMatchObject({ stored: 1, ignored: 0 });
+    expect(runtime.seriesStates.size).toBe(2);
+    expect(await read('requests_total', 'treatment', { kind: 'wave', waveEpoch: 3 })).toEqual({
+      kind: 'counter',
+      increase: 25 + 9,
+      resets: 0,
+    });
+  });
+
   it('counts a retried batch once and says so', async () => {
     const points = [point('queue_depth', { kind: 'gauge', value: 7 }, 'on')];
     await store(points, 'same');

@@ -67,6 +67,7 @@ export function storeBatch(
   // Not async itself: an async function holds its arguments until it returns, and the decoded points
   // are not wanted while Redis works (each request's would survive collections meanwhile).
   const { digest, nowMs, limits } = input;
+  runtime.forgetIdle(nowMs);
   return storeByRollout(redis, runtime, byRollout(runtime, input), { digest, nowMs, limits });
 }
 
@@ -86,6 +87,7 @@ function byRollout(runtime: IngestRuntime, input: StoreBatchInput): ByRollout {
   // Each point is of one series: a batch of no more points than the limit cannot pass it.
   const seenSeries = points.length > limits.maxSeriesPerRequest ? new Set<string>() : undefined;
   const cache = runtime.seriesStates;
+  const round = cache.round;
 
   // Points of a request mostly go to one rollout: its batch is kept at hand.
   let lastBatch: RolloutBatch | undefined;
@@ -124,6 +126,7 @@ function byRollout(runtime: IngestRuntime, input: StoreBatchInput): ByRollout {
         cell = cache.cell(rollout.name, id);
         target.cell = cell;
       }
+      cell.seen = round;
       batch.add(point, id, target.cohort, cell);
     }
   }

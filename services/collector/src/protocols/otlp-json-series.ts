@@ -42,7 +42,7 @@ export class JsonSeries {
     if (scope) addAttributes(attributes, scope.attributes, at, 'scope.attributes');
     at.depth = depth;
     // No prefix: a base the cache does not hold, whose series are not looked up either.
-    if (key === undefined || this.#cache === undefined) return { prefix: '', attributes };
+    if (key === undefined || this.#cache === undefined) return { prefix: '', attributes, seen: 0 };
     return this.#cache.rememberBase(key, attributes);
   }
 
@@ -58,6 +58,7 @@ export class JsonSeries {
       this.#previous = undefined;
       return { attributes: mergedAttributes(base, dp, at) };
     }
+    this.#cache?.held(series);
     if (previous?.live) previous.next = series;
     this.#previous = series;
     return { attributes: series.attributes, memo: series };

@@ -122,6 +122,29 @@ describe('OTLP protobuf series known across requests', () => {
     expect(cache.size).toBe(2);
   });
 
+  it('forgets the series no request held since the last sweep, and is no hint with them', () => {
+    const cache = new OtlpSeriesCache();
+    const first = decode(body([on, off, region]), cache);
+    // Made in this round: all kept by the first sweep.
+    expect(cache.forgetIdle()).toBe(0);
+    // `on` and `region` since, as expected series (the hint) and found by key.
+    decode(body([on, region], T + 10_000), cache);
+    expect(cache.forgetIdle()).toBe(1);
+    expect(cache.size).toBe(2);
+    const again = decode(body([on, off, region], T + 20_000), cache);
+    expect(again.map((p) => p.attributes)).toEqual(first.map((p) => p.attributes));
+    expect(memos(again)).toEqual([first[0]?.memo, again[1]?.memo, first[2]?.memo]);
+    expect(again[1]?.memo).not.toBe(first[1]?.memo);
+    // A whole round without requests: all go, bases too, and come back as new series.
+    expect(cache.forgetIdle()).toBe(0);
+    expect(cache.forgetIdle()).toBe(3);
+    expect(cache.size).toBe(0);
+    const back = decode(body([on, off, region], T + 30_000), cache);
+    expect(back.map((p) => p.attributes)).toEqual(first.map((p) => p.attributes));
+    expect(back[0]?.memo).not.toBe(first[0]?.memo);
+    expect(cache.size).toBe(3);
+  });
+
   it('hands out no memo without a cache that outlives the request', () => {
     const points = decodeOtlpProtobuf(body([on, on])).points;
     expect(points.map((p) => p.memo)).toEqual([undefined, undefined]);
@@ -332,6 +355,19 @@ describe('OTLP/JSON series known across requests', () => {
     const [none] = decodeJson(text('null'), cache);
     expect(overflow?.attributes).toEqual({ x: 'Infinity' });
     expect(none?.attributes).toEqual({ x: '' });
+  });
+
+  it('forgets the series no request held since the last sweep', () => {
+    const cache = new OtlpSeriesCache();
+    const first = decodeJson(jsonBody([on, off, region]), cache);
+    expect(cache.forgetIdle()).toBe(0);
+    decodeJson(jsonBody([off], T + 10_000), cache);
+    expect(cache.forgetIdle()).toBe(2);
+    const again = decodeJson(jsonBody([on, off, region], T + 20_000), cache);
+    expect(withoutMemo(again)).toEqual(withoutMemo(decodeJson(jsonBody([on, off, region], T + 20_000))));
+    expect(again[1]?.memo).toBe(first[1]?.memo);
+    expect(again[0]?.memo).not.toBe(first[0]?.memo);
+    expect(cache.size).toBe(3);
   });
 
   it('forgets the oldest series past its limit, and then decodes it afresh', () => {

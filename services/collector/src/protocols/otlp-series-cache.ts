@@ -25,8 +25,9 @@ export interface CacheLimits {
  *
  * Bounded in entries and in key bytes (a series' attributes may be 100 KiB within the label limits):
  * past either the oldest entries are forgotten (insertion order), so a sender inventing series costs
- * a decode per point, never memory. One cache per collector, created by the route and shared by its
- * requests (decoding is synchronous).
+ * a decode per point, never memory. Series and bases no request held between two sweeps
+ * (`forgetIdle`) are forgotten too. One cache per ingest runtime, shared by its requests (decoding is
+ * synchronous).
  */
 export class OtlpSeriesCache {
   readonly limits: CacheLimits;
@@ -35,6 +36,8 @@ export class OtlpSeriesCache {
   /** Base number, metric name and point attribute bytes → the series. */
   readonly #series: BoundedMap<KnownSeries>;
   #nextBase = 0;
+  /** Counts the sweeps: a series or base a request held since the last one has it as `seen`. */
+  #round = 0;
 
   constructor(limits: CacheLimits = SERIES_CACHE_LIMITS) {
     for (const [name, value] of Object.entries(limits)) {
@@ -57,18 +60,38 @@ export class OtlpSeriesCache {
   }
 
   base(key: string): SeriesBase | undefined {
-    return this.#bases.get(key);
+    const base = this.#bases.get(key);
+    if (base !== undefined) base.seen = this.#round;
+    return base;
   }
 
   /** Remembers the attributes of a resource and scope; the series of a base forgotten and seen again are new entries. */
   rememberBase(key: string, attributes: Attributes): SeriesBase {
-    const base: SeriesBase = { prefix: `${this.#nextBase++}\u0100`, attributes };
+    const base: SeriesBase = { prefix: `${this.#nextBase++}\u0100`, attributes, seen: this.#round };
     this.#bases.set(key, base);
     return base;
   }
 
   series(key: string): KnownSeries | undefined {
-    return this.#series.get(key);
+    const series = this.#series.get(key);
+    if (series !== undefined) this.held(series);
+    return series;
+  }
+
+  /** A request holds `series` (found by key, or as the one expected next). */
+  held(series: KnownSeries): void {
+    series.seen = this.#round;
+  }
+
+  /**
+   * Forgets the series and bases no request held since the last sweep (the series of a forgotten base
+   * are found under a new one when it comes back). Returns how many series were forgotten.
+   */
+  forgetIdle(): number {
+    const round = this.#round;
+    this.#round++;
+    this.#bases.forgetWhere((base) => base.seen !== round);
+    return this.#series.forgetWhere((series) => series.seen !== round, forgetSeries);
   }
 
   /**
@@ -92,14 +115,17 @@ export class OtlpSeriesCache {
       derived: undefined,
       next: undefined,
       live: true,
+      seen: this.#round,
     };
-    series.live = this.#series.set(key, series, (forgotten) => {
-      forgotten.live = false;
-      // A forgotten series holds on to nothing: a live one's hint keeps at most it alive.
-      forgotten.next = undefined;
-    });
+    series.live = this.#series.set(key, series, forgetSeries);
     return series;
   }
+}
+
+function forgetSeries(forgotten: KnownSeries): void {
+  forgotten.live = false;
+  // A forgotten series holds on to nothing: a live one's hint keeps at most it alive.
+  forgotten.next = undefined;
 }
 
 /** A map that forgets its oldest entries past a number of entries or of key characters. */
@@ -137,6 +163,19 @@ class BoundedMap<T> {
     this.bytes += key.length;
     return true;
   }
+
+  /** Forgets the entries `idle` says yes to. Returns how many. */
+  forgetWhere(idle: (value: T) => boolean, forget?: (value: T) => void): number {
+    let forgotten = 0;
+    for (const [key, value] of this.#map) {
+      if (!idle(value)) continue;
+      this.#map.delete(key);
+      this.bytes -= key.length;
+      forget?.(value);
+      forgotten++;
+    }
+    return forgotten;
+  }
 }
 
 export interface SeriesBase {
@@ -147,6 +186,8 @@ export interface SeriesBase {
   readonly prefix: string;
   /** Resource attributes, then scope attributes over them. */
   readonly attributes: Attributes;
+  /** The cache's sweep round when a request last held it (`OtlpSeriesCache.forgetIdle`). */
+  seen: number;
 }
 
 /** A series known across requests; also its memo (`SeriesMemo`). */
@@ -166,4 +207,6 @@ export interface KnownSeries extends SeriesMemo {
   next: KnownSeries | undefined;
   /** False once forgotten (or never kept): no longer offered as a hint. */
   live: boolean;
+  /** The cache's sweep round when a request last held it (`OtlpSeriesCache.forgetIdle`). */
+  seen: number;
 }

@@ -86,6 +86,7 @@ export class SeriesFinder {
   find(): KnownSeries {
     const previous = this.#previous;
     const series = this.#expected() ?? this.#lookup();
+    this.#cache.held(series);
     if (previous?.live) previous.next = series;
     this.#previous = series;
     return series;

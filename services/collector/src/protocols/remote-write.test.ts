@@ -316,6 +316,29 @@ describe('decodeRemoteWrite', () => {
     expect(labels.generation).toBeGreaterThan(0);
   });
 
+  it('forgets the label sets no request held since the last sweep, and is no hint with them', () => {
+    const labels = new RemoteWriteLabels();
+    const [a, b, c] = [1, 2, 3].map((i) => series({ __name__: 'g', a: String(i) }, [[i]]));
+    const first = decode([a, b, c], [], { labels }).points;
+    // Made in this round: all kept by the first sweep.
+    expect(labels.forgetIdle()).toBe(0);
+    // Only a and c since: b goes, and a no longer expects b after it.
+    decode([a, c], [], { labels });
+    expect(labels.forgetIdle()).toBe(1);
+    expect(labels.size).toBe(2);
+    const again = decode([a, b, c], [], { labels }).points;
+    expect(withoutMemo(again)).toEqual(withoutMemo(first));
+    expect(again[0]?.memo).toBe(first[0]?.memo);
+    expect(again[1]?.memo).not.toBe(first[1]?.memo);
+    expect(again[2]?.memo).toBe(first[2]?.memo);
+    expect(labels.size).toBe(3);
+    // Nothing since: all of them go.
+    expect(labels.forgetIdle()).toBe(0);
+    expect(labels.forgetIdle()).toBe(3);
+    expect(labels.size).toBe(0);
+    expect(withoutMemo(decode([a, b, c], [], { labels }).points)).toEqual(withoutMemo(first));
+  });
+
   it('recognises thousands of label sets and a large one again, in another order too', () => {
     // About 200 KB of label bytes, one set with a 70 KB value among them: each is its series' memo.
     const sets = Array.from({ length: 3_000 }, (_, i) =>

@@ -184,6 +184,7 @@ function readSeries(
   }
   if (scratch.lastLabels !== undefined) scratch.lastLabels.next = entry;
   scratch.lastLabels = entry;
+  entry.seen = scratch.cache.round;
   const labels = entry.labels;
   const kind = sampleCount > 0 ? entryKind(entry, types) : undefined;
   for (let i = 0; i < sampleCount; i += 2) {
@@ -289,18 +290,49 @@ function labelIsName(r: WireReader, end: number, scratch: SeriesScratch): boolea
  * Memory, as it holds up to `limit` series: a set's bytes are kept once (keyed by their hash, not by
  * a string copy of them), and the names and label values its sets share (a job, a method, a status) are
  * one string each rather than one per set. A set's `LabelEntry` is also its series' memo: one object
- * a series rather than two.
+ * a series rather than two. Sets no request held between two sweeps (`forgetIdle`) are forgotten.
  */
 export class RemoteWriteLabels {
   #entries = new Map<number, LabelEntry>();
   #texts = new Map<string, string>();
   #generation = 0;
+  /** Counts the sweeps: a set read since the last one has it as `seen`. */
+  #round = 0;
 
   constructor(readonly limit = 50_000) {}
 
   /** Bumped each time the cache is dropped: an entry of an older one is no hint. */
   get generation(): number {
     return this.#generation;
+  }
+
+  /** The current sweep round: the decoder stamps each set a request holds with it (`LabelEntry.seen`). */
+  get round(): number {
+    return this.#round;
+  }
+
+  /** Label sets kept now. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Forgets the sets no request held since the last sweep (a forgotten set is no hint either), and the
+   * shared label values with them. Returns how many sets were forgotten.
+   */
+  forgetIdle(): number {
+    let forgotten = 0;
+    for (const [hash, entry] of this.#entries) {
+      if (entry.seen === this.#round) continue;
+      this.#entries.delete(hash);
+      entry.generation = FORGOTTEN;
+      entry.next = undefined;
+      forgotten++;
+    }
+    // Values of the forgotten sets would stay here until it filled; the kept sets hold their own.
+    if (forgotten > 0) this.#texts = new Map();
+    this.#round++;
+    return forgotten;
   }
 
   /** The label set whose label fields are `bytes[from, to)`, when kept. */
@@ -340,6 +372,9 @@ export class RemoteWriteLabels {
   }
 }
 
+/** A forgotten set's generation: never the cache's, so never a hint. */
+const FORGOTTEN = -1;
+
 /** FNV-1a, 32 bits, of `bytes[from, to)`: a label set's key in `RemoteWriteLabels`. */
 function labelsHash(bytes: Buffer, from: number, to: number): number {
   let hash = 0x811c9dc5;
@@ -363,7 +398,10 @@ interface LabelEntry extends SeriesMemo {
   readonly nameAt: number;
   readonly nameLength: number;
   readonly labels: Record<string, string>;
-  readonly generation: number;
+  /** The cache's generation it was kept in; −1 once forgotten idle. */
+  generation: number;
+  /** The cache's sweep round when a request last held it (`RemoteWriteLabels.forgetIdle`). */
+  seen: number;
   /** The label set that came after this one in the last request that held both. */
   next: LabelEntry | undefined;
   /** The prefilter that last said yes to this series: while it is the one asked, it is not asked again. */
@@ -460,6 +498,7 @@ function cachedLabels(
       labels,
       derived: undefined,
       generation,
+      seen: cache.round,
       next: undefined,
       wantedBy: undefined,
       kind: undefined,
