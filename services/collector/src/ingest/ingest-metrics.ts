@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { IngestRuntime } from './ingest-runtime.ts';
 
 export type Protocol = 'otlp' | 'remote-write';
 
@@ -85,6 +86,34 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
   };
   perRegistry.set(registry, metrics);
   return metrics;
+}
+
+const watched = new WeakSet<Registry>();
+
+/**
+ * `rollout_guard_ingest_series_remembered{memory}`: what `runtime` remembers between requests, read at
+ * each scrape (the collector's memory follows it). Once per registry: both ingest routes call it.
+ */
+export function watchRememberedSeries(registry: Registry, runtime: IngestRuntime): void {
+  if (watched.has(registry)) return;
+  watched.add(registry);
+  new Gauge({
+    name: 'rollout_guard_ingest_series_remembered',
+    help:
+      'Series ingest remembers between requests, by memory: "remote-write" label sets, "otlp" and "otlp-json" ' +
+      'series, "states" (one per series and rollout: its cumulative state and cap mark), "ids" (series ids ' +
+      'by key, for points no decoder recognises). A series no request sent for INGEST_SERIES_IDLE_MS is ' +
+      'forgotten within as long again; a full memory is dropped whole ("ids": least recently used first).',
+    labelNames: ['memory'] as const,
+    registers: [registry],
+    collect() {
+      this.set({ memory: 'remote-write' }, runtime.remoteWriteLabels.size);
+      this.set({ memory: 'otlp' }, runtime.otlpSeries.size);
+      this.set({ memory: 'otlp-json' }, runtime.otlpJsonSeries.size);
+      this.set({ memory: 'states' }, runtime.seriesStates.size);
+      this.set({ memory: 'ids' }, runtime.seriesFacts.ids.size);
+    },
+  });
 }
 
 /** Reasons become label values: keep them short and free of per-request detail. */

@@ -8,7 +8,7 @@ import { decodeOtlpJson, decodeOtlpProtobuf } from '../protocols/otlp.ts';
 import { encodeOtlpResponseJson, encodeOtlpResponseProtobuf } from '../protocols/otlp-response.ts';
 import { BudgetExceeded, type DecodeLease } from './decode-budget.ts';
 import { requireIngestScope } from './ingest-auth.ts';
-import { ingestMetrics } from './ingest-metrics.ts';
+import { ingestMetrics, watchRememberedSeries } from './ingest-metrics.ts';
 import { type IngestDeps, ingestBatch } from './ingest-request.ts';
 
 type OtlpFormat = 'protobuf' | 'json';
@@ -82,6 +82,7 @@ async function decompressWithin(
  */
 export function registerOtlpMetrics(app: App, deps: IngestDeps): void {
   const metrics = ingestMetrics(deps.metrics);
+  watchRememberedSeries(deps.metrics, deps.runtime);
   app.post('/v1/metrics', requireIngestScope(deps.verifyToken), async function otlpMetrics(c: Context) {
     const started = performance.now();
     const format = otlpFormat(c.req.header('content-type'));

@@ -72,6 +72,15 @@ describe('POST /api/v1/write', () => {
       resets: 0,
     });
     expect(await read('contacts_total', 'control')).toEqual({ kind: 'counter', increase: 11, resets: 0 });
+    // Two series remembered: their label sets and their cells of state, for the metrics to tell.
+    const remembered = await kit.metrics.getSingleMetric('rollout_guard_ingest_series_remembered')?.get();
+    expect(Object.fromEntries(remembered?.values.map((v) => [v.labels.memory, v.value]) ?? [])).toEqual({
+      'remote-write': 2,
+      otlp: 0,
+      'otlp-json': 0,
+      states: 2,
+      ids: 0,
+    });
   });
 
   it('reassembles a classic histogram and stores its increase bucket by bucket', async () => {

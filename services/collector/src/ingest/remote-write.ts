@@ -5,7 +5,7 @@ import { rejectionMessage } from '../protocols/decoded-batch.ts';
 import { decodeRemoteWrite, remoteWriteVersion } from '../protocols/remote-write.ts';
 import { snappyDeclaredLength, unsnappy } from '../protocols/snappy-block.ts';
 import { requireIngestScope } from './ingest-auth.ts';
-import { ingestMetrics } from './ingest-metrics.ts';
+import { ingestMetrics, watchRememberedSeries } from './ingest-metrics.ts';
 import { type IngestDeps, ingestBatch } from './ingest-request.ts';
 
 /**
@@ -15,6 +15,7 @@ import { type IngestDeps, ingestBatch } from './ingest-request.ts';
  */
 export function registerRemoteWrite(app: App, deps: IngestDeps): void {
   const metrics = ingestMetrics(deps.metrics);
+  watchRememberedSeries(deps.metrics, deps.runtime);
   app.post('/api/v1/write', requireIngestScope(deps.verifyToken), async function remoteWrite(c: Context) {
     const started = performance.now();
     let status = 204;
