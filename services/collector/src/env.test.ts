@@ -66,7 +66,12 @@ describe('collector loadEnv', () => {
   it('names every bad variable and never parses at import time', () => {
     let error: unknown;
     try {
-      loadEnv({ PORT: 'four', REDIS_URL: 'mysql://db', READINESS_TIMEOUT_MS: '0' });
+      loadEnv({
+        PORT: 'four',
+        REDIS_URL: 'mysql://db',
+        READINESS_TIMEOUT_MS: '0',
+        INGEST_SERIES_IDLE_MS: '300',
+      });
     } catch (caught) {
       error = caught;
     }
@@ -74,10 +79,14 @@ describe('collector loadEnv', () => {
     expect((error as EnvError).problems.map((problem) => problem.variable)).toEqual([
       'PORT',
       'REDIS_URL',
+      'INGEST_SERIES_IDLE_MS',
       'READINESS_TIMEOUT_MS',
     ]);
     expect((error as Error).message).toMatch(
-      /^The collector's environment has 3 problems:\n {2}PORT: "four"/,
+      /^The collector's environment has 4 problems:\n {2}PORT: "four"/,
+    );
+    expect((error as Error).message).toContain(
+      'INGEST_SERIES_IDLE_MS: 300 ms is under 10000 (10 s); it is in milliseconds (300000: 5 minutes)',
     );
   });
 });

@@ -10,7 +10,7 @@ import {
 } from '@rollout-guard/shared/config';
 import { DEFAULT_SPEC_SHAPE_LIMITS, specEnvAllowed } from '@rollout-guard/shared/spec';
 import { z } from 'zod';
-import { DEFAULT_SERIES_IDLE_MS } from './ingest/ingest-runtime.ts';
+import { DEFAULT_SERIES_IDLE_MS, MIN_SERIES_IDLE_MS } from './ingest/ingest-runtime.ts';
 import { DEFAULT_MAX_POINTS_PER_CALL } from './ingest/limits.ts';
 import { DEFAULT_SERIES_IDS } from './ingest/series-id.ts';
 import { DEFAULT_MAX_HEAP_MB } from './spec-workers/spec-workers.ts';
@@ -66,7 +66,14 @@ export const CollectorEnv = z.object({
    * cells of state): a series is forgotten one to two periods after its last point. One sent again costs
    * a decode and a read of its state from Redis; what is stored is the same.
    */
-  INGEST_SERIES_IDLE_MS: positiveInteger(DEFAULT_SERIES_IDLE_MS, 'milliseconds'),
+  INGEST_SERIES_IDLE_MS: positiveInteger(DEFAULT_SERIES_IDLE_MS, 'milliseconds').refine(
+    (ms) => ms >= MIN_SERIES_IDLE_MS,
+    {
+      // Shorter forgets series between their senders' points: every batch would read its states again.
+      error: (issue) =>
+        `${String(issue.input)} ms is under ${MIN_SERIES_IDLE_MS} (10 s); it is in milliseconds (${DEFAULT_SERIES_IDLE_MS}: 5 minutes)`,
+    },
+  ),
   /**
    * Points one ingest script call carries, about: a rollout's part of a larger request is stored in
    * several calls, at most two in flight, so Redis interleaves other senders' calls and none nears the

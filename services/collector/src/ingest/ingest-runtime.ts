@@ -7,6 +7,8 @@ import { SeriesStateCache } from './series-state.ts';
 
 /** How long by default a series may go unsent before ingest forgets it, at the least (`INGEST_SERIES_IDLE_MS`). */
 export const DEFAULT_SERIES_IDLE_MS = 300_000;
+/** The shortest `INGEST_SERIES_IDLE_MS` taken: shorter, series would be forgotten between their senders' points. */
+export const MIN_SERIES_IDLE_MS = 10_000;
 
 /**
  * What the ingest path remembers between requests, in one object the server creates and passes to
