@@ -102,8 +102,9 @@ export function watchRememberedSeries(registry: Registry, runtime: IngestRuntime
     help:
       'Series ingest remembers between requests, by memory: "remote-write" label sets, "otlp" and "otlp-json" ' +
       'series, "states" (one per series and rollout: its cumulative state and cap mark), "ids" (series ids ' +
-      'by key, for points no decoder recognises). A series no request sent for INGEST_SERIES_IDLE_MS is ' +
-      'forgotten within as long again; a full memory is dropped whole ("ids": least recently used first).',
+      'by key, for points no decoder recognises). All but the ids forget a series no request sent for ' +
+      'INGEST_SERIES_IDLE_MS within as long again; past their bounds label sets and states are dropped whole, ' +
+      'OTLP series oldest first and ids least recently used first.',
     labelNames: ['memory'] as const,
     registers: [registry],
     collect() {
