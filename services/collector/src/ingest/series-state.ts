@@ -52,10 +52,9 @@ export class SeriesStateCache {
     if (known !== undefined) return known;
     if (this.#size >= this.maxEntries) {
       this.#cells.clear();
-      this.#chains.clear();
       this.#size = 0;
       this.#generation++;
-      this.#forgets++;
+      this.#cellsForgotten();
       cells = undefined;
     }
     if (cells === undefined) {
@@ -111,14 +110,19 @@ export class SeriesStateCache {
       if (cells.size === 0) this.#cells.delete(rollout);
     }
     this.#size -= forgotten;
-    if (forgotten > 0) {
-      // As when dropped whole: a call begun before may yet plan from a forgotten cell's state, stamped
-      // with an epoch its chain might still be in. New chains vouch for nothing stamped before.
-      this.#chains.clear();
-      this.#forgets++;
-    }
+    if (forgotten > 0) this.#cellsForgotten();
     this.#round++;
     return forgotten;
+  }
+
+  /**
+   * Cells stopped being this cache's (dropped when full, or forgotten idle). A call begun before may
+   * yet plan from such a cell's state, stamped with an epoch its chain might still be in: new chains
+   * vouch for nothing stamped before, and such a call breaks its chain when it applies (`forgets`).
+   */
+  #cellsForgotten() {
+    this.#chains.clear();
+    this.#forgets++;
   }
 
   /** A new writer token, for one call: never given out before, by this or any other collector. */

@@ -73,12 +73,10 @@ export class OtlpSeriesCache {
   }
 
   series(key: string): KnownSeries | undefined {
-    const series = this.#series.get(key);
-    if (series !== undefined) this.held(series);
-    return series;
+    return this.#series.get(key);
   }
 
-  /** A request holds `series` (found by key, or as the one expected next). */
+  /** A request holds `series` (found by key, or as the one expected next): the decoders say so once a point. */
   held(series: KnownSeries): void {
     series.seen = this.#round;
   }
