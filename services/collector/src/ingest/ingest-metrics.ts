@@ -91,8 +91,10 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
 const watched = new WeakSet<Registry>();
 
 /**
- * `rollout_guard_ingest_series_remembered{memory}`: what `runtime` remembers between requests, read at
- * each scrape (the collector's memory follows it). Once per registry: both ingest routes call it.
+ * `rollout_guard_ingest_series_remembered{memory}`: what `runtime` remembers between requests, and
+ * `rollout_guard_ingest_series_forgotten_total{memory,why}`: what it forgot, both read at each scrape
+ * (the collector's memory follows the first; the second says whether a bound is too small). Once per
+ * registry: both ingest routes call it.
  */
 export function watchRememberedSeries(registry: Registry, runtime: IngestRuntime): void {
   if (watched.has(registry)) return;
@@ -113,6 +115,33 @@ export function watchRememberedSeries(registry: Registry, runtime: IngestRuntime
       this.set({ memory: 'otlp-json' }, runtime.otlpJsonSeries.size);
       this.set({ memory: 'states' }, runtime.seriesStates.size);
       this.set({ memory: 'ids' }, runtime.seriesFacts.ids.size);
+    },
+  });
+  const counted = new Map<string, number>();
+  new Counter({
+    name: 'rollout_guard_ingest_series_forgotten_total',
+    help:
+      'Series ingest forgot, by memory (as rollout_guard_ingest_series_remembered) and why: "idle", no request ' +
+      'sent them for INGEST_SERIES_IDLE_MS; "full", forgotten to make room. A steady "full" means the memory ' +
+      'is too small for the series sent: each is decoded, matched or read from Redis again when it comes back.',
+    labelNames: ['memory', 'why'] as const,
+    registers: [registry],
+    collect() {
+      const memories = {
+        'remote-write': runtime.remoteWriteLabels.forgotten,
+        otlp: runtime.otlpSeries.forgotten,
+        'otlp-json': runtime.otlpJsonSeries.forgotten,
+        states: runtime.seriesStates.forgotten,
+        ids: runtime.seriesFacts.ids.forgotten,
+      };
+      for (const [memory, forgotten] of Object.entries(memories)) {
+        for (const why of ['idle', 'full'] as const) {
+          // The caches count from their start; the counter adds what they forgot since the last scrape.
+          const key = `${memory} ${why}`;
+          this.inc({ memory, why }, forgotten[why] - (counted.get(key) ?? 0));
+          counted.set(key, forgotten[why]);
+        }
+      }
     },
   });
 }

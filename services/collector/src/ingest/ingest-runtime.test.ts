@@ -1,4 +1,6 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { watchRememberedSeries } from './ingest-metrics.ts';
 import { DEFAULT_SERIES_IDLE_MS, IngestRuntime } from './ingest-runtime.ts';
 
 describe('the ingest runtime', () => {
@@ -23,6 +25,33 @@ describe('the ingest runtime', () => {
     expect(runtime.forgetIdle(2_000)).toBe(1);
     expect(runtime.seriesStates.holds(cell)).toBe(false);
     expect(runtime.seriesStates.size).toBe(0);
+  });
+
+  it('counts the series it forgot, by memory and why, on /metrics', async () => {
+    const runtime = new IngestRuntime({ idleMs: 1_000, maxSeriesStates: 2, maxSeriesIds: 1 });
+    const registry = new Registry();
+    watchRememberedSeries(registry, runtime);
+    const forgotten = async () => {
+      const metric = await registry.getSingleMetric('rollout_guard_ingest_series_forgotten_total')?.get();
+      return Object.fromEntries(
+        (metric?.values ?? [])
+          .filter((v) => v.value > 0)
+          .map((v) => [`${v.labels.memory} ${v.labels.why}`, v.value]),
+      );
+    };
+    expect(await forgotten()).toEqual({});
+    // A third series in a cache of two drops both; an id past one forgets the least recently used.
+    for (const id of ['s1', 's2', 's3']) runtime.seriesStates.cell('checkout', id);
+    runtime.seriesFacts.ids.idOf('requests_total', { variant: 'on' });
+    runtime.seriesFacts.ids.idOf('requests_total', { variant: 'off' });
+    expect(await forgotten()).toEqual({ 'states full': 2, 'ids full': 1 });
+    // s3 unused for a whole period: forgotten idle, added to what the last scrape counted.
+    runtime.forgetIdle(0);
+    runtime.forgetIdle(1_000);
+    runtime.forgetIdle(2_000);
+    runtime.seriesStates.cell('checkout', 's4');
+    expect(await forgotten()).toEqual({ 'states full': 2, 'states idle': 1, 'ids full': 1 });
+    expect(await forgotten()).toEqual({ 'states full': 2, 'states idle': 1, 'ids full': 1 });
   });
 
   it('sweeps every five minutes by default', () => {

@@ -28,6 +28,8 @@ export class SeriesIds {
   readonly #byKey: LRUCache<string, string>;
   /** SHA-1s computed so far: what the memory above and in the series' facts saves. */
   hashes = 0;
+  /** Ids forgotten so far, the least recently used to make room (ids are never forgotten idle). */
+  readonly forgotten = { idle: 0, full: 0 };
 
   constructor(readonly limit = DEFAULT_SERIES_IDS) {
     this.#byKey = new LRUCache({ max: limit });
@@ -49,6 +51,8 @@ export class SeriesIds {
     const known = this.#byKey.get(key);
     if (known !== undefined) return known;
     const id = this.#hash(key);
+    // The key is new here: at the limit, setting it forgets the least recently used.
+    if (this.#byKey.size >= this.limit) this.forgotten.full++;
     this.#byKey.set(key, id);
     return id;
   }

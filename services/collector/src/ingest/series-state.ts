@@ -31,6 +31,8 @@ export class SeriesStateCache {
   #round = 0;
   /** Counts the times cells were forgotten, when full or idle: a call's cells are all the cache's while it is the same. */
   #forgets = 0;
+  /** Cells forgotten so far: unused for a sweep period (`idle`), or dropped with the cache when full (`full`). */
+  readonly forgotten = { idle: 0, full: 0 };
   /** Per state key, the chain of this collector's tokens in it; dropped with the cells. */
   readonly #chains = new Map<string, StateChain>();
   /** The last chain epoch given out: epochs are unique in this cache, across keys and drops. */
@@ -51,6 +53,7 @@ export class SeriesStateCache {
     const known = cells?.get(seriesId);
     if (known !== undefined) return known;
     if (this.#size >= this.maxEntries) {
+      this.forgotten.full += this.#size;
       this.#cells.clear();
       this.#size = 0;
       this.#generation++;
@@ -110,6 +113,7 @@ export class SeriesStateCache {
       if (cells.size === 0) this.#cells.delete(rollout);
     }
     this.#size -= forgotten;
+    this.forgotten.idle += forgotten;
     if (forgotten > 0) this.#cellsForgotten();
     this.#round++;
     return forgotten;

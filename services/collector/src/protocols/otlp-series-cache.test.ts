@@ -111,6 +111,8 @@ describe('OTLP protobuf series known across requests', () => {
     expect(onAgain?.memo).not.toBe(first[0]?.memo);
     expect(onAgain?.attributes).toEqual(first[0]?.attributes);
     expect(cache.size).toBe(2);
+    // Counted for the metrics: `on`, then `off` to make room for `on` again.
+    expect(cache.forgotten).toEqual({ idle: 0, full: 2 });
   });
 
   it('does not follow a forgotten series as the hint for the next one', () => {
@@ -143,6 +145,7 @@ describe('OTLP protobuf series known across requests', () => {
     expect(back.map((p) => p.attributes)).toEqual(first.map((p) => p.attributes));
     expect(back[0]?.memo).not.toBe(first[0]?.memo);
     expect(cache.size).toBe(3);
+    expect(cache.forgotten).toEqual({ idle: 4, full: 0 });
   });
 
   it('hands out no memo without a cache that outlives the request', () => {

@@ -38,6 +38,7 @@ export class OtlpSeriesCache {
   #nextBase = 0;
   /** Counts the sweeps: a series or base a request held since the last one has it as `seen`. */
   #round = 0;
+  #forgottenIdle = 0;
 
   constructor(limits: CacheLimits = SERIES_CACHE_LIMITS) {
     for (const [name, value] of Object.entries(limits)) {
@@ -52,6 +53,11 @@ export class OtlpSeriesCache {
   /** Series remembered. */
   get size(): number {
     return this.#series.size;
+  }
+
+  /** Series forgotten so far: unsent for a sweep period (`idle`), or the oldest past the bounds (`full`). */
+  get forgotten(): { readonly idle: number; readonly full: number } {
+    return { idle: this.#forgottenIdle, full: this.#series.evicted };
   }
 
   /** Bytes of the series' keys remembered. */
@@ -89,7 +95,9 @@ export class OtlpSeriesCache {
     const round = this.#round;
     this.#round++;
     this.#bases.forgetWhere((base) => base.seen !== round);
-    return this.#series.forgetWhere((series) => series.seen !== round, forgetSeries);
+    const forgotten = this.#series.forgetWhere((series) => series.seen !== round, forgetSeries);
+    this.#forgottenIdle += forgotten;
+    return forgotten;
   }
 
   /**
@@ -131,6 +139,8 @@ class BoundedMap<T> {
   readonly #map = new Map<string, T>();
   readonly #limits: CacheLimits;
   bytes = 0;
+  /** Entries forgotten to make room, so far. */
+  evicted = 0;
 
   constructor(limits: CacheLimits) {
     this.#limits = limits;
@@ -154,6 +164,7 @@ class BoundedMap<T> {
       if (this.#map.size < series && this.bytes + key.length <= bytes) break;
       this.#map.delete(oldKey);
       this.bytes -= oldKey.length;
+      this.evicted++;
       forget?.(oldValue);
     }
     if (key.length > bytes) return false;

@@ -314,6 +314,8 @@ describe('decodeRemoteWrite', () => {
     const again = decode(sets, [], { labels }).points;
     expect(again.map((p) => [p.attributes, p.value])).toEqual(first.map((p) => [p.attributes, p.value]));
     expect(labels.generation).toBeGreaterThan(0);
+    // Counted for the metrics: two sets dropped as c came, a and b as b came again.
+    expect(labels.forgotten).toEqual({ idle: 0, full: 4 });
   });
 
   it('forgets the label sets no request held since the last sweep, and is no hint with them', () => {
@@ -336,6 +338,7 @@ describe('decodeRemoteWrite', () => {
     expect(labels.forgetIdle()).toBe(0);
     expect(labels.forgetIdle()).toBe(3);
     expect(labels.size).toBe(0);
+    expect(labels.forgotten).toEqual({ idle: 4, full: 0 });
     expect(withoutMemo(decode([a, b, c], [], { labels }).points)).toEqual(withoutMemo(first));
   });
 

@@ -298,6 +298,8 @@ export class RemoteWriteLabels {
   #generation = 0;
   /** Counts the sweeps: a set read since the last one has it as `seen`. */
   #round = 0;
+  /** Sets forgotten so far: unsent for a sweep period (`idle`), or dropped with the cache when full (`full`). */
+  readonly forgotten = { idle: 0, full: 0 };
 
   constructor(readonly limit = 50_000) {}
 
@@ -332,6 +334,7 @@ export class RemoteWriteLabels {
     // Values of the forgotten sets would stay here until it filled; the kept sets hold their own.
     if (forgotten > 0) this.#texts = new Map();
     this.#round++;
+    this.forgotten.idle += forgotten;
     return forgotten;
   }
 
@@ -352,6 +355,7 @@ export class RemoteWriteLabels {
     make: (key: Buffer, generation: number) => LabelEntry,
   ): LabelEntry {
     if (this.#entries.size >= this.limit) {
+      this.forgotten.full += this.#entries.size;
       this.#entries = new Map();
       this.#texts = new Map();
       this.#generation++;
