@@ -81,6 +81,10 @@ describe('POST /api/v1/write', () => {
       states: 2,
       ids: 0,
     });
+    // Nothing forgotten yet: every memory and why is there, at zero.
+    const forgotten = await kit.metrics.getSingleMetric('rollout_guard_ingest_series_forgotten_total')?.get();
+    expect(forgotten?.values).toHaveLength(10);
+    expect(forgotten?.values.every((v) => v.value === 0)).toBe(true);
   });
 
   it('reassembles a classic histogram and stores its increase bucket by bucket', async () => {

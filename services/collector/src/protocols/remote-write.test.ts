@@ -314,7 +314,7 @@ describe('decodeRemoteWrite', () => {
     const again = decode(sets, [], { labels }).points;
     expect(again.map((p) => [p.attributes, p.value])).toEqual(first.map((p) => [p.attributes, p.value]));
     expect(labels.generation).toBeGreaterThan(0);
-    // Counted for the metrics: two sets dropped as c came, a and b as b came again.
+    // Counted for the metrics: a and b dropped as c came, c and a as b came again.
     expect(labels.forgotten).toEqual({ idle: 0, full: 4 });
   });
 
