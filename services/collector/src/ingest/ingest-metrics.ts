@@ -110,14 +110,9 @@ export function watchRememberedSeries(registry: Registry, runtime: IngestRuntime
     labelNames: ['memory'] as const,
     registers: [registry],
     collect() {
-      this.set({ memory: 'remote-write' }, runtime.remoteWriteLabels.size);
-      this.set({ memory: 'otlp' }, runtime.otlpSeries.size);
-      this.set({ memory: 'otlp-json' }, runtime.otlpJsonSeries.size);
-      this.set({ memory: 'states' }, runtime.seriesStates.size);
-      this.set({ memory: 'ids' }, runtime.seriesFacts.ids.size);
+      for (const [memory, held] of memoriesOf(runtime)) this.set({ memory }, held.size);
     },
   });
-  const counted = new Map<string, number>();
   new Counter({
     name: 'rollout_guard_ingest_series_forgotten_total',
     help:
@@ -127,23 +122,30 @@ export function watchRememberedSeries(registry: Registry, runtime: IngestRuntime
     labelNames: ['memory', 'why'] as const,
     registers: [registry],
     collect() {
-      const memories = {
-        'remote-write': runtime.remoteWriteLabels.forgotten,
-        otlp: runtime.otlpSeries.forgotten,
-        'otlp-json': runtime.otlpJsonSeries.forgotten,
-        states: runtime.seriesStates.forgotten,
-        ids: runtime.seriesFacts.ids.forgotten,
-      };
-      for (const [memory, forgotten] of Object.entries(memories)) {
-        for (const why of ['idle', 'full'] as const) {
-          // The caches count from their start; the counter adds what they forgot since the last scrape.
-          const key = `${memory} ${why}`;
-          this.inc({ memory, why }, forgotten[why] - (counted.get(key) ?? 0));
-          counted.set(key, forgotten[why]);
-        }
+      // The memories count from their start: the counter shows their totals.
+      this.reset();
+      for (const [memory, held] of memoriesOf(runtime)) {
+        const { idle, full } = held.forgotten;
+        this.inc({ memory, why: 'idle' }, idle);
+        this.inc({ memory, why: 'full' }, full);
       }
     },
   });
+}
+
+/** The runtime's memories of series, by their `memory` label: how many each holds and has forgotten. */
+function memoriesOf(runtime: IngestRuntime) {
+  type Memory = {
+    readonly size: number;
+    readonly forgotten: { readonly idle: number; readonly full: number };
+  };
+  return Object.entries({
+    'remote-write': runtime.remoteWriteLabels,
+    otlp: runtime.otlpSeries,
+    'otlp-json': runtime.otlpJsonSeries,
+    states: runtime.seriesStates,
+    ids: runtime.seriesFacts.ids,
+  } satisfies Record<string, Memory>);
 }
 
 /** Reasons become label values: keep them short and free of per-request detail. */
